@@ -1,0 +1,206 @@
+"""The ``spie-graph`` command line: a thin layer over :mod:`spie_graph.api`.
+
+User-facing text is in French. Errors from the library (:class:`SpieGraphError`)
+are printed as ``Erreur : message`` with exit status 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .coverage import CoverageQuery
+from .errors import SpieGraphError
+from .output import FORMATS, render, to_table
+from .referentials import referentials
+from .stats import stats_rows
+
+__all__ = ["main"]
+
+
+class UserError(click.ClickException):
+    """A user mistake, printed in French without a traceback."""
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"Erreur : {self.format_message()}", err=True)
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Turn library errors into :class:`UserError`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except SpieGraphError as exc:
+            raise UserError(str(exc)) from exc
+
+    return wrapper
+
+
+def dataset_option(func: Callable) -> Callable:
+    return click.option(
+        "--dataset", "dataset", envvar="SPIE_GRAPH_DATASET", required=True,
+        type=click.Path(path_type=Path), metavar="DOSSIER",
+        help="Dossier du jeu de données (ou variable SPIE_GRAPH_DATASET).",
+    )(func)
+
+
+def format_option(func: Callable) -> Callable:
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="Format de sortie : tableau lisible, json ou csv.",
+    )(func)
+
+
+def store_options(func: Callable) -> Callable:
+    """``--store`` and the Neo4j connection options; passes ``store`` (None = embedded)."""
+    from .connection import connection_options  # the Neo4j options live with the driver code
+
+    return connection_options(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="spie-graph", message="%(prog)s %(version)s")
+def main() -> None:
+    """Cartographie des acteurs du service public de l'insertion et de l'emploi (SPIE).
+
+    Décrivez les acteurs d'un territoire dans un dossier (acteurs, services,
+    interactions, consortium), vérifiez-le avec « validate », puis interrogez-le.
+    """
+
+
+@main.command()
+@dataset_option
+@format_option
+@handle_errors
+def validate(dataset: Path, fmt: str) -> None:
+    """Vérifie un jeu de données et signale toutes les erreurs à la fois."""
+    result, problems = api.validate(dataset)
+    if result is None:
+        rows = [p.as_dict() for p in problems]
+        if fmt == "table":
+            click.echo(f"{len(problems)} erreur(s) dans « {dataset.name} » :")
+            for problem in problems:
+                click.echo(f"  - {problem}")
+        else:
+            click.echo(render(rows, fmt))
+        click.echo(f"Jeu de données invalide : {len(problems)} erreur(s). Corrigez-les puis "
+                   "relancez « spie-graph validate ».", err=True)
+        sys.exit(1)
+    summary = {
+        "jeu_de_donnees": result.nom, "valide": True, "acteurs": len(result.acteurs),
+        "services": len(result.services), "interactions": len(result.interactions),
+        "membres_consortium": len(result.consortium.membres) if result.consortium else 0,
+    }
+    if fmt == "table":
+        consortium = (f", consortium de {summary['membres_consortium']} membres"
+                      if result.consortium else ", sans consortium")
+        click.echo(f"Jeu de données « {result.nom} » valide : {summary['acteurs']} acteurs, "
+                   f"{summary['services']} services, {summary['interactions']} interactions"
+                   f"{consortium}.")
+    else:
+        click.echo(render([summary], fmt, data=summary))
+
+
+@main.command()
+@dataset_option
+@format_option
+@store_options
+@handle_errors
+def stats(dataset: Path, fmt: str, store) -> None:
+    """Chiffres clés : acteurs par famille, services par thématique et moment, interactions."""
+    figures = api.stats(dataset, store)
+    rows = stats_rows(figures)
+    click.echo(render(rows, fmt, data=figures))
+
+
+@main.command("who-covers")
+@click.argument("thematique")
+@click.option("--territoire", required=True, metavar="CODE",
+              help="Commune (56260), EPCI (SIREN), département (56), région (region:53) ou france.")
+@click.option("--public", "public", metavar="PUBLIC",
+              help="Public visé (ex. beneficiaires-des-minimas-sociaux, jeunes).")
+@click.option("--moment", type=click.Choice(["entree", "suivi", "offre"]),
+              help="Moment du parcours.")
+@dataset_option
+@format_option
+@store_options
+@handle_errors
+def who_covers(thematique: str, territoire: str, public: str | None, moment: str | None,
+               dataset: Path, fmt: str, store) -> None:
+    """Qui couvre une THEMATIQUE sur un territoire (ex. mobilite, logement-hebergement) ?
+
+    Chaque service trouvé est marqué « total » quand sa zone contient tout le
+    territoire demandé, « partiel » sinon.
+    """
+    query = CoverageQuery(thematique=thematique, territoire=territoire, public=public,
+                          moment=moment)
+    rows = [r.model_dump() for r in api.who_covers(dataset, query, store)]
+    columns = ["acteur", "nom_acteur", "famille", "service", "nom_service", "couverture",
+               "population_couverte", "publics", "moments"]
+    if fmt == "table":
+        click.echo(render(rows, fmt, columns))
+        click.echo(f"\n{len(rows)} service(s) ; {sum(r['couverture'] == 'total' for r in rows)} "
+                   "couvrent tout le territoire.")
+    else:
+        click.echo(render(rows, fmt))
+
+
+@main.command()
+@dataset_option
+@click.option("--output-dir", "-o", type=click.Path(path_type=Path), default=Path("exports"),
+              show_default=True, help="Dossier où écrire « <jeu de données>/ ».")
+@click.option("--territoire", metavar="CODE",
+              help="Territoire étudié (par défaut : celui du consortium, sinon le département "
+                   "principal).")
+@store_options
+@handle_errors
+def report(dataset: Path, output_dir: Path, territoire: str | None, store) -> None:
+    """Tâche principale : toutes les analyses d'un jeu de données, écrites dans exports/."""
+    folder = api.report(dataset, output_dir, store, territoire)
+    files = sorted(p.name for p in folder.iterdir())
+    click.echo(f"Rapport écrit dans {folder} : {', '.join(files)}")
+
+
+REFERENTIELS = ("familles", "thematiques", "publics", "moments", "interactions",
+                "modes-accueil", "reseaux-porteurs")
+
+
+@main.command()
+@click.argument("nom", type=click.Choice(REFERENTIELS))
+@format_option
+def referentiel(nom: str, fmt: str) -> None:
+    """Liste les codes d'un référentiel et leurs libellés."""
+    refs = referentials()
+    if nom == "familles":
+        rows = [{"code": f.code, "libelle": f.libelle, "groupe": f.libelle_groupe,
+                 "volet": f.volet, "alias": list(f.alias)} for f in refs.familles.values()]
+    elif nom == "thematiques":
+        rows = [{"code": t.code, "libelle": t.libelle, "categorie": t.categorie}
+                for t in refs.thematiques.values()]
+    else:
+        source = {"publics": refs.publics, "moments": refs.moments,
+                  "interactions": refs.interactions, "modes-accueil": refs.modes_accueil,
+                  "reseaux-porteurs": refs.reseaux_porteurs}[nom]
+        rows = [{"code": code, "libelle": label} for code, label in source.items()]
+    click.echo(to_table(rows, max_width=70) if fmt == "table" else render(rows, fmt))
+
+
+def _register_optional_groups() -> None:
+    try:
+        from .server_cli import neo4j_group
+    except ImportError:  # pragma: no cover - the server module ships with the package
+        return
+    main.add_command(neo4j_group, "neo4j")
+
+
+_register_optional_groups()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

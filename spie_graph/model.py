@@ -1,0 +1,101 @@
+"""The domain model: actors, services, interactions, consortium, data set.
+
+Instances are built by :mod:`spie_graph.validation` from checked rows, so every
+code they hold is known to the referentials. Lists are never ``None``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Acteur", "Service", "Interaction", "Membre", "Consortium", "Dataset"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Acteur(_Model):
+    """An actor of the territory (a structure)."""
+
+    id: str
+    nom: str
+    famille: str
+    reseau_porteur: str | None = None
+    siret: str | None = None
+    commune: str | None = None
+    territoire: list[str] = Field(default_factory=list)
+    missions: str | None = None
+    competences: list[str] = Field(default_factory=list)
+    publics: list[str] = Field(default_factory=list)
+    site_web: str | None = None
+
+
+class Service(_Model):
+    """A service an actor offers; empty ``publics`` means every public."""
+
+    id: str
+    acteur: str
+    nom: str
+    thematiques: list[str]
+    publics: list[str] = Field(default_factory=list)
+    moments: list[str] = Field(default_factory=list)
+    moments_deduits: bool = False
+    territoire: list[str] = Field(default_factory=list)
+    modes_accueil: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+    @property
+    def tous_publics(self) -> bool:
+        return not self.publics or self.publics == ["tous-publics"]
+
+
+class Interaction(_Model):
+    """A typed, directed relation between two actors."""
+
+    source: str
+    cible: str
+    type: str
+    description: str | None = None
+    depuis: date | None = None
+    jusqu_a: date | None = None
+
+
+class Membre(_Model):
+    """A member of the consortium."""
+
+    acteur: str
+    role: str | None = None
+    lettre_engagement: bool = False
+
+
+class Consortium(_Model):
+    """The consortium that answers the AMI SPIE."""
+
+    nom: str
+    porteur: str
+    accord_cd: bool = False
+    territoire: list[str] = Field(default_factory=list)
+    publics: list[str] = Field(default_factory=list)
+    membres: list[Membre] = Field(default_factory=list)
+
+
+class Dataset(_Model):
+    """A validated data set: the actors of one territory."""
+
+    nom: str
+    chemin: Path | None = None
+    acteurs: list[Acteur] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    interactions: list[Interaction] = Field(default_factory=list)
+    consortium: Consortium | None = None
+
+    def acteur(self, acteur_id: str) -> Acteur:
+        """The actor of an id (``KeyError`` when absent)."""
+        for acteur in self.acteurs:
+            if acteur.id == acteur_id:
+                return acteur
+        raise KeyError(acteur_id)

@@ -1,0 +1,56 @@
+"""The interface every graph store implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import networkx as nx
+from pydantic import BaseModel
+
+from ..coverage import CoverageQuery, CoverageRow
+from ..model import Dataset
+
+__all__ = ["GraphStore", "LoadSummary"]
+
+
+class LoadSummary(BaseModel):
+    """What a load did, by node label and relationship type."""
+
+    dataset: str
+    store: str
+    nodes: dict[str, int] = {}
+    relationships: dict[str, int] = {}
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+class GraphStore(ABC):
+    """Where a data set's canonical graph lives and is queried."""
+
+    name: str
+
+    @abstractmethod
+    def load(self, dataset: Dataset, *, replace: bool = False) -> LoadSummary:
+        """Write the data set's graph; ``replace`` also removes what it no longer has."""
+
+    @abstractmethod
+    def graph(self, dataset: str) -> nx.MultiDiGraph:
+        """The canonical graph of a loaded data set."""
+
+    @abstractmethod
+    def who_covers(self, dataset: str, query: CoverageQuery) -> list[CoverageRow]:
+        """Services covering a need on a territory (see :mod:`spie_graph.coverage`)."""
+
+    def datasets(self) -> list[str]:
+        """Names of the data sets held."""
+        return []
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

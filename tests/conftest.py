@@ -1,0 +1,78 @@
+"""Shared fixtures: the demo data set, data sets written for a test, the CLI runner."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from spie_graph.graph import build_graph
+from spie_graph.validation import load_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "datasets" / "morbihan"
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def demo_path() -> Path:
+    return DEMO
+
+
+@pytest.fixture(scope="session")
+def demo_dataset():
+    return load_dataset(DEMO)
+
+
+@pytest.fixture(scope="session")
+def demo_graph(demo_dataset):
+    return build_graph(demo_dataset)
+
+
+def write_table(path: Path, rows: list[dict], delimiter: str = ";",
+                encoding: str = "utf-8") -> Path:
+    """Write rows as a CSV table (columns from the first row's keys, then the others)."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.DictWriter(handle, list(columns), delimiter=delimiter)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("|".join(v) if isinstance(v, list) else v)
+                             for k, v in row.items()})
+    return path
+
+
+@pytest.fixture
+def make_dataset(tmp_path: Path) -> Callable[..., Path]:
+    """Write a data set folder from lists of dicts; returns its path.
+
+    ``make_dataset("name", acteurs=[...], services=[...], interactions=[...],
+    consortium={...})``; list values are joined with ``|``.
+    """
+
+    def make(name: str = "test", *, acteurs: list[dict], services: list[dict] | None = None,
+             interactions: list[dict] | None = None, consortium: dict | None = None) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        write_table(folder / "acteurs.csv", acteurs)
+        if services:
+            write_table(folder / "services.csv", services)
+        if interactions:
+            write_table(folder / "interactions.csv", interactions)
+        if consortium is not None:
+            (folder / "consortium.yaml").write_text(
+                yaml.safe_dump(consortium, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return folder
+
+    return make
