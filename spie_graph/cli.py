@@ -7,6 +7,7 @@ are printed as ``Erreur : message`` with exit status 1, never as a traceback.
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -192,15 +193,25 @@ def referentiel(nom: str, fmt: str) -> None:
     click.echo(to_table(rows, max_width=70) if fmt == "table" else render(rows, fmt))
 
 
-def _register_optional_groups() -> None:
-    try:
-        from .server_cli import neo4j_group
-    except ImportError:  # pragma: no cover - the server module ships with the package
-        return
-    main.add_command(neo4j_group, "neo4j")
+# Commands of other concerns live in their own modules, each with ``register(main)``.
+COMMAND_MODULES = ("server_cli", "cli_store", "cli_analyses", "cli_outputs", "cli_imports")
 
 
-_register_optional_groups()
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        if hasattr(module, "register"):
+            module.register(main)
+        else:  # the server module exposes its click group
+            main.add_command(module.neo4j_group, "neo4j")
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process, utils
 
 __all__ = ["Territories", "Territory", "territories", "KINDS"]
 
@@ -218,7 +218,8 @@ class Territories:
             names = {f"{c} ({self.name(c)})": self.name(c) for c in self._departements}
             names.update({f"{c} ({v[0]})": v[0] for c, v in self._epci.items()})
             names.update({f"{c} ({v[1]})": v[1] for c, v in self._communes.items()})
-            found = process.extract(code, names, limit=limit)
+            found = process.extract(code, names, scorer=fuzz.ratio,
+                                    processor=utils.default_process, limit=limit)
             return [key for _, _, key in found]
         found = process.extract(code, pool, limit=limit)
         return [f"{c} ({self.name(c)})" for c, _, _ in found]

@@ -53,7 +53,8 @@ class CodeList:
         return by_label.get(_slug(value))
 
     def fix(self, refs: Referentials, value: str) -> str:
-        near = closest(_slug(value) or value, list(self.codes(refs)))
+        pool = [*self.codes(refs), *self.aliases(refs)]
+        near = closest(_slug(value) or value, pool)
         hint = f"codes proches : {', '.join(near)}. " if near else ""
         return f"{hint}Liste complète : spie-graph referentiel {self.name}"
 

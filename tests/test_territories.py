@@ -1,0 +1,73 @@
+"""Territories from the COG 2026; expected figures read from ../shared/reference/territoires."""
+
+import json
+
+import pytest
+
+from spie_graph.territories import Territories, territories
+
+from .conftest import REFERENCE
+
+T = territories()
+
+
+def test_counts_match_the_reference_files():
+    communes = json.loads((REFERENCE / "territoires" / "communes.json").read_text())
+    current = [c for c in communes if c["type"] == "commune-actuelle"]
+    assert len(T._communes) == len(current) == 34969
+    assert len(T._epci) == 1255
+
+
+@pytest.mark.parametrize("code,kind", [
+    ("56260", "commune"), ("2A004", "commune"), ("97411", "commune"),
+    ("200067932", "epci"), ("56", "departement"), ("2A", "departement"), ("974", "departement"),
+    ("region:53", "region"), ("france", "france"), ("56999", None), ("region:99", None),
+])
+def test_kind(code, kind):
+    assert T.kind(code) == kind
+
+
+def test_names_and_population_are_sums_of_communes():
+    assert T.name("56260") == "Vannes"
+    assert T.name("56") == "Morbihan"
+    assert T.name("region:53") == "Bretagne"
+    communes = json.loads((REFERENCE / "territoires" / "communes.json").read_text())
+    expected = sum(c.get("population", 0) for c in communes
+                   if c["type"] == "commune-actuelle" and c["departement"] == "56")
+    assert T.population("56") == expected
+
+
+def test_containment_follows_the_cog():
+    assert T.contains("56", "56260")
+    assert T.contains("region:53", "56")
+    assert T.contains("france", "200067932")
+    assert not T.contains("56260", "56")
+    # CA Redon Agglomération spans Ille-et-Vilaine, Loire-Atlantique and Morbihan.
+    redon = "243500741"
+    assert T.intersects("56", redon) and not T.contains("56", redon)
+    assert {T.departement_of(c) for c in T.communes(redon)} == {"35", "44", "56"}
+
+
+def test_parents_of_a_commune():
+    assert T.parents("56260") == ["200067932", "56", "region:53", "france"]
+
+
+@pytest.mark.parametrize("raw,code", [
+    (" 56260 ", "56260"), ("2a004", "2A004"), ("1001", "01001"), ("Region:53", "region:53"),
+    ("FRANCE", "france"),
+])
+def test_normalize(raw, code):
+    assert Territories.normalize(raw) == code
+
+
+def test_suggestions_for_unknown_codes():
+    assert T.suggest("Vanes")[0] == "56260 (Vannes)"
+    assert T.suggest("01015")[0].startswith("01015 (Arboys en Bugey, dont Arbignieu est une "
+                                            "commune déléguée")
+    assert all(s.startswith("region:") for s in T.suggest("region:54"))
+
+
+def test_epcis_in_a_departement():
+    epcis = T.epcis_in("56")
+    assert "200067932" in epcis and "200042174" in epcis
+    assert all(T.intersects("56", e) for e in epcis)
