@@ -1,0 +1,94 @@
+"""One test (at least) per command of the foundation, through click's runner."""
+
+import json
+
+from spie_graph.cli import main
+
+
+def test_validate_ok(runner, demo_path):
+    result = runner.invoke(main, ["validate", "--dataset", str(demo_path)])
+    assert result.exit_code == 0, result.output
+    assert "Jeu de données « morbihan » valide : 71 acteurs" in result.output
+
+
+def test_validate_reports_every_problem_and_exits_1(runner, make_dataset):
+    path = make_dataset(acteurs=[{"id": "a", "nom": "A", "famille": "caff", "commune": "5626"},
+                                 {"id": "a", "nom": "B", "famille": "cd"}])
+    result = runner.invoke(main, ["validate", "--dataset", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert {(p["ligne"], p["champ"]) for p in problems} == {(2, "famille"), (2, "commune"),
+                                                            (3, "id")}
+    assert all(p["correction"] for p in problems)
+    assert "Traceback" not in result.output
+
+
+def test_dataset_from_environment_variable(runner, demo_path):
+    result = runner.invoke(main, ["validate"], env={"SPIE_GRAPH_DATASET": str(demo_path)})
+    assert result.exit_code == 0
+
+
+def test_missing_dataset_is_a_clear_error(runner, tmp_path):
+    result = runner.invoke(main, ["stats", "--dataset", str(tmp_path / "absent")])
+    assert result.exit_code == 1
+    assert "Erreur : le jeu de données « absent »" in result.stderr
+    assert "dossier introuvable" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_stats_formats(runner, demo_path):
+    as_json = runner.invoke(main, ["stats", "--dataset", str(demo_path), "--format", "json"])
+    figures = json.loads(as_json.stdout)
+    assert figures["acteurs"]["total"] == 71 and figures["services"]["total"] == 144
+    as_csv = runner.invoke(main, ["stats", "--dataset", str(demo_path), "--format", "csv"])
+    assert as_csv.stdout.splitlines()[0] == "rubrique,code,libelle,valeur"
+    table = runner.invoke(main, ["stats", "--dataset", str(demo_path)])
+    assert "Conseil départemental" in table.stdout
+
+
+def test_who_covers_json_shape(runner, demo_path):
+    result = runner.invoke(main, ["who-covers", "mobilite", "--territoire", "56260",
+                                  "--dataset", str(demo_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows
+    required = {"acteur", "nom_acteur", "famille", "service", "nom_service", "thematiques",
+                "couverture"}
+    assert all(required <= set(row) for row in rows)
+    assert {row["couverture"] for row in rows} <= {"total", "partiel"}
+
+
+def test_who_covers_table_and_bad_code(runner, demo_path):
+    table = runner.invoke(main, ["who-covers", "logement-hebergement", "--territoire", "56",
+                                 "--dataset", str(demo_path)])
+    assert "couvrent tout le territoire" in table.stdout
+    bad = runner.invoke(main, ["who-covers", "mobilit", "--territoire", "56",
+                               "--dataset", str(demo_path)])
+    assert bad.exit_code == 1
+    assert "thématique inconnu(e) : « mobilit »" in bad.stderr and "mobilite" in bad.stderr
+
+
+def test_report_writes_the_exports_folder(runner, demo_path, tmp_path):
+    result = runner.invoke(main, ["report", "--dataset", str(demo_path), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "morbihan"
+    names = {p.name for p in folder.iterdir()}
+    assert {"rapport.md", "statistiques.json", "couverture.csv"} <= names
+    assert "# Cartographie des acteurs : morbihan" in (folder / "rapport.md").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_report_on_an_invalid_dataset_writes_nothing(runner, make_dataset, tmp_path):
+    path = make_dataset("bad", acteurs=[{"id": "a", "nom": "A", "famille": "x"}])
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["report", "--dataset", str(path), "-o", str(out)])
+    assert result.exit_code == 1
+    assert not out.exists()
+
+
+def test_referentiel(runner):
+    result = runner.invoke(main, ["referentiel", "familles", "--format", "json"])
+    codes = [row["code"] for row in json.loads(result.stdout)]
+    assert "france-travail" in codes and len(codes) == 40
+    themes = runner.invoke(main, ["referentiel", "thematiques"])
+    assert "mobilite--preparer-un-permis" in themes.stdout
