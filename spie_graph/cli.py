@@ -66,7 +66,17 @@ def store_options(func: Callable) -> Callable:
     return connection_options(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SpieGroup(click.Group):
+    """Catches the library's root error for every command, options' work included."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SpieGraphError as exc:
+            raise UserError(str(exc)) from exc
+
+
+@click.group(cls=SpieGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="spie-graph", message="%(prog)s %(version)s")
 def main() -> None:
     """Cartographie des acteurs du service public de l'insertion et de l'emploi (SPIE).

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import click
 
-__all__ = ["Neo4jConnection", "connection_options", "STORES"]
+__all__ = ["Neo4jConnection", "connection_options", "neo4j_options", "STORES"]
 
 STORES = ("embedded", "neo4j")
 DEFAULT_URI = "bolt://127.0.0.1:7687"
@@ -31,7 +31,8 @@ class Neo4jConnection:
     database: str = "neo4j"
 
 
-def _options(func: Callable) -> Callable:
+def neo4j_options(func: Callable) -> Callable:
+    """Add ``--store`` and the Neo4j connection options as they are."""
     decorators = [
         click.option("--store", type=click.Choice(STORES), default="embedded",
                      envvar="SPIE_GRAPH_STORE", show_default=True,
@@ -54,7 +55,7 @@ def _options(func: Callable) -> Callable:
 def connection_options(func: Callable) -> Callable:
     """Add the store options; the command receives ``store`` (None for embedded)."""
 
-    @_options
+    @neo4j_options
     @functools.wraps(func)
     def wrapper(*args, store: str, neo4j_uri: str, neo4j_user: str, neo4j_password: str,
                 neo4j_database: str, **kwargs):

@@ -8,7 +8,7 @@ holds the compiled launcher, the data, the logs and the pid file::
 
     home/                     ~/.cache/spie-graph/neo4j-<version> by default
     ├── pom.xml               copy of spie_graph/server/pom.xml
-    ├── lib/                  the jars (lib/.complete is written last)
+    ├── lib/                  the jars (lib/.complete, written last, holds the pom digest)
     ├── classes/              SpieNeo4j.class
     ├── data/                 databases
     ├── logs/server.log       output of the launcher; debug.log beside it
@@ -209,10 +209,15 @@ def _run(cmd: list[str], cwd: Path, what: str, timeout: float) -> None:
         raise ServerError(f"{what} a échoué (code {done.returncode}) :\n" + "\n".join(output))
 
 
+def _digest(*files: Path) -> str:
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
 def _fetch_jars(home: Path) -> None:
     lib = home / "lib"
-    marker = lib / ".complete"
-    if marker.is_file() and marker.read_text("utf-8").strip() == NEO4J_VERSION:
+    marker = lib / ".complete"  # written last: holds the digest of the pom
+    digest = _digest(POM_FILE)
+    if marker.is_file() and marker.read_text("utf-8").strip() == digest:
         return
     mvn = _tool("mvn", "impossible de télécharger Neo4j")
     shutil.rmtree(lib, ignore_errors=True)
@@ -220,13 +225,13 @@ def _fetch_jars(home: Path) -> None:
     cmd = [mvn, "-q", "-B", "-f", "pom.xml", "dependency:copy-dependencies",
            "-DincludeScope=runtime", f"-DoutputDirectory={lib}"]
     _run(cmd, home, f"le téléchargement de Neo4j {NEO4J_VERSION} par Maven", _MVN_TIMEOUT)
-    marker.write_text(NEO4J_VERSION + "\n", "utf-8")
+    marker.write_text(digest + "\n", "utf-8")
 
 
 def _compile_launcher(home: Path) -> None:
     classes = home / "classes"
     marker = classes / ".source-sha256"
-    digest = hashlib.sha256(LAUNCHER_SOURCE.read_bytes() + NEO4J_VERSION.encode()).hexdigest()
+    digest = _digest(LAUNCHER_SOURCE, POM_FILE)
     if marker.is_file() and marker.read_text("utf-8").strip() == digest:
         return
     javac = _tool("javac", "impossible de compiler le lanceur de Neo4j")
@@ -242,8 +247,8 @@ def assemble(config: ServerConfig) -> Path:
     """Fetch the jars and compile the launcher into ``config.home``, once.
 
     Idempotent and safe to call from several processes at once (file lock).
-    The jars are fetched again only when ``lib/.complete`` is missing or names
-    another version, so an interrupted download is redone.
+    The jars are fetched again only when ``lib/.complete`` is missing or was
+    written for another pom, so an interrupted download is redone.
 
     Returns
     -------

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +13,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from spie_graph.connection import Neo4jConnection
 from spie_graph.graph import build_graph
+from spie_graph.neo4j_server import ServerConfig, start, stop
 from spie_graph.validation import load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,3 +81,48 @@ def make_dataset(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+# -- a real Neo4j server, started by the project's own code, once per session ------------
+TEST_PASSWORD = "mot-de-passe-de-test"
+
+
+def _require_tools() -> None:
+    """Java and Maven are needed; skipped without them, except under CI=true (fail)."""
+    missing = [tool for tool in ("java", "javac", "mvn") if shutil.which(tool) is None]
+    if not missing:
+        return
+    message = f"outils absents pour le serveur Neo4j : {', '.join(missing)}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def neo4j_test_config(base: Path, port: int) -> ServerConfig:
+    """A server configuration whose data, log and pid file live under ``base``."""
+    return ServerConfig.from_env(
+        port=port, password=TEST_PASSWORD, pagecache="128m",
+        data_dir=base / "data", log_file=base / "logs" / "server.log", pid_file=base / "neo4j.pid",
+    )
+
+
+@pytest.fixture(scope="session")
+def neo4j_config(tmp_path_factory) -> ServerConfig:
+    """The session's server configuration; the server is stopped at the end."""
+    _require_tools()
+    config = neo4j_test_config(tmp_path_factory.mktemp("neo4j"), _free_port())
+    yield config
+    stop(config)
+
+
+@pytest.fixture
+def neo4j_connection(neo4j_config) -> Neo4jConnection:
+    """A running server (started, or restarted if a test stopped it) and how to reach it."""
+    state = start(neo4j_config, timeout=300)
+    return Neo4jConnection(uri=state.uri, user=neo4j_config.user, password=TEST_PASSWORD)

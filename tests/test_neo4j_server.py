@@ -10,9 +10,7 @@ they fail.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
 import socket
 import time
 
@@ -25,40 +23,14 @@ from spie_graph.errors import ServerError
 from spie_graph.neo4j_server import NEO4J_VERSION, ServerConfig, start, status, stop
 from spie_graph.server_cli import neo4j_group
 
+from .conftest import TEST_PASSWORD, neo4j_test_config
+
 pytestmark = pytest.mark.neo4j
-
-TEST_PASSWORD = "mot-de-passe-de-test"
-
-
-def _require_tools() -> None:
-    missing = [tool for tool in ("java", "javac", "mvn") if shutil.which(tool) is None]
-    if not missing:
-        return
-    message = f"outils absents pour le serveur Neo4j : {', '.join(missing)}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _config(base, port: int) -> ServerConfig:
-    return ServerConfig.from_env(
-        port=port, password=TEST_PASSWORD, pagecache="128m",
-        data_dir=base / "data", log_file=base / "logs" / "server.log", pid_file=base / "neo4j.pid",
-    )
 
 
 @pytest.fixture(scope="session")
-def config(tmp_path_factory) -> ServerConfig:
-    _require_tools()
-    config = _config(tmp_path_factory.mktemp("neo4j"), _free_port())
-    yield config
-    stop(config)
+def config(neo4j_config) -> ServerConfig:
+    return neo4j_config
 
 
 @pytest.fixture(scope="session")
@@ -115,13 +87,12 @@ def test_wrong_password_is_a_clear_error(server, config):
 
 
 def test_port_taken_by_another_process(config, tmp_path):
-    _require_tools()
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         port = listener.getsockname()[1]
         with pytest.raises(ServerError, match=f"port {port} .*déjà utilisé"):
-            start(_config(tmp_path, port), timeout=30)
+            start(neo4j_test_config(tmp_path, port), timeout=30)
     assert not (tmp_path / "neo4j.pid").exists()
 
 

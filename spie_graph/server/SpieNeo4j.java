@@ -78,6 +78,8 @@ public final class SpieNeo4j {
                 .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                // Otherwise each database preallocates a 256 MiB transaction log.
+                .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress(host, port))

@@ -1,0 +1,199 @@
+"""The Neo4j store against a real server: loading, idempotence, replace, parity, errors."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+
+from spie_graph.cli import main
+from spie_graph.connection import Neo4jConnection
+from spie_graph.coverage import CoverageQuery, who_covers
+from spie_graph.errors import DatasetError, QueryError, StoreError, StoreUnavailable
+from spie_graph.graph import build_graph
+from spie_graph.stores.neo4j import Neo4jStore
+from spie_graph.validation import load_dataset
+
+from .test_parity import QUESTIONS, generated_dataset
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture
+def store(neo4j_connection):
+    with Neo4jStore(neo4j_connection, batch_size=300) as opened:
+        yield opened
+
+
+def env(connection: Neo4jConnection) -> dict[str, str]:
+    return {"NEO4J_URI": connection.uri, "NEO4J_USER": connection.user,
+            "NEO4J_PASSWORD": connection.password}
+
+
+def edges(graph: nx.MultiDiGraph) -> list[tuple]:
+    return sorted((u, v, k, tuple(sorted((a, json.dumps(b)) for a, b in d.items())))
+                  for u, v, k, d in graph.edges(keys=True, data=True))
+
+
+def same_graph(first: nx.MultiDiGraph, second: nx.MultiDiGraph) -> bool:
+    return dict(first.nodes(data=True)) == dict(second.nodes(data=True)) and \
+        edges(first) == edges(second)
+
+
+def test_demo_round_trip_is_exact_and_loading_twice_changes_nothing(store, demo_dataset):
+    first = store.load(demo_dataset, replace=True)
+    expected = build_graph(demo_dataset)
+    assert sum(first.nodes.values()) == expected.number_of_nodes()
+    assert sum(first.relationships.values()) == expected.number_of_edges()
+    second = store.load(demo_dataset)
+    assert (second.created, second.updated, second.removed) == (0, 0, 0)
+    assert second.nodes == first.nodes and second.relationships == first.relationships
+    assert same_graph(store.graph("morbihan"), expected)
+
+
+def test_values_with_quotes_braces_and_backslashes_are_stored_verbatim(store, make_dataset):
+    hostile = 'L\'atelier "{x}" \\ $param `tick` }) MATCH (n) DETACH DELETE n //'
+    path = make_dataset("hostile", acteurs=[
+        {"id": "a{1}", "nom": hostile, "famille": "association", "commune": "56260",
+         "missions": "C:\\chemin\\n ; « guillemets » ’"},
+    ], services=[{"id": "s\"1", "acteur": "a{1}", "nom": hostile, "thematiques": "sante"}])
+    dataset = load_dataset(path)
+    store.load(dataset)
+    graph = store.graph("hostile")
+    assert graph.nodes["Acteur:a{1}"]["nom"] == hostile
+    assert graph.nodes["Acteur:a{1}"]["missions"] == "C:\\chemin\\n ; « guillemets » ’"
+    assert graph.nodes['Service:s"1']["nom"] == hostile
+    assert same_graph(graph, build_graph(dataset))
+    assert store.counts("morbihan")["node"]  # the injection attempt deleted nothing
+
+
+def test_replace_removes_what_the_data_set_no_longer_holds(store, make_dataset, tmp_path):
+    acteurs = [{"id": f"a{i}", "nom": f"A{i}", "famille": "association", "commune": "56260"}
+               for i in range(3)]
+    services = [{"id": "s0", "acteur": "a0", "nom": "S", "thematiques": "mobilite"}]
+    links = [{"source": "a0", "cible": "a1", "type": "partenariat"},
+             {"source": "a1", "cible": "a2", "type": "convention"}]
+    full = load_dataset(make_dataset("remplace", acteurs=acteurs, services=services,
+                                     interactions=links))
+    store.load(full, replace=True)
+    smaller_path = tmp_path / "v2" / "remplace"
+    smaller_path.parent.mkdir()
+    from .conftest import write_table
+    smaller_path.mkdir()
+    write_table(smaller_path / "acteurs.csv", acteurs[:2])
+    write_table(smaller_path / "interactions.csv", links[:1])
+    smaller = load_dataset(smaller_path)
+    kept = store.load(smaller)  # without --replace: the old nodes stay
+    assert kept.removed == 0 and kept.nodes["Acteur"] == 3
+    replaced = store.load(smaller, replace=True)
+    assert replaced.nodes.get("Acteur") == 2 and "Service" not in replaced.nodes
+    assert replaced.removed > 0
+    assert same_graph(store.graph("remplace"), build_graph(smaller))
+
+
+def test_two_data_sets_side_by_side(store, demo_dataset):
+    generated = generated_dataset(seed=3, actors=40)
+    store.load(demo_dataset)
+    store.load(generated)
+    assert {"morbihan", generated.nom} <= set(store.datasets())
+    assert same_graph(store.graph(generated.nom), build_graph(generated))
+    assert same_graph(store.graph("morbihan"), build_graph(demo_dataset))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_who_covers_parity_on_generated_data_sets(store, seed):
+    dataset = generated_dataset(seed=seed, actors=60)
+    store.load(dataset, replace=True)
+    graph = build_graph(dataset)
+    for query in QUESTIONS:
+        assert store.who_covers(dataset.nom, query) == who_covers(graph, query), query
+
+
+def test_who_covers_parity_on_the_demo(store, demo_dataset):
+    store.load(demo_dataset)
+    graph = build_graph(demo_dataset)
+    for query in QUESTIONS:
+        assert store.who_covers("morbihan", query) == who_covers(graph, query), query
+
+
+def test_cli_same_json_on_both_stores(runner, neo4j_connection, demo_path):
+    variables = env(neo4j_connection)
+    loaded = runner.invoke(main, ["load", "--dataset", str(demo_path), "--store", "neo4j"],
+                           env=variables)
+    assert loaded.exit_code == 0, loaded.output
+    assert "Créés" in loaded.output and neo4j_connection.password not in loaded.output
+    for args in (["who-covers", "mobilite", "--territoire", "200067932"],
+                 ["who-covers", "sante", "--territoire", "56", "--public", "jeunes"],
+                 ["stats"]):
+        common = [*args, "--dataset", str(demo_path), "--format", "json"]
+        embedded = runner.invoke(main, common)
+        neo4j = runner.invoke(main, [*common, "--store", "neo4j"], env=variables)
+        assert neo4j.exit_code == 0, neo4j.output
+        assert json.loads(embedded.stdout) == json.loads(neo4j.stdout), args
+
+
+def test_cypher_command_named_query_and_read_only(runner, neo4j_connection, demo_path, tmp_path):
+    variables = env(neo4j_connection)
+    runner.invoke(main, ["load", "--dataset", str(demo_path), "--store", "neo4j"], env=variables)
+    result = runner.invoke(main, ["cypher", "acteurs_par_famille", "--param", "dataset=morbihan",
+                                  "--format", "json", "--store", "neo4j"], env=variables)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert sum(r["acteurs"] for r in rows) == 71
+    write = tmp_path / "ecrire.cypher"
+    write.write_text("CREATE (n:Essai {v: $v}) RETURN n.v AS v", encoding="utf-8")
+    refused = runner.invoke(main, ["cypher", str(write), "--param", "v=1", "--store", "neo4j"],
+                            env=variables)
+    assert refused.exit_code == 1 and "read access mode" in refused.stderr
+    allowed = runner.invoke(main, ["cypher", str(write), "--param", "v=1", "--write",
+                                   "--format", "json", "--store", "neo4j"], env=variables)
+    assert json.loads(allowed.stdout) == [{"v": 1}]
+    unknown = runner.invoke(main, ["cypher", "absente", "--store", "neo4j"], env=variables)
+    assert unknown.exit_code == 1 and "who_covers" in unknown.stderr
+
+
+def test_a_bad_data_set_writes_nothing(runner, neo4j_connection, make_dataset):
+    path = make_dataset("mauvais", acteurs=[
+        {"id": "a", "nom": "A", "famille": "cd", "commune": "56260"},
+        {"id": "b", "nom": "B", "famille": "inconnue", "commune": "56260"}])
+    result = runner.invoke(main, ["load", "--dataset", str(path), "--store", "neo4j"],
+                           env=env(neo4j_connection))
+    assert result.exit_code == 1 and "famille inconnu(e)" in result.stderr
+    with Neo4jStore(neo4j_connection) as opened:
+        assert "mauvais" not in opened.datasets()
+    with pytest.raises(DatasetError):
+        load_dataset(path)
+
+
+def test_unreachable_server_and_bad_credentials(runner, neo4j_connection, demo_path):
+    closed = runner.invoke(main, ["who-covers", "mobilite", "--territoire", "56", "--dataset",
+                                  str(demo_path), "--store", "neo4j"],
+                           env={"NEO4J_URI": "bolt://127.0.0.1:9"})
+    assert closed.exit_code == 1
+    assert "impossible de joindre Neo4j sur bolt://127.0.0.1:9" in closed.stderr
+    assert "Traceback" not in closed.output
+    with pytest.raises(StoreUnavailable, match="refuse l'identification"):
+        Neo4jStore(Neo4jConnection(uri=neo4j_connection.uri, password="mauvais-mot-de-passe"))
+    with pytest.raises(StoreUnavailable, match="protocole"):
+        Neo4jStore(Neo4jConnection(uri="http://127.0.0.1:7474"))
+
+
+def test_unknown_data_set_and_bad_cypher(store):
+    with pytest.raises(StoreError, match="n'est pas chargé"):
+        store.graph("jamais-charge")
+    with pytest.raises(QueryError, match="Neo4j a refusé la requête"):
+        store.run("MATCH (n RETURN n")
+
+
+def test_an_interrupted_load_is_completed_by_running_it_again(store, demo_dataset):
+    # Simulate a load cut after its first batches: write only part of the rows.
+    graph = build_graph(demo_dataset.model_copy(update={"nom": "coupe"}))
+    nodes, rels = store.rows_of(graph)
+    store.ensure_schema()
+    from spie_graph.cypher_files import statement
+    store.run(statement("load/nodes"), {"rows": nodes[: len(nodes) // 2]})
+    store.run(statement("load/relationships"), {"rows": rels[: len(rels) // 3]})
+    summary = store.load(demo_dataset.model_copy(update={"nom": "coupe"}))
+    assert summary.created > 0
+    assert same_graph(store.graph("coupe"), graph)
