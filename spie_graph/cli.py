@@ -17,53 +17,18 @@ import click
 from . import __version__, api
 from .coverage import CoverageQuery
 from .errors import SpieGraphError
-from .output import FORMATS, render, to_table
+from .cli_options import (  # noqa: F401 - re-exported for command modules
+    UserError,
+    dataset_option,
+    format_option,
+    handle_errors,
+    store_options,
+)
+from .output import render, to_table
 from .referentials import referentials
 from .stats import stats_rows
 
 __all__ = ["main"]
-
-
-class UserError(click.ClickException):
-    """A user mistake, printed in French without a traceback."""
-
-    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
-        click.echo(f"Erreur : {self.format_message()}", err=True)
-
-
-def handle_errors(func: Callable) -> Callable:
-    """Turn library errors into :class:`UserError`."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except SpieGraphError as exc:
-            raise UserError(str(exc)) from exc
-
-    return wrapper
-
-
-def dataset_option(func: Callable) -> Callable:
-    return click.option(
-        "--dataset", "dataset", envvar="SPIE_GRAPH_DATASET", required=True,
-        type=click.Path(path_type=Path), metavar="DOSSIER",
-        help="Dossier du jeu de données (ou variable SPIE_GRAPH_DATASET).",
-    )(func)
-
-
-def format_option(func: Callable) -> Callable:
-    return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help="Format de sortie : tableau lisible, json ou csv.",
-    )(func)
-
-
-def store_options(func: Callable) -> Callable:
-    """``--store`` and the Neo4j connection options; passes ``store`` (None = embedded)."""
-    from .connection import connection_options  # the Neo4j options live with the driver code
-
-    return connection_options(func)
 
 
 class SpieGroup(click.Group):
@@ -215,10 +180,7 @@ def _register_commands() -> None:
             if exc.name != f"{__package__}.{name}":
                 raise
             continue
-        if hasattr(module, "register"):
-            module.register(main)
-        else:  # the server module exposes its click group
-            main.add_command(module.neo4j_group, "neo4j")
+        module.register(main)
 
 
 _register_commands()

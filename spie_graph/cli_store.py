@@ -33,7 +33,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, object]:
 
 
 def register(main: click.Group) -> None:
-    from .cli import dataset_option, format_option, handle_errors
+    from .cli_options import dataset_option, format_option, handle_errors
 
     @main.command()
     @dataset_option

@@ -24,7 +24,7 @@ from .output import to_csv, to_json
 from .referentials import Referentials, referentials
 from .stats import graph_stats, stats_rows
 
-__all__ = ["ReportContext", "ReportPart", "PARTS", "run_report"]
+__all__ = ["ReportContext", "ReportPart", "default_parts", "run_report"]
 
 
 @dataclass
@@ -99,7 +99,11 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
     return ReportPart({"couverture.csv": to_csv(rows), "couverture.json": to_json(rows)}, section)
 
 
-PARTS: list[Part] = [stats_part, coverage_part]
+def default_parts() -> list[Part]:
+    """Every part of the report, in the order of ``rapport.md``."""
+    from .analyses.report_parts import PARTS as analyses
+
+    return [stats_part, coverage_part, *analyses]
 
 
 def _header(ctx: ReportContext) -> str:
@@ -117,7 +121,7 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     """Write every part of the report under ``out_root/<dataset>/`` and return that folder."""
     out_root = Path(out_root)
     ctx = ReportContext(dataset, graph, territoire or default_territory(graph))
-    outputs = [part(ctx) for part in (parts or PARTS)]
+    outputs = [part(ctx) for part in (parts or default_parts())]
     target = out_root / dataset
     try:
         out_root.mkdir(parents=True, exist_ok=True)

@@ -97,5 +97,11 @@ def status(port, home) -> None:
     click.echo(_describe(neo4j_server.status(config)))
 
 
+
+def register(main: click.Group) -> None:
+    """Add the ``neo4j`` group to the main command."""
+    main.add_command(neo4j_group, "neo4j")
+
+
 if __name__ == "__main__":
     neo4j_group()

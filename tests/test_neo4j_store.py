@@ -125,7 +125,9 @@ def test_cli_same_json_on_both_stores(runner, neo4j_connection, demo_path):
     assert "Créés" in loaded.output and neo4j_connection.password not in loaded.output
     for args in (["who-covers", "mobilite", "--territoire", "200067932"],
                  ["who-covers", "sante", "--territoire", "56", "--public", "jeunes"],
-                 ["stats"]):
+                 ["stats"], ["gaps"], ["gaps", "--niveau", "epci", "--public", "jeunes"],
+                 ["duplicates"], ["consortium", "check"], ["network"],
+                 ["network", "--sans", "mobilite-bouge"]):
         common = [*args, "--dataset", str(demo_path), "--format", "json"]
         embedded = runner.invoke(main, common)
         neo4j = runner.invoke(main, [*common, "--store", "neo4j"], env=variables)

@@ -1,0 +1,232 @@
+"""What the analyses share: the services and areas of a canonical graph, argument checks.
+
+A service's area is matched to communes through ``FAIT_PARTIE_DE``, as
+:mod:`spie_graph.coverage` does, but walked downwards from the territories the
+service covers (``COUVRE``) and memoised, so that every analysis reads each
+area once. The territory a user asks about is read from the COG (like
+:func:`spie_graph.coverage.coverage_parameters`): the graph only holds the
+communes of the territories a data set names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ..coverage import _check
+from ..errors import ArgumentError
+from ..referentials import Referentials, closest, referentials
+
+__all__ = ["ServiceView", "Areas", "service_views", "actor_nodes", "interaction_degrees",
+           "check_territoire", "check_thematiques", "check_public", "check_acteur",
+           "split_codes", "population", "describe_communes", "names", "share"]
+
+TOUS_PUBLICS = "tous-publics"
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """A service as the analyses read it: codes as sets, its area as communes.
+
+    ``publics`` is empty when the service serves every public.
+    """
+
+    id: str
+    acteur: str
+    thematiques: frozenset[str]
+    publics: frozenset[str]
+    moments: frozenset[str]
+    communes: frozenset[str]
+
+    @property
+    def tous_publics(self) -> bool:
+        return not self.publics
+
+    def serves(self, public: str | None) -> bool:
+        """Whether the service serves ``public`` (None: any public)."""
+        return public is None or not self.publics or public in self.publics
+
+
+class Areas:
+    """The communes under each territory node of a graph, walked down ``FAIT_PARTIE_DE``.
+
+    Notes
+    -----
+    Each territory node is expanded once (memoised); the first call on
+    ``france`` visits every commune in the graph.
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph):
+        self._graph = graph
+        self._memo: dict[str, frozenset[str]] = {}
+
+    def communes(self, key: str) -> frozenset[str]:
+        """The communes of the territory node ``key`` (``Territoire:56``)."""
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        node = self._graph.nodes[key]
+        if node.get("niveau") == "commune":
+            result = frozenset((node["code"],))
+        else:
+            parts: set[str] = set()
+            for child, _, rel in self._graph.in_edges(key, data="type"):
+                if rel == "FAIT_PARTIE_DE":
+                    parts |= self.communes(child)
+            result = frozenset(parts)
+        self._memo[key] = result
+        return result
+
+    def covered_by(self, node: str, rel: str) -> frozenset[str]:
+        """The communes of every territory ``node`` points to through ``rel``."""
+        result: set[str] = set()
+        for _, target, kind in self._graph.out_edges(node, data="type"):
+            if kind == rel:
+                result |= self.communes(target)
+        return frozenset(result)
+
+
+def service_views(graph: nx.MultiDiGraph, areas: Areas | None = None) -> list[ServiceView]:
+    """Every service of the graph, sorted by id.
+
+    Notes
+    -----
+    Linear in the services and their ``COUVRE`` edges, plus the communes of
+    the distinct areas (each expanded once).
+    """
+    areas = areas or Areas(graph)
+    views = []
+    for key, data in graph.nodes(data=True):
+        if data["label"] != "Service":
+            continue
+        publics = frozenset(data.get("publics") or ()) - {TOUS_PUBLICS}
+        views.append(ServiceView(
+            id=data["id"], acteur=data["acteur"],
+            thematiques=frozenset(data.get("thematiques") or ()), publics=publics,
+            moments=frozenset(data.get("moments") or ()),
+            communes=areas.covered_by(key, "COUVRE"),
+        ))
+    return sorted(views, key=lambda view: view.id)
+
+
+def actor_nodes(graph: nx.MultiDiGraph) -> dict[str, dict]:
+    """The actors' properties by id, sorted by id."""
+    found = {data["id"]: data for _, data in graph.nodes(data=True) if data["label"] == "Acteur"}
+    return dict(sorted(found.items()))
+
+
+def interaction_degrees(graph: nx.MultiDiGraph) -> dict[str, int]:
+    """Each actor's number of distinct partners through ``INTERAGIT`` (either direction)."""
+    partners: dict[str, set[str]] = {ident: set() for ident in actor_nodes(graph)}
+    for source, target, rel in graph.edges(data="type"):
+        if rel == "INTERAGIT":
+            a, b = graph.nodes[source]["id"], graph.nodes[target]["id"]
+            partners[a].add(b)
+            partners[b].add(a)
+    return {ident: len(found) for ident, found in partners.items()}
+
+
+# -- arguments ----------------------------------------------------------------
+
+def split_codes(values: Iterable[str] | str | None) -> list[str]:
+    """``["mobilite,sante", "se-former"]`` → ``["mobilite", "sante", "se-former"]``."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    codes: list[str] = []
+    for value in values:
+        for code in re.split(r"[,|;\s]+", value):
+            if code and code not in codes:
+                codes.append(code)
+    return codes
+
+
+def check_territoire(code: str, refs: Referentials | None = None,
+                     option: str = "--territoire") -> str:
+    """The COG code of a territory; :class:`ArgumentError` with the closest codes if unknown."""
+    terr = (refs or referentials()).territoires
+    normal = terr.normalize(code)
+    if normal not in terr:
+        near = ", ".join(terr.suggest(normal))
+        raise ArgumentError(f"territoire inconnu : « {code} » ({option}). Codes proches : {near}. "
+                            f"{terr.shape_hint()}")
+    return normal
+
+
+def check_thematiques(codes: Iterable[str], refs: Referentials | None = None,
+                      option: str = "--thematiques") -> list[str]:
+    """Known thématique codes, in order; :class:`ArgumentError` on the first unknown one."""
+    refs = refs or referentials()
+    result = []
+    for code in codes:
+        _check(code, list(refs.thematiques), "thématique", option, "thematiques")
+        result.append(code)
+    return result
+
+
+def check_public(code: str | None, refs: Referentials | None = None,
+                 option: str = "--public") -> str | None:
+    """A known public code (or None); :class:`ArgumentError` with the closest codes."""
+    _check(code, (refs or referentials()).publics, "public", option, "publics")
+    return code
+
+
+def check_acteur(graph: nx.MultiDiGraph, acteur: str, option: str = "--sans") -> dict:
+    """The properties of an actor of the graph; :class:`ArgumentError` with the closest ids."""
+    actors = actor_nodes(graph)
+    if acteur not in actors:
+        near = ", ".join(closest(acteur, list(actors)))
+        raise ArgumentError(f"acteur inconnu : « {acteur} » ({option}). Identifiants proches : "
+                            f"{near}. Liste : acteurs.csv du jeu de données")
+    return actors[acteur]
+
+
+# -- figures and names ------------------------------------------------------------
+
+def population(communes: Iterable[str], refs: Referentials | None = None) -> int:
+    """The COG 2026 population of a set of communes."""
+    terr = (refs or referentials()).territoires
+    return sum(terr.population(code) for code in communes)
+
+
+def share(part: int, whole: int) -> float:
+    """``part / whole`` rounded to 3 decimals (0 when ``whole`` is 0)."""
+    return round(part / whole, 3) if whole else 0.0
+
+
+def describe_communes(communes: Iterable[str], refs: Referentials | None = None) -> list[str]:
+    """A short list of COG codes whose union is exactly ``communes``.
+
+    Whole départements first, then whole EPCI, then the remaining communes:
+    the 34 communes of an agglomération come back as its SIREN.
+
+    Notes
+    -----
+    O(c) for c communes, plus the communes of the départements and EPCI met.
+    """
+    terr = (refs or referentials()).territoires
+    left = set(communes)
+    kept: list[str] = []
+    if left and left >= terr.communes("france"):
+        return ["france"]
+    for candidates in (sorted({terr.departement_of(c) for c in left}),
+                       sorted({e for e in map(terr.epci_of, left) if e})):
+        for code in candidates:
+            members = terr.communes(code)
+            if members <= left:
+                kept.append(code)
+                left -= members
+    return kept + sorted(left)
+
+
+def names(codes: list[str], refs: Referentials | None = None, limit: int = 4) -> str:
+    """``Vannes, Séné et 3 autres``: the names of territories, for tables."""
+    terr = (refs or referentials()).territoires
+    shown = [terr.name(code) for code in codes[:limit]]
+    if len(codes) > limit:
+        return ", ".join(shown) + f" et {len(codes) - limit} autres"
+    return ", ".join(shown)

@@ -1,0 +1,152 @@
+"""Duplicated services, on small data sets whose groups are computed by hand.
+
+Populations (COG 2026): Vannes 55,790; Lorient 58,329; GMVA 180,735 (34
+communes); Morbihan 783,390.
+"""
+
+import pytest
+
+from spie_graph.analyses import duplicates
+from spie_graph.analyses._common import describe_communes
+from spie_graph.errors import ArgumentError
+from spie_graph.graph import build_graph
+from spie_graph.territories import territories
+from spie_graph.validation import load_dataset
+
+VANNES, LORIENT, GMVA = "56260", "56121", "200067932"
+RSA, FEMMES, JEUNES = "beneficiaires-des-minimas-sociaux", "femmes", "jeunes"
+BIEN_ETRE = "remobilisation--bien-etre-confiance-en-soi"
+
+
+def actor(ident, famille):
+    return {"id": ident, "nom": ident.upper(), "famille": famille, "commune": VANNES}
+
+
+def service(ident, acteur, territoire, publics="", thematiques=BIEN_ETRE, moments="suivi"):
+    return {"id": ident, "acteur": acteur, "nom": ident, "thematiques": thematiques,
+            "publics": publics, "moments": moments, "territoire": territoire}
+
+
+@pytest.fixture
+def graph(make_dataset):
+    path = make_dataset(
+        acteurs=[actor("ccas", "ccas-cias"), actor("asso", "association"), actor("cd", "cd"),
+                 actor("ml", "mission-locale")],
+        services=[
+            service("d1", "ccas", VANNES, RSA),
+            service("d2", "asso", GMVA, f"{RSA}|{FEMMES}"),
+            service("d3", "cd", "56"),                      # every public
+            service("d4", "ml", LORIENT, JEUNES),
+            service("d5", "ccas", VANNES, RSA, moments="offre"),   # alone at « offre »
+            service("d6", "ccas", VANNES, RSA),             # same actor as d1: not a duplicate
+        ],
+    )
+    return build_graph(load_dataset(path))
+
+
+def test_groups_by_public_and_piece_of_overlap(graph):
+    # One bucket (bien-être, suivi): d1 Vannes (RSA), d6 Vannes (RSA, same actor as d1),
+    # d2 GMVA (RSA, femmes), d3 Morbihan (everyone), d4 Lorient (jeunes).
+    # Pieces of overlap: Vannes {d1, d6, d2, d3}; GMVA without Vannes {d2, d3};
+    # Lorient {d3, d4}; the rest of the Morbihan has d3 alone.
+    # - Vannes, RSA: d1, d2, d3, d6 (3 actors);        femmes: d2, d3.
+    # - GMVA without Vannes, RSA: d2, d3;              femmes: d2, d3.
+    # - Lorient, jeunes: d3, d4.
+    # d2 + d3: femmes on the whole GMVA, RSA on GMVA without Vannes: two groups.
+    groups = duplicates(graph)
+    found = [(g.services, g.publics, g.population) for g in groups]
+    assert found == [
+        (["d2", "d3"], [FEMMES], 180735),
+        (["d2", "d3"], [RSA], 180735 - 55790),
+        (["d3", "d4"], [JEUNES], 58329),
+        (["d1", "d2", "d3", "d6"], [RSA], 55790),
+    ]
+    first = groups[0]
+    assert (first.thematique, first.moment) == (BIEN_ETRE, "suivi")
+    assert first.territoire == [GMVA] and first.nb_communes == 34
+    assert first.acteurs == ["asso", "cd"]
+    # score: population of the areas' intersection over their union, GMVA / Morbihan.
+    assert first.score == round(180735 / 783390, 3) == 0.231
+    assert groups[2].territoire == [LORIENT] and groups[2].score == round(58329 / 783390, 3)
+    assert groups[3].acteurs == ["asso", "ccas", "cd"]
+    assert groups[3].score == round(55790 / 783390, 3)
+
+
+def test_restricted_to_a_territory(graph):
+    # Inside Lorient only d3 and d4 overlap, and their areas there are identical.
+    groups = duplicates(graph, territoire=LORIENT)
+    assert [(g.services, g.territoire, g.score) for g in groups] == [
+        (["d3", "d4"], [LORIENT], 1.0)]
+
+
+def test_same_actor_twice_is_not_a_duplicate(make_dataset):
+    path = make_dataset(acteurs=[actor("ccas", "ccas-cias")],
+                        services=[service("a", "ccas", VANNES), service("b", "ccas", VANNES)])
+    assert duplicates(build_graph(load_dataset(path))) == []
+
+
+def test_disjoint_publics_do_not_overlap(make_dataset):
+    path = make_dataset(acteurs=[actor("a", "association"), actor("b", "association")],
+                        services=[service("s1", "a", VANNES, JEUNES),
+                                  service("s2", "b", VANNES, "seniors")])
+    assert duplicates(build_graph(load_dataset(path))) == []
+
+
+def test_disjoint_areas_do_not_overlap(make_dataset):
+    path = make_dataset(acteurs=[actor("a", "association"), actor("b", "association")],
+                        services=[service("s1", "a", VANNES), service("s2", "b", LORIENT)])
+    assert duplicates(build_graph(load_dataset(path))) == []
+
+
+def test_category_level(make_dataset):
+    # Two sub-themes of « mobilite », same moment, same commune, every public.
+    path = make_dataset(
+        acteurs=[actor("a", "mobilite"), actor("b", "association")],
+        services=[service("s1", "a", VANNES, thematiques="mobilite--preparer-un-permis",
+                          moments="offre"),
+                  service("s2", "b", VANNES, thematiques="mobilite--acceder-a-un-vehicule",
+                          moments="offre")])
+    graph = build_graph(load_dataset(path))
+    assert duplicates(graph) == []
+    groups = duplicates(graph, niveau="categorie")
+    assert [(g.thematique, g.moment, g.publics, g.territoire, g.population, g.score)
+            for g in groups] == [("mobilite", "offre", ["tous-publics"], [VANNES], 55790, 1.0)]
+
+
+def test_bad_level(graph):
+    with pytest.raises(ArgumentError, match="thematique, categorie"):
+        duplicates(graph, niveau="famille")
+
+
+def test_describe_communes():
+    terr = territories()
+    assert describe_communes(terr.communes("56")) == ["56"]
+    assert describe_communes(terr.communes(GMVA) | {LORIENT}) == [GMVA, LORIENT]
+    left = set(terr.communes(GMVA)) - {VANNES}
+    assert len(describe_communes(left)) == 33
+
+
+# -- the demo data set --------------------------------------------------------------
+
+def test_demo_invariants(demo_graph):
+    groups = duplicates(demo_graph)
+    services = {d["id"]: d for _, d in demo_graph.nodes(data=True) if d["label"] == "Service"}
+    terr = territories()
+    assert [g.population for g in groups] == sorted((g.population for g in groups),
+                                                    reverse=True)
+    for group in groups:
+        assert len(group.acteurs) >= 2
+        assert {services[s]["acteur"] for s in group.services} == set(group.acteurs)
+        assert all(group.moment in services[s]["moments"] for s in group.services)
+        assert 0 < group.score <= 1
+        assert group.population == sum(terr.population(c)
+                                       for c in terr.communes_of_all(group.territoire))
+
+
+def test_demo_has_duplicates_in_the_vannes_agglomeration(demo_graph):
+    # The demo plants duplicated accompaniments in GMVA (see datasets/morbihan/README.md).
+    groups = duplicates(demo_graph, territoire=GMVA)
+    assert groups
+    assert any(len(g.acteurs) >= 3 for g in groups)
+    assert all(terr_code in territories().communes(GMVA) or terr_code == GMVA
+               for g in groups for terr_code in g.territoire)
