@@ -13,7 +13,7 @@ import networkx as nx
 from .coverage import CoverageQuery, CoverageRow
 from .errors import DatasetError, Problem
 from .model import Dataset
-from .readers import read_dataset
+from .readers import is_workbook, locate_columns, read_dataset
 from .report import run_report
 from .stats import graph_stats
 from .stores import EmbeddedStore, GraphStore
@@ -23,12 +23,16 @@ __all__ = ["validate", "open_store", "load_graph", "who_covers", "stats", "repor
 
 
 def validate(path: Path | str) -> tuple[Dataset | None, list[Problem]]:
-    """Check a data set folder: the data set when valid, and every problem found."""
+    """Check a data set folder or workbook: the data set when valid, and every problem found."""
     folder = Path(path)
     try:
-        if not folder.is_dir():
+        if not folder.is_dir() and not is_workbook(folder):
             load_dataset(folder)  # raises the located "folder not found" error
-        return check_dataset(read_dataset(folder))
+        raw = read_dataset(folder)
+        if not raw.opened:  # an unreadable workbook: nothing else to check
+            return None, raw.problems
+        dataset, problems = check_dataset(raw)
+        return dataset, locate_columns(problems, raw)
     except DatasetError as exc:
         return None, exc.problems
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import DatasetError, Problem
 from .model import Acteur, Consortium, Dataset, Interaction, Membre, Service
-from .readers import RawDataset, RawRow, RawTable, read_dataset
+from .readers import RawDataset, RawRow, RawTable, is_workbook, locate_columns, read_dataset
 from .referentials import Referentials, closest, referentials
 
 __all__ = ["load_dataset", "validate_raw", "check_dataset"]
@@ -452,15 +452,20 @@ def validate_raw(raw: RawDataset) -> Dataset:
 
 
 def load_dataset(path: Path | str) -> Dataset:
-    """Read and validate a data set folder; raise :class:`DatasetError` on any problem."""
+    """Read and validate a data set folder (or ``.xlsx`` workbook); raise :class:`DatasetError`."""
     folder = Path(path)
     if not folder.exists():
         raise DatasetError(folder.name, [Problem(str(folder), None, None, None,
                                                  "dossier introuvable",
                                                  "indiquez le dossier du jeu de données avec "
                                                  "--dataset ou SPIE_GRAPH_DATASET")])
-    if not folder.is_dir():
+    if not folder.is_dir() and not is_workbook(folder):
         raise DatasetError(folder.name, [Problem(str(folder), None, None, None,
-                                                 "un dossier est attendu",
-                                                 "indiquez le dossier qui contient acteurs.csv")])
-    return validate_raw(read_dataset(folder))
+                                                 "un dossier ou un classeur .xlsx est attendu",
+                                                 "indiquez le dossier qui contient acteurs.csv, "
+                                                 "ou un classeur fait sur « spie-graph template »")])
+    raw = read_dataset(folder)
+    dataset, problems = check_dataset(raw) if raw.opened else (None, raw.problems)
+    if dataset is None:
+        raise DatasetError(raw.name, locate_columns(problems, raw))
+    return dataset
