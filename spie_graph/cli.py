@@ -31,6 +31,21 @@ from .stats import stats_rows
 __all__ = ["main"]
 
 
+def _french_help(command: click.Command) -> None:
+    """Make ``--help`` describe itself in French, for a command and its sub-commands."""
+    original = command.get_help_option
+
+    def get_help_option(ctx: click.Context) -> click.Option | None:
+        option = original(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+    command.get_help_option = get_help_option  # type: ignore[method-assign]
+    for sub in getattr(command, "commands", {}).values():
+        _french_help(sub)
+
+
 class SpieGroup(click.Group):
     """Catches the library's root error for every command, options' work included."""
 
@@ -42,7 +57,8 @@ class SpieGroup(click.Group):
 
 
 @click.group(cls=SpieGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="spie-graph", message="%(prog)s %(version)s")
+@click.version_option(__version__, prog_name="spie-graph", message="%(prog)s %(version)s",
+                      help="Affiche la version et quitte.")
 def main() -> None:
     """Cartographie des acteurs du service public de l'insertion et de l'emploi (SPIE).
 
@@ -184,6 +200,7 @@ def _register_commands() -> None:
 
 
 _register_commands()
+_french_help(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
