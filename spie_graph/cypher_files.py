@@ -15,12 +15,20 @@ from .errors import ArgumentError
 __all__ = ["statement", "statements", "named_query", "query_names"]
 
 
+def _folder(sub: str = ""):
+    """The Cypher folder: installed as ``spie_graph.cypher``, or the source tree's ``cypher/``."""
+    try:
+        root = resources.files("spie_graph.cypher")
+    except ModuleNotFoundError:  # running from a source checkout, not an installed package
+        root = Path(__file__).resolve().parent.parent / "cypher"
+    return root / sub if sub else root
+
+
 @cache
 def statement(name: str) -> str:
     """The statement of ``cypher/<name>.cypher`` (``load/nodes``, ``queries/who_covers``)."""
     folder, _, stem = name.rpartition("/")
-    package = "spie_graph.cypher" + ("." + folder.replace("/", ".") if folder else "")
-    return (resources.files(package) / f"{stem}.cypher").read_text(encoding="utf-8")
+    return (_folder(folder) / f"{stem}.cypher").read_text(encoding="utf-8")
 
 
 def statements(name: str) -> list[str]:
@@ -32,7 +40,7 @@ def statements(name: str) -> list[str]:
 
 def query_names() -> list[str]:
     """Names of the queries of ``cypher/queries/``."""
-    folder = resources.files("spie_graph.cypher.queries")
+    folder = _folder("queries")
     return sorted(p.name[: -len(".cypher")] for p in folder.iterdir()
                   if p.name.endswith(".cypher"))
 
