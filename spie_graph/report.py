@@ -102,8 +102,11 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
 def default_parts() -> list[Part]:
     """Every part of the report, in the order of ``rapport.md``."""
     from .analyses.report_parts import PARTS as analyses
+    from .annex import annex_part
+    from .exports import exports_part
+    from .map import map_part
 
-    return [stats_part, coverage_part, *analyses]
+    return [stats_part, coverage_part, *analyses, map_part, annex_part, exports_part]
 
 
 def _header(ctx: ReportContext) -> str:
