@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -61,7 +62,7 @@ def register(main: click.Group) -> None:
             nodes, rels = Neo4jStore.rows_of(build_graph(data))
             with Neo4jStore(connection) as neo4j, click.progressbar(
                     length=len(nodes) + len(rels), label="Chargement dans Neo4j",
-                    file=click.get_text_stream("stderr")) as bar:
+                    file=sys.stderr) as bar:
                 summary = neo4j.load(data, replace=replace, progress=bar.update)
         nodes_text = ", ".join(f"{v} {k}" for k, v in sorted(summary.nodes.items()))
         click.echo(f"Jeu de données « {summary.dataset} » chargé ({summary.store}) : "

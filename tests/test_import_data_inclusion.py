@@ -28,8 +28,6 @@ from .conftest import REFERENCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "data_inclusion"
 VALIDEUR = REFERENCE / "data-inclusion" / "samples" / "di_valideur_fixture_dataset.xlsx"
-needs_reference = pytest.mark.skipif(not VALIDEUR.exists(), reason="../shared/reference absent")
-
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -67,7 +65,6 @@ def test_mapping_targets_are_codes_of_the_v1_referentials():
         assert {row["v1"] for row in rows if row["v1"]} <= set(codes), name
 
 
-@pytest.mark.skipif(not (REFERENCE / "data-inclusion").exists(), reason="reference absent")
 @pytest.mark.parametrize("reference,mapping", [
     ("v0_thematiques.csv", "v0_thematiques_vers_v1.csv"),
     ("v0_profils.csv", "v0_profils_vers_v1_publics.csv"),
@@ -251,7 +248,6 @@ def test_nothing_is_dropped_silently(tmp_path, version, fmt, departement):
 
 
 # -- the producer workbook of the data·inclusion valideur ----------------------
-@needs_reference
 def test_valideur_workbook_reports_every_deliberate_error(tmp_path):
     out = tmp_path / "valideur"
     result = import_data_inclusion(VALIDEUR, None, out)
