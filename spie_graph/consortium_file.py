@@ -26,7 +26,7 @@ from .readers import (
     normalize_header,
 )
 from .referentials import referentials
-from .validation import _consortium, _Rows, _unknown_ref
+from .validation import _consortium, _Rows, check_members
 
 __all__ = ["read_consortium"]
 
@@ -67,23 +67,6 @@ def _read(path: Path) -> tuple[RawRow | None, str, list[Problem]]:
     return row, path.name, problems
 
 
-def _check_members(consortium: Consortium, membre_rows: list[RawRow], raw: RawDataset,
-                   rows: _Rows, acteurs: Collection[str]) -> None:
-    """Porteur and members must be actors of the data set, each member once."""
-    ids = dict.fromkeys(acteurs, 0)
-    source = raw.consortium_source or "consortium.yaml"
-    if consortium.porteur and consortium.porteur not in ids:
-        _unknown_ref(rows, source, raw.consortium, "porteur", consortium.porteur, ids)
-    seen: set[str] = set()
-    for row, membre in zip(membre_rows, consortium.membres, strict=True):
-        if membre.acteur not in ids:
-            _unknown_ref(rows, source, row, "acteur", membre.acteur, ids)
-        elif membre.acteur in seen:
-            rows.report(source, row, "acteur", membre.acteur, "membre en double",
-                        "citez chaque membre une seule fois")
-        seen.add(membre.acteur)
-
-
 def read_consortium(path: Path | str, acteurs: Collection[str]) -> Consortium:
     """Read and check a consortium file against the ids of a data set's actors.
 
@@ -105,7 +88,7 @@ def read_consortium(path: Path | str, acteurs: Collection[str]) -> Consortium:
     rows = _Rows(referentials(), problems)
     consortium, membre_rows = _consortium(raw, rows)
     if consortium is not None:
-        _check_members(consortium, membre_rows, raw, rows, acteurs)
+        check_members(consortium, membre_rows, raw, rows, acteurs)
     if problems or consortium is None:
         raise DatasetError(path.name, sorted(problems, key=lambda p: (p.file, p.line or 0)))
     return consortium

@@ -8,30 +8,15 @@ error (exit status 1), never a traceback.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from spie_graph import neo4j_server
-from spie_graph.errors import SpieGraphError
+from spie_graph.cli_options import handle_errors
 from spie_graph.neo4j_server import ServerConfig, ServerStatus
 
 __all__ = ["neo4j_group"]
-
-
-def _friendly_errors(command: Callable) -> Callable:
-    """Turn SpieGraphError into click.ClickException("Erreur : ...")."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except SpieGraphError as error:
-            raise click.ClickException(f"Erreur : {error}") from None
-
-    return wrapper
 
 
 _port = click.option("--port", type=click.IntRange(1, 65535), default=None,
@@ -64,7 +49,7 @@ def neo4j_group() -> None:
 @click.option("--pagecache", default=None, help="Cache de pages de Neo4j, ex. 512m (défaut : 512m).")
 @click.option("--timeout", type=click.FloatRange(1), default=120, show_default=True,
               help="Attente maximale du démarrage, en secondes.")
-@_friendly_errors
+@handle_errors
 def start(port, home, heap, pagecache, timeout) -> None:
     """Démarre le serveur (le télécharge au premier lancement) et attend qu'il réponde."""
     config = ServerConfig.from_env(port=port, home=home, heap=heap, pagecache=pagecache)
@@ -77,7 +62,7 @@ def start(port, home, heap, pagecache, timeout) -> None:
 @_home
 @click.option("--timeout", type=click.FloatRange(1), default=60, show_default=True,
               help="Attente maximale de l'arrêt propre, en secondes, avant SIGKILL.")
-@_friendly_errors
+@handle_errors
 def stop(port, home, timeout) -> None:
     """Arrête le serveur s'il est en marche."""
     config = ServerConfig.from_env(port=port, home=home)
@@ -90,7 +75,7 @@ def stop(port, home, timeout) -> None:
 @neo4j_group.command()
 @_port
 @_home
-@_friendly_errors
+@handle_errors
 def status(port, home) -> None:
     """Affiche l'état du serveur, son adresse et ses dossiers."""
     config = ServerConfig.from_env(port=port, home=home)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -406,18 +406,25 @@ def _cross_checks(raw: RawDataset, rows: _Rows, acteurs: list[Acteur],
                         f"même source, cible et type que la ligne {seen_links[key]} : fusionnez-les")
         seen_links.setdefault(key, row.line)
     if consortium is not None:
-        src = raw.consortium_source or "consortium.yaml"
-        if consortium.porteur and consortium.porteur not in ids:
-            _unknown_ref(rows, src, raw.consortium, "porteur", consortium.porteur, ids)
-        seen: set[str] = set()
-        for row, membre in zip(membre_rows, consortium.membres):
-            if membre.acteur not in ids:
-                _unknown_ref(rows, src, row, "acteur", membre.acteur, ids)
-            elif membre.acteur in seen:
-                rows.report(src, row, "acteur", membre.acteur, "membre en double",
-                            "citez chaque membre une seule fois")
-            seen.add(membre.acteur)
+        check_members(consortium, membre_rows, raw, rows, ids)
     return finished
+
+
+def check_members(consortium: Consortium, membre_rows: list[RawRow], raw: RawDataset,
+                  rows: _Rows, acteurs: Collection[str]) -> None:
+    """Porteur and members must be actors of the data set, each member once."""
+    ids = dict.fromkeys(acteurs, 0)
+    source = raw.consortium_source or "consortium.yaml"
+    if consortium.porteur and consortium.porteur not in ids:
+        _unknown_ref(rows, source, raw.consortium, "porteur", consortium.porteur, ids)
+    seen: set[str] = set()
+    for row, membre in zip(membre_rows, consortium.membres, strict=True):
+        if membre.acteur not in ids:
+            _unknown_ref(rows, source, row, "acteur", membre.acteur, ids)
+        elif membre.acteur in seen:
+            rows.report(source, row, "acteur", membre.acteur, "membre en double",
+                        "citez chaque membre une seule fois")
+        seen.add(membre.acteur)
 
 
 def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Dataset | None,
