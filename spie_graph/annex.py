@@ -34,7 +34,7 @@ from .coverage import CoverageQuery, who_covers
 from .drawing import network_png
 from .errors import ArgumentError
 from .graph import default_territory
-from .profiles import ActorProfile, Findings, actor_profiles, analyses_findings, consortium_info
+from .profiles import ActorProfile, Findings, actor_profiles, consortium_info
 from .referentials import Referentials, referentials
 
 if TYPE_CHECKING:  # report imports the parts of this module: no import cycle at run time
@@ -702,13 +702,14 @@ def render_annex(annex: Annex, fmt: str, picture_name: str = "annexe.png") -> st
 def annex_part(ctx: ReportContext, findings: Findings | None = None) -> ReportPart:
     """Report part: ``annexe.docx``, ``annexe.html``, ``annexe.md`` and ``annexe.png``.
 
-    Without ``findings``, the analyses are run when installed
-    (:func:`spie_graph.profiles.analyses_findings`); pass ``Findings()`` for none.
+    Without ``findings``, those of the report's analyses are shown
+    (:meth:`spie_graph.report.ReportContext.findings`, computed once); pass
+    ``Findings()`` for none.
     """
     from .report import ReportPart
 
     if findings is None:
-        findings = analyses_findings(ctx.graph, ctx.territoire, refs=ctx.refs)
+        findings = ctx.findings()
     annex = collect_annex(ctx.graph, territoire=ctx.territoire, findings=findings,
                           refs=ctx.refs)
     files: dict[str, str | bytes] = {

@@ -34,7 +34,7 @@ from jinja2 import Environment, FunctionLoader, select_autoescape
 from .drawing import DUPLICATE_STYLE, EdgeStyle, actor_layout, family_colors, interaction_style
 from .errors import ArgumentError
 from .graph import default_territory
-from .profiles import ActorProfile, Findings, actor_profiles, analyses_findings, consortium_info
+from .profiles import ActorProfile, Findings, actor_profiles, consortium_info
 from .referentials import Referentials, closest, referentials
 
 if TYPE_CHECKING:  # report imports the parts of this module: no import cycle at run time
@@ -452,15 +452,14 @@ def _options(large: bool, count: int) -> dict:
 def map_part(ctx: ReportContext, findings: Findings | None = None) -> ReportPart:
     """Report part: ``carte.html``, the interactive map of the data set's actors.
 
-    Without ``findings``, gaps and duplicates are computed when the analyses
-    are installed (:func:`spie_graph.profiles.analyses_findings`); pass
-    ``Findings()`` for none.
+    Without ``findings``, the gaps and duplicates shown are those of the report's
+    analyses (:meth:`spie_graph.report.ReportContext.findings`, computed once);
+    pass ``Findings()`` for none.
     """
     from .report import ReportPart
 
     if findings is None:
-        findings = analyses_findings(ctx.graph, ctx.territoire, consortium=False,
-                                     refs=ctx.refs)
+        findings = ctx.findings()
 
     result = build_map(ctx.graph, territoire=ctx.territoire, restreindre=False,
                        findings=findings, refs=ctx.refs)

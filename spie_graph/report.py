@@ -35,6 +35,15 @@ class ReportContext:
     graph: nx.MultiDiGraph
     territoire: str
     refs: Referentials = field(default_factory=referentials)
+    _findings: object = field(default=None, init=False, repr=False)
+
+    def findings(self):  # -> profiles.Findings | None
+        """What the analyses found, computed once for every part that shows it."""
+        if self._findings is None:
+            from .profiles import analyses_findings
+
+            self._findings = analyses_findings(self.graph, self.territoire, refs=self.refs)
+        return self._findings
 
 
 @dataclass
