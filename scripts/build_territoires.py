@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 PACKAGE = "@etalab/decoupage-administratif"
-TARGET = Path(__file__).resolve().parent.parent / "spie_graph" / "data" / "territoires.json.gz"
+TARGET = Path(__file__).resolve().parent.parent / "spie_graph" / "reference" / "data" / "territoires.json.gz"
 
 
 def fetch_package(version: str, workdir: Path) -> Path:

@@ -1,26 +1,85 @@
-"""The library API the CLI is a thin layer over.
+"""The library API: one function per command; the CLI is a thin layer over it.
 
-Every function takes a data set folder (or, for a Neo4j store, the name of a
-data set already loaded) and returns plain data or pydantic models.
+Every function that reads a data set takes its folder (or ``.xlsx`` workbook)
+and an optional ``store``: None builds the graph in memory (embedded store);
+a :class:`~spie_graph.store.base.GraphStore` (Neo4j, from :func:`neo4j_store`)
+is queried as it is, the data set having been loaded into it (:func:`load`).
+Functions return the analyses' pydantic models or plain data; those that
+write files write them whole or not at all. Errors are
+:class:`~spie_graph.errors.SpieGraphError` with a French message.
+
+The Neo4j driver and the local server are imported only by the functions that
+use them (:func:`neo4j_store`, :func:`cypher`, :func:`server_start`…).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from .coverage import CoverageQuery, CoverageRow
-from .errors import DatasetError, Problem
-from .model import Dataset
-from .readers import is_workbook, locate_columns, read_dataset
-from .report import run_report
-from .stats import graph_stats
-from .stores import EmbeddedStore, GraphStore
-from .validation import check_dataset, load_dataset
+from spie_graph.analyses import (
+    ConsortiumCheck,
+    DuplicateGroup,
+    Gaps,
+    Network,
+    WithoutActor,
+)
+from spie_graph.analyses import check_consortium as _check_consortium
+from spie_graph.analyses import duplicates as _duplicates
+from spie_graph.analyses import gaps as _gaps
+from spie_graph.analyses import network as _network
+from spie_graph.analyses import without_actor as _without_actor
+from spie_graph.analyses._common import actor_nodes
+from spie_graph.analyses.findings import compute_findings
+from spie_graph.analyses.stats import graph_stats
+from spie_graph.errors import ArgumentError, DatasetError, Problem
+from spie_graph.files import write_atomic
+from spie_graph.graph.coverage import CoverageQuery, CoverageRow
+from spie_graph.graph.views import replace_consortium
+from spie_graph.reference.checks import check_territoire
+from spie_graph.reference.referentials import referentials
+from spie_graph.render.annex import ANNEX_FORMATS, Annex, collect_annex, render_annex
+from spie_graph.render.exports import EXPORT_FORMATS, EXTENSIONS, export_graph, select
+from spie_graph.render.map import MapResult, build_map
+from spie_graph.report.run import run_report
+from spie_graph.sources.consortium import read_consortium
+from spie_graph.sources.data_inclusion import ImportResult
+from spie_graph.sources.data_inclusion import import_data_inclusion as _import_data_inclusion
+from spie_graph.sources.model import Dataset
+from spie_graph.sources.readers import is_workbook, locate_columns, read_dataset
+from spie_graph.sources.template import write_template
+from spie_graph.sources.validation import check_dataset, load_dataset
+from spie_graph.store import EmbeddedStore, GraphStore, LoadSummary
+from spie_graph.store.base import Progress
+from spie_graph.store.connection import Neo4jConnection
 
-__all__ = ["validate", "open_store", "load_graph", "who_covers", "stats", "report"]
+if TYPE_CHECKING:
+    from spie_graph.store.neo4j import Neo4jStore
+    from spie_graph.store.server import ServerConfig, ServerStatus
 
+__all__ = [
+    "REFERENTIELS", "AnnexFiles", "WrittenFile",
+    "validate", "dataset_name", "open_store", "load_graph", "neo4j_store",
+    "stats", "who_covers", "report", "referential",
+    "gaps", "duplicates", "check_consortium", "network", "without_actor",
+    "map", "annex", "export", "to_pyvis",
+    "load", "cypher",
+    "import_data_inclusion", "template",
+    "server_start", "server_stop", "server_status",
+]
+
+REFERENTIELS = ("familles", "thematiques", "publics", "moments", "interactions",
+                "modes-accueil", "reseaux-porteurs")
+
+
+# -- data sets and stores ----------------------------------------------------------------
 
 def validate(path: Path | str) -> tuple[Dataset | None, list[Problem]]:
     """Check a data set folder or workbook: the data set when valid, and every problem found."""
@@ -37,19 +96,29 @@ def validate(path: Path | str) -> tuple[Dataset | None, list[Problem]]:
         return None, exc.problems
 
 
+def dataset_name(path: Path | str) -> str:
+    """The name a data set is known by: its folder's name, or its workbook's without ``.xlsx``.
+
+    ``datasets/ardeche.xlsx`` and ``datasets/ardeche`` are both « ardeche », in
+    the embedded store as in Neo4j.
+    """
+    path = Path(path)
+    return path.stem if is_workbook(path) else path.name
+
+
 def open_store(path: Path | str, store: GraphStore | None = None) -> tuple[GraphStore, str]:
     """A store holding the data set, and the data set's name.
 
-    With no store, the data set folder is validated and loaded into a new
-    embedded store. A given store (Neo4j) is queried as it is: the data set must
-    have been loaded into it (``spie-graph load``).
+    With no store, the data set is validated and loaded into a new embedded
+    store. A given store (Neo4j) is queried as it is: the data set must have
+    been loaded into it (:func:`load`).
     """
     if store is None:
         dataset = load_dataset(path)
         embedded = EmbeddedStore()
         embedded.load(dataset)
         return embedded, dataset.nom
-    return store, Path(path).name
+    return store, dataset_name(path)
 
 
 def load_graph(path: Path | str, store: GraphStore | None = None) -> nx.MultiDiGraph:
@@ -58,20 +127,295 @@ def load_graph(path: Path | str, store: GraphStore | None = None) -> nx.MultiDiG
     return opened.graph(name)
 
 
+@contextmanager
+def neo4j_store(connection: Neo4jConnection | None = None) -> Iterator[Neo4jStore]:
+    """A Neo4j store, connected (default: the local server), closed on exit."""
+    from spie_graph.store.neo4j import Neo4jStore
+
+    with Neo4jStore(connection or Neo4jConnection()) as store:
+        yield store
+
+
+# -- questions ---------------------------------------------------------------------------
+
+def stats(path: Path | str, store: GraphStore | None = None) -> dict:
+    """Figures of a data set (see :func:`spie_graph.analyses.stats.graph_stats`)."""
+    return graph_stats(load_graph(path, store))
+
+
 def who_covers(path: Path | str, query: CoverageQuery,
                store: GraphStore | None = None) -> list[CoverageRow]:
-    """The services that cover a need on a territory (see :mod:`spie_graph.coverage`)."""
+    """The services that cover a need on a territory (see :mod:`spie_graph.graph.coverage`)."""
     opened, name = open_store(path, store)
     return opened.who_covers(name, query)
 
 
-def stats(path: Path | str, store: GraphStore | None = None) -> dict:
-    """Figures of a data set (see :func:`spie_graph.stats.graph_stats`)."""
-    return graph_stats(load_graph(path, store))
-
-
 def report(path: Path | str, out_root: Path | str = "exports",
            store: GraphStore | None = None, territoire: str | None = None) -> Path:
-    """Run the main job and return the folder written (``exports/<data set>``)."""
+    """Run the main job and return the folder written (``exports/<data set>``).
+
+    The territory is checked before the data set is read.
+    """
+    if territoire is not None:
+        territoire = check_territoire(territoire)
     opened, name = open_store(path, store)
     return run_report(name, opened.graph(name), out_root, territoire)
+
+
+def referential(nom: str) -> list[dict]:
+    """The codes and labels of a referential (``familles``, ``thematiques``…)."""
+    refs = referentials()
+    if nom == "familles":
+        return [{"code": f.code, "libelle": f.libelle, "groupe": f.libelle_groupe,
+                 "volet": f.volet, "alias": list(f.alias)} for f in refs.familles.values()]
+    if nom == "thematiques":
+        return [{"code": t.code, "libelle": t.libelle, "categorie": t.categorie}
+                for t in refs.thematiques.values()]
+    sources = {"publics": refs.publics, "moments": refs.moments,
+               "interactions": refs.interactions, "modes-accueil": refs.modes_accueil,
+               "reseaux-porteurs": refs.reseaux_porteurs}
+    if nom not in sources:
+        raise ArgumentError(f"référentiel inconnu : « {nom} ». Référentiels : "
+                            f"{', '.join(REFERENTIELS)}")
+    return [{"code": code, "libelle": label} for code, label in sources[nom].items()]
+
+
+# -- analyses ----------------------------------------------------------------------------
+
+def gaps(path: Path | str, territoire: str | None = None, *, niveau: str = "commune",
+         thematiques: list[str] | None = None, public: str | None = None,
+         store: GraphStore | None = None) -> Gaps:
+    """Services per commune (or EPCI) and need; a gap is a zero (see :func:`analyses.gaps`)."""
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    return _gaps(load_graph(path, store), territoire, niveau=niveau, thematiques=thematiques,
+                 public=public)
+
+
+def duplicates(path: Path | str, territoire: str | None = None, *,
+               niveau: str = "thematique",
+               store: GraphStore | None = None) -> list[DuplicateGroup]:
+    """Groups of services of different actors that duplicate each other."""
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    return _duplicates(load_graph(path, store), niveau=niveau, territoire=territoire)
+
+
+def _graph_with_consortium(path: Path | str, consortium: Path | str | None,
+                           store: GraphStore | None) -> nx.MultiDiGraph:
+    graph = load_graph(path, store)
+    if consortium is None:
+        return graph
+    return replace_consortium(graph, read_consortium(Path(consortium), actor_nodes(graph)))
+
+
+def check_consortium(path: Path | str, consortium: Path | str | None = None,
+                     store: GraphStore | None = None) -> ConsortiumCheck:
+    """The consortium (the data set's, or another draft in a YAML file) against the AMI."""
+    return _check_consortium(_graph_with_consortium(path, consortium, store))
+
+
+def network(path: Path | str, *, seuil_exact: int | None = None, day: date | None = None,
+            store: GraphStore | None = None) -> Network:
+    """Roles in the interaction network (see :func:`spie_graph.analyses.network`)."""
+    graph = load_graph(path, store)
+    if seuil_exact is None:
+        return _network(graph, day=day)
+    return _network(graph, seuil_exact=seuil_exact, day=day)
+
+
+def without_actor(path: Path | str, acteur: str, *, territoire: str | None = None,
+                  niveau: str = "commune", day: date | None = None,
+                  store: GraphStore | None = None) -> WithoutActor:
+    """What breaks if an actor leaves: needs no longer covered, links broken."""
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    return _without_actor(load_graph(path, store), acteur, territoire=territoire,
+                          niveau=niveau, day=day)
+
+
+# -- files for people and other tools ----------------------------------------------------
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """A file written, and what it holds."""
+
+    path: Path
+    nodes: int
+    edges: int
+
+
+@dataclass(frozen=True)
+class AnnexFiles:
+    """The annex written (and its picture for Markdown), and its content."""
+
+    paths: list[Path]
+    annex: Annex
+
+
+def map(path: Path | str, output: Path | str | None = None, *,  # noqa: A001 - the command
+        territoire: str | None = None, thematique: str | None = None,
+        taille: str = "services", gaps: bool = False, doublons: bool = False,
+        store: GraphStore | None = None) -> tuple[Path, MapResult]:
+    """Write the interactive map (default file: ``carte-<data set>.html``).
+
+    ``gaps`` and ``doublons`` show the findings of the territory, computed as
+    the report computes them (:func:`spie_graph.analyses.findings.compute_findings`).
+    """
+    if output is not None and Path(output).suffix.lower() not in (".html", ".htm"):
+        raise ArgumentError(f"la carte s'écrit en HTML : « {output} » (-o). "
+                            "Donnez un nom de fichier en .html")
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    graph = load_graph(path, store)
+    findings = None
+    if gaps or doublons:
+        findings = compute_findings(graph, territoire, with_gaps=gaps,
+                                    with_duplicates=doublons, with_consortium=False,
+                                    with_network=False)
+    result = build_map(graph, territoire=territoire, thematique=thematique,
+                       findings=findings, taille=taille)
+    name = graph.graph.get("dataset") or dataset_name(path)
+    target = Path(output) if output is not None else Path(f"carte-{name}.html")
+    return write_atomic(target, result.html), result
+
+
+_ANNEX_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+                   ".docx": "docx"}
+
+
+def annex(path: Path | str, output: Path | str, *, consortium: Path | str | None = None,
+          territoire: str | None = None, store: GraphStore | None = None) -> AnnexFiles:
+    """Write the *cartographie des acteurs* annex; its format follows ``output``'s extension.
+
+    The findings shown are those the report computes for the same territory.
+    """
+    output = Path(output)
+    fmt = _ANNEX_SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        raise ArgumentError(f"extension inconnue pour l'annexe : « {output.name} » (-o). "
+                            f"Formats possibles : {', '.join(ANNEX_FORMATS)} "
+                            "(ex. annexe.docx)")
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    graph = _graph_with_consortium(path, consortium, store)
+    findings = compute_findings(graph, territoire, with_network=False)
+    content = collect_annex(graph, territoire=territoire, findings=findings)
+    picture = output.with_suffix(".png")
+    written = [write_atomic(output, render_annex(content, fmt, picture_name=picture.name))]
+    if fmt == "md":
+        written.append(write_atomic(picture, content.picture))
+    return AnnexFiles(written, content)
+
+
+def export(path: Path | str, fmt: str = "graphml", *, perimetre: str = "complet",
+           output: Path | str | None = None, store: GraphStore | None = None) -> WrittenFile:
+    """Export the graph for Gephi (GraphML, GEXF), as node-link JSON or for Kumu (XLSX)."""
+    if fmt not in EXPORT_FORMATS:
+        raise ArgumentError(f"format d'export inconnu : « {fmt} ». Formats possibles : "
+                            f"{', '.join(EXPORT_FORMATS)}")
+    graph = select(load_graph(path, store), perimetre)
+    content = export_graph(graph, fmt)
+    name = graph.graph.get("dataset") or dataset_name(path)
+    target = Path(output) if output is not None else Path(f"{name}.{EXTENSIONS[fmt]}")
+    write_atomic(target, content)
+    return WrittenFile(target, graph.number_of_nodes(), graph.number_of_edges())
+
+
+def to_pyvis(graph: nx.MultiDiGraph, **options: object):  # -> pyvis.network.Network
+    """A :class:`pyvis.network.Network` of the map, for notebook users.
+
+    Needs the optional extra ``pip install "spie-graph[notebook]"``; see
+    :func:`spie_graph.render.notebook.to_pyvis`.
+    """
+    from spie_graph.render.notebook import to_pyvis as _to_pyvis
+
+    return _to_pyvis(graph, **options)  # type: ignore[arg-type]
+
+
+# -- stores ------------------------------------------------------------------------------
+
+def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = False,
+         progress: Progress | None = None) -> LoadSummary:
+    """Validate a data set, then write it into a store (embedded when None).
+
+    Nothing is written unless the whole data set is valid.
+    """
+    dataset = load_dataset(path)
+    return (store or EmbeddedStore()).load(dataset, replace=replace, progress=progress)
+
+
+def _cypher_parameters(pairs: list[str] | tuple[str, ...]) -> dict[str, object]:
+    """``key=value`` pairs; values read as JSON when they are (numbers, lists), else text."""
+    params: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ArgumentError(f"paramètre illisible : « {pair} » (--param). "
+                                "Écrivez --param cle=valeur, par exemple --param dataset=morbihan")
+        try:
+            params[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    return params
+
+
+def cypher(query: str, params: list[str] | tuple[str, ...] | dict[str, object] = (), *,
+           write: bool = False, connection: Neo4jConnection | None = None) -> list[dict]:
+    """Run a named query (``cypher/queries/``) or a ``.cypher`` file on Neo4j.
+
+    ``params`` is a dict, or ``key=value`` texts (values read as JSON when
+    they are). Read only unless ``write``.
+    """
+    from spie_graph.store.cypher import named_query
+
+    text = named_query(query)
+    values = params if isinstance(params, dict) else _cypher_parameters(params)
+    with neo4j_store(connection) as store:
+        return store.run(text, values) if write else store.run_read_only(text, values)
+
+
+# -- imports -----------------------------------------------------------------------------
+
+def import_data_inclusion(structures: Path | str, services: Path | str | None,
+                          output: Path | str, departement: str | None = None,
+                          force: bool = False) -> ImportResult:
+    """Convert data·inclusion exports into a data set folder (see :mod:`sources.data_inclusion`)."""
+    return _import_data_inclusion(structures, services, output, departement, force)
+
+
+def template(output: Path | str = "modele.xlsx", force: bool = False) -> Path:
+    """Write the Excel workbook a data set can be typed in."""
+    return write_template(output, overwrite=force)
+
+
+# -- the local Neo4j server --------------------------------------------------------------
+
+def _server_config(**options: object) -> ServerConfig:
+    from spie_graph.store.server import ServerConfig
+
+    return ServerConfig.from_env(**{k: v for k, v in options.items() if v is not None})
+
+
+def server_start(timeout: float = 120, **options: object) -> ServerStatus:
+    """Start the local Neo4j server (assembled on first use) and wait until it answers.
+
+    ``options``: ``port``, ``home``, ``heap``, ``pagecache`` (see ``ServerConfig``).
+    """
+    from spie_graph.store import server
+
+    return server.start(_server_config(**options), timeout=timeout)
+
+
+def server_stop(timeout: float = 60, **options: object) -> bool:
+    """Stop the local Neo4j server; False when none was running."""
+    from spie_graph.store import server
+
+    return server.stop(_server_config(**options), timeout=timeout)
+
+
+def server_status(**options: object) -> ServerStatus:
+    """The local Neo4j server's state, address and folders."""
+    from spie_graph.store import server
+
+    return server.status(_server_config(**options))

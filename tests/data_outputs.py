@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 
-from spie_graph.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
+from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 QUOTED_NAME = "Association \"Le Lien\" d'Auray (fictive)"

@@ -11,24 +11,26 @@ import yaml
 from docx import Document
 from docx.enum.section import WD_ORIENT
 
-from spie_graph.annex import (
+from spie_graph.render.annex import (
     annex_docx,
     annex_html,
     annex_markdown,
-    annex_part,
     collect_annex,
     md_escape,
     render_annex,
 )
 from spie_graph.cli import main
-from spie_graph.drawing import network_png
+from spie_graph.render.pictures import network_png
 from spie_graph.errors import ArgumentError
-from spie_graph.graph import build_graph
-from spie_graph.profiles import Findings, actor_profiles
-from spie_graph.report import ReportContext, run_report
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.analyses import ConsortiumCheck, Criterion, DuplicateGroup, GapRow, Gaps
+from spie_graph.analyses.findings import Findings
+from spie_graph.graph.views import actor_profiles
+from spie_graph.report.parts import ReportContext, annex_part
+from spie_graph.report.run import run_report
+from spie_graph.sources.validation import load_dataset
 
-from .data_outputs import (
+from tests.data_outputs import (
     ACTEURS,
     HOSTILE_NAME,
     MEMBRES,
@@ -41,26 +43,30 @@ from .data_outputs import (
 DAY = date(2026, 3, 2)
 PNG = b"\x89PNG\r\n\x1a\n"
 
-FINDINGS = Findings.from_analyses(
-    gaps=[{"territoire": "200042174", "nom_territoire": "CA Lorient Agglomération",
-           "thematique": "sante", "population": 208938, "nb_services": 0},
-          {"territoire": "200067932", "thematique": "mobilite", "population": 1,
-           "nb_services": 3}],
-    duplicates=[{"thematique": "trouver-un-emploi", "moment": "suivi",
-                 "territoire": ["200067932"], "population": 170000,
-                 "acteurs": ["ft-vannes", "ml-vannes"]}],
-    consortium={"recevable": False,
-                "criteres": [{"code": "porteur", "libelle": "Porté par le CD", "ok": True,
-                              "detail": "cd56"},
-                             {"code": "sante", "libelle": "Santé <couverte>", "ok": False,
-                              "detail": "0 %"}],
-                "publics": [{"code": "jeunes", "libelle": "Public : Jeunes", "ok": True,
-                             "detail": "ml-vannes"}],
-                "familles_manquantes": ["caf-msa", "cap-emploi"],
-                "candidats": {"famille:caf-msa": [], "famille:cap-emploi": ["capemploi56"],
-                              "besoin:sante": [], "public:personnes-en-situation-de-handicap":
-                              ["capemploi56"]}},
-    libelles={"caf-msa": "CAF ou MSA"},
+FINDINGS = Findings(
+    territoire="56",
+    gaps=Gaps(territoire="56", niveau="epci", thematiques=["sante", "mobilite"], lignes=[
+        GapRow(territoire="200042174", nom_territoire="CA Lorient Agglomération",
+               thematique="sante", population=208938, nb_services=0),
+        GapRow(territoire="200067932", nom_territoire="Golfe du Morbihan - Vannes "
+               "Agglomération", thematique="mobilite", population=1, nb_services=3)],
+        moments_sans_service=[]),
+    duplicates=[DuplicateGroup(
+        thematique="trouver-un-emploi", moment="suivi", publics=["tous-publics"],
+        territoire=["200067932"], nom_territoire="", nb_communes=34, population=170000,
+        services=["ft-diag", "ml-pacea"], acteurs=["ft-vannes", "ml-vannes"], score=0.8)],
+    consortium=ConsortiumCheck(
+        consortium="SPIE test", porteur="cd56", territoire=["56"], population=783390,
+        recevable=False,
+        criteres=[Criterion(code="porteur", libelle="Porté par le CD", ok=True, detail="cd56"),
+                  Criterion(code="sante", libelle="Santé <couverte>", ok=False, detail="0 %")],
+        publics=[Criterion(code="jeunes", libelle="Public : Jeunes", ok=True,
+                           detail="ml-vannes")],
+        familles_presentes=[], familles_manquantes=["caf-msa", "cap-emploi"],
+        candidats={"famille:caf-msa": [], "famille:cap-emploi": ["capemploi56"],
+                   "besoin:sante": [], "public:personnes-en-situation-de-handicap":
+                   ["capemploi56"]}),
+    family_labels={"caf-msa": "CAF ou MSA"},
 )
 
 
@@ -276,12 +282,11 @@ def test_cli_annex_errors(runner, make_dataset, tmp_path):
 
 
 def test_report_part(small_graph, tmp_path):
-    ctx = ReportContext("petit", small_graph, "56")
-    part = annex_part(ctx, findings=FINDINGS)
+    ctx = ReportContext("petit", small_graph, "56", FINDINGS)
+    part = annex_part(ctx)
     assert set(part.files) == {"annexe.docx", "annexe.html", "annexe.md", "annexe.png"}
     assert "8 membres du consortium" in part.section
-    folder = run_report("petit", small_graph, tmp_path,
-                        parts=[lambda c: annex_part(c, findings=Findings())])
+    folder = run_report("petit", small_graph, tmp_path, parts=[annex_part])
     assert Document(str(folder / "annexe.docx")).tables[-1].rows[1].cells[0].text
     assert (folder / "annexe.png").read_bytes().startswith(PNG)
 

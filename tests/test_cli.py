@@ -65,7 +65,7 @@ def test_who_covers_table_and_bad_code(runner, demo_path):
     bad = runner.invoke(main, ["who-covers", "mobilit", "--territoire", "56",
                                "--dataset", str(demo_path)])
     assert bad.exit_code == 1
-    assert "thématique inconnu(e) : « mobilit »" in bad.stderr and "mobilite" in bad.stderr
+    assert "thématique inconnue : « mobilit »" in bad.stderr and "mobilite" in bad.stderr
 
 
 def test_report_writes_the_exports_folder(runner, demo_path, tmp_path):

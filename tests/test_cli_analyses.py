@@ -5,11 +5,11 @@ import json
 import pytest
 import yaml
 
-from spie_graph.analyses.report_parts import PARTS
+from spie_graph.report.parts import PARTS
 from spie_graph.cli import main
-from spie_graph.graph import build_graph
-from spie_graph.report import run_report
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.report.run import run_report
+from spie_graph.sources.validation import load_dataset
 
 VANNES, SENE, GMVA = "56260", "56243", "200067932"
 
@@ -76,7 +76,7 @@ def test_gaps_table(runner, small):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--thematiques", "mobilte"], ("thématique inconnu(e) : « mobilte » (--thematiques). "
+    (["--thematiques", "mobilte"], ("thématique inconnue : « mobilte » (--thematiques). "
                                     "Codes proches : mobilite")),
     (["--territoire", "5626"], "territoire inconnu : « 5626 » (--territoire)"),
     (["--public", "jeune"], "Codes proches : jeunes"),

@@ -9,12 +9,13 @@ from importlib import resources
 import pytest
 import yaml
 
+from spie_graph.reference import read_text
 from spie_graph.analyses import check_consortium, consortium_of_graph, load_criteria
 from spie_graph.analyses.consortium import RULE_KINDS
-from spie_graph.consortium_file import read_consortium
+from spie_graph.sources.consortium import read_consortium
 from spie_graph.errors import ArgumentError, DatasetError
-from spie_graph.graph import build_graph
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.sources.validation import load_dataset
 
 VANNES, SENE, GMVA = "56260", "56243", "200067932"
 RSA = "beneficiaires-des-minimas-sociaux"
@@ -189,7 +190,7 @@ def test_no_consortium(make_dataset):
 # -- the rules are data ---------------------------------------------------------------
 
 def test_package_rules_are_declarative():
-    text = (resources.files("spie_graph") / "data" / "criteres_ami.yaml").read_text("utf-8")
+    text = read_text("criteres_ami.yaml")
     raw = yaml.safe_load(text)
     criteria = load_criteria()
     assert [r.code for r in criteria.recevabilite] == [r["code"] for r in raw["recevabilite"]]

@@ -7,7 +7,7 @@ import click.testing
 
 from spie_graph.cli import main
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -9,9 +9,9 @@ import pytest
 from spie_graph.analyses import duplicates
 from spie_graph.analyses._common import describe_communes
 from spie_graph.errors import ArgumentError
-from spie_graph.graph import build_graph
-from spie_graph.territories import territories
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.reference.territories import territories
+from spie_graph.sources.validation import load_dataset
 
 VANNES, LORIENT, GMVA = "56260", "56121", "200067932"
 RSA, FEMMES, JEUNES = "beneficiaires-des-minimas-sociaux", "femmes", "jeunes"

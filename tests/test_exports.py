@@ -13,10 +13,9 @@ from openpyxl import load_workbook
 
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError
-from spie_graph.exports import (
+from spie_graph.render.exports import (
     EXPORT_FORMATS,
     export_graph,
-    exports_part,
     gephi_graph,
     select,
     to_gexf,
@@ -24,11 +23,12 @@ from spie_graph.exports import (
     to_json,
     to_kumu,
 )
-from spie_graph.graph import build_graph
-from spie_graph.report import ReportContext
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.analyses.findings import Findings
+from spie_graph.report.parts import ReportContext, exports_part
+from spie_graph.sources.validation import load_dataset
 
-from .data_outputs import ACTEURS, FORMULA, HOSTILE_NAME, QUOTED_NAME, small_dataset
+from tests.data_outputs import ACTEURS, FORMULA, HOSTILE_NAME, QUOTED_NAME, small_dataset
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -215,6 +215,6 @@ def test_cli_export_output(runner, make_dataset, tmp_path):
 
 
 def test_report_part(small_graph):
-    part = exports_part(ReportContext("petit", small_graph, "56"))
+    part = exports_part(ReportContext("petit", small_graph, "56", Findings(territoire="56")))
     assert set(part.files) == {"graphe.graphml", "graphe.gexf", "graphe.json", "kumu.xlsx"}
     assert "Gephi" in part.section

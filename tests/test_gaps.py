@@ -11,11 +11,11 @@ import pytest
 
 from spie_graph.analyses import gaps, territory_units
 from spie_graph.analyses._common import split_codes
-from spie_graph.coverage import CoverageQuery, who_covers
+from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.errors import ArgumentError
-from spie_graph.graph import build_graph
-from spie_graph.territories import territories
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.reference.territories import territories
+from spie_graph.sources.validation import load_dataset
 
 VANNES, LORIENT, SENE, SAINT_AVE = "56260", "56121", "56243", "56206"
 GMVA, LORIENT_AGGLO, REDON_AGGLO = "200067932", "200042174", "243500741"

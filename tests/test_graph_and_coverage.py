@@ -2,11 +2,11 @@
 
 import pytest
 
-from spie_graph.coverage import CoverageQuery, who_covers
+from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.errors import ArgumentError
-from spie_graph.graph import build_graph, default_territory
-from spie_graph.territories import territories
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph, default_territory
+from spie_graph.reference.territories import territories
+from spie_graph.sources.validation import load_dataset
 
 VANNES, LORIENT, SENE = "56260", "56121", "56243"
 GMVA = "200067932"  # Golfe du Morbihan - Vannes Agglomération (Vannes, Séné, ...)

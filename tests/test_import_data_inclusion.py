@@ -20,11 +20,12 @@ import pytest
 from spie_graph import api
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError, ExportError, SourceError
-from spie_graph.imports import data_inclusion as di
-from spie_graph.imports import import_data_inclusion, read_export
-from spie_graph.referentials import referentials
+from spie_graph.sources import data_inclusion as di
+from spie_graph.sources.data_inclusion import import_data_inclusion, read_export
+from spie_graph.reference import read_text
+from spie_graph.reference.referentials import referentials
 
-from .conftest import REFERENCE
+from tests.conftest import REFERENCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "data_inclusion"
 VALIDEUR = REFERENCE / "data-inclusion" / "samples" / "di_valideur_fixture_dataset.xlsx"
@@ -57,9 +58,7 @@ def test_mapping_targets_are_codes_of_the_v1_referentials():
                         ("v0_profils_vers_v1_publics.csv", refs.publics),
                         ("v0_typologies_vers_v1_reseaux.csv", refs.reseaux_porteurs),
                         ("v0_labels_vers_v1_reseaux.csv", refs.reseaux_porteurs)):
-        path = Path(di.__file__).parent.parent / "data" / name
-        with path.open(encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = list(csv.DictReader(read_text(name).splitlines()))
         assert rows, name
         assert all(row["source"] for row in rows), f"{name}: every row names its source"
         assert {row["v1"] for row in rows if row["v1"]} <= set(codes), name

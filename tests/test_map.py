@@ -15,15 +15,17 @@ from pathlib import Path
 import pytest
 
 from spie_graph.cli import main
-from spie_graph.drawing import SPRING_LIMIT, actor_layout, family_colors
+from spie_graph.render.pictures import SPRING_LIMIT, actor_layout, family_colors
 from spie_graph.errors import ArgumentError
-from spie_graph.graph import build_graph
-from spie_graph.map import LAYOUT_THRESHOLD, build_map, map_part
-from spie_graph.profiles import Findings
-from spie_graph.report import ReportContext, run_report
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.analyses import DuplicateGroup, GapRow, Gaps, MomentGap
+from spie_graph.analyses.findings import Findings, compute_findings
+from spie_graph.render.map import LAYOUT_THRESHOLD, build_map
+from spie_graph.report.parts import ReportContext, map_part
+from spie_graph.report.run import run_report
+from spie_graph.sources.validation import load_dataset
 
-from .data_outputs import (
+from tests.data_outputs import (
     HOSTILE_NAME,
     QUOTED_NAME,
     SCRIPT_MISSIONS,
@@ -138,7 +140,7 @@ def test_hostile_texts_are_escaped(small_graph):
 
 
 def test_script_data_cannot_close_its_element():
-    from spie_graph.map import vis_network_js
+    from spie_graph.render.map import vis_network_js
 
     assert "</script" not in vis_network_js().lower()
 
@@ -183,18 +185,20 @@ def test_bad_arguments(small_graph, kwargs, message):
 
 # -- findings --------------------------------------------------------------------------------
 
-FINDINGS = Findings.from_analyses(
-    gaps={"lignes": [
-        {"territoire": "200042174", "nom_territoire": "CA Lorient Agglomération",
-         "thematique": "sante", "population": 208938, "nb_services": 0},
-        {"territoire": "200067932", "nom_territoire": "Vannes", "thematique": "mobilite",
-         "population": 180000, "nb_services": 2}],
-        "moments_sans_service": [{"territoire": "245614433", "nom_territoire": "Pontivy",
-                                  "moment": "suivi", "population": 45000}]},
-    duplicates=[{"thematique": "trouver-un-emploi", "moment": "suivi",
-                 "territoire": ["200067932"], "nom_territoire": "Vannes Agglo",
-                 "population": 170000, "acteurs": ["ft-vannes", "ml-vannes", "capemploi56"],
-                 "services": ["ft-diag", "ml-pacea", "cap-accomp"], "score": 0.8}],
+FINDINGS = Findings(
+    territoire="56",
+    gaps=Gaps(territoire="56", niveau="epci", thematiques=["sante", "mobilite"], lignes=[
+        GapRow(territoire="200042174", nom_territoire="CA Lorient Agglomération",
+               thematique="sante", population=208938, nb_services=0),
+        GapRow(territoire="200067932", nom_territoire="Vannes", thematique="mobilite",
+               population=180000, nb_services=2)],
+        moments_sans_service=[MomentGap(territoire="245614433", nom_territoire="Pontivy",
+                                        moment="suivi", population=45000)]),
+    duplicates=[DuplicateGroup(
+        thematique="trouver-un-emploi", moment="suivi", publics=["tous-publics"],
+        territoire=["200067932"], nom_territoire="Vannes Agglo", nb_communes=34,
+        population=170000, services=["ft-diag", "ml-pacea", "cap-accomp"],
+        acteurs=["ft-vannes", "ml-vannes", "capemploi56"], score=0.8)],
 )
 
 
@@ -217,33 +221,18 @@ def test_no_findings_no_panels(small_graph):
     assert "Besoins non couverts" not in html and "Doublons repérés" not in html
 
 
-def fake_analyses(monkeypatch):
-    module = types.ModuleType("spie_graph.analyses")
-    module.gaps = lambda graph, territoire, **kw: {"lignes": [
-        {"territoire": "200042174", "thematique": "sante", "population": 1, "nb_services": 0}],
-        "moments_sans_service": []}
-    module.duplicates = lambda graph, **kw: []
-    module.check_consortium = lambda graph, **kw: {"recevable": True}
-    monkeypatch.setitem(sys.modules, "spie_graph.analyses", module)
-
-
-def test_cli_map_with_analyses(runner, small_path, tmp_path, monkeypatch):
-    fake_analyses(monkeypatch)
+def test_cli_map_with_analyses(runner, small_path, tmp_path):
     out = tmp_path / "carte.html"
     result = runner.invoke(main, ["map", "--dataset", str(small_path), "--gaps", "--doublons",
                                   "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "12 acteurs, 14 interactions. Ouvrez" in result.output
-    html = out.read_text(encoding="utf-8")
-    assert "Besoins non couverts (1)" in html and "Doublons repérés (0)" in html
-
-
-def test_cli_map_gaps_without_analyses(runner, small_path, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "spie_graph.analyses", None)
-    result = runner.invoke(main, ["map", "--dataset", str(small_path), "--gaps",
-                                  "-o", str(tmp_path / "c.html")])
-    assert result.exit_code == 1
-    assert "Erreur : les analyses demandées" in result.output
+    assert "12 acteurs, 14 interactions" in result.output
+    findings = compute_findings(build_graph(load_dataset(small_path)), with_consortium=False,
+                                with_network=False)
+    gaps = len(findings.gaps.lacunes) + len(findings.gaps.moments_sans_service)
+    data = payload(out.read_text(encoding="utf-8"))
+    assert gaps > 0 and len(data["manques"]) == gaps
+    assert len(data["doublons"]) == len(findings.duplicates)
 
 
 def test_cli_map(runner, small_path, tmp_path, monkeypatch):
@@ -260,12 +249,11 @@ def test_cli_map(runner, small_path, tmp_path, monkeypatch):
 
 
 def test_report_part(small_graph, tmp_path):
-    ctx = ReportContext("petit", small_graph, "56")
-    part = map_part(ctx, findings=Findings())
+    ctx = ReportContext("petit", small_graph, "56", Findings(territoire="56"))
+    part = map_part(ctx)
     assert set(part.files) == {"carte.html"}
     assert "12 acteurs" in part.section
-    folder = run_report("petit", small_graph, tmp_path, parts=[
-        lambda c: map_part(c, findings=Findings())])
+    folder = run_report("petit", small_graph, tmp_path, parts=[map_part])
     assert (folder / "carte.html").stat().st_size > 100_000
 
 
@@ -296,19 +284,19 @@ def test_layout_is_deterministic_and_spread():
 
 # -- in a real browser -----------------------------------------------------------------------
 
-def _browser_or_skip():
-    """Playwright and Debian's chromium; in CI (CI=true) their absence fails the test."""
+def _require_browser():
+    """Playwright and Debian's chromium: without them the test fails (never a skip, CI or not)."""
     reason = None
     try:
         from playwright.sync_api import sync_playwright  # noqa: F401
     except ImportError:
-        reason = "le paquet Python playwright n'est pas installé (pip install -e '.[test]')"
+        reason = ("le paquet Python playwright n'est pas installé : "
+                  "pip install -e '.[test]'")
     if reason is None and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        reason = "chromium absent : lancez scripts/install-chromium.sh"
+        reason = (f"chromium absent ({CHROMIUM} introuvable, ni chromium dans le PATH) : "
+                  "installez-le avec bash scripts/install-chromium.sh")
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        pytest.fail(f"tests dans Chromium impossibles : {reason}", pytrace=False)
     return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
 
 
@@ -365,7 +353,7 @@ class Page:
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory):
-    executable = _browser_or_skip()
+    executable = _require_browser()
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir

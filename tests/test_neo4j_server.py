@@ -3,8 +3,8 @@
 One server is started for the session on a free port, with its data, log and
 pid file in a temporary folder; the jars and the compiled launcher come from
 the usual cache (``ServerConfig.from_env().home``) so they are fetched once.
-Without Java or Maven these tests are skipped, except under CI=true where
-they fail.
+Without Java or Maven these tests fail with a message saying what to install
+(never a skip, with or without CI=true).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 from neo4j import GraphDatabase
 
-from spie_graph import neo4j_server
+from spie_graph.store import server as neo4j_server
 from spie_graph.errors import ServerError
-from spie_graph.neo4j_server import NEO4J_VERSION, ServerConfig, start, status, stop
-from spie_graph.server_cli import neo4j_group
+from spie_graph.store.server import NEO4J_VERSION, ServerConfig, start, status, stop
+from spie_graph.cli import main
 
-from .conftest import TEST_PASSWORD, neo4j_test_config
+from tests.conftest import TEST_PASSWORD, neo4j_test_config
 
 pytestmark = pytest.mark.neo4j
 
@@ -97,14 +97,14 @@ def test_port_taken_by_another_process(config, tmp_path):
 
 
 def test_cli_turns_errors_into_french_messages(tmp_path):
-    result = CliRunner().invoke(neo4j_group, ["start", "--home", str(tmp_path), "--heap", "beaucoup"])
+    result = CliRunner().invoke(main, ["neo4j", "start", "--home", str(tmp_path), "--heap", "beaucoup"])
     assert result.exit_code == 1
     assert "Erreur : taille invalide pour heap" in result.output
     assert "Traceback" not in result.output
 
 
 def test_cli_status_of_a_stopped_server(tmp_path):
-    result = CliRunner().invoke(neo4j_group, ["status", "--home", str(tmp_path), "--port", "7699"])
+    result = CliRunner().invoke(main, ["neo4j", "status", "--home", str(tmp_path), "--port", "7699"])
     assert result.exit_code == 0
     assert f"Neo4j {NEO4J_VERSION} : arrêté" in result.output
     assert "bolt://127.0.0.1:7699" in result.output

@@ -24,8 +24,8 @@ from spie_graph.analyses import (
 )
 from spie_graph.analyses.network import betweenness, degree_centralization, effective_sizes
 from spie_graph.errors import ArgumentError
-from spie_graph.graph import build_graph
-from spie_graph.validation import load_dataset
+from spie_graph.graph.build import build_graph
+from spie_graph.sources.validation import load_dataset
 
 VANNES, SENE, GMVA = "56260", "56243", "200067932"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from spie_graph.readers import normalize_header, read_dataset, read_table
+from spie_graph.sources.readers import normalize_header, read_dataset, read_table
 
 HEADER = "id;nom;famille;commune\n"
 ROW = "cd56;Conseil départemental du Morbihan;cd;56260\n"

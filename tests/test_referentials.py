@@ -4,9 +4,9 @@ import csv
 
 import pytest
 
-from spie_graph.referentials import referentials
+from spie_graph.reference.referentials import referentials
 
-from .conftest import REFERENCE
+from tests.conftest import REFERENCE
 
 R = referentials()
 DI = REFERENCE / "data-inclusion"

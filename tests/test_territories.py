@@ -1,18 +1,25 @@
-"""Territories from the COG 2026; expected figures read from ../shared/reference/territoires."""
+"""Territories from the COG 2026; expected figures read from tests/reference/territoires."""
 
+import gzip
 import json
 
 import pytest
 
-from spie_graph.territories import Territories, territories
+from spie_graph.reference.territories import Territories, territories
 
-from .conftest import REFERENCE
+from tests.conftest import REFERENCE
 
 T = territories()
 
 
+def reference_communes() -> list[dict]:
+    """The original communes.json of @etalab/decoupage-administratif, stored gzipped."""
+    with gzip.open(REFERENCE / "territoires" / "communes.json.gz", "rt", encoding="utf-8") as f:
+        return json.load(f)
+
+
 def test_counts_match_the_reference_files():
-    communes = json.loads((REFERENCE / "territoires" / "communes.json").read_text())
+    communes = reference_communes()
     current = [c for c in communes if c["type"] == "commune-actuelle"]
     assert len(T._communes) == len(current) == 34969
     assert len(T._epci) == 1255
@@ -31,7 +38,7 @@ def test_names_and_population_are_sums_of_communes():
     assert T.name("56260") == "Vannes"
     assert T.name("56") == "Morbihan"
     assert T.name("region:53") == "Bretagne"
-    communes = json.loads((REFERENCE / "territoires" / "communes.json").read_text())
+    communes = reference_communes()
     expected = sum(c.get("population", 0) for c in communes
                    if c["type"] == "commune-actuelle" and c["departement"] == "56")
     assert T.population("56") == expected

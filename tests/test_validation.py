@@ -3,7 +3,7 @@
 import pytest
 
 from spie_graph.errors import DatasetError
-from spie_graph.validation import load_dataset
+from spie_graph.sources.validation import load_dataset
 
 ACTEURS = [
     {"id": "cd56", "nom": "Conseil départemental du Morbihan", "famille": "cd",
@@ -136,5 +136,5 @@ def test_problem_text_says_what_where_and_how(make_dataset):
     with pytest.raises(DatasetError) as info:
         load_dataset(path)
     text = str(info.value)
-    assert "acteurs.csv, ligne 2, champ « famille » : famille inconnu(e) (valeur : « caff »)" in text
+    assert "acteurs.csv, ligne 2, champ « famille » : famille inconnue (valeur : « caff »)" in text
     assert "codes proches : caf" in text

@@ -14,7 +14,7 @@ either store) that returns pydantic models; its docstring states its cost.
 The report parts are in :mod:`spie_graph.analyses.report_parts`.
 """
 
-from .consortium import (
+from spie_graph.analyses.consortium import (
                          ConsortiumCheck,
                          Criteria,
                          Criterion,
@@ -22,9 +22,9 @@ from .consortium import (
                          consortium_of_graph,
                          load_criteria,
 )
-from .duplicates import DuplicateGroup, duplicates
-from .gaps import GapRow, Gaps, MomentGap, gaps, territory_units
-from .network import ActorRole, Network, WithoutActor, interaction_graph, network, without_actor
+from spie_graph.analyses.duplicates import DuplicateGroup, duplicates
+from spie_graph.analyses.gaps import GapRow, Gaps, MomentGap, gaps, territory_units
+from spie_graph.analyses.network import ActorRole, Network, WithoutActor, interaction_graph, network, without_actor
 
 __all__ = [
     "gaps", "Gaps", "GapRow", "MomentGap", "territory_units",

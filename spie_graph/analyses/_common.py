@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ..coverage import _check
-from ..errors import ArgumentError
-from ..referentials import Referentials, closest, referentials
+from spie_graph.reference.checks import check_code, check_territoire
+from spie_graph.errors import ArgumentError
+from spie_graph.reference.referentials import Referentials, closest, referentials
 
 __all__ = ["ServiceView", "Areas", "service_views", "actor_nodes", "interaction_degrees",
            "check_territoire", "check_thematiques", "check_public", "check_acteur",
@@ -145,25 +145,13 @@ def split_codes(values: Iterable[str] | str | None) -> list[str]:
     return codes
 
 
-def check_territoire(code: str, refs: Referentials | None = None,
-                     option: str = "--territoire") -> str:
-    """The COG code of a territory; :class:`ArgumentError` with the closest codes if unknown."""
-    terr = (refs or referentials()).territoires
-    normal = terr.normalize(code)
-    if normal not in terr:
-        near = ", ".join(terr.suggest(normal))
-        raise ArgumentError(f"territoire inconnu : « {code} » ({option}). Codes proches : {near}. "
-                            f"{terr.shape_hint()}")
-    return normal
-
-
 def check_thematiques(codes: Iterable[str], refs: Referentials | None = None,
                       option: str = "--thematiques") -> list[str]:
     """Known thématique codes, in order; :class:`ArgumentError` on the first unknown one."""
     refs = refs or referentials()
     result = []
     for code in codes:
-        _check(code, list(refs.thematiques), "thématique", option, "thematiques")
+        check_code(code, list(refs.thematiques), "thématique", option, "thematiques")
         result.append(code)
     return result
 
@@ -171,7 +159,7 @@ def check_thematiques(codes: Iterable[str], refs: Referentials | None = None,
 def check_public(code: str | None, refs: Referentials | None = None,
                  option: str = "--public") -> str | None:
     """A known public code (or None); :class:`ArgumentError` with the closest codes."""
-    _check(code, (refs or referentials()).publics, "public", option, "publics")
+    check_code(code, (refs or referentials()).publics, "public", option, "publics")
     return code
 
 

@@ -26,11 +26,12 @@ import networkx as nx
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ArgumentError
-from ..graph import default_territory, node_key
-from ..model import Consortium, Membre
-from ..referentials import Referentials, closest, referentials
-from ._common import (
+from spie_graph.reference import data_file
+from spie_graph.errors import ArgumentError
+from spie_graph.graph.build import default_territory, node_key
+from spie_graph.sources.model import Consortium, Membre
+from spie_graph.reference.referentials import Referentials, closest, referentials
+from spie_graph.analyses._common import (
     Areas,
     ServiceView,
     actor_nodes,
@@ -153,7 +154,7 @@ def load_criteria(path: Path | str | None = None, refs: Referentials | None = No
     """
     refs = refs or referentials()
     source = "criteres_ami.yaml" if path is None else str(path)
-    file = resources.files("spie_graph") / "data" / source if path is None else Path(path)
+    file = data_file(source) if path is None else Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:

@@ -23,9 +23,9 @@ from collections.abc import Iterable
 import networkx as nx
 from pydantic import BaseModel
 
-from ..errors import ArgumentError
-from ..referentials import Referentials, referentials
-from ._common import (
+from spie_graph.errors import ArgumentError
+from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.analyses._common import (
     TOUS_PUBLICS,
     ServiceView,
     check_territoire,

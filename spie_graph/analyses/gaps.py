@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 import networkx as nx
 from pydantic import BaseModel
 
-from ..errors import ArgumentError
-from ..graph import default_territory
-from ..referentials import Referentials, referentials
-from ._common import ServiceView, check_public, check_territoire, check_thematiques, service_views
+from spie_graph.errors import ArgumentError
+from spie_graph.graph.build import default_territory
+from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.analyses._common import ServiceView, check_public, check_territoire, check_thematiques, service_views
 
 __all__ = ["NIVEAUX", "GapRow", "MomentGap", "Gaps", "territory_units", "gaps"]
 

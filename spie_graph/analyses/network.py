@@ -30,9 +30,9 @@ from datetime import date
 import networkx as nx
 from pydantic import BaseModel
 
-from ..referentials import Referentials, referentials
-from ._common import actor_nodes, check_acteur, service_views
-from .gaps import GapRow, MomentGap, gaps
+from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.analyses._common import actor_nodes, check_acteur, service_views
+from spie_graph.analyses.gaps import GapRow, MomentGap, gaps
 
 __all__ = ["ActorRole", "Betweenness", "Network", "BrokenLink", "WithoutActor",
            "interaction_graph", "degree_centralization", "betweenness", "effective_sizes",

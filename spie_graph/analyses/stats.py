@@ -1,0 +1,92 @@
+"""Figures of a data set's graph: actors, services, interactions, coverage."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import networkx as nx
+
+from spie_graph.reference.referentials import Referentials, referentials
+
+__all__ = ["graph_stats", "stats_rows"]
+
+
+def _nodes(graph: nx.MultiDiGraph, label: str) -> list[dict]:
+    return [data for _, data in graph.nodes(data=True) if data["label"] == label]
+
+
+def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dict:
+    """Counts by family, thématique category, moment, interaction type; coverage.
+
+    Notes
+    -----
+    Linear in the size of the graph, plus the communes of the areas covered.
+    """
+    refs = refs or referentials()
+    acteurs = _nodes(graph, "Acteur")
+    services = _nodes(graph, "Service")
+    links = [d for _, _, d in graph.edges(data=True) if d["type"] == "INTERAGIT"]
+    categories: Counter[str] = Counter()
+    for service in services:
+        for cat in {refs.thematiques[t].categorie for t in service["thematiques"]}:
+            categories[cat] += 1
+    areas = {code for s in services for code in s["territoire"]}
+    communes = refs.territoires.communes_of_all(sorted(areas))
+    consortium = _nodes(graph, "Consortium")
+    members = [d for _, _, d in graph.edges(data=True) if d["type"] == "MEMBRE_DE"]
+    return {
+        "jeu_de_donnees": graph.graph.get("dataset"),
+        "acteurs": {
+            "total": len(acteurs),
+            "par_famille": dict(Counter(a["famille"] for a in acteurs).most_common()),
+            "par_groupe": dict(Counter(a["groupe"] for a in acteurs).most_common()),
+        },
+        "services": {
+            "total": len(services),
+            "par_categorie": dict(categories.most_common()),
+            "par_moment": {m: sum(m in s.get("moments", []) for s in services)
+                           for m in refs.moments},
+            "moments_deduits": sum(bool(s.get("moments_deduits")) for s in services),
+        },
+        "interactions": {
+            "total": len(links),
+            "par_type": dict(Counter(d["interaction"] for d in links).most_common()),
+        },
+        "territoire": {
+            "communes_couvertes": len(communes),
+            "population_couverte": sum(refs.territoires.population(c) for c in communes),
+        },
+        "consortium": {
+            "nom": consortium[0]["nom"] if consortium else None,
+            "membres": len(members),
+            "lettres_engagement": sum(bool(m.get("lettre_engagement")) for m in members),
+        },
+    }
+
+
+_LABELS = {
+    "par_famille": lambda r, c: r.familles[c].libelle if c in r.familles else c,
+    "par_groupe": lambda r, c: r.groupes.get(c, c),
+    "par_categorie": lambda r, c: r.thematiques[c].libelle,
+    "par_moment": lambda r, c: r.moments[c],
+    "par_type": lambda r, c: r.interactions.get(c, c),
+}
+
+
+def stats_rows(stats: dict, refs: Referentials | None = None) -> list[dict]:
+    """Flatten :func:`graph_stats` into rows (rubrique, code, libelle, valeur)."""
+    refs = refs or referentials()
+    rows = []
+    for section, content in stats.items():
+        if not isinstance(content, dict):
+            continue
+        for key, value in content.items():
+            if isinstance(value, dict):
+                label = _LABELS[key]
+                rows += [{"rubrique": f"{section}.{key}", "code": code,
+                          "libelle": label(refs, code), "valeur": count}
+                         for code, count in value.items()]
+            else:
+                rows.append({"rubrique": section, "code": key, "libelle": key.replace("_", " "),
+                             "valeur": value})
+    return rows

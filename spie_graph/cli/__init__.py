@@ -1,0 +1,172 @@
+"""The ``spie-graph`` command line: a thin layer over :mod:`spie_graph.api`.
+
+Each command parses its options, calls one API function and prints the answer.
+User-facing text is in French. Errors from the library (:class:`SpieGraphError`)
+are caught in one place, :meth:`SpieGroup.invoke`, and printed as
+``Erreur : message`` with exit status 1, never as a traceback.
+
+Commands of other concerns live in their own modules: :mod:`.analyses`,
+:mod:`.outputs`, :mod:`.store`, :mod:`.imports`, :mod:`.server`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from spie_graph import __version__, api
+from spie_graph.analyses.stats import stats_rows
+from spie_graph.cli import analyses, imports, outputs, server, store
+from spie_graph.cli.options import UserError, dataset_option, format_option, store_options
+from spie_graph.errors import SpieGraphError
+from spie_graph.graph.coverage import CoverageQuery
+from spie_graph.render.tables import render, to_table
+from spie_graph.store import GraphStore
+
+__all__ = ["main"]
+
+
+def _french_help(command: click.Command) -> None:
+    """Make ``--help`` describe itself in French, for a command and its sub-commands."""
+    original = command.get_help_option
+
+    def get_help_option(ctx: click.Context) -> click.Option | None:
+        option = original(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide et quitte."
+        return option
+
+    command.get_help_option = get_help_option  # type: ignore[method-assign]
+    for sub in getattr(command, "commands", {}).values():
+        _french_help(sub)
+
+
+class SpieGroup(click.Group):
+    """Catches the library's root error for every command, options' work included."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SpieGraphError as exc:
+            raise UserError(str(exc)) from exc
+
+
+@click.group(cls=SpieGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="spie-graph", message="%(prog)s %(version)s",
+                      help="Affiche la version et quitte.")
+def main() -> None:
+    """Cartographie des acteurs du service public de l'insertion et de l'emploi (SPIE).
+
+    Décrivez les acteurs d'un territoire dans un dossier (acteurs, services,
+    interactions, consortium), vérifiez-le avec « validate », puis interrogez-le.
+    """
+
+
+@main.command()
+@dataset_option
+@format_option
+def validate(dataset: Path, fmt: str) -> None:
+    """Vérifie un jeu de données et signale toutes les erreurs à la fois."""
+    result, problems = api.validate(dataset)
+    if result is None:
+        rows = [p.as_dict() for p in problems]
+        if fmt == "table":
+            click.echo(f"{len(problems)} erreur(s) dans « {dataset.name} » :")
+            for problem in problems:
+                click.echo(f"  - {problem}")
+        else:
+            click.echo(render(rows, fmt))
+        click.echo(f"Jeu de données invalide : {len(problems)} erreur(s). Corrigez-les puis "
+                   "relancez « spie-graph validate ».", err=True)
+        sys.exit(1)
+    summary = {
+        "jeu_de_donnees": result.nom, "valide": True, "acteurs": len(result.acteurs),
+        "services": len(result.services), "interactions": len(result.interactions),
+        "membres_consortium": len(result.consortium.membres) if result.consortium else 0,
+    }
+    if fmt == "table":
+        consortium = (f", consortium de {summary['membres_consortium']} membres"
+                      if result.consortium else ", sans consortium")
+        click.echo(f"Jeu de données « {result.nom} » valide : {summary['acteurs']} acteurs, "
+                   f"{summary['services']} services, {summary['interactions']} interactions"
+                   f"{consortium}.")
+    else:
+        click.echo(render([summary], fmt, data=summary))
+
+
+@main.command()
+@dataset_option
+@format_option
+@store_options
+def stats(dataset: Path, fmt: str, store: GraphStore | None) -> None:
+    """Chiffres clés : acteurs par famille, services par thématique et moment, interactions."""
+    figures = api.stats(dataset, store)
+    rows = stats_rows(figures)
+    click.echo(render(rows, fmt, data=figures))
+
+
+@main.command("who-covers")
+@click.argument("thematique")
+@click.option("--territoire", required=True, metavar="CODE",
+              help="Commune (56260), EPCI (SIREN), département (56), région (region:53) ou france.")
+@click.option("--public", "public", metavar="PUBLIC",
+              help="Public visé (ex. beneficiaires-des-minimas-sociaux, jeunes).")
+@click.option("--moment", type=click.Choice(["entree", "suivi", "offre"]),
+              help="Moment du parcours.")
+@dataset_option
+@format_option
+@store_options
+def who_covers(thematique: str, territoire: str, public: str | None, moment: str | None,
+               dataset: Path, fmt: str, store: GraphStore | None) -> None:
+    """Qui couvre une THEMATIQUE sur un territoire (ex. mobilite, logement-hebergement) ?
+
+    Chaque service trouvé est marqué « total » quand sa zone contient tout le
+    territoire demandé, « partiel » sinon.
+    """
+    query = CoverageQuery(thematique=thematique, territoire=territoire, public=public,
+                          moment=moment)
+    rows = [r.model_dump() for r in api.who_covers(dataset, query, store)]
+    columns = ["acteur", "nom_acteur", "famille", "service", "nom_service", "couverture",
+               "population_couverte", "publics", "moments"]
+    if fmt == "table":
+        click.echo(render(rows, fmt, columns))
+        click.echo(f"\n{len(rows)} service(s) ; {sum(r['couverture'] == 'total' for r in rows)} "
+                   "couvrent tout le territoire.")
+    else:
+        click.echo(render(rows, fmt))
+
+
+@main.command()
+@dataset_option
+@click.option("--output-dir", "-o", type=click.Path(path_type=Path), default=Path("exports"),
+              show_default=True, help="Dossier où écrire « <jeu de données>/ ».")
+@click.option("--territoire", metavar="CODE",
+              help="Territoire étudié (par défaut : celui du consortium, sinon le département "
+                   "principal).")
+@store_options
+def report(dataset: Path, output_dir: Path, territoire: str | None,
+           store: GraphStore | None) -> None:
+    """Tâche principale : toutes les analyses d'un jeu de données, écrites dans exports/."""
+    folder = api.report(dataset, output_dir, store, territoire)
+    files = sorted(p.name for p in folder.iterdir())
+    click.echo(f"Rapport écrit dans {folder} : {', '.join(files)}")
+
+
+@main.command()
+@click.argument("nom", type=click.Choice(api.REFERENTIELS))
+@format_option
+def referentiel(nom: str, fmt: str) -> None:
+    """Liste les codes d'un référentiel et leurs libellés."""
+    rows = api.referential(nom)
+    click.echo(to_table(rows, max_width=70) if fmt == "table" else render(rows, fmt))
+
+
+for module in (server, store, analyses, outputs, imports):
+    module.register(main)
+_french_help(main)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,5 @@
+"""``python -m spie_graph.cli``: the ``spie-graph`` command."""
+
+from spie_graph.cli import main
+
+main()

@@ -1,0 +1,248 @@
+"""Commands of the analyses: ``gaps``, ``duplicates``, ``consortium check``, ``network``.
+
+Each command calls one function of :mod:`spie_graph.api` (either store) and
+renders its answer; the JSON output is the answer's model as it is.
+:mod:`spie_graph.cli` adds them to the main group with :func:`register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from spie_graph import api
+from spie_graph.analyses import ConsortiumCheck, Network, WithoutActor
+from spie_graph.analyses._common import split_codes
+from spie_graph.analyses.duplicates import NIVEAUX as NIVEAUX_DOUBLONS
+from spie_graph.analyses.gaps import NIVEAUX as NIVEAUX_LACUNES
+from spie_graph.analyses.network import SEUIL_EXACT
+from spie_graph.cli.options import dataset_option, format_option, store_options
+from spie_graph.render.tables import render, to_table
+from spie_graph.store import GraphStore
+
+__all__ = ["register"]
+
+_territoire = click.option(
+    "--territoire", metavar="CODE",
+    help="Territoire étudié : commune (56260), EPCI (SIREN), département (56), région "
+         "(region:53) ou france. Par défaut : celui du consortium, sinon le département "
+         "principal.")
+
+
+def _niveau_lacunes(func: Callable) -> Callable:
+    return click.option("--niveau", type=click.Choice(NIVEAUX_LACUNES), default="commune",
+                        show_default=True, help="Maille du tableau : commune ou EPCI.")(func)
+
+
+def _yes(value: bool) -> str:
+    return "oui" if value else "non"
+
+
+# -- gaps -----------------------------------------------------------------------------
+
+@click.command("gaps")
+@_territoire
+@_niveau_lacunes
+@click.option("--thematiques", multiple=True, metavar="CODES",
+              help="Thématiques à vérifier, séparées par des virgules (par défaut, les besoins "
+                   "du SPIE : mobilité, logement, santé, garde d'enfants, emploi, formation).")
+@click.option("--public", metavar="PUBLIC",
+              help="Ne compter que les services ouverts à ce public (ex. jeunes).")
+@click.option("--lacunes-seulement", is_flag=True,
+              help="Ne garder que les lignes sans aucun service.")
+@dataset_option
+@format_option
+@store_options
+def gaps_command(territoire: str | None, niveau: str, thematiques: tuple[str, ...],
+                 public: str | None, lacunes_seulement: bool, dataset: Path, fmt: str,
+                 store: GraphStore | None) -> None:
+    """Lacunes : combien de services couvrent chaque besoin, commune par commune (ou EPCI).
+
+    Une lacune est un besoin qu'aucun service ne couvre ; les lignes sont triées
+    par population concernée (COG 2026). Signale aussi les moments du parcours
+    (entrée, suivi, offre) qu'aucun service n'atteint.
+    """
+    result = api.gaps(dataset, territoire, niveau=niveau,
+                      thematiques=split_codes(thematiques) or None, public=public, store=store)
+    data = result.model_dump()
+    if lacunes_seulement:
+        data["lignes"] = [row.model_dump() for row in result.lacunes]
+    if fmt != "table":
+        click.echo(render(data["lignes"], fmt, data=data))
+        return
+    click.echo(to_table(data["lignes"]))
+    if result.moments_sans_service:
+        click.echo("\nMoments du parcours qu'aucun service n'atteint :")
+        click.echo(to_table([m.model_dump() for m in result.moments_sans_service]))
+    people = sum({r.territoire: r.population for r in result.lacunes}.values())
+    click.echo(f"\n{len(result.lacunes)} lacune(s) sur {len(result.lignes)} couples "
+               f"{niveau} × thématique ; {people:,} habitants vivent où manque au moins un "
+               f"besoin ; {len(result.moments_sans_service)} moment(s) du parcours manquant(s)."
+               .replace(",", "\u202f"))
+
+
+# -- duplicates -------------------------------------------------------------------------
+
+@click.command("duplicates")
+@click.option("--niveau", type=click.Choice(NIVEAUX_DOUBLONS), default="thematique",
+              show_default=True,
+              help="Comparer les thématiques telles que déclarées, ou leurs 16 catégories.")
+@click.option("--territoire", metavar="CODE",
+              help="Ne garder que les recouvrements dans ce territoire (par défaut : partout).")
+@dataset_option
+@format_option
+@store_options
+def duplicates_command(niveau: str, territoire: str | None, dataset: Path, fmt: str,
+                       store: GraphStore | None) -> None:
+    """Doublons : des services d'acteurs différents pour les mêmes personnes, au même endroit.
+
+    Même thématique, même moment du parcours, publics et territoires qui se
+    recouvrent. Le score de recouvrement est la population commune aux zones
+    des services divisée par la population de leur réunion.
+    """
+    groups = api.duplicates(dataset, territoire, niveau=niveau, store=store)
+    rows = [group.model_dump() for group in groups]
+    columns = ["thematique", "moment", "publics", "nom_territoire", "population", "acteurs",
+               "score"]
+    if fmt != "table":
+        click.echo(render(rows, fmt))
+        return
+    click.echo(to_table(rows, columns))
+    click.echo(f"\n{len(groups)} groupe(s) de services en double.")
+
+
+# -- consortium check -------------------------------------------------------------------
+
+@click.group("consortium")
+def consortium_group() -> None:
+    """Le consortium qui répond à l'AMI SPIE."""
+
+
+def _show_check(result: ConsortiumCheck) -> None:
+    verdict = "recevable" if result.recevable else "NON recevable en l'état"
+    click.echo(f"Consortium « {result.consortium} » (porteur {result.porteur}, territoire "
+               f"{', '.join(result.territoire)}) : {verdict}.\n")
+    for item in [*result.criteres, *result.publics]:
+        click.echo(f"[{'OK' if item.ok else 'NON'}] {item.code} : {item.libelle}")
+        click.echo(f"      {item.detail}")
+    click.echo(f"\nFamilles recommandées présentes : {', '.join(result.familles_presentes)}")
+    click.echo(f"Familles recommandées manquantes : "
+               f"{', '.join(result.familles_manquantes) or 'aucune'}")
+    if result.candidats:
+        click.echo("\nCandidats non membres, les mieux placés d'abord :")
+        for need, ids in result.candidats.items():
+            click.echo(f"  {need} : {', '.join(ids) or 'aucun acteur du jeu de données'}")
+
+
+@consortium_group.command("check")
+@click.option("--consortium", "fichier", type=click.Path(path_type=Path), metavar="FICHIER",
+              help="Autre version du consortium (YAML) à vérifier à la place du "
+                   "consortium.yaml du jeu de données.")
+@dataset_option
+@format_option
+@store_options
+def consortium_check(fichier: Path | None, dataset: Path, fmt: str,
+                     store: GraphStore | None) -> None:
+    """Vérifie le consortium au regard des critères de l'AMI SPIE (décembre 2020).
+
+    Chaque critère est dit rempli ou non, avec ses preuves (membres, chiffres).
+    Pour chaque famille ou besoin manquant : les acteurs du territoire, non
+    membres, qui pourraient le combler, les mieux placés d'abord.
+    """
+    result = api.check_consortium(dataset, fichier, store)
+    if fmt == "table":
+        _show_check(result)
+        return
+    rows = [c.model_dump() for c in [*result.criteres, *result.publics]]
+    click.echo(render(rows, fmt, data=result.model_dump()))
+
+
+# -- network ----------------------------------------------------------------------------
+
+def _show_network(result: Network) -> None:
+    method = result.intermediarite
+    how = ("exacte" if method.methode == "exacte"
+           else f"estimée sur {method.k} sources (graine {method.graine}), au-delà de "
+                f"{method.seuil_exact} acteurs")
+    click.echo(f"{result.nb_acteurs} acteurs, {result.nb_liens} liens ; densité "
+               f"{result.densite:.3f} ; centralisation des degrés (Freeman) "
+               f"{result.centralisation_degre:.3f} ; intermédiarité {how}.")
+    click.echo(f"Acteurs pilotes : {', '.join(result.acteurs_pilotes) or 'aucun'}")
+    click.echo(f"Intermédiaires : {', '.join(result.courtiers) or 'aucun'}")
+    click.echo(f"Points d'articulation : {', '.join(result.points_articulation) or 'aucun'}")
+    click.echo(f"Acteurs isolés : {', '.join(result.acteurs_isoles) or 'aucun'}")
+    click.echo(f"{len(result.communautes)} communautés (Louvain), modularité "
+               f"{result.modularite:.2f}\n")
+    columns = ["acteur", "famille", "degre", "intermediarite", "taille_effective", "communaute",
+               "courtier", "point_articulation"]
+    click.echo(to_table([r.model_dump() for r in result.acteurs], columns))
+
+
+def _show_without(result: WithoutActor) -> None:
+    click.echo(f"Si {result.nom} ({result.acteur}) quitte le réseau :")
+    links = ", ".join(f"{link.cible} ({', '.join(link.interactions)})"
+                      for link in result.liens_rompus)
+    click.echo(f"- {len(result.liens_rompus)} lien(s) rompu(s) : {links or 'aucun'}")
+    click.echo(f"- point d'articulation : {_yes(result.point_articulation)}")
+    click.echo(f"- acteurs isolés : {', '.join(result.acteurs_isoles) or 'aucun'}")
+    cut = ", ".join(result.acteurs_coupes) or "aucun"
+    click.echo(f"- acteurs coupés du reste du réseau : {cut}")
+    click.echo(f"- besoins qui ne seraient plus couverts : {len(result.lacunes_nouvelles)}")
+    if result.lacunes_nouvelles:
+        click.echo(to_table([r.model_dump() for r in result.lacunes_nouvelles]))
+    if result.moments_sans_service_nouveaux:
+        click.echo("- moments du parcours qui ne seraient plus atteints :")
+        click.echo(to_table([m.model_dump() for m in result.moments_sans_service_nouveaux]))
+
+
+@click.command("network")
+@click.option("--sans", metavar="ACTEUR",
+              help="Simuler le départ d'un acteur : besoins qu'il était seul à couvrir, liens "
+                   "rompus, acteurs coupés du réseau.")
+@_territoire
+@_niveau_lacunes
+@click.option("--date", "jour", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="AAAA-MM-JJ",
+              help="Ne garder que les interactions en cours à cette date.")
+@click.option("--seuil-exact", type=click.IntRange(min=0), default=SEUIL_EXACT,
+              show_default=True,
+              help="Au-delà de ce nombre d'acteurs, l'intermédiarité est estimée par "
+                   "échantillonnage (graine fixe).")
+@dataset_option
+@format_option
+@store_options
+def network_command(sans: str | None, territoire: str | None, niveau: str,
+                    jour: datetime | None, seuil_exact: int, dataset: Path, fmt: str,
+                    store: GraphStore | None) -> None:
+    """Réseau : densité, centralisation, pilotes, intermédiaires, points d'articulation.
+
+    Calculé sur les interactions entre acteurs. Avec --sans ACTEUR : ce qui
+    ne serait plus couvert et les liens qui se rompraient si cet acteur partait
+    (--territoire et --niveau s'appliquent alors aux besoins).
+    """
+    day = jour.date() if jour else None
+    if sans:
+        without = api.without_actor(dataset, sans, territoire=territoire, niveau=niveau, day=day,
+                                    store=store)
+        if fmt == "table":
+            _show_without(without)
+        else:
+            rows = [r.model_dump() for r in without.lacunes_nouvelles]
+            click.echo(render(rows, fmt, data=without.model_dump()))
+        return
+    result = api.network(dataset, seuil_exact=seuil_exact, day=day, store=store)
+    if fmt == "table":
+        _show_network(result)
+    else:
+        rows = [r.model_dump() for r in result.acteurs]
+        click.echo(render(rows, fmt, data=result.model_dump()))
+
+
+def register(main: click.Group) -> None:
+    """Add the analyses' commands to the ``spie-graph`` group."""
+    main.add_command(gaps_command)
+    main.add_command(duplicates_command)
+    main.add_command(consortium_group)
+    main.add_command(network_command)

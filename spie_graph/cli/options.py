@@ -1,0 +1,82 @@
+"""Options shared by the commands, and the one place errors become French messages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from spie_graph import api
+from spie_graph.render.tables import FORMATS
+from spie_graph.store.connection import DEFAULT_PASSWORD, DEFAULT_URI, STORES, Neo4jConnection
+
+__all__ = ["UserError", "connection_options", "dataset_option", "format_option",
+           "store_options"]
+
+
+class UserError(click.ClickException):
+    """A user mistake, printed in French without a traceback (exit status 1)."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Erreur : {self.format_message()}", err=True)
+
+
+def dataset_option(func: Callable) -> Callable:
+    return click.option(
+        "--dataset", "dataset", envvar="SPIE_GRAPH_DATASET", required=True,
+        type=click.Path(path_type=Path), metavar="DOSSIER",
+        help="Dossier du jeu de données, ou classeur .xlsx (ou variable SPIE_GRAPH_DATASET).",
+    )(func)
+
+
+def format_option(func: Callable) -> Callable:
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="Format de sortie : tableau lisible, json ou csv.",
+    )(func)
+
+
+def connection_options(func: Callable) -> Callable:
+    """``--store`` and the Neo4j connection options; the command gets ``store`` (a name)
+    and ``connection`` (a :class:`Neo4jConnection`)."""
+    decorators = [
+        click.option("--store", type=click.Choice(STORES), default="embedded",
+                     envvar="SPIE_GRAPH_STORE", show_default=True,
+                     help="Stockage du graphe : embarqué (sans serveur) ou Neo4j."),
+        click.option("--neo4j-uri", envvar="NEO4J_URI", default=DEFAULT_URI, show_default=True,
+                     help="Adresse du serveur Neo4j (bolt://, neo4j://, neo4j+s://)."),
+        click.option("--neo4j-user", envvar="NEO4J_USER", default="neo4j", show_default=True,
+                     help="Utilisateur Neo4j."),
+        click.option("--neo4j-password", envvar="NEO4J_PASSWORD", default=DEFAULT_PASSWORD,
+                     show_default=False,
+                     help="Mot de passe Neo4j (ou variable NEO4J_PASSWORD ; jamais affiché)."),
+        click.option("--neo4j-database", envvar="NEO4J_DATABASE", default="neo4j",
+                     show_default=True, help="Base Neo4j."),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, neo4j_uri: str, neo4j_user: str, neo4j_password: str,
+                neo4j_database: str, **kwargs: Any) -> Any:
+        connection = Neo4jConnection(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
+        return func(*args, connection=connection, **kwargs)
+
+    for decorator in reversed(decorators):
+        wrapper = decorator(wrapper)
+    return wrapper
+
+
+def store_options(func: Callable) -> Callable:
+    """The store options; the command gets ``store``: None (embedded) or an open Neo4j store."""
+
+    @connection_options
+    @functools.wraps(func)
+    def wrapper(*args: Any, store: str, connection: Neo4jConnection, **kwargs: Any) -> Any:
+        if store == "embedded":
+            return func(*args, store=None, **kwargs)
+        with api.neo4j_store(connection) as opened:
+            return func(*args, store=opened, **kwargs)
+
+    return wrapper

@@ -1,0 +1,79 @@
+"""Commands that write to or query a store directly: ``load`` and ``cypher``."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+
+from spie_graph import api
+from spie_graph.cli.options import connection_options, dataset_option, format_option
+from spie_graph.render.tables import render
+from spie_graph.store.connection import Neo4jConnection
+
+__all__ = ["register"]
+
+
+class _ProgressBar:
+    """A progress bar on stderr, opened when the store says how many rows it writes."""
+
+    def __init__(self, stack: ExitStack, label: str):
+        self._stack, self._label = stack, label
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = self._stack.enter_context(
+                click.progressbar(length=total, label=self._label, file=sys.stderr))
+        self._bar.update(done - self._done)
+        self._done = done
+
+
+def register(main: click.Group) -> None:
+    """Add ``load`` and ``cypher`` to the ``spie-graph`` group."""
+
+    @main.command()
+    @dataset_option
+    @click.option("--replace", is_flag=True,
+                  help="Supprime aussi du stockage ce que le jeu de données ne contient plus.")
+    @connection_options
+    def load(dataset: Path, replace: bool, store: str, connection: Neo4jConnection) -> None:
+        """Valide puis charge un jeu de données dans le stockage (Neo4j pour le partager).
+
+        Le jeu de données est entièrement vérifié avant la première écriture : un jeu
+        invalide n'écrit rien. Charger deux fois donne exactement le même graphe.
+        """
+        if store == "embedded":
+            summary = api.load(dataset, replace=replace)
+            click.echo("Stockage embarqué : le graphe est construit en mémoire à chaque "
+                       "commande ; rien n'est conservé. Utilisez --store neo4j pour le partager.")
+        else:
+            with ExitStack() as stack:
+                neo4j = stack.enter_context(api.neo4j_store(connection))
+                progress = _ProgressBar(stack, "Chargement dans Neo4j")
+                summary = api.load(dataset, neo4j, replace=replace, progress=progress)
+        nodes_text = ", ".join(f"{v} {k}" for k, v in sorted(summary.nodes.items()))
+        click.echo(f"Jeu de données « {summary.dataset} » chargé ({summary.store}) : "
+                   f"{nodes_text}.")
+        click.echo(f"Créés : {summary.created} ; modifiés : {summary.updated} ; "
+                   f"supprimés : {summary.removed}.")
+
+    @main.command()
+    @click.argument("requete", metavar="NOM_OU_FICHIER")
+    @click.option("--param", "params", multiple=True, metavar="CLE=VALEUR",
+                  help="Paramètre de la requête ($cle) ; répétable. Valeurs JSON acceptées.")
+    @click.option("--write", is_flag=True, help="Autorise l'écriture (lecture seule sinon).")
+    @format_option
+    @connection_options
+    def cypher(requete: str, params: tuple[str, ...], write: bool, fmt: str, store: str,
+               connection: Neo4jConnection) -> None:
+        """Exécute une requête Cypher nommée (cypher/queries/) ou un fichier .cypher sur Neo4j.
+
+        Exemple : spie-graph cypher acteurs_par_famille --param dataset=morbihan
+        """
+        rows = api.cypher(requete, params, write=write, connection=connection)
+        click.echo(render(rows, fmt))

@@ -1,0 +1,243 @@
+"""Territories of France from INSEE's Code officiel géographique 2026.
+
+A territory code is one of: a commune (5 characters: ``56260``, ``2A004``,
+``97411``), an EPCI (9-digit SIREN), a département (``56``, ``2A``, ``974``),
+a région (``region:53``) or ``france``. Every territory is a set of current
+communes; containment and intersection are set operations on those sets, so
+an EPCI spanning two départements is handled exactly.
+
+The data ship inside the package (``data/territoires.json.gz``), rebuilt by
+``scripts/build_territoires.py``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from rapidfuzz import fuzz, process, utils
+
+__all__ = ["Territories", "Territory", "territories", "KINDS"]
+
+KINDS = ("commune", "epci", "departement", "region", "france")
+KIND_LABELS = {
+    "commune": "commune",
+    "epci": "EPCI",
+    "departement": "département",
+    "region": "région",
+    "france": "France",
+}
+_FORMER_LABELS = {
+    "commune-deleguee": "une commune déléguée",
+    "commune-associee": "une commune associée",
+    "arrondissement-municipal": "un arrondissement municipal",
+}
+_COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_EPCI = re.compile(r"^\d{9}$")
+_DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+_REGION = re.compile(r"^region:(\d{2,3})$")
+
+from spie_graph.reference import data_file
+
+
+@dataclass(frozen=True)
+class Territory:
+    """One territory: its code, kind, name and population (sum of its communes)."""
+
+    code: str
+    kind: str
+    name: str
+    population: int
+
+
+class Territories:
+    """The COG: codes, names, populations, hierarchy and commune sets."""
+
+    def __init__(self, data: dict):
+        self.source: str = data["source"]
+        self._communes = {c[0]: c for c in data["communes"]}
+        self._regions = {f"region:{r[0]}": r[1] for r in data["regions"]}
+        self._departements = {d[0]: (d[1], d[2]) for d in data["departements"]}
+        self._epci = {e[0]: (e[1], e[2], frozenset(e[3])) for e in data["epci"]}
+        self._former = {a[0]: (a[1], a[2], a[3]) for a in data["anciens"]}
+        self._epci_of: dict[str, str] = {}
+        for code, (_, _, members) in self._epci.items():
+            for member in members:
+                self._epci_of[member] = code
+        self._members: dict[str, frozenset[str]] = {"france": frozenset(self._communes)}
+        by_dep: dict[str, set[str]] = {}
+        by_reg: dict[str, set[str]] = {}
+        for code, (_, _, dep, reg, _) in self._communes.items():
+            by_dep.setdefault(dep, set()).add(code)
+            by_reg.setdefault(f"region:{reg}", set()).add(code)
+        self._members.update({k: frozenset(v) for k, v in by_dep.items()})
+        self._members.update({k: frozenset(v) for k, v in by_reg.items()})
+        self._members.update({k: v[2] for k, v in self._epci.items()})
+
+    # -- identification -------------------------------------------------
+    @staticmethod
+    def normalize(code: object) -> str:
+        """Return ``code`` as written in the COG: trimmed, ``2a`` → ``2A``, ``Region:53`` → ``region:53``.
+
+        Commune codes read from a spreadsheet as numbers lose their leading zero
+        (``1001`` for ``01001``); a 4-digit code is padded back.
+        """
+        text = str(code).strip()
+        lowered = text.lower()
+        if lowered == "france":
+            return "france"
+        if lowered.startswith("region:"):
+            return "region:" + text.split(":", 1)[1].strip()
+        text = text.upper()
+        if re.fullmatch(r"\d{4}", text):
+            return "0" + text
+        if re.fullmatch(r"\d", text):
+            return "0" + text
+        return text
+
+    def kind(self, code: str) -> str | None:
+        """The kind of a valid code (``commune``, ``epci``...), or None when unknown."""
+        if code == "france":
+            return "france"
+        if code in self._communes:
+            return "commune"
+        if code in self._epci:
+            return "epci"
+        if code in self._departements:
+            return "departement"
+        if code in self._regions:
+            return "region"
+        return None
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and self.kind(code) is not None
+
+    def get(self, code: str) -> Territory:
+        """The territory of a valid code; ``KeyError`` when unknown."""
+        kind = self.kind(code)
+        if kind is None:
+            raise KeyError(code)
+        return Territory(code, kind, self.name(code), self.population(code))
+
+    def name(self, code: str) -> str:
+        """The French name of a valid code."""
+        kind = self.kind(code)
+        if kind == "france":
+            return "France"
+        if kind == "commune":
+            return self._communes[code][1]
+        if kind == "epci":
+            return self._epci[code][0]
+        if kind == "departement":
+            return self._departements[code][0]
+        if kind == "region":
+            return self._regions[code]
+        raise KeyError(code)
+
+    def label(self, code: str) -> str:
+        """``Vannes (commune 56260)``: name, kind and code, for messages."""
+        return f"{self.name(code)} ({KIND_LABELS[self.kind(code) or 'france']} {code})"
+
+    def population(self, code: str) -> int:
+        """Population of a territory: the sum of its communes' populations (COG 2026)."""
+        if code in self._communes:
+            return int(self._communes[code][4])
+        return sum(int(self._communes[c][4]) for c in self.communes(code))
+
+    # -- hierarchy ------------------------------------------------------
+    def communes(self, code: str) -> frozenset[str]:
+        """The current communes of a territory (a commune is its own singleton)."""
+        if code in self._communes:
+            return frozenset((code,))
+        try:
+            return self._members[code]
+        except KeyError:
+            raise KeyError(code) from None
+
+    def communes_of_all(self, codes: list[str] | tuple[str, ...]) -> frozenset[str]:
+        """The union of the communes of several territories."""
+        result: set[str] = set()
+        for code in codes:
+            result |= self.communes(code)
+        return frozenset(result)
+
+    def parents(self, commune: str) -> list[str]:
+        """The territories a commune belongs to: its EPCI (if any), département, région, France."""
+        _, _, dep, reg, _ = self._communes[commune]
+        result = [self._epci_of[commune]] if commune in self._epci_of else []
+        result.append(dep)
+        if f"region:{reg}" in self._regions:
+            result.append(f"region:{reg}")
+        result.append("france")
+        return result
+
+    def departement_of(self, commune: str) -> str:
+        """The département code of a commune."""
+        return self._communes[commune][2]
+
+    def epci_of(self, commune: str) -> str | None:
+        """The EPCI of a commune, or None (a few islands belong to none)."""
+        return self._epci_of.get(commune)
+
+    def epcis_in(self, code: str) -> list[str]:
+        """EPCI that intersect a territory, sorted by code."""
+        return sorted({self._epci_of[c] for c in self.communes(code) if c in self._epci_of})
+
+    def contains(self, outer: str, inner: str) -> bool:
+        """Whether every commune of ``inner`` is in ``outer``."""
+        return self.communes(inner) <= self.communes(outer)
+
+    def intersects(self, first: str, second: str) -> bool:
+        """Whether two territories share at least one commune."""
+        return not self.communes(first).isdisjoint(self.communes(second))
+
+    # -- help for users -------------------------------------------------
+    def former_code(self, code: str) -> tuple[str, str, str] | None:
+        """For a former commune code: (name, type, current commune code); else None."""
+        return self._former.get(code)
+
+    def suggest(self, code: str, limit: int = 3) -> list[str]:
+        """The closest valid codes to an unknown one, as ``code (nom)`` strings."""
+        former = self.former_code(code)
+        if former is not None:
+            name, kind, current = former
+            label = _FORMER_LABELS.get(kind, kind)
+            return [f"{current} ({self.name(current)}, dont {name} est {label})"]
+        if _REGION.match(code):
+            pool = list(self._regions)
+        elif _EPCI.match(code):
+            pool = list(self._epci)
+        elif _COMMUNE.match(code):
+            pool = [c for c in self._communes if c[:2] == code[:2]] or list(self._communes)
+        elif _DEPARTEMENT.match(code) or len(code) <= 3:
+            pool = list(self._departements)
+        else:
+            # Maybe a name: match on names of communes, EPCI and départements.
+            names = {f"{c} ({self.name(c)})": self.name(c) for c in self._departements}
+            names.update({f"{c} ({v[0]})": v[0] for c, v in self._epci.items()})
+            names.update({f"{c} ({v[1]})": v[1] for c, v in self._communes.items()})
+            found = process.extract(code, names, scorer=fuzz.ratio,
+                                    processor=utils.default_process, limit=limit)
+            return [key for _, _, key in found]
+        found = process.extract(code, pool, limit=limit)
+        return [f"{c} ({self.name(c)})" for c, _, _ in found]
+
+    @staticmethod
+    def shape_hint() -> str:
+        """How territory codes are written, for error messages."""
+        return (
+            "un code de territoire s'écrit : commune INSEE sur 5 caractères (56260, 2A004), "
+            "EPCI sur 9 chiffres (SIREN), département (56, 2A, 974), région (region:53) ou france"
+        )
+
+
+@cache
+def territories() -> Territories:
+    """The shipped COG 2026, loaded once per process."""
+    path = data_file("territoires.json.gz")
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
+        return Territories(json.load(text))

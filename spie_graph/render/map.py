@@ -1,0 +1,483 @@
+"""The interactive map of the actors: one HTML file that works with no network.
+
+:func:`map_elements` turns the canonical graph into vis-network nodes, edges
+and options; :func:`build_map` puts them in our own template
+``templates/carte.html.j2`` with the bundled vis-network (notebook users get
+the same elements in a pyvis network: :mod:`spie_graph.render.notebook`):
+
+- one node per actor, coloured by family, sized by its number of services (or
+  its number of interactions), thick dark border for consortium members, a star
+  for the porteur; one edge per interaction, styled by type
+  (:mod:`spie_graph.render.pictures`), with a legend;
+- a side panel: search by name, filters by family (the legend), thématique,
+  territory and consortium membership, the selected actor's card (missions,
+  services by moment, interactions), and, when given, the coverage gaps and the
+  duplicated services (:class:`~spie_graph.analyses.findings.Findings`);
+- everything inlined: vis-network (``templates/vis-network.min.js``), styles,
+  data. The page loads no ``http://`` or ``https://`` resource;
+- every text from the data set goes into the page as JSON inside a
+  ``<script type="application/json">`` element (``<``, ``>``, ``&`` and ``'``
+  escaped) and is put in the page with ``textContent``, never as HTML;
+- above :data:`LAYOUT_THRESHOLD` actors, positions are computed in Python and
+  physics is off, so a 2,000-actor map opens within seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import networkx as nx
+from jinja2 import Environment, FunctionLoader, select_autoescape
+
+from spie_graph.analyses.findings import Findings
+from spie_graph.analyses.gaps import GapRow, Gaps, MomentGap
+from spie_graph.errors import ArgumentError
+from spie_graph.graph.build import default_territory
+from spie_graph.graph.views import ActorProfile, actor_profiles, consortium_info
+from spie_graph.reference.checks import check_code, check_territoire
+from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.render.pictures import (
+    DUPLICATE_STYLE,
+    EdgeStyle,
+    actor_layout,
+    family_colors,
+    interaction_style,
+)
+
+__all__ = ["LAYOUT_THRESHOLD", "SIZES", "MapElements", "MapResult", "build_map", "check_filters",
+           "map_elements", "render_template", "vis_network_js"]
+
+LAYOUT_THRESHOLD = 300
+"""Above this number of actors, layout in Python and physics off."""
+
+SIZES = ("services", "degre")
+"""What node size shows: number of services, or number of interactions (degree)."""
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """A map page and what it holds."""
+
+    html: str
+    nodes: int
+    edges: int
+    physics: bool
+    title: str
+    interactions: int = 0
+
+
+@cache
+def _template_text(name: str) -> str:
+    return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FunctionLoader(_template_text),
+                       autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+def render_template(name: str, **context: object) -> str:
+    """Render one of the package's templates, with HTML autoescaping on."""
+    return _environment().get_template(name).render(**context)
+
+
+def vis_network_js() -> str:
+    """The vendored vis-network standalone script, safe to inline in ``<script>``."""
+    return _template_text("vis-network.min.js").replace("</script", "<\\/script")
+
+
+def check_filters(graph: nx.MultiDiGraph, territoire: str | None, thematique: str | None,
+                  refs: Referentials | None = None) -> tuple[str, str | None]:
+    """Check the map's territory and thématique; return (territory code, thématique).
+
+    Raises
+    ------
+    ArgumentError
+        For an unknown territory or thématique, with the closest valid codes.
+    """
+    refs = refs or referentials()
+    code = default_territory(graph) if territoire is None else check_territoire(territoire, refs)
+    check_code(thematique, list(refs.thematiques), "thématique", "--thematique", "thematiques")
+    return code, thematique
+
+
+def _intersects(zones: tuple[str, ...], communes: frozenset[str], refs: Referentials) -> bool:
+    terr = refs.territoires
+    return any(z in terr and not communes.isdisjoint(terr.communes(z)) for z in zones)
+
+
+def _filter_options(profiles: list[ActorProfile], territoire: str,
+                    refs: Referentials) -> list[dict]:
+    """Territories offered by the territory filter, with the actors working there."""
+    terr = refs.territoires
+    kind = terr.kind(territoire)
+    codes = [territoire]
+    if kind in ("france", "region"):
+        communes = {p.commune for p in profiles if p.commune in terr}
+        codes += sorted({terr.departement_of(c) for c in communes})[:30]
+    elif kind in ("departement", "epci"):
+        codes += [e for e in terr.epcis_in(territoire) if e != territoire]
+    options = []
+    for code in codes:
+        communes = terr.communes(code)
+        keys = [p.key for p in profiles if _intersects(p.zones, communes, refs)]
+        options.append({"code": code, "libelle": terr.label(code), "acteurs": keys})
+    return options
+
+
+def _node(profile: ActorProfile, value: int, colors: dict[str, str],
+          position: tuple[float, float] | None, duplicate: bool) -> dict:
+    color = colors.get(profile.famille, "#8a8f98")
+    border = "#111111" if profile.membre else color
+    if duplicate:
+        border = DUPLICATE_STYLE.color
+    node = {
+        "id": profile.key,
+        "label": profile.nom,
+        "value": value,
+        "shape": "star" if profile.porteur else "dot",
+        "color": {"background": color, "border": border,
+                  "highlight": {"background": color, "border": "#000000"},
+                  "hover": {"background": color, "border": "#000000"}},
+        "borderWidth": 3 if (profile.membre or duplicate) else 1,
+        "famille": profile.famille,
+        "thematiques": list(profile.thematiques),
+        "membre": profile.membre,
+    }
+    if duplicate:
+        node["shapeProperties"] = {"borderDashes": [4, 3]}
+    if position is not None:
+        node["x"], node["y"] = round(position[0], 1), round(position[1], 1)
+    return node
+
+
+def _edge(ident: str, source: str, target: str, style: EdgeStyle, kind: str,
+          smooth: dict | bool) -> dict:
+    edge = {
+        "id": ident, "from": source, "to": target, "type": kind,
+        "color": {"color": style.color, "highlight": "#000000", "hover": "#000000",
+                  "opacity": 0.85},
+        "width": style.width,
+        "dashes": list(style.dashes) if style.dashes else False,
+        "arrows": {"to": {"enabled": style.arrow, "scaleFactor": 0.6}},
+        "smooth": smooth,
+    }
+    return edge
+
+
+def _details(profile: ActorProfile, refs: Referentials) -> dict:
+    """The actor card (tooltip and side panel): plain strings only."""
+    terr = refs.territoires
+    moments = profile.services_par_moment(refs.moments)
+    return {
+        "nom": profile.nom,
+        "famille": profile.libelle_famille,
+        "membre": (("Porteur du consortium" if profile.porteur else "Membre du consortium")
+                   + (f" ({profile.role})" if profile.role else "")
+                   + (", lettre d'engagement" if profile.lettre_engagement else ""))
+        if profile.membre else None,
+        "commune": terr.name(profile.commune) if profile.commune in terr else profile.commune,
+        "missions": profile.missions,
+        "competences": list(profile.competences),
+        "publics": [refs.publics.get(p, p) for p in profile.publics],
+        "site_web": profile.site_web,
+        "services": [
+            {"moment": refs.moments.get(m, m),
+             "services": [f"{s.nom} ({', '.join(s.thematiques)})" for s in lines]}
+            for m, lines in moments.items() if lines
+        ],
+        "interactions": [
+            {"type": i.libelle, "sens": "→" if i.sens == "sortante" else "←",
+             "partenaire": i.nom_partenaire}
+            for i in profile.interactions
+        ],
+    }
+
+
+def _legend(profiles: list[ActorProfile], kinds: set[str], colors: dict[str, str],
+            refs: Referentials, has_duplicates: bool) -> dict:
+    counts: dict[str, int] = {}
+    for p in profiles:
+        counts[p.famille] = counts.get(p.famille, 0) + 1
+    families = []
+    for group, group_label in refs.groupes.items():
+        members = [f for f in refs.familles.values() if f.groupe == group and f.code in counts]
+        if members:
+            families.append({"groupe": group_label, "familles": [
+                {"code": f.code, "libelle": f.libelle, "couleur": colors[f.code],
+                 "nombre": counts[f.code]} for f in members]})
+    unknown = sorted(set(counts) - set(refs.familles))
+    if unknown:
+        families.append({"groupe": "Autres", "familles": [
+            {"code": c, "libelle": c, "couleur": "#8a8f98", "nombre": counts[c]}
+            for c in unknown]})
+    lines = []
+    for kind in [k for k in refs.interactions if k in kinds] + sorted(
+            kinds - set(refs.interactions)):
+        style = interaction_style(kind)
+        lines.append({"libelle": refs.interactions.get(kind, kind), "couleur": style.color,
+                      "tirets": " ".join(str(d) for d in style.dashes), "largeur": style.width,
+                      "fleche": style.arrow})
+    if has_duplicates:
+        lines.append({"libelle": "Doublon (même offre, mêmes publics, même territoire)",
+                      "couleur": DUPLICATE_STYLE.color,
+                      "tirets": " ".join(str(d) for d in DUPLICATE_STYLE.dashes),
+                      "largeur": DUPLICATE_STYLE.width, "fleche": False})
+    return {"familles": families, "liens": lines}
+
+
+def _thematique_options(profiles: list[ActorProfile], refs: Referentials) -> list[dict]:
+    present: set[str] = set()
+    for p in profiles:
+        present.update(p.thematiques)
+    categories: dict[str, list[str]] = {}
+    for code in present:
+        theme = refs.thematiques.get(code)
+        if theme is None:
+            continue
+        categories.setdefault(theme.categorie, [])
+        if not theme.est_categorie:
+            categories[theme.categorie].append(code)
+    groups = []
+    for category in sorted(categories, key=lambda c: refs.thematiques[c].libelle):
+        subs = sorted(categories[category], key=lambda c: refs.thematiques[c].libelle)
+        groups.append({"code": category, "libelle": refs.thematiques[category].libelle,
+                       "sous": [{"code": c, "libelle": refs.thematiques[c].libelle}
+                                for c in subs]})
+    return groups
+
+
+def _gap_rows(found: Gaps) -> list[GapRow | MomentGap]:
+    """The gaps (needs, then moments of the parcours) most populated first."""
+    rows: list[GapRow | MomentGap] = [*found.lacunes, *found.moments_sans_service]
+    return sorted(rows, key=lambda g: -g.population)
+
+
+def _findings_payload(findings: Findings | None, profiles: dict[str, ActorProfile],
+                      refs: Referentials) -> tuple[list[dict] | None, list[dict] | None]:
+    if findings is None:
+        return None, None
+    gaps = None
+    if findings.gaps is not None:
+        gaps = []
+        for gap in _gap_rows(findings.gaps):
+            need = gap.thematique if isinstance(gap, GapRow) else gap.moment
+            label = (refs.thematiques[need].libelle if need in refs.thematiques
+                     else refs.moments.get(need, need))
+            theme = refs.thematiques.get(need) if isinstance(gap, GapRow) else None
+            gaps.append({"besoin": label, "thematique": theme.code if theme else None,
+                         "categorie": theme.categorie if theme else None,
+                         "territoire": gap.nom_territoire, "population": gap.population})
+    duplicates = None
+    if findings.duplicates is not None:
+        duplicates = []
+        for dup in sorted(findings.duplicates, key=lambda d: -d.population):
+            known = [profiles[a] for a in dup.acteurs if a in profiles]
+            need = dup.thematique
+            duplicates.append({
+                "besoin": refs.thematiques[need].libelle if need in refs.thematiques else need,
+                "moment": refs.moments.get(dup.moment, dup.moment),
+                "territoire": dup.nom_territoire,
+                "population": dup.population,
+                "acteurs": [p.key for p in known], "noms": [p.nom for p in known]})
+    return gaps, duplicates
+
+
+@dataclass(frozen=True)
+class MapElements:
+    """What a map shows: vis-network nodes, edges and options, and the side panel's data."""
+
+    nodes: list[dict]
+    edges: list[dict]
+    options: dict
+    large: bool
+    code: str
+    thematique: str | None
+    profiles: list[ActorProfile]
+    interactions: int
+    kinds: set[str]
+    duplicate_links: int
+    gaps: list[dict] | None
+    duplicates: list[dict] | None
+
+
+def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
+                 thematique: str | None = None, findings: Findings | None = None,
+                 taille: str = "services", restreindre: bool = True,
+                 refs: Referentials | None = None) -> MapElements:
+    """The nodes, edges and options of the map of a data set's actors.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        A canonical graph (either store).
+    territoire : str, optional
+        The territory the map is about: its EPCI (or départements) make the
+        territory filter. Default: the data set's
+        (:func:`spie_graph.graph.default_territory`).
+    thematique : str, optional
+        Keep only actors with a service on this thématique (a category stands for
+        its sub-themes).
+    findings : Findings, optional
+        Gaps and duplicates to show (``--gaps``, ``--doublons``).
+    taille : {"services", "degre"}
+        Node size by number of services or number of interactions.
+    restreindre : bool
+        With ``territoire``: keep only actors working on it (their seat, area
+        or a service's area intersects it).
+
+    Returns
+    -------
+    MapElements
+        vis-network nodes (``id``, ``label``, ``title``, ``color``, ``value``…),
+        edges and options, and the gaps and duplicates of the side panel.
+
+    Raises
+    ------
+    ArgumentError
+        Unknown territory, thématique or size.
+
+    Notes
+    -----
+    O(V + E) to read the graph, plus :func:`spie_graph.drawing.actor_layout`
+    above :data:`LAYOUT_THRESHOLD` actors, plus the territory filter: for each
+    EPCI of the territory, each actor's zones are intersected with the EPCI's
+    communes.
+    """
+    refs = refs or referentials()
+    if taille not in SIZES:
+        raise ArgumentError(f"taille inconnue : « {taille} » (--taille). "
+                            f"Valeurs possibles : {', '.join(SIZES)}")
+    code, thematique = check_filters(graph, territoire, thematique, refs)
+    all_profiles = actor_profiles(graph, refs)
+    profiles = list(all_profiles.values())
+    if territoire is not None and restreindre:
+        communes = refs.territoires.communes(code)
+        profiles = [p for p in profiles if _intersects(p.zones, communes, refs)]
+    if thematique is not None:
+        wanted = refs.matching_thematiques(thematique) | {thematique}
+        profiles = [p for p in profiles if not wanted.isdisjoint(p.thematiques)]
+    kept = {p.key for p in profiles}
+    colors = family_colors(refs)
+
+    links = [(u, v, d.get("interaction", "")) for u, v, d in graph.edges(data=True)
+             if d["type"] == "INTERAGIT" and u in kept and v in kept]
+    gaps, duplicates = _findings_payload(findings, all_profiles, refs)
+    duplicated: set[str] = set()
+    dup_links: list[tuple[str, str]] = []
+    for group in duplicates or []:
+        members = [k for k in group["acteurs"] if k in kept]
+        duplicated.update(members)
+        for other in members[1:]:  # a star from the first: n-1 lines per group
+            dup_links.append((members[0], other))
+    degree: dict[str, int] = {}
+    for u, v, _ in links:
+        degree[u] = degree.get(u, 0) + 1
+        degree[v] = degree.get(v, 0) + 1
+
+    large = len(profiles) > LAYOUT_THRESHOLD
+    positions = (actor_layout([(p.key, p.famille) for p in profiles],
+                              [(u, v) for u, v, _ in links]) if large else {})
+    nodes = [
+        _node(p, (len(p.services) if taille == "services" else degree.get(p.key, 0)) + 1,
+              colors, positions.get(p.key), p.key in duplicated)
+        for p in profiles
+    ]
+    pairs: dict[frozenset, int] = {}
+    edges = []
+    for index, (u, v, kind) in enumerate(links):
+        pair = frozenset((u, v))
+        rank = pairs.get(pair, 0)
+        pairs[pair] = rank + 1
+        smooth: dict | bool = ({"enabled": True, "type": "curvedCW", "roundness": 0.15 * rank}
+                               if rank else (False if large else
+                                             {"enabled": True, "type": "continuous"}))
+        edges.append(_edge(f"i{index}", u, v, interaction_style(kind), kind, smooth))
+    for index, (u, v) in enumerate(dup_links):
+        edges.append(_edge(f"d{index}", u, v, DUPLICATE_STYLE, "doublon",
+                           {"enabled": True, "type": "curvedCCW", "roundness": 0.2}))
+
+    return MapElements(nodes, edges, _options(large, len(nodes)), large, code, thematique,
+                       profiles, len(links), {k for _, _, k in links}, len(dup_links), gaps,
+                       duplicates)
+
+
+def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
+              thematique: str | None = None, findings: Findings | None = None,
+              taille: str = "services", restreindre: bool = True, title: str | None = None,
+              refs: Referentials | None = None) -> MapResult:
+    """The interactive map of a data set's actors, as one self-contained HTML page.
+
+    The arguments are those of :func:`map_elements`; ``title`` defaults to
+    « Carte des acteurs : <data set> ».
+
+    Returns
+    -------
+    MapResult
+        The HTML text and the numbers of nodes and edges it holds.
+    """
+    refs = refs or referentials()
+    found = map_elements(graph, territoire=territoire, thematique=thematique,
+                         findings=findings, taille=taille, restreindre=restreindre, refs=refs)
+    profiles, colors = found.profiles, family_colors(refs)
+    consortium = consortium_info(graph)
+    dataset = graph.graph.get("dataset") or "jeu de données"
+    title = title or f"Carte des acteurs : {dataset}"
+    payload = {
+        "nodes": found.nodes, "edges": found.edges, "options": found.options,
+        "physics": not found.large,
+        "details": {p.key: _details(p, refs) for p in profiles},
+        "territoires": _filter_options(profiles, found.code, refs),
+        "thematiques": {c: refs.thematiques[c].categorie for p in profiles
+                        for c in p.thematiques if c in refs.thematiques},
+        "manques": found.gaps, "doublons": found.duplicates,
+    }
+    subtitle = [refs.territoires.label(found.code)]
+    if found.thematique is not None:
+        subtitle.append(f"thématique : {refs.thematiques[found.thematique].libelle}")
+    if consortium:
+        subtitle.append(f"consortium : {consortium.get('nom', '')}")
+    html = render_template(
+        "carte.html.j2", title=title, subtitle=" · ".join(subtitle), payload=payload,
+        legend=_legend(profiles, found.kinds, colors, refs, bool(found.duplicate_links)),
+        themes=_thematique_options(profiles, refs), has_consortium=consortium is not None,
+        taille="nombre de services" if taille == "services" else "nombre d'interactions",
+        nb_acteurs=len(found.nodes), nb_liens=found.interactions, vis_js=vis_network_js(),
+        has_gaps=found.gaps is not None, has_duplicates=found.duplicates is not None,
+    )
+    return MapResult(html, len(found.nodes), len(found.edges), not found.large, title,
+                     found.interactions)
+
+
+def _options(large: bool, count: int) -> dict:
+    """vis-network options: physics for small maps, fixed positions for large ones."""
+    options: dict = {
+        "autoResize": True,
+        "nodes": {
+            "scaling": {"min": 8, "max": 34,
+                        "label": {"enabled": True, "min": 11, "max": 20,
+                                  "drawThreshold": 7, "maxVisible": 26}},
+            "font": {"size": 13, "face": "DejaVu Sans, Arial, sans-serif",
+                     "strokeWidth": 3, "strokeColor": "#ffffff"},
+        },
+        "edges": {"selectionWidth": 2, "hoverWidth": 1.5},
+        "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False,
+                        "keyboard": {"enabled": True, "bindToWindow": False},
+                        "multiselect": True, "hideEdgesOnDrag": large,
+                        "hideEdgesOnZoom": large},
+        "layout": {"improvedLayout": not large and count <= 150, "randomSeed": 7},
+    }
+    if large:
+        options["physics"] = {"enabled": False}
+        options["edges"]["smooth"] = False
+    else:
+        options["physics"] = {
+            "enabled": True, "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -80, "springLength": 150,
+                                 "springConstant": 0.05, "avoidOverlap": 0.6},
+            "stabilization": {"enabled": True, "iterations": 400, "fit": True},
+        }
+    return options

@@ -1,0 +1,328 @@
+"""The parts of the report: each writes files and a section of ``rapport.md``.
+
+A part is a function of the :class:`ReportContext`, which holds the graph, the
+territory (checked) and the :class:`~spie_graph.analyses.findings.Findings`
+computed once by :func:`spie_graph.report.run.run_report`: ``rapport.md``,
+``lacunes.csv``, ``carte.html`` and the annex show the same gaps, duplicates
+and consortium check.
+
+- :func:`stats_part`: ``statistiques.json``, ``statistiques.csv``;
+- :func:`coverage_part`: ``couverture.csv``, ``couverture.json``;
+- :func:`gaps_part`: ``lacunes.csv``, ``lacunes.json``;
+- :func:`duplicates_part`: ``doublons.csv``, ``doublons.json``;
+- :func:`consortium_part`: ``consortium.json`` (none without a consortium);
+- :func:`network_part`: ``reseau.json``, ``reseau.csv``;
+- :func:`map_part`: ``carte.html``;
+- :func:`annex_part`: ``annexe.docx``, ``annexe.html``, ``annexe.md``, ``annexe.png``;
+- :func:`exports_part`: ``graphe.graphml``, ``graphe.gexf``, ``graphe.json``, ``kumu.xlsx``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import networkx as nx
+
+from spie_graph.analyses.findings import Findings
+from spie_graph.analyses.stats import graph_stats, stats_rows
+from spie_graph.graph.coverage import CoverageQuery, who_covers
+from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.render.annex import annex_docx, annex_html, annex_markdown, collect_annex
+from spie_graph.render.exports import select, to_gexf, to_graphml, to_kumu
+from spie_graph.render.exports import to_json as graph_json
+from spie_graph.render.map import build_map
+from spie_graph.render.tables import to_csv, to_json
+
+__all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header"]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every part of the report reads: the analyses are already done."""
+
+    dataset: str
+    graph: nx.MultiDiGraph
+    territoire: str
+    findings: Findings
+    refs: Referentials = field(default_factory=referentials)
+
+
+@dataclass
+class ReportPart:
+    """A part's output: files (name → content) and a Markdown section."""
+
+    files: dict[str, str | bytes]
+    section: str
+
+
+Part = Callable[[ReportContext], ReportPart]
+
+
+def _part(files: dict[str, str | bytes], lines: list[str]) -> ReportPart:
+    return ReportPart(files, "\n".join(lines))
+
+
+def stats_part(ctx: ReportContext) -> ReportPart:
+    stats = graph_stats(ctx.graph, ctx.refs)
+    a, s, i = stats["acteurs"], stats["services"], stats["interactions"]
+    famille = ", ".join(f"{ctx.refs.familles[k].libelle} ({v})"
+                        for k, v in list(a["par_famille"].items())[:8])
+    moments = ", ".join(f"{ctx.refs.moments[k].lower()} : {v}" for k, v in s["par_moment"].items())
+    section = "\n".join([
+        "## Chiffres clés",
+        "",
+        f"- {a['total']} acteurs de {len(a['par_famille'])} familles ; les plus nombreuses : "
+        f"{famille}.",
+        f"- {s['total']} services ; par moment du parcours : {moments}.",
+        f"- {i['total']} interactions entre acteurs.",
+        f"- {stats['territoire']['communes_couvertes']} communes couvertes par au moins un "
+        f"service ({stats['territoire']['population_couverte']:,} habitants)."
+        .replace(",", "\u202f"),
+    ])
+    return ReportPart({"statistiques.json": to_json(stats),
+                       "statistiques.csv": to_csv(stats_rows(stats, ctx.refs))}, section)
+
+
+def coverage_part(ctx: ReportContext) -> ReportPart:
+    """Who covers each SPIE need in each EPCI of the territory."""
+    terr = ctx.refs.territoires
+    zones = terr.epcis_in(ctx.territoire) if terr.kind(ctx.territoire) != "commune" else []
+    zones = zones or [ctx.territoire]
+    rows, table = [], []
+    for zone in zones:
+        counts = []
+        for need in ctx.refs.besoins_spie:
+            found = who_covers(ctx.graph, CoverageQuery(thematique=need, territoire=zone))
+            for row in found:
+                rows.append({"territoire": zone, "nom_territoire": terr.name(zone),
+                             "besoin": need, **row.model_dump()})
+            total = sum(r.couverture == "total" for r in found)
+            counts.append(f"{len(found)} ({total} tot.)" if found else "**aucun**")
+        table.append(f"| {terr.name(zone)} | " + " | ".join(counts) + " |")
+    header = " | ".join(ctx.refs.thematiques[n].libelle for n in ctx.refs.besoins_spie)
+    section = "\n".join([
+        "## Couverture des besoins par territoire",
+        "",
+        "Nombre de services qui couvrent chaque besoin (dont ceux qui couvrent tout le "
+        "territoire).",
+        "",
+        f"| Territoire | {header} |",
+        "|" + "---|" * (len(ctx.refs.besoins_spie) + 1),
+        *table,
+    ])
+    return ReportPart({"couverture.csv": to_csv(rows), "couverture.json": to_json(rows)}, section)
+
+
+TOP = 10
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}".replace("%", "\u202f%")
+
+
+def _decimal(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _need_label(key: str, ctx: ReportContext, groups: dict[str, str]) -> str:
+    """``besoin:sante`` → ``Besoin « Santé »``: a candidate key in French."""
+    kind, code = key.split(":", 1)
+    refs = ctx.refs
+    if kind == "famille":
+        label = groups.get(code) or (refs.familles[code].libelle if code in refs.familles
+                                     else code)
+        return f"Famille « {label} »"
+    labels = {"besoin": ("Besoin", lambda c: refs.thematiques[c].libelle),
+              "moment": ("Moment", lambda c: refs.moments[c]),
+              "public": ("Public", lambda c: refs.publics[c]),
+              "volet": ("Volet", lambda c: c)}
+    title, name = labels[kind]
+    return f"{title} « {name(code)} »"
+
+
+def _mark(ok: bool) -> str:
+    return "**rempli**" if ok else "**non rempli**"
+
+
+def gaps_part(ctx: ReportContext) -> ReportPart:
+    """The needs no service covers, most populated first.
+
+    At the findings' level (:func:`spie_graph.analyses.findings.gap_level`):
+    commune by commune up to a département, EPCI by EPCI for a région or France.
+    """
+    result = ctx.findings.gaps
+    if result is None:
+        return _part({}, [])
+    unit = "EPCI" if result.niveau == "epci" else "Commune"
+    found = result.lacunes
+    rows = [row.model_dump() for row in result.lignes]
+    label = {code: ctx.refs.thematiques[code].libelle for code in result.thematiques}
+    lines = ["## Lacunes de couverture", "",
+             (f"{len(found)} couples {unit.lower()} × besoin sans aucun service, sur "
+              f"{len(rows)} ({', '.join(label.values())}), comptés "
+              + ("EPCI par EPCI." if result.niveau == "epci" else "commune par commune.")
+              + " La carte et l'annexe montrent les mêmes lacunes.")]
+    if found:
+        lines += ["", f"| {unit} | Besoin | Population |", "|---|---|---|"]
+        lines += [f"| {r.nom_territoire} ({r.territoire}) | {label[r.thematique]} | "
+                  f"{_number(r.population)} |" for r in found[:TOP]]
+    missing = result.moments_sans_service
+    if missing:
+        by_moment = {m: [g for g in missing if g.moment == m] for m in ctx.refs.moments}
+        lines += ["", "Moments du parcours qu'aucun service n'atteint :"]
+        lines += [f"- {ctx.refs.moments[m]} : {len(g)} {unit.lower()}(s), "
+                  f"{_number(sum(x.population for x in g))} habitants"
+                  for m, g in by_moment.items() if g]
+    return _part({"lacunes.csv": to_csv(rows), "lacunes.json": to_json(result.model_dump())},
+                 lines)
+
+
+def duplicates_part(ctx: ReportContext) -> ReportPart:
+    """Services of several actors for the same people, need, moment and area."""
+    groups = ctx.findings.duplicates
+    if groups is None:
+        return _part({}, [])
+    rows = [group.model_dump() for group in groups]
+    lines = ["## Accompagnements en double", "",
+             (f"{len(groups)} groupe(s) de services d'acteurs différents sur la même "
+              "thématique, le même moment du parcours, des publics et un territoire communs "
+              "(l'AMI demande d'éviter les accompagnements en double).")]
+    if groups:
+        lines += ["", "| Thématique | Moment | Territoire | Population | Acteurs | Recouvrement |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {ctx.refs.thematiques[g.thematique].libelle} | "
+                  f"{ctx.refs.moments[g.moment]} | {g.nom_territoire} | {_number(g.population)} | "
+                  f"{', '.join(g.acteurs)} | {_percent(g.score)} |" for g in groups[:TOP]]
+    return _part({"doublons.csv": to_csv(rows), "doublons.json": to_json(rows)}, lines)
+
+
+def consortium_part(ctx: ReportContext) -> ReportPart:
+    """The AMI SPIE criteria, the missing families and the candidates to fill them."""
+    result = ctx.findings.consortium
+    if result is None:
+        return _part({}, ["## Consortium et critères de l'AMI SPIE", "",
+                          "Aucun consortium déclaré (ajoutez consortium.yaml au jeu de données)."])
+    groups = ctx.findings.family_labels
+    actors = {n["id"]: n["nom"] for _, n in ctx.graph.nodes(data=True) if n["label"] == "Acteur"}
+    verdict = "recevable" if result.recevable else "non recevable en l'état"
+    lines = ["## Consortium et critères de l'AMI SPIE", "",
+             f"Consortium « {result.consortium} » : **{verdict}**.", ""]
+    lines += [f"- {_mark(c.ok)} {c.libelle} : {c.detail}." for c in result.criteres]
+    missing = [groups[code] for code in result.familles_manquantes]
+    lines += ["", "Familles recommandées absentes : " + ("; ".join(missing) or "aucune") + ".",
+              ""]
+    lines += [f"- {_mark(c.ok)} {c.libelle} : {c.detail}." for c in result.publics]
+    if result.candidats:
+        lines += ["", ("Acteurs du territoire, non membres, qui pourraient combler chaque "
+                       "manque (les mieux placés d'abord) :")]
+        lines += [f"- {_need_label(need, ctx, groups)} : "
+                  + (", ".join(f"{actors[i]} ({i})" for i in ids)
+                     or "aucun acteur du jeu de données")
+                  for need, ids in result.candidats.items()]
+    return _part({"consortium.json": to_json(result.model_dump())}, lines)
+
+
+def network_part(ctx: ReportContext) -> ReportPart:
+    """Density, centralization, lead actors, brokers, articulation points, isolated actors."""
+    result = ctx.findings.network
+    if result is None:
+        return _part({}, [])
+    method = result.intermediarite
+    how = ("exacte" if method.methode == "exacte"
+           else f"estimée sur {method.k} sources tirées au hasard (graine {method.graine})")
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join(ids) or "aucun"
+
+    lines = [
+        "## Réseau des interactions", "",
+        (f"- {result.nb_acteurs} acteurs, {result.nb_liens} liens ; densité "
+         f"{_decimal(result.densite)}, centralisation des degrés (Freeman) "
+         f"{_decimal(result.centralisation_degre)}."),
+        f"- Acteurs pilotes (les plus reliés) : {listed(result.acteurs_pilotes)}.",
+        (f"- Intermédiaires (relient plusieurs communautés ; intermédiarité {how}) : "
+         f"{listed(result.courtiers)}."),
+        (f"- Points d'articulation (leur départ coupe le réseau) : "
+         f"{listed(result.points_articulation)}."),
+        f"- Acteurs isolés (aucune interaction) : {listed(result.acteurs_isoles)}.",
+        (f"- {len(result.communautes)} communautés (Louvain), modularité "
+         f"{_decimal(result.modularite, 2)}."),
+    ]
+    rows = [role.model_dump() for role in result.acteurs]
+    return _part({"reseau.json": to_json(result.model_dump()), "reseau.csv": to_csv(rows)}, lines)
+
+
+def map_part(ctx: ReportContext) -> ReportPart:
+    """``carte.html``: the interactive map, with the report's gaps and duplicates."""
+    result = build_map(ctx.graph, territoire=ctx.territoire, restreindre=False,
+                       findings=ctx.findings, refs=ctx.refs)
+    mode = ("positions calculées, physique désactivée" if not result.physics
+            else "disposition dynamique")
+    section = "\n".join([
+        "## Carte interactive",
+        "",
+        (f"`carte.html` : {result.nodes} acteurs et {result.interactions} interactions"
+         + (f" (et {result.edges - result.interactions} liens de doublons)"
+            if result.edges > result.interactions else "")
+         + f", à ouvrir dans un navigateur, sans connexion ({mode}). Recherche par nom, "
+         "filtres par famille, thématique et territoire ; la fiche d'un acteur s'affiche "
+         "d'un clic."),
+    ])
+    return ReportPart({"carte.html": result.html}, section)
+
+
+def annex_part(ctx: ReportContext) -> ReportPart:
+    """``annexe.docx``, ``annexe.html``, ``annexe.md``, ``annexe.png``, with the report's findings."""
+    annex = collect_annex(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
+                          refs=ctx.refs)
+    files: dict[str, str | bytes] = {
+        "annexe.docx": annex_docx(annex),
+        "annexe.html": annex_html(annex),
+        "annexe.md": annex_markdown(annex, "annexe.png"),
+        "annexe.png": annex.picture,
+    }
+    who = "membres du consortium" if annex.avec_consortium else "acteurs"
+    section = "\n".join([
+        "## Annexe : cartographie des acteurs",
+        "",
+        (f"`annexe.docx` (à joindre au dossier de candidature), `annexe.html` (imprimable) "
+         f"et `annexe.md` : {len(annex.membres)} {who}, leurs missions, compétences, services "
+         "par moment du parcours et interactions, avec la couverture des besoins et l'image du "
+         "réseau (`annexe.png`)."),
+    ])
+    return ReportPart(files, section)
+
+
+def exports_part(ctx: ReportContext) -> ReportPart:
+    """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``."""
+    files: dict[str, str | bytes] = {
+        "graphe.graphml": to_graphml(ctx.graph, ctx.refs),
+        "graphe.gexf": to_gexf(ctx.graph, ctx.refs),
+        "graphe.json": graph_json(ctx.graph),
+        "kumu.xlsx": to_kumu(select(ctx.graph, "acteurs"), ctx.refs),
+    }
+    section = ("## Exports\n\n`graphe.graphml` et `graphe.gexf` (Gephi), `graphe.json` "
+               "(node-link), `kumu.xlsx` (import Kumu : acteurs, consortium, interactions).")
+    return ReportPart(files, section)
+
+
+def header(ctx: ReportContext) -> str:
+    """The title of ``rapport.md``."""
+    terr = ctx.refs.territoires
+    return "\n".join([
+        f"# Cartographie des acteurs : {ctx.dataset}",
+        "",
+        f"Territoire : {terr.label(ctx.territoire)}. Rapport produit le "
+        f"{date.today().strftime('%d/%m/%Y')} par spie-graph.",
+    ])
+
+
+
+PARTS: list[Part] = [stats_part, coverage_part, gaps_part, duplicates_part, consortium_part,
+                     network_part, map_part, annex_part, exports_part]

@@ -1,0 +1,53 @@
+"""The main job: run every analysis once on a data set and write the results.
+
+``run_report`` checks the territory, computes the findings once
+(:func:`spie_graph.analyses.findings.compute_findings`), hands them to every
+part (:mod:`spie_graph.report.parts`) and writes ``exports/<data set>/``
+whole or not at all (:func:`spie_graph.files.write_folder`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+
+from spie_graph.analyses.findings import compute_findings
+from spie_graph.files import write_folder
+from spie_graph.graph.build import default_territory
+from spie_graph.reference.checks import check_territoire
+from spie_graph.reference.referentials import referentials
+from spie_graph.report.parts import PARTS, Part, ReportContext, header
+
+__all__ = ["report_context", "run_report"]
+
+
+def report_context(dataset: str, graph: nx.MultiDiGraph,
+                   territoire: str | None = None) -> ReportContext:
+    """The report's context: the territory checked, every analysis computed once."""
+    refs = referentials()
+    code = check_territoire(territoire or default_territory(graph), refs)
+    return ReportContext(dataset, graph, code, compute_findings(graph, code, refs=refs), refs)
+
+
+def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exports",
+               territoire: str | None = None, parts: list[Part] | None = None) -> Path:
+    """Write every part of the report under ``out_root/<dataset>/`` and return that folder.
+
+    Raises
+    ------
+    ArgumentError
+        For an unknown territory, before anything is computed or written.
+    ExportError
+        When the folder cannot be written; the previous one is then left as it was.
+    """
+    ctx = report_context(dataset, graph, territoire)
+    outputs = [part(ctx) for part in (PARTS if parts is None else parts)]
+    files: dict[str, str | bytes] = {}
+    sections = [header(ctx)]
+    for output in outputs:
+        files.update(output.files)
+        if output.section:
+            sections.append(output.section)
+    files["rapport.md"] = "\n\n".join(sections) + "\n"
+    return write_folder(Path(out_root) / dataset, files)

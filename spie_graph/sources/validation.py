@@ -1,0 +1,479 @@
+"""Check a data set against the referentials and build the model.
+
+:func:`load_dataset` reads a data set folder, reports every problem at once (as
+a :class:`~spie_graph.errors.DatasetError`), or returns a
+:class:`~spie_graph.model.Dataset`. Each problem says the file, line, field,
+the bad value and a fix; for an unknown code, the closest valid ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from spie_graph.errors import DatasetError, Problem
+from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
+from spie_graph.sources.readers import RawDataset, RawRow, RawTable, is_workbook, locate_columns, read_dataset
+from spie_graph.reference.checks import unknown
+from spie_graph.reference.referentials import Referentials, closest, referentials
+
+__all__ = ["load_dataset", "validate_raw", "check_dataset"]
+
+LIST_SEPARATOR = "|"
+_TRUE = {"true", "oui", "vrai", "1", "x", "yes", "o"}
+_FALSE = {"false", "non", "faux", "0", "no", "n", ""}
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9:]+", "-", text.replace("’", "").replace("'", "")).strip("-")
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """A code list of the referentials: how to resolve and suggest its values."""
+
+    name: str                       # for "spie-graph referentiel NAME"
+    label: str                      # "famille", "thématique"...
+    codes: Callable[[Referentials], dict[str, str]]
+    aliases: Callable[[Referentials], dict[str, str]] = lambda r: {}
+
+    def resolve(self, refs: Referentials, value: str) -> str | None:
+        codes = self.codes(refs)
+        aliases = self.aliases(refs)
+        for candidate in (value, value.lower(), _slug(value)):
+            if candidate in codes:
+                return candidate
+            if candidate in aliases:
+                return aliases[candidate]
+        by_label = {_slug(label): code for code, label in codes.items()}
+        return by_label.get(_slug(value))
+
+    def fix(self, refs: Referentials, value: str) -> str:
+        pool = [*self.codes(refs), *self.aliases(refs)]
+        near = closest(_slug(value) or value, pool)
+        hint = f"codes proches : {', '.join(near)}. " if near else ""
+        return f"{hint}Liste complète : spie-graph referentiel {self.name}"
+
+
+FAMILLES = CodeList("familles", "famille", lambda r: {k: f.libelle for k, f in r.familles.items()},
+                    lambda r: r.alias_familles)
+THEMATIQUES = CodeList("thematiques", "thématique",
+                       lambda r: {k: t.libelle for k, t in r.thematiques.items()})
+PUBLICS = CodeList("publics", "public", lambda r: r.publics)
+MOMENTS = CodeList("moments", "moment du parcours", lambda r: r.moments)
+INTERACTIONS = CodeList("interactions", "type d'interaction", lambda r: r.interactions)
+MODES_ACCUEIL = CodeList("modes-accueil", "mode d'accueil", lambda r: r.modes_accueil)
+RESEAUX = CodeList("reseaux-porteurs", "réseau porteur", lambda r: r.reseaux_porteurs)
+
+COLUMNS = {
+    "acteurs": ("id", "nom", "famille", "reseau_porteur", "siret", "commune", "territoire",
+                "missions", "competences", "publics", "site_web"),
+    "services": ("id", "acteur", "nom", "thematiques", "publics", "moments", "territoire",
+                 "modes_accueil", "description"),
+    "interactions": ("source", "cible", "type", "description", "depuis", "jusqu_a"),
+}
+REQUIRED = {
+    "acteurs": ("id", "nom", "famille"),
+    "services": ("id", "acteur", "nom", "thematiques"),
+    "interactions": ("source", "cible", "type"),
+}
+CONSORTIUM_FIELDS = ("nom", "porteur", "accord_cd", "territoire", "publics", "membres")
+MEMBRE_FIELDS = ("acteur", "role", "lettre_engagement")
+
+
+class _Rows:
+    """Reads typed values from located rows, collecting problems."""
+
+    def __init__(self, refs: Referentials, problems: list[Problem]):
+        self.refs = refs
+        self.problems = problems
+
+    def report(self, source: str, row: RawRow | None, field: str | None, value: object,
+               message: str, fix: str | None = None) -> None:
+        line = row.line_of(field) if (row is not None and field) else (row.line if row else None)
+        shown = None if value is None else str(value)
+        self.problems.append(Problem(source, line, field, shown, message, fix))
+
+    # -- scalars --------------------------------------------------------
+    def text(self, source: str, row: RawRow, field: str, required: bool = False) -> str | None:
+        value = row.values.get(field)
+        if isinstance(value, list | dict):
+            self.report(source, row, field, value, "une valeur simple est attendue",
+                        "écrivez une seule valeur, sans liste")
+            return None
+        text = None if value is None else str(value).strip() or None
+        if text is None and required:
+            self.report(source, row, field, None, "champ obligatoire vide",
+                        f"renseignez « {field} »")
+        return text
+
+    def items(self, source: str, row: RawRow, field: str) -> list[str]:
+        value = row.values.get(field)
+        if value is None:
+            return []
+        raw = value if isinstance(value, list) else str(value).split(LIST_SEPARATOR)
+        return [str(item).strip() for item in raw if item is not None and str(item).strip()]
+
+    def code(self, source: str, row: RawRow, field: str, codes: CodeList,
+             required: bool = False) -> str | None:
+        value = self.text(source, row, field, required)
+        if value is None:
+            return None
+        return self._resolve(source, row, field, value, codes)
+
+    def codes(self, source: str, row: RawRow, field: str, codes: CodeList,
+              required: bool = False) -> list[str]:
+        result: list[str] = []
+        for value in self.items(source, row, field):
+            code = self._resolve(source, row, field, value, codes)
+            if code is not None and code not in result:
+                result.append(code)
+        if required and not self.items(source, row, field):
+            self.report(source, row, field, None, "champ obligatoire vide",
+                        f"renseignez au moins un code ({codes.label}), séparés par « | »")
+        return result
+
+    def _resolve(self, source: str, row: RawRow, field: str, value: str,
+                 codes: CodeList) -> str | None:
+        code = codes.resolve(self.refs, value)
+        if code is None:
+            fix = codes.fix(self.refs, value)
+            if any(sep in value for sep in ",;/"):
+                fix = "séparez les valeurs d'une liste par « | ». " + fix
+            self.report(source, row, field, value, unknown(codes.label), fix)
+        return code
+
+    def territories(self, source: str, row: RawRow, field: str,
+                    commune_only: bool = False) -> list[str]:
+        terr = self.refs.territoires
+        result: list[str] = []
+        values = [self.text(source, row, field)] if commune_only else self.items(source, row, field)
+        for value in values:
+            if value is None:
+                continue
+            code = terr.normalize(value)
+            kind = terr.kind(code)
+            if kind is None:
+                near = terr.suggest(code)
+                hint = f"codes proches : {', '.join(near)}" if near else terr.shape_hint()
+                self.report(source, row, field, value, "territoire inconnu du COG 2026", hint)
+            elif commune_only and kind != "commune":
+                self.report(source, row, field, value,
+                            f"un code de commune est attendu, pas un code de {kind}",
+                            "indiquez le code INSEE de la commune du siège (5 caractères)")
+            elif code not in result:
+                result.append(code)
+        return result
+
+    def boolean(self, source: str, row: RawRow, field: str) -> bool:
+        value = row.values.get(field)
+        if isinstance(value, bool):
+            return value
+        text = "" if value is None else str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text not in _FALSE:
+            self.report(source, row, field, value, "valeur oui/non attendue",
+                        "écrivez oui ou non (true ou false)")
+        return False
+
+    def day(self, source: str, row: RawRow, field: str) -> date | None:
+        value = self.text(source, row, field)
+        if value is None:
+            return None
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+            try:
+                return datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        self.report(source, row, field, value, "date illisible",
+                    "écrivez la date AAAA-MM-JJ (2024-01-31) ou JJ/MM/AAAA")
+        return None
+
+    def siret(self, source: str, row: RawRow, field: str) -> str | None:
+        value = self.text(source, row, field)
+        if value is None:
+            return None
+        digits = re.sub(r"[\s.]", "", value)
+        if not re.fullmatch(r"\d{14}", digits):
+            self.report(source, row, field, value, "SIRET invalide",
+                        "un SIRET compte 14 chiffres (saisissez la cellule en texte dans Excel)")
+            return None
+        return digits
+
+    def url(self, source: str, row: RawRow, field: str) -> str | None:
+        value = self.text(source, row, field)
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s<>\"]+\.[^\s<>\"]+", value):
+            self.report(source, row, field, value, "adresse web invalide",
+                        "écrivez l'adresse complète, par exemple https://www.exemple.fr")
+            return None
+        return value
+
+
+def _check_columns(table: RawTable, problems: list[Problem]) -> bool:
+    """Unknown and missing columns; False when a required column is missing."""
+    known = COLUMNS[table.name]
+    for column in table.columns:
+        if column and column not in known:
+            near = closest(column, list(known), limit=2)
+            problems.append(Problem(
+                table.source, table.header_line, column, None, "colonne inconnue",
+                f"colonnes proches : {', '.join(near)}. Colonnes possibles : {', '.join(known)}",
+            ))
+    missing = [c for c in REQUIRED[table.name] if c not in table.columns]
+    if missing and table.rows and table.source.lower().endswith(".csv"):
+        for column in missing:
+            problems.append(Problem(table.source, table.header_line, column, None,
+                                    "colonne obligatoire absente",
+                                    f"ajoutez la colonne « {column} » à la ligne d'en-tête"))
+        return False
+    return True
+
+
+def _acteurs(table: RawTable, rows: _Rows) -> list[Acteur]:
+    src, result = table.source, []
+    for row in table.rows:
+        acteur_id = rows.text(src, row, "id", required=True)
+        nom = rows.text(src, row, "nom", required=True)
+        famille = rows.code(src, row, "famille", FAMILLES, required=True)
+        commune = rows.territories(src, row, "commune", commune_only=True)
+        territoire = rows.territories(src, row, "territoire") or commune
+        values = dict(
+            reseau_porteur=rows.code(src, row, "reseau_porteur", RESEAUX),
+            siret=rows.siret(src, row, "siret"),
+            missions=rows.text(src, row, "missions"),
+            competences=rows.items(src, row, "competences"),
+            publics=_publics(src, row, rows),
+            site_web=rows.url(src, row, "site_web"),
+        )
+        if acteur_id and nom and famille:
+            result.append(Acteur(id=acteur_id, nom=nom, famille=famille,
+                                 commune=commune[0] if commune else None,
+                                 territoire=territoire, **values))
+    return result
+
+
+def _publics(src: str, row: RawRow, rows: _Rows) -> list[str]:
+    publics = rows.codes(src, row, "publics", PUBLICS)
+    if "tous-publics" in publics and len(publics) > 1:
+        rows.report(src, row, "publics", LIST_SEPARATOR.join(publics),
+                    "« tous-publics » s'emploie seul",
+                    "gardez « tous-publics » seul, ou listez les publics visés sans lui")
+    return publics
+
+
+def _services(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Service]]:
+    src, result = table.source, []
+    refs = rows.refs
+    for row in table.rows:
+        service_id = rows.text(src, row, "id", required=True)
+        acteur = rows.text(src, row, "acteur", required=True)
+        nom = rows.text(src, row, "nom", required=True)
+        thematiques = rows.codes(src, row, "thematiques", THEMATIQUES, required=True)
+        moments = rows.codes(src, row, "moments", MOMENTS)
+        deduced = not moments
+        values = dict(
+            publics=_publics(src, row, rows),
+            territoire=rows.territories(src, row, "territoire"),
+            modes_accueil=rows.codes(src, row, "modes_accueil", MODES_ACCUEIL),
+            description=rows.text(src, row, "description"),
+        )
+        if service_id and acteur and nom and thematiques:
+            service = Service(
+                id=service_id, acteur=acteur, nom=nom, thematiques=thematiques,
+                moments=moments or refs.infer_moments(thematiques),
+                moments_deduits=deduced, **values,
+            )
+            result.append((row, service))
+    return result
+
+
+def _interactions(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Interaction]]:
+    src, result = table.source, []
+    for row in table.rows:
+        source = rows.text(src, row, "source", required=True)
+        cible = rows.text(src, row, "cible", required=True)
+        kind = rows.code(src, row, "type", INTERACTIONS, required=True)
+        depuis = rows.day(src, row, "depuis")
+        jusqu_a = rows.day(src, row, "jusqu_a")
+        if depuis and jusqu_a and jusqu_a < depuis:
+            rows.report(src, row, "jusqu_a", jusqu_a.isoformat(),
+                        "la fin précède le début", "vérifiez les dates « depuis » et « jusqu_a »")
+        if source and cible and kind:
+            result.append((row, Interaction(source=source, cible=cible, type=kind,
+                                            description=rows.text(src, row, "description"),
+                                            depuis=depuis, jusqu_a=jusqu_a)))
+    return result
+
+
+def _consortium(raw: RawDataset, rows: _Rows) -> tuple[Consortium | None, list[RawRow]]:
+    row, src = raw.consortium, raw.consortium_source or "consortium.yaml"
+    if row is None:
+        return None, []
+    for key in row.values:
+        if key not in CONSORTIUM_FIELDS:
+            rows.report(src, row, key, None, "champ inconnu",
+                        f"champs possibles : {', '.join(CONSORTIUM_FIELDS)}")
+    membres_raw = row.values.get("membres") or []
+    if not isinstance(membres_raw, list):
+        rows.report(src, row, "membres", None, "une liste de membres est attendue",
+                    "écrivez chaque membre comme « - acteur: ID »")
+        membres_raw = []
+    membres, membre_rows = [], []
+    for item in membres_raw:
+        for key in item.values:
+            if key not in MEMBRE_FIELDS:
+                rows.report(src, item, key, None, "champ de membre inconnu",
+                            f"champs possibles : {', '.join(MEMBRE_FIELDS)}")
+        acteur = rows.text(src, item, "acteur", required=True)
+        if acteur:
+            membres.append(Membre(acteur=acteur, role=rows.text(src, item, "role"),
+                                  lettre_engagement=rows.boolean(src, item, "lettre_engagement")))
+            membre_rows.append(item)
+    nom = rows.text(src, row, "nom", required=True)
+    porteur = rows.text(src, row, "porteur", required=True)
+    consortium = Consortium(
+        nom=nom or "", porteur=porteur or "",
+        accord_cd=rows.boolean(src, row, "accord_cd"),
+        territoire=rows.territories(src, row, "territoire"),
+        publics=_publics(src, row, rows), membres=membres,
+    )
+    return consortium, membre_rows
+
+
+def _unknown_ref(rows: _Rows, src: str, row: RawRow, field: str, value: str,
+                 ids: dict[str, int]) -> None:
+    near = closest(value, list(ids))
+    hint = f"identifiants proches : {', '.join(near)}" if near else "déclarez l'acteur dans acteurs"
+    rows.report(src, row, field, value, "acteur inconnu", hint)
+
+
+def _cross_checks(raw: RawDataset, rows: _Rows, acteurs: list[Acteur],
+                  services: list[tuple[RawRow, Service]],
+                  interactions: list[tuple[RawRow, Interaction]],
+                  consortium: Consortium | None, membre_rows: list[RawRow]) -> list[Service]:
+    tables = raw.tables
+    ids: dict[str, int] = {}
+    for row in tables["acteurs"].rows if "acteurs" in tables else []:
+        value = row.values.get("id")
+        if value is None:
+            continue
+        value = str(value).strip()
+        if value in ids:
+            rows.report(tables["acteurs"].source, row, "id", value, "identifiant en double",
+                        f"déjà utilisé ligne {ids[value]} : donnez un identifiant unique")
+        else:
+            ids[value] = row.line
+    territory_of = {a.id: a.territoire for a in acteurs}
+    finished: list[Service] = []
+    seen_services: dict[str, int] = {}
+    for row, service in services:
+        src = tables["services"].source
+        if service.id in seen_services:
+            rows.report(src, row, "id", service.id, "identifiant de service en double",
+                        f"déjà utilisé ligne {seen_services[service.id]}")
+        seen_services.setdefault(service.id, row.line)
+        if service.acteur not in ids:
+            _unknown_ref(rows, src, row, "acteur", service.acteur, ids)
+            continue
+        if not service.territoire:
+            if not territory_of.get(service.acteur):
+                rows.report(src, row, "territoire", None, "territoire inconnu",
+                            "renseignez le territoire du service, ou le territoire ou la commune "
+                            "de son acteur")
+                continue
+            service = service.model_copy(update={"territoire": territory_of[service.acteur]})
+        finished.append(service)
+    seen_links: dict[tuple[str, str, str], int] = {}
+    for row, link in interactions:
+        src = tables["interactions"].source
+        for field in ("source", "cible"):
+            value = getattr(link, field)
+            if value not in ids:
+                _unknown_ref(rows, src, row, field, value, ids)
+        if link.source == link.cible:
+            rows.report(src, row, "cible", link.cible, "un acteur ne peut interagir avec lui-même",
+                        "vérifiez la source et la cible")
+        key = (link.source, link.cible, link.type)
+        if key in seen_links:
+            rows.report(src, row, "type", link.type, "interaction en double",
+                        f"même source, cible et type que la ligne {seen_links[key]} : fusionnez-les")
+        seen_links.setdefault(key, row.line)
+    if consortium is not None:
+        check_members(consortium, membre_rows, raw, rows, ids)
+    return finished
+
+
+def check_members(consortium: Consortium, membre_rows: list[RawRow], raw: RawDataset,
+                  rows: _Rows, acteurs: Collection[str]) -> None:
+    """Porteur and members must be actors of the data set, each member once."""
+    ids = dict.fromkeys(acteurs, 0)
+    source = raw.consortium_source or "consortium.yaml"
+    if consortium.porteur and consortium.porteur not in ids:
+        _unknown_ref(rows, source, raw.consortium, "porteur", consortium.porteur, ids)
+    seen: set[str] = set()
+    for row, membre in zip(membre_rows, consortium.membres, strict=True):
+        if membre.acteur not in ids:
+            _unknown_ref(rows, source, row, "acteur", membre.acteur, ids)
+        elif membre.acteur in seen:
+            rows.report(source, row, "acteur", membre.acteur, "membre en double",
+                        "citez chaque membre une seule fois")
+        seen.add(membre.acteur)
+
+
+def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Dataset | None,
+                                                                            list[Problem]]:
+    """Validate raw tables; return the data set (None if any problem) and the problems."""
+    refs = refs or referentials()
+    problems = list(raw.problems)
+    rows = _Rows(refs, problems)
+    if "acteurs" not in raw.tables and not any(p.message.startswith("la table") for p in problems):
+        problems.append(Problem(str(raw.path), None, None, None, "aucune table « acteurs »",
+                                "ajoutez acteurs.csv (ou acteurs.yaml) au dossier du jeu de données"))
+    usable = {name: t for name, t in raw.tables.items() if _check_columns(t, problems)}
+    acteurs = _acteurs(usable["acteurs"], rows) if "acteurs" in usable else []
+    services = _services(usable["services"], rows) if "services" in usable else []
+    interactions = _interactions(usable["interactions"], rows) if "interactions" in usable else []
+    consortium, membre_rows = _consortium(raw, rows)
+    finished = _cross_checks(raw, rows, acteurs, services, interactions, consortium, membre_rows)
+    if problems:
+        problems.sort(key=lambda p: (p.file, p.line or 0))
+        return None, problems
+    dataset = Dataset(nom=raw.name, chemin=raw.path, acteurs=acteurs, services=finished,
+                      interactions=[link for _, link in interactions], consortium=consortium)
+    return dataset, []
+
+
+def validate_raw(raw: RawDataset) -> Dataset:
+    """Validate raw tables; raise :class:`DatasetError` listing every problem."""
+    dataset, problems = check_dataset(raw)
+    if dataset is None:
+        raise DatasetError(raw.name, problems)
+    return dataset
+
+
+def load_dataset(path: Path | str) -> Dataset:
+    """Read and validate a data set folder (or ``.xlsx`` workbook); raise :class:`DatasetError`."""
+    folder = Path(path)
+    if not folder.exists():
+        raise DatasetError(folder.name, [Problem(str(folder), None, None, None,
+                                                 "dossier introuvable",
+                                                 "indiquez le dossier du jeu de données avec "
+                                                 "--dataset ou SPIE_GRAPH_DATASET")])
+    if not folder.is_dir() and not is_workbook(folder):
+        raise DatasetError(folder.name, [Problem(str(folder), None, None, None,
+                                                 "un dossier ou un classeur .xlsx est attendu",
+                                                 "indiquez le dossier qui contient acteurs.csv, "
+                                                 "ou un classeur fait sur « spie-graph template »")])
+    raw = read_dataset(folder)
+    dataset, problems = check_dataset(raw) if raw.opened else (None, raw.problems)
+    if dataset is None:
+        raise DatasetError(raw.name, locate_columns(problems, raw))
+    return dataset

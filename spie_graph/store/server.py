@@ -1,0 +1,528 @@
+"""A local Neo4j Community server that spie-graph assembles and runs itself.
+
+The server is Neo4j embedded in a small Java launcher
+(``spie_graph/store/java/SpieNeo4j.java``) with its Bolt connector on
+``127.0.0.1``. Its jars are fetched once by Maven from
+``spie_graph/store/java/pom.xml`` into a cache folder (``home``), which also
+holds the compiled launcher, the data, the logs and the pid file::
+
+    home/                     ~/.cache/spie-graph/neo4j-<version> by default
+    ├── pom.xml               copy of spie_graph/store/java/pom.xml
+    ├── lib/                  the jars (lib/.complete, written last, holds the pom digest)
+    ├── classes/              SpieNeo4j.class
+    ├── data/                 databases
+    ├── logs/server.log       output of the launcher; debug.log beside it
+    └── neo4j.pid
+
+Typical use::
+
+    config = ServerConfig.from_env()
+    status = start(config)          # idempotent; waits until Bolt answers
+    ...                             # bolt://127.0.0.1:7687, user neo4j
+    stop(config)
+
+Needs Java 17 (``java`` and ``javac``) and, for the first assembly only,
+Maven (``mvn``). The password never appears in any output, message or log:
+it reaches the JVM through the environment variable NEO4J_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from spie_graph.errors import ServerError
+from spie_graph.store.connection import DEFAULT_PASSWORD
+
+__all__ = [
+    "NEO4J_VERSION",
+    "DEFAULT_PASSWORD",
+    "JVM_FLAGS",
+    "ServerConfig",
+    "ServerStatus",
+    "assemble",
+    "start",
+    "stop",
+    "status",
+]
+
+SERVER_SOURCES = Path(__file__).resolve().parent / "java"
+POM_FILE = SERVER_SOURCES / "pom.xml"
+LAUNCHER_SOURCE = SERVER_SOURCES / "SpieNeo4j.java"
+LAUNCHER_CLASS = "SpieNeo4j"
+READY_MARK = "SpieNeo4j : prêt"
+START_MARK = "=== spie-graph : démarrage"
+
+#: JVM flags for Neo4j 5.26 on Java 17. Without the three --add-opens, the page
+#: cache falls back to a slower mode and the transaction logs cannot use native
+#: file access (Neo4j warns about both in debug.log).
+JVM_FLAGS = (
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dlog4j2.disable.jmx=true",
+    "-Dfile.encoding=UTF-8",
+)
+
+_MVN_TIMEOUT = 1800  # seconds; the first download is about 125 MB
+_LOG_TAIL_LINES = 20
+_SIZE_RE = re.compile(r"^\d+[kmg]$", re.IGNORECASE)
+_CHILDREN: dict[int, subprocess.Popen] = {}  # servers started by this process
+
+
+def _pom_version(pom: Path = POM_FILE) -> str:
+    """Read the property ``neo4j.version`` of the pom, the single source of truth."""
+    match = re.search(r"<neo4j\.version>\s*([^<\s]+)\s*</neo4j\.version>", pom.read_text("utf-8"))
+    if match is None:
+        raise ServerError(f"propriété neo4j.version introuvable dans {pom}")
+    return match.group(1)
+
+
+NEO4J_VERSION = _pom_version()
+
+
+def _default_home() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "spie-graph" / f"neo4j-{NEO4J_VERSION}"
+
+
+@dataclass
+class ServerConfig:
+    """Where and how the local Neo4j server runs.
+
+    Attributes
+    ----------
+    home : Path
+        Cache folder holding jars, launcher, data, logs and pid file.
+    data_dir, log_file, pid_file : Path
+        Default to ``home/data``, ``home/logs/server.log``, ``home/neo4j.pid``.
+    host, port : str, int
+        Address of the Bolt connector.
+    user, password : str
+        Credentials; the launcher sets the password of ``neo4j`` at each start.
+        The password is left out of ``repr``.
+    heap, pagecache : str
+        JVM heap (``-Xms``/``-Xmx``) and Neo4j page cache, e.g. ``"1g"``, ``"512m"``.
+    """
+
+    home: Path = field(default_factory=_default_home)
+    data_dir: Path | None = None
+    log_file: Path | None = None
+    pid_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 7687
+    user: str = "neo4j"
+    password: str = field(default=DEFAULT_PASSWORD, repr=False)
+    heap: str = "1g"
+    pagecache: str = "512m"
+
+    def __post_init__(self) -> None:
+        self.home = Path(self.home).expanduser()
+        self.data_dir = Path(self.data_dir) if self.data_dir else self.home / "data"
+        self.log_file = Path(self.log_file) if self.log_file else self.home / "logs" / "server.log"
+        self.pid_file = Path(self.pid_file) if self.pid_file else self.home / "neo4j.pid"
+        self.port = int(self.port)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> ServerConfig:
+        """Build a configuration from the environment, then ``overrides``.
+
+        Reads SPIE_GRAPH_NEO4J_HOME, SPIE_GRAPH_NEO4J_PORT, NEO4J_PASSWORD,
+        SPIE_GRAPH_NEO4J_HEAP and SPIE_GRAPH_NEO4J_PAGECACHE. Overrides whose
+        value is None are ignored, so CLI options can be passed as they are.
+        """
+        env = {
+            "home": os.environ.get("SPIE_GRAPH_NEO4J_HOME"),
+            "port": os.environ.get("SPIE_GRAPH_NEO4J_PORT"),
+            "password": os.environ.get("NEO4J_PASSWORD"),
+            "heap": os.environ.get("SPIE_GRAPH_NEO4J_HEAP"),
+            "pagecache": os.environ.get("SPIE_GRAPH_NEO4J_PAGECACHE"),
+        }
+        values = {k: v for k, v in {**env, **overrides}.items() if v not in (None, "")}
+        port = values.get("port")
+        if port is not None and not str(port).isdigit():
+            raise ServerError(f"port invalide : « {port} » (SPIE_GRAPH_NEO4J_PORT ou --port)")
+        return cls(**values)
+
+    @property
+    def uri(self) -> str:
+        """The Bolt URI, e.g. ``bolt://127.0.0.1:7687``."""
+        return f"bolt://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """State of the local server: ``running`` is true when its JVM process lives."""
+
+    running: bool
+    pid: int | None
+    uri: str
+    version: str
+    home: Path
+    data_dir: Path
+    log_file: Path
+
+
+# ---------------------------------------------------------------- assembly
+
+
+def _tool(name: str, why: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise ServerError(f"{why} : la commande « {name} » est introuvable. {_INSTALL_HINTS[name]}")
+    return path
+
+
+_INSTALL_HINTS = {
+    "java": "Installez un JDK 17 (par exemple le paquet openjdk-17-jdk-headless).",
+    "javac": "Installez un JDK 17 complet, pas seulement un JRE (openjdk-17-jdk-headless).",
+    "mvn": "Installez Maven 3.8 ou plus récent (par exemple le paquet maven).",
+}
+
+
+def _run(cmd: list[str], cwd: Path, what: str, timeout: float) -> None:
+    """Run a build command; on failure raise ServerError with the end of its output."""
+    try:
+        done = subprocess.run(
+            cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ServerError(f"{what} : délai de {timeout:.0f} s dépassé") from None
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).strip().splitlines()[-_LOG_TAIL_LINES:]
+        raise ServerError(f"{what} a échoué (code {done.returncode}) :\n" + "\n".join(output))
+
+
+def _digest(*files: Path) -> str:
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def _fetch_jars(home: Path) -> None:
+    lib = home / "lib"
+    marker = lib / ".complete"  # written last: holds the digest of the pom
+    digest = _digest(POM_FILE)
+    if marker.is_file() and marker.read_text("utf-8").strip() == digest:
+        return
+    mvn = _tool("mvn", "impossible de télécharger Neo4j")
+    shutil.rmtree(lib, ignore_errors=True)
+    shutil.copyfile(POM_FILE, home / "pom.xml")
+    cmd = [mvn, "-q", "-B", "-f", "pom.xml", "dependency:copy-dependencies",
+           "-DincludeScope=runtime", f"-DoutputDirectory={lib}"]
+    _run(cmd, home, f"le téléchargement de Neo4j {NEO4J_VERSION} par Maven", _MVN_TIMEOUT)
+    marker.write_text(digest + "\n", "utf-8")
+
+
+def _compile_launcher(home: Path) -> None:
+    classes = home / "classes"
+    marker = classes / ".source-sha256"
+    digest = _digest(LAUNCHER_SOURCE, POM_FILE)
+    if marker.is_file() and marker.read_text("utf-8").strip() == digest:
+        return
+    javac = _tool("javac", "impossible de compiler le lanceur de Neo4j")
+    shutil.rmtree(classes, ignore_errors=True)
+    classes.mkdir(parents=True)
+    cmd = [javac, "-proc:none", "-encoding", "UTF-8", "-cp", str(home / "lib" / "*"),
+           "-d", str(classes), str(LAUNCHER_SOURCE)]
+    _run(cmd, home, "la compilation du lanceur SpieNeo4j.java", 300)
+    marker.write_text(digest + "\n", "utf-8")
+
+
+def assemble(config: ServerConfig) -> Path:
+    """Fetch the jars and compile the launcher into ``config.home``, once.
+
+    Idempotent and safe to call from several processes at once (file lock).
+    The jars are fetched again only when ``lib/.complete`` is missing or was
+    written for another pom, so an interrupted download is redone.
+
+    Returns
+    -------
+    Path
+        The home folder.
+
+    Raises
+    ------
+    ServerError
+        When Maven or the JDK is missing, or the download or compilation fails.
+    """
+    home = config.home
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".assemble.lock", "w") as lock:
+        _lock_exclusively(lock)
+        _fetch_jars(home)
+        _compile_launcher(home)
+    return home
+
+
+def _lock_exclusively(handle: IO[str]) -> None:
+    """Wait for an exclusive lock on an open file (released when it is closed).
+
+    ``fcntl`` where it exists (Linux, macOS); ``msvcrt`` on Windows, where
+    ``fcntl`` does not: importing this module works on both.
+    """
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.write(" ")
+        handle.flush()
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def _alive(pid: int) -> bool:
+    child = _CHILDREN.get(pid)
+    if child is not None:  # our own child: poll() also reaps it
+        return child.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_launcher(pid: int) -> bool:
+    """Whether ``pid`` runs our launcher (guards against a reused pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # no /proc: trust the pid file
+    return LAUNCHER_CLASS.encode() in cmdline
+
+
+def _server_pid(config: ServerConfig) -> int | None:
+    """The pid of our running server, or None (a stale pid file is removed)."""
+    try:
+        pid = int(config.pid_file.read_text("utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    if _alive(pid) and _is_launcher(pid):
+        return pid
+    config.pid_file.unlink(missing_ok=True)
+    return None
+
+
+def status(config: ServerConfig) -> ServerStatus:
+    """Report whether the server process runs, and where its files are."""
+    pid = _server_pid(config)
+    return ServerStatus(
+        running=pid is not None, pid=pid, uri=config.uri, version=NEO4J_VERSION,
+        home=config.home, data_dir=config.data_dir, log_file=config.log_file,
+    )
+
+
+def stop(config: ServerConfig, timeout: float = 60) -> bool:
+    """Stop the server: SIGTERM, wait up to ``timeout`` seconds, then SIGKILL.
+
+    Returns
+    -------
+    bool
+        True when a running server was stopped, False when none ran.
+    """
+    pid = _server_pid(config)
+    if pid is None:
+        return False
+    _signal(pid, signal.SIGTERM)
+    if not _wait_exit(pid, timeout):
+        _signal(pid, signal.SIGKILL)
+        _wait_exit(pid, 10)
+    _CHILDREN.pop(pid, None)
+    config.pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass  # already gone
+
+
+def _wait_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+# ---------------------------------------------------------------- start
+
+
+def _check_config(config: ServerConfig) -> None:
+    if config.user != "neo4j":
+        raise ServerError(f"utilisateur « {config.user} » non géré : le serveur local n'a que « neo4j »")
+    if len(config.password) < 8:
+        raise ServerError("mot de passe trop court : Neo4j en exige au moins 8 caractères (NEO4J_PASSWORD)")
+    for name in ("heap", "pagecache"):
+        value = getattr(config, name)
+        if not _SIZE_RE.match(value):
+            raise ServerError(f"taille invalide pour {name} : « {value} » (exemples : 512m, 2g)")
+
+
+def _port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on host:port (TIME_WAIT does not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _log_tail(config: ServerConfig, lines: int = _LOG_TAIL_LINES) -> str:
+    try:
+        text = config.log_file.read_text("utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(journal vide)"
+    return "\n".join(text.splitlines()[-lines:]) or "(journal vide)"
+
+
+def _failure(config: ServerConfig, message: str) -> ServerError:
+    return ServerError(
+        f"{message}\nJournal : {config.log_file}\nDernières lignes du journal :\n{_log_tail(config)}"
+    )
+
+
+def _command(config: ServerConfig, java: str) -> list[str]:
+    classpath = f"{config.home / 'classes'}{os.pathsep}{config.home / 'lib' / '*'}"
+    return [
+        java, f"-Xms{config.heap}", f"-Xmx{config.heap}", *JVM_FLAGS,
+        "-cp", classpath, LAUNCHER_CLASS,
+        "--home", str(config.home), "--data", str(config.data_dir),
+        "--logs", str(config.log_file.parent), "--host", config.host,
+        "--port", str(config.port), "--pagecache", config.pagecache,
+    ]
+
+
+def _launch(config: ServerConfig, java: str) -> tuple[int, int]:
+    """Start the JVM detached; return its pid and the log offset where it begins."""
+    config.log_file.parent.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "NEO4J_PASSWORD": config.password}
+    cmd = _command(config, java)
+    with open(config.log_file, "a", encoding="utf-8") as log:
+        log.write(f"{START_MARK} de Neo4j {NEO4J_VERSION}, {datetime.now():%Y-%m-%d %H:%M:%S} ===\n")
+        log.flush()
+        offset = log.tell()
+        child = subprocess.Popen(
+            cmd, cwd=config.home, env=env, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    _CHILDREN[child.pid] = child
+    config.pid_file.write_text(f"{child.pid}\n", "utf-8")
+    return child.pid, offset
+
+
+def _last_start_offset(config: ServerConfig) -> int:
+    """Offset in the log of the last start header (0 when there is none)."""
+    try:
+        data = config.log_file.read_bytes()
+    except FileNotFoundError:
+        return 0
+    return max(data.rfind(START_MARK.encode()), 0)
+
+
+def _ready_in_log(config: ServerConfig, offset: int) -> bool:
+    try:
+        with open(config.log_file, "rb") as log:
+            log.seek(offset)
+            return READY_MARK.encode() in log.read()
+    except FileNotFoundError:
+        return False
+
+
+def _bolt_check(config: ServerConfig) -> str | None:
+    """Connect with the neo4j driver; None when it answers, else the reason."""
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+    try:
+        with GraphDatabase.driver(
+            config.uri, auth=(config.user, config.password), connection_timeout=5
+        ) as driver:
+            driver.verify_connectivity()
+    except AuthError:
+        return "auth"
+    except (ServiceUnavailable, Neo4jError, OSError) as error:
+        return type(error).__name__
+    return None
+
+
+def _wait_ready(config: ServerConfig, pid: int, offset: int, timeout: float) -> None:
+    """Wait until the launcher says it is ready (password set) and Bolt answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            config.pid_file.unlink(missing_ok=True)
+            raise _failure(config, f"Neo4j s'est arrêté pendant son démarrage (processus {pid}).")
+        if _ready_in_log(config, offset):
+            reason = _bolt_check(config)
+            if reason is None:
+                return
+            if reason == "auth":
+                raise ServerError(
+                    f"le serveur Neo4j local (processus {pid}) refuse le mot de passe configuré : "
+                    "arrêtez-le (spie-graph neo4j stop) puis redémarrez-le pour appliquer NEO4J_PASSWORD."
+                )
+        time.sleep(0.5)
+    stop(config)
+    raise _failure(config, f"Neo4j ne répond pas sur {config.uri} après {timeout:.0f} s ; il a été arrêté.")
+
+
+def start(config: ServerConfig, timeout: float = 120) -> ServerStatus:
+    """Start the server in the background and wait until Bolt answers.
+
+    Idempotent: when our server already runs, this waits until it answers
+    (at once if it is up) and returns its status.
+
+    Raises
+    ------
+    ServerError
+        Java or Maven missing, port taken by another process, credentials
+        refused by the running server, or no answer within ``timeout`` seconds
+        (the message then gives the log file and its last lines).
+    """
+    _check_config(config)
+    pid = _server_pid(config)
+    if pid is not None:
+        _wait_ready(config, pid, _last_start_offset(config), timeout)
+        return status(config)
+    java = _tool("java", "impossible de démarrer Neo4j")
+    if _port_taken(config.host, config.port):
+        raise ServerError(
+            f"le port {config.port} de {config.host} est déjà utilisé par un autre processus : "
+            "arrêtez-le ou choisissez un autre port (--port ou SPIE_GRAPH_NEO4J_PORT)."
+        )
+    assemble(config)
+    pid, offset = _launch(config, java)
+    _wait_ready(config, pid, offset, timeout)
+    return status(config)
