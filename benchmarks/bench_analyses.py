@@ -23,8 +23,8 @@ import networkx as nx
 
 from spie_graph.analyses import duplicates, gaps, network
 from spie_graph.graph.build import build_graph
-from spie_graph.sources.model import Acteur, Dataset, Interaction, Service
 from spie_graph.reference.referentials import referentials
+from spie_graph.sources.model import Acteur, Dataset, Interaction, Service
 
 REGION = "region:53"
 FAMILLES = ["association", "ccas-cias", "mission-locale", "france-travail", "aci", "mobilite",

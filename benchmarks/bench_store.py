@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from spie_graph.store.connection import Neo4jConnection  # noqa: E402
-from spie_graph.graph.coverage import CoverageQuery, who_covers  # noqa: E402
 from spie_graph.graph.build import build_graph  # noqa: E402
+from spie_graph.graph.coverage import CoverageQuery, who_covers  # noqa: E402
+from spie_graph.store.connection import Neo4jConnection  # noqa: E402
 from spie_graph.store.neo4j import Neo4jStore  # noqa: E402
 from tests.test_parity import generated_dataset  # noqa: E402
 

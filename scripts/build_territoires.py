@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild ``spie_graph/data/territoires.json.gz`` from INSEE's Code officiel géographique.
+"""Rebuild ``spie_graph/reference/data/territoires.json.gz`` from INSEE's COG.
 
 The source is the npm package ``@etalab/decoupage-administratif`` (MIT), which
 publishes the COG as JSON. Either point ``--source`` at a folder holding its
@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 
 PACKAGE = "@etalab/decoupage-administratif"
-TARGET = Path(__file__).resolve().parent.parent / "spie_graph" / "reference" / "data" / "territoires.json.gz"
+TARGET = (Path(__file__).resolve().parent.parent / "spie_graph" / "reference" / "data"
+          / "territoires.json.gz")
 
 
 def fetch_package(version: str, workdir: Path) -> Path:

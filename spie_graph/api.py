@@ -61,6 +61,10 @@ from spie_graph.store.base import Progress
 from spie_graph.store.connection import Neo4jConnection
 
 if TYPE_CHECKING:
+    from pyvis.network import Network as PyvisNetwork
+
+    from spie_graph.analyses.findings import Findings
+    from spie_graph.reference.referentials import Referentials
     from spie_graph.store.neo4j import Neo4jStore
     from spie_graph.store.server import ServerConfig, ServerStatus
 
@@ -322,15 +326,19 @@ def export(path: Path | str, fmt: str = "graphml", *, perimetre: str = "complet"
     return WrittenFile(target, graph.number_of_nodes(), graph.number_of_edges())
 
 
-def to_pyvis(graph: nx.MultiDiGraph, **options: object):  # -> pyvis.network.Network
+def to_pyvis(graph: nx.MultiDiGraph, *, territoire: str | None = None,
+             thematique: str | None = None, findings: Findings | None = None,
+             taille: str = "services", height: str = "650px", notebook: bool = True,
+             refs: Referentials | None = None) -> PyvisNetwork:
     """A :class:`pyvis.network.Network` of the map, for notebook users.
 
     Needs the optional extra ``pip install "spie-graph[notebook]"``; see
-    :func:`spie_graph.render.notebook.to_pyvis`.
+    :func:`spie_graph.render.notebook.to_pyvis` (same parameters).
     """
     from spie_graph.render.notebook import to_pyvis as _to_pyvis
 
-    return _to_pyvis(graph, **options)  # type: ignore[arg-type]
+    return _to_pyvis(graph, territoire=territoire, thematique=thematique, findings=findings,
+                     taille=taille, height=height, notebook=notebook, refs=refs)
 
 
 # -- stores ------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from spie_graph.store.connection import Neo4jConnection
 from spie_graph.graph.build import build_graph
-from spie_graph.store.server import ServerConfig, start, stop
 from spie_graph.sources.validation import load_dataset
+from spie_graph.store.connection import Neo4jConnection
+from spie_graph.store.server import ServerConfig, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "datasets" / "morbihan"

@@ -63,7 +63,8 @@ SERVICES = [
     {"id": "ft-formation", "acteur": "ft-vannes", "nom": "Financement de formations",
      "thematiques": ["se-former"], "moments": ["offre"]},
     {"id": "caf-droits", "acteur": "caf56", "nom": "Accès aux droits",
-     "thematiques": ["difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-aux-droits"],
+     "thematiques": [
+         "difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-aux-droits"],
      "moments": ["entree"]},
     {"id": "caf-garde", "acteur": "caf56", "nom": "Aide à la garde d'enfants",
      "thematiques": ["famille--garde-denfants"], "moments": ["offre"]},

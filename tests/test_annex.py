@@ -11,6 +11,12 @@ import yaml
 from docx import Document
 from docx.enum.section import WD_ORIENT
 
+from spie_graph.analyses import ConsortiumCheck, Criterion, DuplicateGroup, GapRow, Gaps
+from spie_graph.analyses.findings import Findings
+from spie_graph.cli import main
+from spie_graph.errors import ArgumentError
+from spie_graph.graph.build import build_graph
+from spie_graph.graph.views import actor_profiles
 from spie_graph.render.annex import (
     annex_docx,
     annex_html,
@@ -19,17 +25,10 @@ from spie_graph.render.annex import (
     md_escape,
     render_annex,
 )
-from spie_graph.cli import main
 from spie_graph.render.pictures import network_png
-from spie_graph.errors import ArgumentError
-from spie_graph.graph.build import build_graph
-from spie_graph.analyses import ConsortiumCheck, Criterion, DuplicateGroup, GapRow, Gaps
-from spie_graph.analyses.findings import Findings
-from spie_graph.graph.views import actor_profiles
 from spie_graph.report.parts import ReportContext, annex_part
 from spie_graph.report.run import run_report
 from spie_graph.sources.validation import load_dataset
-
 from tests.data_outputs import (
     ACTEURS,
     HOSTILE_NAME,

@@ -5,9 +5,9 @@ import json
 import pytest
 import yaml
 
-from spie_graph.report.parts import PARTS
 from spie_graph.cli import main
 from spie_graph.graph.build import build_graph
+from spie_graph.report.parts import PARTS
 from spie_graph.report.run import run_report
 from spie_graph.sources.validation import load_dataset
 

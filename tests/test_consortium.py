@@ -4,17 +4,15 @@ The consortium covers GMVA (Golfe du Morbihan - Vannes Agglomération, 180,735
 inhabitants in COG 2026); Vannes has 55,790 and Séné 9,554.
 """
 
-from importlib import resources
-
 import pytest
 import yaml
 
-from spie_graph.reference import read_text
 from spie_graph.analyses import check_consortium, consortium_of_graph, load_criteria
 from spie_graph.analyses.consortium import RULE_KINDS
-from spie_graph.sources.consortium import read_consortium
 from spie_graph.errors import ArgumentError, DatasetError
 from spie_graph.graph.build import build_graph
+from spie_graph.reference import read_text
+from spie_graph.sources.consortium import read_consortium
 from spie_graph.sources.validation import load_dataset
 
 VANNES, SENE, GMVA = "56260", "56243", "200067932"

@@ -6,7 +6,6 @@ import click
 import click.testing
 
 from spie_graph.cli import main
-
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -40,6 +39,7 @@ def test_every_help_text_is_french():
 def test_the_readme_keeps_the_two_setup_commands():
     demo = re.search(r"<!-- commande-demo -->\n```bash\n(.+)\n", README).group(1)
     tests = re.search(r"<!-- commande-tests -->\n```bash\n(.+)\n", README).group(1)
-    assert demo.startswith("pip install .") and "spie-graph report --dataset datasets/morbihan" in demo
+    assert demo.startswith("pip install .")
+    assert "spie-graph report --dataset datasets/morbihan" in demo
     assert "python -m pytest" in tests
     assert (ROOT / ".ci" / "run").read_text().count("commande-tests") >= 1

@@ -12,9 +12,9 @@ import pytest
 from spie_graph import api
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError, DatasetError
-from spie_graph.sources.template import CODES_SHEET, INLINE_LIMIT, SHEETS, write_template
-from spie_graph.sources.readers import cell_text, read_dataset
 from spie_graph.reference.referentials import referentials
+from spie_graph.sources.readers import cell_text, read_dataset
+from spie_graph.sources.template import CODES_SHEET, INLINE_LIMIT, SHEETS, write_template
 from spie_graph.sources.validation import COLUMNS, load_dataset
 
 ACTEURS = [

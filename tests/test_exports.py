@@ -11,8 +11,10 @@ import networkx as nx
 import pytest
 from openpyxl import load_workbook
 
+from spie_graph.analyses.findings import Findings
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError
+from spie_graph.graph.build import build_graph
 from spie_graph.render.exports import (
     EXPORT_FORMATS,
     export_graph,
@@ -23,11 +25,8 @@ from spie_graph.render.exports import (
     to_json,
     to_kumu,
 )
-from spie_graph.graph.build import build_graph
-from spie_graph.analyses.findings import Findings
 from spie_graph.report.parts import ReportContext, exports_part
 from spie_graph.sources.validation import load_dataset
-
 from tests.data_outputs import ACTEURS, FORMULA, HOSTILE_NAME, QUOTED_NAME, small_dataset
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,6 +1,6 @@
 """Coverage gaps, on a small data set whose answers are computed by hand.
 
-Populations are INSEE's COG 2026 (``spie_graph/data/territoires.json.gz``):
+Populations are INSEE's COG 2026 (``spie_graph/reference/data/territoires.json.gz``):
 Vannes 55,790, Saint-Avé 12,470, Séné 9,554; Lorient 58,329; Golfe du Morbihan -
 Vannes Agglomération (GMVA) 180,735 in 34 communes; Lorient Agglomération 25
 communes; Morbihan 783,390 in 249 communes, 15 EPCI (two of them, Redon
@@ -11,9 +11,9 @@ import pytest
 
 from spie_graph.analyses import gaps, territory_units
 from spie_graph.analyses._common import split_codes
-from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import build_graph
+from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.reference.territories import territories
 from spie_graph.sources.validation import load_dataset
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import build_graph, default_territory
+from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.reference.territories import territories
 from spie_graph.sources.validation import load_dataset
 

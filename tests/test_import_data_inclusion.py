@@ -20,11 +20,10 @@ import pytest
 from spie_graph import api
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError, ExportError, SourceError
-from spie_graph.sources import data_inclusion as di
-from spie_graph.sources.data_inclusion import import_data_inclusion, read_export
 from spie_graph.reference import read_text
 from spie_graph.reference.referentials import referentials
-
+from spie_graph.sources import data_inclusion as di
+from spie_graph.sources.data_inclusion import import_data_inclusion, read_export
 from tests.conftest import REFERENCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "data_inclusion"

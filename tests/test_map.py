@@ -7,24 +7,21 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
 
-from spie_graph.cli import main
-from spie_graph.render.pictures import SPRING_LIMIT, actor_layout, family_colors
-from spie_graph.errors import ArgumentError
-from spie_graph.graph.build import build_graph
 from spie_graph.analyses import DuplicateGroup, GapRow, Gaps, MomentGap
 from spie_graph.analyses.findings import Findings, compute_findings
+from spie_graph.cli import main
+from spie_graph.errors import ArgumentError
+from spie_graph.graph.build import build_graph
 from spie_graph.render.map import LAYOUT_THRESHOLD, build_map
+from spie_graph.render.pictures import SPRING_LIMIT, actor_layout, family_colors
 from spie_graph.report.parts import ReportContext, map_part
 from spie_graph.report.run import run_report
 from spie_graph.sources.validation import load_dataset
-
 from tests.data_outputs import (
     HOSTILE_NAME,
     QUOTED_NAME,

@@ -18,11 +18,10 @@ import pytest
 from click.testing import CliRunner
 from neo4j import GraphDatabase
 
-from spie_graph.store import server as neo4j_server
-from spie_graph.errors import ServerError
-from spie_graph.store.server import NEO4J_VERSION, ServerConfig, start, status, stop
 from spie_graph.cli import main
-
+from spie_graph.errors import ServerError
+from spie_graph.store import server as neo4j_server
+from spie_graph.store.server import NEO4J_VERSION, ServerConfig, start, status, stop
 from tests.conftest import TEST_PASSWORD, neo4j_test_config
 
 pytestmark = pytest.mark.neo4j
@@ -97,14 +96,16 @@ def test_port_taken_by_another_process(config, tmp_path):
 
 
 def test_cli_turns_errors_into_french_messages(tmp_path):
-    result = CliRunner().invoke(main, ["neo4j", "start", "--home", str(tmp_path), "--heap", "beaucoup"])
+    result = CliRunner().invoke(
+        main, ["neo4j", "start", "--home", str(tmp_path), "--heap", "beaucoup"])
     assert result.exit_code == 1
     assert "Erreur : taille invalide pour heap" in result.output
     assert "Traceback" not in result.output
 
 
 def test_cli_status_of_a_stopped_server(tmp_path):
-    result = CliRunner().invoke(main, ["neo4j", "status", "--home", str(tmp_path), "--port", "7699"])
+    result = CliRunner().invoke(
+        main, ["neo4j", "status", "--home", str(tmp_path), "--port", "7699"])
     assert result.exit_code == 0
     assert f"Neo4j {NEO4J_VERSION} : arrêté" in result.output
     assert "bolt://127.0.0.1:7699" in result.output

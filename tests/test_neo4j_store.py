@@ -8,13 +8,12 @@ import networkx as nx
 import pytest
 
 from spie_graph.cli import main
-from spie_graph.store.connection import Neo4jConnection
-from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.errors import DatasetError, QueryError, StoreError, StoreUnavailable
 from spie_graph.graph.build import build_graph
-from spie_graph.store.neo4j import Neo4jStore
+from spie_graph.graph.coverage import who_covers
 from spie_graph.sources.validation import load_dataset
-
+from spie_graph.store.connection import Neo4jConnection
+from spie_graph.store.neo4j import Neo4jStore
 from tests.test_parity import QUESTIONS, generated_dataset
 
 pytestmark = pytest.mark.neo4j

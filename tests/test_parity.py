@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import random
 
-from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.graph.build import build_graph
-from spie_graph.sources.model import Acteur, Dataset, Interaction, Service
+from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.reference.referentials import referentials
+from spie_graph.sources.model import Acteur, Dataset, Interaction, Service
 
 R = referentials()
 T = R.territoires

@@ -5,17 +5,18 @@ import csv
 import pytest
 
 from spie_graph.reference.referentials import referentials
-
 from tests.conftest import REFERENCE
 
 R = referentials()
 DI = REFERENCE / "data-inclusion"
-ISSUE_FAMILIES = (
-    "cd region commune epci ccas-cias prefecture commissaire-pauvrete dreets-ddets france-travail "
-    "ars caf msa cpam mission-locale cap-emploi plie maison-emploi opco epide e2c "
-    "organisme-formation aci ei ai etti eiti geiq ea esat siao logement-hebergement mobilite "
-    "garde-enfants sante medico-social acces-droits association entreprise reseau-economique autre"
-).split()
+ISSUE_FAMILIES = [
+    "cd", "region", "commune", "epci", "ccas-cias", "prefecture", "commissaire-pauvrete",
+    "dreets-ddets", "france-travail", "ars", "caf", "msa", "cpam", "mission-locale",
+    "cap-emploi", "plie", "maison-emploi", "opco", "epide", "e2c", "organisme-formation", "aci",
+    "ei", "ai", "etti", "eiti", "geiq", "ea", "esat", "siao", "logement-hebergement",
+    "mobilite", "garde-enfants", "sante", "medico-social", "acces-droits", "association",
+    "entreprise", "reseau-economique", "autre",
+]
 
 
 def _codes(name):
@@ -26,7 +27,8 @@ def _codes(name):
 def test_families_are_those_of_the_issue():
     assert list(R.familles) == ISSUE_FAMILIES
     assert R.famille("pole-emploi").code == "france-travail"
-    assert all(f.volet in ("social", "professionnel", "institutionnel") for f in R.familles.values())
+    volets = ("social", "professionnel", "institutionnel")
+    assert all(f.volet in volets for f in R.familles.values())
     assert all(f.libelle and f.libelle_groupe for f in R.familles.values())
 
 

@@ -6,7 +6,6 @@ import json
 import pytest
 
 from spie_graph.reference.territories import Territories, territories
-
 from tests.conftest import REFERENCE
 
 T = territories()
@@ -45,13 +44,14 @@ def test_names_and_population_are_sums_of_communes():
 
 
 def test_containment_follows_the_cog():
-    assert T.contains("56", "56260")
-    assert T.contains("region:53", "56")
-    assert T.contains("france", "200067932")
-    assert not T.contains("56260", "56")
+    assert T.communes("56260") <= T.communes("56")
+    assert T.communes("56") <= T.communes("region:53")
+    assert T.communes("200067932") <= T.communes("france")
+    assert not T.communes("56") <= T.communes("56260")
     # CA Redon Agglomération spans Ille-et-Vilaine, Loire-Atlantique and Morbihan.
     redon = "243500741"
-    assert T.intersects("56", redon) and not T.contains("56", redon)
+    assert not T.communes("56").isdisjoint(T.communes(redon))
+    assert not T.communes(redon) <= T.communes("56")
     assert {T.departement_of(c) for c in T.communes(redon)} == {"35", "44", "56"}
 
 
@@ -77,4 +77,4 @@ def test_suggestions_for_unknown_codes():
 def test_epcis_in_a_departement():
     epcis = T.epcis_in("56")
     assert "200067932" in epcis and "200042174" in epcis
-    assert all(T.intersects("56", e) for e in epcis)
+    assert all(not T.communes("56").isdisjoint(T.communes(e)) for e in epcis)

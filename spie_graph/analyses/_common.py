@@ -1,10 +1,10 @@
 """What the analyses share: the services and areas of a canonical graph, argument checks.
 
 A service's area is matched to communes through ``FAIT_PARTIE_DE``, as
-:mod:`spie_graph.coverage` does, but walked downwards from the territories the
+:mod:`spie_graph.graph.coverage` does, but walked downwards from the territories the
 service covers (``COUVRE``) and memoised, so that every analysis reads each
 area once. The territory a user asks about is read from the COG (like
-:func:`spie_graph.coverage.coverage_parameters`): the graph only holds the
+:func:`spie_graph.graph.coverage.coverage_parameters`): the graph only holds the
 communes of the territories a data set names.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from spie_graph.reference.checks import check_code, check_territoire
 from spie_graph.errors import ArgumentError
+from spie_graph.reference.checks import check_code, check_territoire
 from spie_graph.reference.referentials import Referentials, closest, referentials
 
 __all__ = ["ServiceView", "Areas", "service_views", "actor_nodes", "interaction_degrees",

@@ -17,20 +17,14 @@ territory who are not members and would fill it, best first:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import networkx as nx
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from spie_graph.reference import data_file
-from spie_graph.errors import ArgumentError
-from spie_graph.graph.build import default_territory, node_key
-from spie_graph.sources.model import Consortium, Membre
-from spie_graph.reference.referentials import Referentials, closest, referentials
 from spie_graph.analyses._common import (
     Areas,
     ServiceView,
@@ -42,6 +36,11 @@ from spie_graph.analyses._common import (
     service_views,
     share,
 )
+from spie_graph.errors import ArgumentError
+from spie_graph.graph.build import default_territory, node_key
+from spie_graph.reference import data_file
+from spie_graph.reference.referentials import Referentials, closest, referentials
+from spie_graph.sources.model import Consortium, Membre
 
 __all__ = ["RULE_KINDS", "Rule", "FamilyGroup", "Criteria", "Criterion", "ConsortiumCheck",
            "load_criteria", "consortium_of_graph", "check_consortium"]
@@ -106,7 +105,7 @@ class ConsortiumCheck(BaseModel):
 
 # -- the rules file -----------------------------------------------------------------
 
-_CODE_LISTS: dict[str, Callable[[Referentials], object]] = {
+_CODE_LISTS: dict[str, Callable[[Referentials], Collection[str]]] = {
     "famille": lambda r: r.familles, "familles": lambda r: r.familles,
     "hors_familles": lambda r: r.familles, "thematiques": lambda r: r.thematiques,
     "publics": lambda r: r.publics, "moments": lambda r: r.moments, "volets": lambda r: VOLETS,
@@ -293,13 +292,26 @@ def _members_of_volet(ctx: _Context, params: dict) -> tuple[bool, str]:
     return ok, " ; ".join(parts)
 
 
+# Predicates on a service, each bound to its own code (they outlive the loops that make them).
+def _has_thematique(match: frozenset[str]) -> Callable[[ServiceView], bool]:
+    return lambda v: bool(v.thematiques & match)
+
+
+def _targets_public(public: str) -> Callable[[ServiceView], bool]:
+    return lambda v: public in v.publics
+
+
+def _at_moment(moment: str) -> Callable[[ServiceView], bool]:
+    return lambda v: moment in v.moments
+
+
 def _members_cover_thematiques(ctx: _Context, params: dict) -> tuple[bool, str]:
     minimum = float(params.get("part_population_min", 1.0))
     ok, parts = True, []
     for theme in params["thematiques"]:
         match = ctx.refs.matching_thematiques(theme)
         met, text = ctx.coverage_text(ctx.refs.thematiques[theme].libelle,
-                                      lambda v, m=match: bool(v.thematiques & m),
+                                      _has_thematique(match),
                                       f"besoin:{theme}", minimum)
         ok &= met
         parts.append(text)
@@ -320,7 +332,7 @@ def _consortium_publics_include(ctx: _Context, params: dict) -> tuple[bool, str]
             ok = False
             parts.append(f"{label} : ni déclaré par le consortium, ni visé par un service "
                          "des membres")
-            ctx.needs.append(_Need(f"public:{public}", service=lambda v, p=public: p in v.publics))
+            ctx.needs.append(_Need(f"public:{public}", service=_targets_public(public)))
     return ok, " ; ".join(parts)
 
 
@@ -329,7 +341,7 @@ def _moments_coverage(ctx: _Context, params: dict) -> tuple[bool, str]:
     ok, parts = True, []
     for moment in params["moments"]:
         met, text = ctx.coverage_text(ctx.refs.moments[moment],
-                                      lambda v, m=moment: m in v.moments,
+                                      _at_moment(moment),
                                       f"moment:{moment}", minimum)
         ok &= met
         parts.append(text)
@@ -468,7 +480,7 @@ def check_consortium(graph: nx.MultiDiGraph, consortium: Consortium | None = Non
     graph : networkx.MultiDiGraph
         The canonical graph of the data set (its actors and services).
     consortium : Consortium, optional
-        Another version of the consortium (:func:`spie_graph.consortium_file.read_consortium`);
+        Another version of the consortium (:func:`spie_graph.sources.consortium.read_consortium`);
         default: the data set's own.
     criteria : Criteria, optional
         Default: :func:`load_criteria` on the package's file.

@@ -23,8 +23,6 @@ from collections.abc import Iterable
 import networkx as nx
 from pydantic import BaseModel
 
-from spie_graph.errors import ArgumentError
-from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.analyses._common import (
     TOUS_PUBLICS,
     ServiceView,
@@ -35,6 +33,8 @@ from spie_graph.analyses._common import (
     service_views,
     share,
 )
+from spie_graph.errors import ArgumentError
+from spie_graph.reference.referentials import Referentials, referentials
 
 __all__ = ["NIVEAUX", "DuplicateGroup", "duplicates"]
 
@@ -90,8 +90,8 @@ def _pieces(members: list[ServiceView],
         if len(found) > 1:
             pieces[tuple(found)].add(commune)
     result = {}
-    for found, communes in pieces.items():
-        piece = tuple(members[i] for i in found)
+    for indexes, communes in pieces.items():
+        piece = tuple(members[i] for i in indexes)
         if len({v.acteur for v in piece}) > 1:
             result[piece] = communes
     return result

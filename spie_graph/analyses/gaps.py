@@ -3,7 +3,7 @@
 For every commune (or EPCI) of a territory and every checked thématique, the
 number of services that cover it; a gap is zero. A service counts when it
 treats the thématique (a category stands for its sub-themes, as in
-:mod:`spie_graph.coverage`), serves the public asked (or every public) and its
+:mod:`spie_graph.graph.coverage`), serves the public asked (or every public) and its
 area reaches the commune (for an EPCI: at least one of its communes in the
 territory). Rows are sorted by the population affected (COG 2026).
 """
@@ -16,10 +16,16 @@ from collections.abc import Callable, Iterable
 import networkx as nx
 from pydantic import BaseModel
 
+from spie_graph.analyses._common import (
+    ServiceView,
+    check_public,
+    check_territoire,
+    check_thematiques,
+    service_views,
+)
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import default_territory
 from spie_graph.reference.referentials import Referentials, referentials
-from spie_graph.analyses._common import ServiceView, check_public, check_territoire, check_thematiques, service_views
 
 __all__ = ["NIVEAUX", "GapRow", "MomentGap", "Gaps", "territory_units", "gaps"]
 
@@ -115,7 +121,7 @@ def gaps(graph: nx.MultiDiGraph, territoire: str | None = None, *, niveau: str =
     Parameters
     ----------
     graph : networkx.MultiDiGraph
-        The canonical graph (:func:`spie_graph.graph.build_graph`).
+        The canonical graph (:func:`spie_graph.graph.build.build_graph`).
     territoire : str, optional
         A COG code; default: the consortium's territory, else the main département.
     niveau : {"commune", "epci"}

@@ -30,9 +30,9 @@ from datetime import date
 import networkx as nx
 from pydantic import BaseModel
 
-from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.analyses._common import actor_nodes, check_acteur, service_views
 from spie_graph.analyses.gaps import GapRow, MomentGap, gaps
+from spie_graph.reference.referentials import Referentials, referentials
 
 __all__ = ["ActorRole", "Betweenness", "Network", "BrokenLink", "WithoutActor",
            "interaction_graph", "degree_centralization", "betweenness", "effective_sizes",
@@ -341,9 +341,11 @@ def without_actor(graph: nx.MultiDiGraph, acteur: str, *, territoire: str | None
     refs = refs or referentials()
     data = check_acteur(graph, acteur)
     views = service_views(graph)
-    options = {"territoire": territoire, "niveau": niveau, "thematiques": thematiques,
-               "views": views, "refs": refs}
-    before, after = gaps(graph, **options), gaps(graph, sans=[acteur], **options)
+    # A list: both runs read the thématiques (a generator would be empty for the second).
+    themes = None if thematiques is None else list(thematiques)
+    before = gaps(graph, territoire, niveau=niveau, thematiques=themes, views=views, refs=refs)
+    after = gaps(graph, territoire, niveau=niveau, thematiques=themes, sans=[acteur],
+                 views=views, refs=refs)
     covered = {(r.territoire, r.thematique) for r in before.lignes if r.nb_services > 0}
     reached = {(m.territoire, m.moment) for m in before.moments_sans_service}
     g = interaction_graph(graph, day)

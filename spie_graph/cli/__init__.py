@@ -39,6 +39,7 @@ def _french_help(command: click.Command) -> None:
             option.help = "Affiche cette aide et quitte."
         return option
 
+    # Deliberately replaces the bound method on this instance (commands made by decorators).
     command.get_help_option = get_help_option  # type: ignore[method-assign]
     for sub in getattr(command, "commands", {}).values():
         _french_help(sub)

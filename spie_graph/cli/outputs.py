@@ -7,11 +7,10 @@ file whole or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-
-from collections.abc import Callable
 
 from spie_graph import api
 from spie_graph.cli.options import dataset_option, store_options

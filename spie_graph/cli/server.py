@@ -8,10 +8,9 @@ imported by the API functions these commands call, not when the CLI loads.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-
-from typing import TYPE_CHECKING
 
 from spie_graph import api
 
@@ -49,7 +48,8 @@ def neo4j_group() -> None:
 @_port
 @_home
 @click.option("--heap", default=None, help="Mémoire Java du serveur, ex. 1g (défaut : 1g).")
-@click.option("--pagecache", default=None, help="Cache de pages de Neo4j, ex. 512m (défaut : 512m).")
+@click.option("--pagecache", default=None,
+              help="Cache de pages de Neo4j, ex. 512m (défaut : 512m).")
 @click.option("--timeout", type=click.FloatRange(1), default=120, show_default=True,
               help="Attente maximale du démarrage, en secondes.")
 def start(port: int | None, home: Path | None, heap: str | None, pagecache: str | None,

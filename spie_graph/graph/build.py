@@ -37,10 +37,11 @@ from datetime import date
 
 import networkx as nx
 
-from spie_graph.sources.model import Dataset
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.sources.model import Dataset
 
-__all__ = ["build_graph", "default_territory", "node_key", "NODE_LABELS", "REL_TYPES", "clean_properties"]
+__all__ = ["build_graph", "default_territory", "node_key", "NODE_LABELS", "REL_TYPES",
+           "clean_properties"]
 
 NODE_LABELS = ("Acteur", "Service", "Territoire", "Thematique", "Public", "Consortium")
 REL_TYPES = ("PROPOSE", "COUVRE", "TRAITE", "CIBLE", "SIEGE_A", "FAIT_PARTIE_DE",
@@ -174,7 +175,7 @@ def build_graph(dataset: Dataset, refs: Referentials | None = None) -> nx.MultiD
     Parameters
     ----------
     dataset : Dataset
-        A data set returned by :func:`spie_graph.validation.load_dataset`.
+        A data set returned by :func:`spie_graph.sources.validation.load_dataset`.
 
     Returns
     -------
@@ -210,7 +211,7 @@ def default_territory(graph: nx.MultiDiGraph) -> str:
         if rel == "SIEGE_A"
     )
     terr = referentials().territoires
-    deps = Counter()
+    deps: Counter[str] = Counter()
     for commune, count in seats.items():
         deps[terr.departement_of(commune)] += count
     if not deps:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import networkx as nx
 
 from spie_graph.graph.build import clean_properties, node_key
-from spie_graph.sources.model import Consortium
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.sources.model import Consortium
 
 __all__ = [
     "ActorProfile",

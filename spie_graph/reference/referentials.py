@@ -4,7 +4,7 @@
 - data·inclusion v1 thématiques (16 categories, 69 sub-themes) and publics;
 - the moments of the parcours and the interaction types (``data/parcours.yaml``);
 - réseaux porteurs (v1), typologies de structures (v0), modes d'accueil;
-- territories (:mod:`spie_graph.territories`).
+- territories (:mod:`spie_graph.reference.territories`).
 
 All are shipped inside the package; ``data/SOURCES.md`` gives their origin.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 import yaml
 from rapidfuzz import process

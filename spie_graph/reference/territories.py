@@ -17,9 +17,10 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from rapidfuzz import fuzz, process, utils
+
+from spie_graph.reference import data_file
 
 __all__ = ["Territories", "Territory", "territories", "KINDS"]
 
@@ -40,8 +41,6 @@ _COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _EPCI = re.compile(r"^\d{9}$")
 _DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 _REGION = re.compile(r"^region:(\d{2,3})$")
-
-from spie_graph.reference import data_file
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,9 @@ class Territories:
     # -- identification -------------------------------------------------
     @staticmethod
     def normalize(code: object) -> str:
-        """Return ``code`` as written in the COG: trimmed, ``2a`` → ``2A``, ``Region:53`` → ``region:53``.
+        """Return ``code`` as written in the COG.
+
+        Trimmed, ``2a`` → ``2A``, ``Region:53`` → ``region:53``.
 
         Commune codes read from a spreadsheet as numbers lose their leading zero
         (``1001`` for ``01001``); a 4-digit code is padded back.
@@ -187,14 +188,6 @@ class Territories:
         """EPCI that intersect a territory, sorted by code."""
         return sorted({self._epci_of[c] for c in self.communes(code) if c in self._epci_of})
 
-    def contains(self, outer: str, inner: str) -> bool:
-        """Whether every commune of ``inner`` is in ``outer``."""
-        return self.communes(inner) <= self.communes(outer)
-
-    def intersects(self, first: str, second: str) -> bool:
-        """Whether two territories share at least one commune."""
-        return not self.communes(first).isdisjoint(self.communes(second))
-
     # -- help for users -------------------------------------------------
     def former_code(self, code: str) -> tuple[str, str, str] | None:
         """For a former commune code: (name, type, current commune code); else None."""
@@ -223,8 +216,8 @@ class Territories:
             found = process.extract(code, names, scorer=fuzz.ratio,
                                     processor=utils.default_process, limit=limit)
             return [key for _, _, key in found]
-        found = process.extract(code, pool, limit=limit)
-        return [f"{c} ({self.name(c)})" for c, _, _ in found]
+        closest = process.extract(code, pool, limit=limit)
+        return [f"{c} ({self.name(c)})" for c, _, _ in closest]
 
     @staticmethod
     def shape_hint() -> str:

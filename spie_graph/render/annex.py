@@ -270,7 +270,8 @@ def collect_annex(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     -----
     The synthesis asks :func:`spie_graph.graph.coverage.who_covers` once per SPIE
     need (6 queries) and splits the answer by moment, restricted to the members
-    when there is a consortium. The picture is drawn by :func:`spie_graph.render.pictures.network_png`.
+    when there is a consortium. The picture is drawn by
+    :func:`spie_graph.render.pictures.network_png`.
     """
     refs = refs or referentials()
     terr = refs.territoires
@@ -603,7 +604,7 @@ def _compact(paragraph, size: float = 7.0) -> None:
 
 
 def _row(row, texts: list[str], bold: bool = False, size: float = 8) -> None:
-    for cell, text in zip(row.cells, texts):
+    for cell, text in zip(row.cells, texts, strict=True):
         para = cell.paragraphs[0]
         para.add_run(_x(text)).bold = bold
         _compact(para, size)
@@ -656,10 +657,12 @@ def _cant_split(row) -> None:
 def _widths(table, widths_cm: list[float], unit) -> None:
     """Column widths that both Word (cell widths) and LibreOffice (grid) follow."""
     table.autofit = False
-    for column, width in zip(table.columns, widths_cm):
+    # strict=False: the widths are written for the 3 moments of the parcours;
+    # the coverage table's column count follows the referential.
+    for column, width in zip(table.columns, widths_cm, strict=False):
         column.width = unit(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_cm):
+        for cell, width in zip(row.cells, widths_cm, strict=False):
             cell.width = unit(width)
 
 

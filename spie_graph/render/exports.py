@@ -32,9 +32,8 @@ from datetime import date
 import networkx as nx
 
 from spie_graph.errors import ArgumentError, ExportError
-from spie_graph.render.tables import neutralize
 from spie_graph.reference.referentials import Referentials, referentials
-
+from spie_graph.render.tables import neutralize
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -116,8 +116,8 @@ def _filter_options(profiles: list[ActorProfile], territoire: str,
     kind = terr.kind(territoire)
     codes = [territoire]
     if kind in ("france", "region"):
-        communes = {p.commune for p in profiles if p.commune in terr}
-        codes += sorted({terr.departement_of(c) for c in communes})[:30]
+        seats = {p.commune for p in profiles if p.commune is not None and p.commune in terr}
+        codes += sorted({terr.departement_of(c) for c in seats})[:30]
     elif kind in ("departement", "epci"):
         codes += [e for e in terr.epcis_in(territoire) if e != territoire]
     options = []
@@ -179,7 +179,9 @@ def _details(profile: ActorProfile, refs: Referentials) -> dict:
                    + (f" ({profile.role})" if profile.role else "")
                    + (", lettre d'engagement" if profile.lettre_engagement else ""))
         if profile.membre else None,
-        "commune": terr.name(profile.commune) if profile.commune in terr else profile.commune,
+        "commune": (terr.name(profile.commune)
+                    if profile.commune is not None and profile.commune in terr
+                    else profile.commune),
         "missions": profile.missions,
         "competences": list(profile.competences),
         "publics": [refs.publics.get(p, p) for p in profile.publics],
@@ -317,7 +319,7 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     territoire : str, optional
         The territory the map is about: its EPCI (or départements) make the
         territory filter. Default: the data set's
-        (:func:`spie_graph.graph.default_territory`).
+        (:func:`spie_graph.graph.build.default_territory`).
     thematique : str, optional
         Keep only actors with a service on this thématique (a category stands for
         its sub-themes).
@@ -342,7 +344,7 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
 
     Notes
     -----
-    O(V + E) to read the graph, plus :func:`spie_graph.drawing.actor_layout`
+    O(V + E) to read the graph, plus :func:`spie_graph.render.pictures.actor_layout`
     above :data:`LAYOUT_THRESHOLD` actors, plus the territory filter: for each
     EPCI of the territory, each actor's zones are intersected with the EPCI's
     communes.

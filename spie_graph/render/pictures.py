@@ -192,7 +192,7 @@ def network_png(profiles: Sequence[ActorProfile], refs: Referentials | None = No
     Parameters
     ----------
     profiles : sequence of ActorProfile
-        Every actor (from :func:`spie_graph.profiles.actor_profiles`).
+        Every actor (from :func:`spie_graph.graph.views.actor_profiles`).
     focus : iterable of str, optional
         Actor ids to show in colour (the consortium's members); their direct
         partners are drawn small and grey, other actors are left out. All actors
@@ -213,7 +213,7 @@ def network_png(profiles: Sequence[ActorProfile], refs: Referentials | None = No
     colors = family_colors(refs)
     by_id = {p.id: p for p in profiles}
     shown = set(by_id) if focus is None else {i for i in focus if i in by_id}
-    partners = set()
+    partners: set[str] = set()
     if focus is not None:
         for ident in shown:
             partners.update(i.partenaire for i in by_id[ident].interactions)
@@ -254,7 +254,7 @@ def network_png(profiles: Sequence[ActorProfile], refs: Referentials | None = No
         ax.scatter(xs, ys, s=sizes, c=fills, edgecolors=edgecolors, linewidths=0.6, zorder=2)
         labelled = {p.id for p in drawn if p.id in shown or len(drawn) <= 30}
         if len(labelled) <= 60:
-            for p, x, y, size in zip(drawn, xs, ys, sizes):
+            for p, x, y, size in zip(drawn, xs, ys, sizes, strict=True):
                 if p.id not in labelled:
                     continue
                 ax.annotate(_short(p.nom), (x, y), xytext=(math.sqrt(size) / 2 + 1.5, 0),

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+
 from spie_graph.files import neutralize
 
 __all__ = ["FORMATS", "render", "to_table", "to_csv", "to_json"]
@@ -42,9 +43,9 @@ def to_table(rows: Sequence[dict], columns: Sequence[str] | None = None,
 
     cells = [[clip(_cell(row.get(c))) for c in cols] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
-    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
     rule = "  ".join("-" * w for w in widths)
-    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     return "\n".join([line.rstrip(), rule, *body])
 
 

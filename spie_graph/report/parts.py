@@ -278,7 +278,8 @@ def map_part(ctx: ReportContext) -> ReportPart:
 
 
 def annex_part(ctx: ReportContext) -> ReportPart:
-    """``annexe.docx``, ``annexe.html``, ``annexe.md``, ``annexe.png``, with the report's findings."""
+    """``annexe.docx``, ``annexe.html``, ``annexe.md``, ``annexe.png``, with the report's
+    findings."""
     annex = collect_annex(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
                           refs=ctx.refs)
     files: dict[str, str | bytes] = {

@@ -2,8 +2,8 @@
 
 An application may be drafted in several versions; each is a
 ``consortium.yaml`` (any file name) checked against the actors of a data set.
-Reading and validation reuse :mod:`spie_graph.readers` and
-:mod:`spie_graph.validation`, so the file accepts exactly what a data set's
+Reading and validation reuse :mod:`spie_graph.sources.readers` and
+:mod:`spie_graph.sources.validation`, so the file accepts exactly what a data set's
 ``consortium.yaml`` accepts and problems are located the same way.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from spie_graph.errors import DatasetError, Problem
+from spie_graph.reference.referentials import referentials
 from spie_graph.sources.model import Consortium
 from spie_graph.sources.readers import (
     RawDataset,
@@ -25,7 +26,6 @@ from spie_graph.sources.readers import (
     _yaml_nodes,
     normalize_header,
 )
-from spie_graph.reference.referentials import referentials
 from spie_graph.sources.validation import _consortium, _Rows, check_members
 
 __all__ = ["read_consortium"]

@@ -10,7 +10,7 @@ workbook of the data·inclusion *valideur* (sheets ``Structures``, ``Services``
 and ``Services - Thématiques``; rows marked ``__ignore__`` are help and
 examples). It writes a project data set that ``spie-graph validate`` accepts.
 
-How records become the project's tables (mapping tables in ``spie_graph/data``):
+How records become the project's tables (mapping tables in ``spie_graph/reference/data``):
 
 - a structure becomes an actor. ``famille``: the first réseau porteur (v1)
   mapped by ``familles.yaml``; in v0 the typologie, else the labels nationaux
@@ -24,7 +24,7 @@ How records become the project's tables (mapping tables in ``spie_graph/data``):
   v0 ``profils`` through ``v0_profils_vers_v1_publics.csv``. Area: v1
   ``zone_eligibilite``, v0 ``zone_diffusion_type``/``zone_diffusion_code``,
   else the service's ``code_insee``, else its structure's commune. Moments:
-  :meth:`~spie_graph.referentials.Referentials.infer_moments` from the
+  :meth:`~spie_graph.reference.referentials.Referentials.infer_moments` from the
   thématiques and the service type (``data/parcours.yaml``).
 - ``--departement``: a structure is kept when its commune is in the
   département, or when one of its services names a commune, EPCI or
@@ -52,17 +52,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-from spie_graph.reference import read_text
-from spie_graph.errors import ArgumentError, ExportError, Problem, SourceError
+from spie_graph.errors import ArgumentError, Problem, SourceError
 from spie_graph.files import neutralize, write_folder
+from spie_graph.reference import read_text
+from spie_graph.reference.referentials import Referentials, closest, referentials
 from spie_graph.sources.readers import (
     RawTable,
     _decode,
@@ -74,7 +73,6 @@ from spie_graph.sources.readers import (
     read_sheet,
     read_table,
 )
-from spie_graph.reference.referentials import Referentials, closest, referentials
 from spie_graph.sources.validation import COLUMNS, LIST_SEPARATOR, check_dataset
 
 __all__ = [
@@ -309,7 +307,7 @@ def _number(value: object) -> float | None:
 
 @cache
 def _mapping(name: str) -> dict[str, list[str]]:
-    """A mapping table of ``spie_graph/data``: v0 code → v1 codes (empty: no equivalent)."""
+    """A mapping table of ``spie_graph/reference/data``: v0 code → v1 codes (empty: none)."""
     content = read_text(name)
     result: dict[str, list[str]] = {}
     for row in csv.DictReader(content.splitlines()):
@@ -589,10 +587,13 @@ class _Converter:
             reseaux += _mapping("v0_labels_vers_v1_reseaux.csv").get(label, [])
         reseaux = list(dict.fromkeys(r for r in reseaux if r in refs.reseaux_porteurs))
         candidates: list[tuple[str, str | None]] = []
-        if typologie and refs.famille_for_typologie(typologie):
-            candidates.append((refs.famille_for_typologie(typologie), None))
-        candidates += [(refs.famille_for_reseau(r), r) for r in reseaux
-                       if refs.famille_for_reseau(r)]
+        famille_v0 = refs.famille_for_typologie(typologie) if typologie else None
+        if famille_v0:
+            candidates.append((famille_v0, None))
+        for r in reseaux:
+            famille_v1 = refs.famille_for_reseau(r)
+            if famille_v1:
+                candidates.append((famille_v1, r))
         if candidates:
             famille, reseau = candidates[0]
             others = sorted({f for f, _ in candidates[1:] if f != famille})
@@ -778,7 +779,8 @@ class _Converter:
             report.remark("type", single, "type de service inconnu du schéma v1",
                           "moments déduits des thématiques")
         moments: list[str] = []
-        for kind in [t for t in types if t in by_type] or [None]:
+        kinds: list[str | None] = [t for t in types if t in by_type] or [None]
+        for kind in kinds:
             moments += self.refs.infer_moments(thematiques, kind)
         moments = [m for m in self.refs.moments if m in moments]
         territoire = self.zone(report, values)
@@ -836,7 +838,7 @@ def _link_themes(services: Export) -> tuple[dict[str, list[str]], list[Issue]]:
     orphans: dict[str, list[Record]] = {}
     for link in services.links:
         sid, theme = text(link.values.get("service_id")), text(link.values.get("thematique"))
-        if sid in service_ids and theme:
+        if sid is not None and sid in service_ids and theme:
             themes.setdefault(sid, []).append(theme)
         elif sid or theme:
             orphans.setdefault(link.file, []).append(link)
@@ -894,7 +896,7 @@ def convert(structures: Export, services: Export | None = None,
         report = _Report(STRUCTURES, record, structures.letters)
         drafts.append((report, converter.structure(report, structures.version)))
     by_id: dict[str, dict] = {}
-    for report, row in drafts:
+    for _, row in drafts:
         if row["id"] is not None:
             by_id.setdefault(row["id"], row)
     service_drafts: list[tuple[_Report, dict]] = []
@@ -910,15 +912,15 @@ def convert(structures: Export, services: Export | None = None,
             service_drafts.append((report, row))
 
     # Scope: the département, when asked.
-    def local_meets(zone: list[str]) -> bool:
-        return any(terr.kind(c) in _LOCAL_KINDS and not terr.communes(c).isdisjoint(dep_communes)
+    def local_meets(zone: list[str], communes: frozenset[str]) -> bool:
+        return any(terr.kind(c) in _LOCAL_KINDS and not terr.communes(c).isdisjoint(communes)
                    for c in zone)
 
     in_scope: set[str] = set()
     if dep_communes is not None:
         in_scope = {row["id"] for _, row in drafts if row["commune"] in dep_communes}
         in_scope |= {row["acteur"] for report, row in service_drafts
-                     if not report.rejected and local_meets(row["territoire"])}
+                     if not report.rejected and local_meets(row["territoire"], dep_communes)}
 
     def structure_in_scope(row: dict) -> bool:
         return dep_communes is None or row["id"] in in_scope
@@ -1022,7 +1024,7 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False) 
     """Write the data set folder: ``acteurs.csv``, ``services.csv`` and the two issue files.
 
     The folder is built beside its final place, checked with
-    :func:`spie_graph.validation.check_dataset`, then moved into place: on
+    :func:`spie_graph.sources.validation.check_dataset`, then moved into place: on
     any error nothing is left half-written.
 
     Raises

@@ -1,6 +1,6 @@
 """The domain model: actors, services, interactions, consortium, data set.
 
-Instances are built by :mod:`spie_graph.validation` from checked rows, so every
+Instances are built by :mod:`spie_graph.sources.validation` from checked rows, so every
 code they hold is known to the referentials. Lists are never ``None``.
 """
 

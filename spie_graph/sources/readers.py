@@ -5,7 +5,7 @@ tables, each as ``.csv`` or ``.yaml``, and an optional ``consortium.yaml``.
 CSV files are read as Excel writes them: ``;``, ``,`` or tab separated, UTF-8
 with or without BOM, or Windows-1252. Every row keeps the line it starts on, so
 validation can say exactly where a problem is. Nothing here checks codes: that
-is :mod:`spie_graph.validation`.
+is :mod:`spie_graph.sources.validation`.
 
 A data set may also be one ``.xlsx`` workbook with the sheets ``acteurs``,
 ``services``, ``interactions`` and ``consortium`` (the layout written by
@@ -148,9 +148,10 @@ def _read_csv(path: Path, name: str) -> tuple[RawTable, list[Problem]]:
                     "entourez de guillemets les cellules qui contiennent le séparateur",
                 )
             )
-        values = {
+        values: dict[str, object] = {
             col: (cell.strip() or None)
-            for col, cell in zip(columns, cells)
+            # a short row leaves the last columns empty; extra cells are reported above
+            for col, cell in zip(columns, cells, strict=False)
             if col
         }
         rows.append(RawRow(start, values))
@@ -251,13 +252,14 @@ def _read_consortium(folder: Path) -> tuple[RawRow | None, str | None, list[Prob
     if root is None:
         return None, path.name, problems
     if not isinstance(root, yaml.MappingNode):
+        expected = "une table « nom: ..., porteur: ..., membres: ... » est attendue"
         return None, path.name, [Problem(path.name, root.start_mark.line + 1, None, None,
-                                         "une table « nom: ..., porteur: ..., membres: ... » est attendue",
-                                         "voir l'exemple du README")]
+                                         expected, "voir l'exemple du README")]
     row = _mapping_row(root)
     # Keep one located row per member, so problems point at the member's line.
     for key_node, value_node in root.value:
-        if normalize_header(key_node.value) == "membres" and isinstance(value_node, yaml.SequenceNode):
+        if (normalize_header(key_node.value) == "membres"
+                and isinstance(value_node, yaml.SequenceNode)):
             row.values["membres"] = [
                 _mapping_row(item) if isinstance(item, yaml.MappingNode)
                 else RawRow(item.start_mark.line + 1, {"acteur": _construct(item)})
@@ -418,9 +420,9 @@ def read_sheet(ws, source: str, name: str,
             continue
         values: dict[str, object] = {}
         for position, cell in enumerate(cells):
-            column = positions.get(position)
-            if column is not None:
-                values[column] = cell_text(cell, column)
+            header = positions.get(position)
+            if header is not None:
+                values[header] = cell_text(cell, header)
             elif not _is_blank([cell]) and (position >= len(columns) or not columns[position]):
                 unnamed.setdefault(position, []).append(index + 1)
         rows.append(RawRow(index + 1, values))

@@ -2,11 +2,11 @@
 
 The workbook has one sheet per table (``acteurs``, ``services``,
 ``interactions``, ``consortium``), the headers that
-:mod:`spie_graph.validation` expects, a comment on each header, and a
+:mod:`spie_graph.sources.validation` expects, a comment on each header, and a
 drop-down list (data validation) on every coded column, fed from a ``codes``
 sheet that lists each referential with its French labels. A workbook filled
 in this layout is a data set: ``spie-graph validate --dataset modele.xlsx``
-(read by :func:`spie_graph.readers.read_workbook`).
+(read by :func:`spie_graph.sources.readers.read_workbook`).
 
 Two limits of Excel shape the template:
 
@@ -217,7 +217,7 @@ def _table_sheet(ws: Worksheet, name: str, formulas: dict[str, str],
     for position, spec in enumerate(SHEETS[name], start=1):
         letter = get_column_letter(position)
         _header(ws, 1, position, spec, spec.name in REQUIRED[name],
-                where.get(spec.codes or "", None))
+                where.get(spec.codes or ""))
         ws.column_dimensions[letter].width = 40 if spec.name in ("missions", "description") \
             else 22
         if spec.text:

@@ -16,10 +16,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 from spie_graph.errors import DatasetError, Problem
-from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
-from spie_graph.sources.readers import RawDataset, RawRow, RawTable, is_workbook, locate_columns, read_dataset
 from spie_graph.reference.checks import unknown
 from spie_graph.reference.referentials import Referentials, closest, referentials
+from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
+from spie_graph.sources.readers import (
+    RawDataset,
+    RawRow,
+    RawTable,
+    is_workbook,
+    locate_columns,
+    read_dataset,
+)
 
 __all__ = ["load_dataset", "validate_raw", "check_dataset"]
 
@@ -245,18 +252,19 @@ def _acteurs(table: RawTable, rows: _Rows) -> list[Acteur]:
         famille = rows.code(src, row, "famille", FAMILLES, required=True)
         commune = rows.territories(src, row, "commune", commune_only=True)
         territoire = rows.territories(src, row, "territoire") or commune
-        values = dict(
-            reseau_porteur=rows.code(src, row, "reseau_porteur", RESEAUX),
-            siret=rows.siret(src, row, "siret"),
-            missions=rows.text(src, row, "missions"),
-            competences=rows.items(src, row, "competences"),
-            publics=_publics(src, row, rows),
-            site_web=rows.url(src, row, "site_web"),
-        )
+        # Every field is checked (and its problems reported), even when the row is rejected.
+        reseau_porteur = rows.code(src, row, "reseau_porteur", RESEAUX)
+        siret = rows.siret(src, row, "siret")
+        missions = rows.text(src, row, "missions")
+        competences = rows.items(src, row, "competences")
+        publics = _publics(src, row, rows)
+        site_web = rows.url(src, row, "site_web")
         if acteur_id and nom and famille:
             result.append(Acteur(id=acteur_id, nom=nom, famille=famille,
                                  commune=commune[0] if commune else None,
-                                 territoire=territoire, **values))
+                                 territoire=territoire, reseau_porteur=reseau_porteur,
+                                 siret=siret, missions=missions, competences=competences,
+                                 publics=publics, site_web=site_web))
     return result
 
 
@@ -279,17 +287,17 @@ def _services(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Service]]:
         thematiques = rows.codes(src, row, "thematiques", THEMATIQUES, required=True)
         moments = rows.codes(src, row, "moments", MOMENTS)
         deduced = not moments
-        values = dict(
-            publics=_publics(src, row, rows),
-            territoire=rows.territories(src, row, "territoire"),
-            modes_accueil=rows.codes(src, row, "modes_accueil", MODES_ACCUEIL),
-            description=rows.text(src, row, "description"),
-        )
+        # Every field is checked (and its problems reported), even when the row is rejected.
+        publics = _publics(src, row, rows)
+        territoire = rows.territories(src, row, "territoire")
+        modes_accueil = rows.codes(src, row, "modes_accueil", MODES_ACCUEIL)
+        description = rows.text(src, row, "description")
         if service_id and acteur and nom and thematiques:
             service = Service(
                 id=service_id, acteur=acteur, nom=nom, thematiques=thematiques,
                 moments=moments or refs.infer_moments(thematiques),
-                moments_deduits=deduced, **values,
+                moments_deduits=deduced, publics=publics, territoire=territoire,
+                modes_accueil=modes_accueil, description=description,
             )
             result.append((row, service))
     return result
@@ -404,7 +412,8 @@ def _cross_checks(raw: RawDataset, rows: _Rows, acteurs: list[Acteur],
         key = (link.source, link.cible, link.type)
         if key in seen_links:
             rows.report(src, row, "type", link.type, "interaction en double",
-                        f"même source, cible et type que la ligne {seen_links[key]} : fusionnez-les")
+                        f"même source, cible et type que la ligne {seen_links[key]} : "
+                        "fusionnez-les")
         seen_links.setdefault(key, row.line)
     if consortium is not None:
         check_members(consortium, membre_rows, raw, rows, ids)
@@ -417,6 +426,7 @@ def check_members(consortium: Consortium, membre_rows: list[RawRow], raw: RawDat
     ids = dict.fromkeys(acteurs, 0)
     source = raw.consortium_source or "consortium.yaml"
     if consortium.porteur and consortium.porteur not in ids:
+        assert raw.consortium is not None  # a Consortium is only ever read from that row
         _unknown_ref(rows, source, raw.consortium, "porteur", consortium.porteur, ids)
     seen: set[str] = set()
     for row, membre in zip(membre_rows, consortium.membres, strict=True):
@@ -436,7 +446,8 @@ def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Da
     rows = _Rows(refs, problems)
     if "acteurs" not in raw.tables and not any(p.message.startswith("la table") for p in problems):
         problems.append(Problem(str(raw.path), None, None, None, "aucune table « acteurs »",
-                                "ajoutez acteurs.csv (ou acteurs.yaml) au dossier du jeu de données"))
+                                "ajoutez acteurs.csv (ou acteurs.yaml) "
+                                "au dossier du jeu de données"))
     usable = {name: t for name, t in raw.tables.items() if _check_columns(t, problems)}
     acteurs = _acteurs(usable["acteurs"], rows) if "acteurs" in usable else []
     services = _services(usable["services"], rows) if "services" in usable else []
@@ -468,10 +479,10 @@ def load_dataset(path: Path | str) -> Dataset:
                                                  "indiquez le dossier du jeu de données avec "
                                                  "--dataset ou SPIE_GRAPH_DATASET")])
     if not folder.is_dir() and not is_workbook(folder):
-        raise DatasetError(folder.name, [Problem(str(folder), None, None, None,
-                                                 "un dossier ou un classeur .xlsx est attendu",
-                                                 "indiquez le dossier qui contient acteurs.csv, "
-                                                 "ou un classeur fait sur « spie-graph template »")])
+        raise DatasetError(folder.name, [Problem(
+            str(folder), None, None, None, "un dossier ou un classeur .xlsx est attendu",
+            "indiquez le dossier qui contient acteurs.csv, "
+            "ou un classeur fait sur « spie-graph template »")])
     raw = read_dataset(folder)
     dataset, problems = check_dataset(raw) if raw.opened else (None, raw.problems)
     if dataset is None:

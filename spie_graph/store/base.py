@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from typing import Self
 
 import networkx as nx
 from pydantic import BaseModel
@@ -52,10 +53,10 @@ class GraphStore(ABC):
         """Names of the data sets held."""
         return []
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract: no-op by default
         """Release connections."""
 
-    def __enter__(self) -> GraphStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -6,9 +6,9 @@ from collections import Counter
 
 import networkx as nx
 
-from spie_graph.graph.coverage import CoverageQuery, CoverageRow, who_covers
 from spie_graph.errors import StoreError
 from spie_graph.graph.build import build_graph
+from spie_graph.graph.coverage import CoverageQuery, CoverageRow, who_covers
 from spie_graph.sources.model import Dataset
 from spie_graph.store.base import GraphStore, LoadSummary, Progress
 

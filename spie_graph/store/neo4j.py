@@ -18,13 +18,13 @@ import networkx as nx
 from neo4j import GraphDatabase, RoutingControl
 from neo4j import exceptions as neo4j_errors
 
-from spie_graph.store.connection import Neo4jConnection
-from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
-from spie_graph.store.cypher import statement, statements
 from spie_graph.errors import QueryError, StoreError, StoreUnavailable
 from spie_graph.graph.build import build_graph
+from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
 from spie_graph.sources.model import Dataset
 from spie_graph.store.base import GraphStore, LoadSummary, Progress
+from spie_graph.store.connection import Neo4jConnection
+from spie_graph.store.cypher import statement, statements
 
 __all__ = ["Neo4jStore", "BATCH_SIZE"]
 
@@ -62,9 +62,14 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailable(f"adresse Neo4j invalide « {connection.uri} » : {exc}. "
                                    "Exemples : bolt://127.0.0.1:7687, neo4j+s://xxxx.databases."
                                    "neo4j.io") from exc
-        # Fail fast with a clear message rather than through the driver's retries.
-        with self._mapped_errors():
-            self._driver.verify_connectivity()
+        # Fail fast with a clear message rather than through the driver's retries; a
+        # driver that cannot connect is closed here, the caller never gets it.
+        try:
+            with self._mapped_errors():
+                self._driver.verify_connectivity()
+        except BaseException:
+            self._driver.close()
+            raise
 
     # -- driver seam ----------------------------------------------------
     @contextmanager

@@ -28,6 +28,7 @@ it reaches the JVM through the environment variable NEO4J_PASSWORD.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -40,7 +41,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from spie_graph.errors import ServerError
 from spie_graph.store.connection import DEFAULT_PASSWORD
@@ -102,7 +103,7 @@ def _default_home() -> Path:
     return Path(cache) / "spie-graph" / f"neo4j-{NEO4J_VERSION}"
 
 
-@dataclass
+@dataclass(init=False)
 class ServerConfig:
     """Where and how the local Neo4j server runs.
 
@@ -121,23 +122,34 @@ class ServerConfig:
         JVM heap (``-Xms``/``-Xmx``) and Neo4j page cache, e.g. ``"1g"``, ``"512m"``.
     """
 
-    home: Path = field(default_factory=_default_home)
-    data_dir: Path | None = None
-    log_file: Path | None = None
-    pid_file: Path | None = None
-    host: str = "127.0.0.1"
-    port: int = 7687
-    user: str = "neo4j"
-    password: str = field(default=DEFAULT_PASSWORD, repr=False)
-    heap: str = "1g"
-    pagecache: str = "512m"
+    home: Path
+    data_dir: Path
+    log_file: Path
+    pid_file: Path
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    heap: str
+    pagecache: str
 
-    def __post_init__(self) -> None:
-        self.home = Path(self.home).expanduser()
-        self.data_dir = Path(self.data_dir) if self.data_dir else self.home / "data"
-        self.log_file = Path(self.log_file) if self.log_file else self.home / "logs" / "server.log"
-        self.pid_file = Path(self.pid_file) if self.pid_file else self.home / "neo4j.pid"
-        self.port = int(self.port)
+    # Written by hand (the dataclass makes repr and ==): the paths are optional
+    # arguments but always set attributes, and strings are accepted (environment).
+    def __init__(self, home: Path | str | None = None, data_dir: Path | str | None = None,
+                 log_file: Path | str | None = None, pid_file: Path | str | None = None,
+                 host: str = "127.0.0.1", port: int | str = 7687, user: str = "neo4j",
+                 password: str = DEFAULT_PASSWORD, heap: str = "1g",
+                 pagecache: str = "512m") -> None:
+        self.home = Path(_default_home() if home is None else home).expanduser()
+        self.data_dir = Path(data_dir) if data_dir else self.home / "data"
+        self.log_file = Path(log_file) if log_file else self.home / "logs" / "server.log"
+        self.pid_file = Path(pid_file) if pid_file else self.home / "neo4j.pid"
+        self.host = host
+        self.port = int(port)
+        self.user = user
+        self.password = password
+        self.heap = heap
+        self.pagecache = pagecache
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerConfig:
@@ -154,7 +166,9 @@ class ServerConfig:
             "heap": os.environ.get("SPIE_GRAPH_NEO4J_HEAP"),
             "pagecache": os.environ.get("SPIE_GRAPH_NEO4J_PAGECACHE"),
         }
-        values = {k: v for k, v in {**env, **overrides}.items() if v not in (None, "")}
+        # Any: the values are checked and converted by __init__ (Path(), int()).
+        values: dict[str, Any] = {
+            k: v for k, v in {**env, **overrides}.items() if v not in (None, "")}
         port = values.get("port")
         if port is not None and not str(port).isdigit():
             raise ServerError(f"port invalide : « {port} » (SPIE_GRAPH_NEO4J_PORT ou --port)")
@@ -358,10 +372,8 @@ def stop(config: ServerConfig, timeout: float = 60) -> bool:
 
 
 def _signal(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # already gone
         os.kill(pid, signum)
-    except ProcessLookupError:
-        pass  # already gone
 
 
 def _wait_exit(pid: int, timeout: float) -> bool:
@@ -378,9 +390,11 @@ def _wait_exit(pid: int, timeout: float) -> bool:
 
 def _check_config(config: ServerConfig) -> None:
     if config.user != "neo4j":
-        raise ServerError(f"utilisateur « {config.user} » non géré : le serveur local n'a que « neo4j »")
+        raise ServerError(f"utilisateur « {config.user} » non géré : "
+                          "le serveur local n'a que « neo4j »")
     if len(config.password) < 8:
-        raise ServerError("mot de passe trop court : Neo4j en exige au moins 8 caractères (NEO4J_PASSWORD)")
+        raise ServerError("mot de passe trop court : "
+                          "Neo4j en exige au moins 8 caractères (NEO4J_PASSWORD)")
     for name in ("heap", "pagecache"):
         value = getattr(config, name)
         if not _SIZE_RE.match(value):
@@ -408,7 +422,8 @@ def _log_tail(config: ServerConfig, lines: int = _LOG_TAIL_LINES) -> str:
 
 def _failure(config: ServerConfig, message: str) -> ServerError:
     return ServerError(
-        f"{message}\nJournal : {config.log_file}\nDernières lignes du journal :\n{_log_tail(config)}"
+        f"{message}\nJournal : {config.log_file}\n"
+        f"Dernières lignes du journal :\n{_log_tail(config)}"
     )
 
 
@@ -430,7 +445,8 @@ def _launch(config: ServerConfig, java: str) -> tuple[int, int]:
     env = {**os.environ, "NEO4J_PASSWORD": config.password}
     cmd = _command(config, java)
     with open(config.log_file, "a", encoding="utf-8") as log:
-        log.write(f"{START_MARK} de Neo4j {NEO4J_VERSION}, {datetime.now():%Y-%m-%d %H:%M:%S} ===\n")
+        log.write(f"{START_MARK} de Neo4j {NEO4J_VERSION}, "
+                  f"{datetime.now():%Y-%m-%d %H:%M:%S} ===\n")
         log.flush()
         offset = log.tell()
         child = subprocess.Popen(
@@ -491,11 +507,13 @@ def _wait_ready(config: ServerConfig, pid: int, offset: int, timeout: float) -> 
             if reason == "auth":
                 raise ServerError(
                     f"le serveur Neo4j local (processus {pid}) refuse le mot de passe configuré : "
-                    "arrêtez-le (spie-graph neo4j stop) puis redémarrez-le pour appliquer NEO4J_PASSWORD."
+                    "arrêtez-le (spie-graph neo4j stop) "
+                    "puis redémarrez-le pour appliquer NEO4J_PASSWORD."
                 )
         time.sleep(0.5)
     stop(config)
-    raise _failure(config, f"Neo4j ne répond pas sur {config.uri} après {timeout:.0f} s ; il a été arrêté.")
+    raise _failure(config, f"Neo4j ne répond pas sur {config.uri} après {timeout:.0f} s ; "
+                           "il a été arrêté.")
 
 
 def start(config: ServerConfig, timeout: float = 120) -> ServerStatus:

@@ -1,0 +1,128 @@
+"""The main job: every part of one report shows the same findings; bad territories are refused.
+
+The demo's report is read as its users read it: ``lacunes.csv`` and
+``doublons.csv`` as files, the map's data as the page holds it, ``annexe.md``
+and ``rapport.md`` as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from spie_graph import api
+from spie_graph.cli import main
+from spie_graph.errors import ArgumentError
+
+DATA = re.compile(r'<script type="application/json" id="carte-donnees">(.*?)</script>', re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_path, tmp_path_factory) -> Path:
+    return api.report(demo_path, tmp_path_factory.mktemp("rapport"))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def map_data(folder: Path) -> dict:
+    return json.loads(DATA.search((folder / "carte.html").read_text(encoding="utf-8")).group(1))
+
+
+def markdown_list(text: str, title: str) -> list[str]:
+    """The items of the list under a ``## title`` heading, Markdown escapes removed."""
+    section = text.split(f"## {title}\n\n", 1)[1].split("\n\n", 1)[0]
+    return [line[2:].replace("\\", "") for line in section.splitlines() if line.startswith("- ")]
+
+
+def test_every_part_shows_the_same_gaps(demo_report):
+    refs_labels = {t["code"]: t["libelle"] for t in api.referential("thematiques")}
+    moments = {m["code"]: m["libelle"] for m in api.referential("moments")}
+    rows = read_csv(demo_report / "lacunes.csv")
+    gaps_csv = [r for r in rows if r["nb_services"] == "0"]
+    saved = json.loads((demo_report / "lacunes.json").read_text(encoding="utf-8"))
+    assert saved["niveau"] == "commune"  # a département: counted commune by commune
+    assert len(gaps_csv) > 100
+
+    # The map: the same (territory, need) pairs, and the same moments of the parcours.
+    shown = map_data(demo_report)["manques"]
+    assert {(g["territoire"], g["thematique"]) for g in shown if g["thematique"]} == \
+        {(r["nom_territoire"], r["thematique"]) for r in gaps_csv}
+    assert sorted((g["territoire"], g["besoin"]) for g in shown if not g["thematique"]) == \
+        sorted((m["nom_territoire"], moments[m["moment"]]) for m in saved["moments_sans_service"])
+
+    # The annex: the most populated gaps first, the same as the map's, then the count left.
+    everything = sorted([*((r["nom_territoire"], refs_labels[r["thematique"]],
+                            int(r["population"])) for r in gaps_csv),
+                         *((m["nom_territoire"], moments[m["moment"]], m["population"])
+                           for m in saved["moments_sans_service"])], key=lambda g: -g[2])
+    items = markdown_list((demo_report / "annexe.md").read_text(encoding="utf-8"),
+                          "Besoins non couverts")
+    listed, rest = items[:-1], items[-1]
+    assert listed == [f"{need} : {place} ({pop:,} habitants)".replace(",", "\u202f")
+                      for place, need, pop in everything[:len(listed)]]
+    assert rest == f"… et {len(everything) - len(listed)} autre(s)"
+
+    # rapport.md: the count, the level, and the table's first rows.
+    text = (demo_report / "rapport.md").read_text(encoding="utf-8")
+    assert f"{len(gaps_csv)} couples commune × besoin sans aucun service" in text
+    assert "comptés commune par commune" in text
+    first = gaps_csv[0]
+    assert (f"| {first['nom_territoire']} ({first['territoire']}) | "
+            f"{refs_labels[first['thematique']]} |") in text
+
+
+def test_every_part_shows_the_same_duplicates(demo_report):
+    rows = read_csv(demo_report / "doublons.csv")
+    assert rows
+    shown = map_data(demo_report)["doublons"]
+    assert len(shown) == len(rows)
+    assert [d["population"] for d in shown] == sorted((int(r["population"]) for r in rows),
+                                                      reverse=True)
+    text = (demo_report / "rapport.md").read_text(encoding="utf-8")
+    assert f"{len(rows)} groupe(s) de services" in text
+    annex_items = markdown_list((demo_report / "annexe.md").read_text(encoding="utf-8"),
+                                "Doublons repérés")
+    assert len(annex_items) == min(len(rows), 10) + (len(rows) > 10)
+
+
+@pytest.mark.parametrize("code", ["99999", "2B999", "region:99", "abc"])
+def test_unknown_territory_is_refused_before_anything_is_written(runner, demo_path, tmp_path,
+                                                                   code):
+    result = runner.invoke(main, ["report", "--dataset", str(demo_path), "-o", str(tmp_path),
+                                  "--territoire", code])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Erreur : territoire inconnu : « {code} » (--territoire)")
+    assert "Codes proches" in result.stderr and "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_territory_codes_are_normalised(demo_path, tmp_path):
+    folder = api.report(demo_path, tmp_path, territoire="200067932")
+    assert json.loads((folder / "lacunes.json").read_text(encoding="utf-8"))["territoire"] == \
+        "200067932"
+    with pytest.raises(ArgumentError, match="territoire inconnu"):
+        api.gaps(demo_path, "99999")
+    # A Corsican commune typed in lower case is the same code.
+    assert api.gaps(demo_path, "2a004").territoire == "2A004"
+
+
+def test_to_pyvis_is_a_real_pyvis_network(demo_graph):
+    from pyvis.network import Network
+
+    net = api.to_pyvis(demo_graph, notebook=False)
+    assert isinstance(net, Network)
+    actors = [n for n, d in demo_graph.nodes(data=True) if d["label"] == "Acteur"]
+    links = [e for e in demo_graph.edges(data="type") if e[2] == "INTERAGIT"]
+    assert net.num_nodes() == len(actors) and net.num_edges() == len(links)
+    cd = net.get_node("Acteur:cd56")
+    assert cd["label"] == "Conseil départemental du Morbihan" and cd["shape"] == "star"
+    assert "Conseil départemental" in cd["title"]
+    html = net.generate_html()
+    assert "Acteur:cd56" in html and "vis-network" in html
