@@ -129,3 +129,19 @@ def test_server_and_driver_are_not_loaded_by_the_cli():
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_cypher_files_are_found_from_a_checkout(monkeypatch):
+    """Not installed, ``spie_graph.cypher`` does not exist: the top-level cypher/ is read."""
+    from spie_graph.store import cypher
+
+    def missing(name: str):
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(cypher.resources, "files", missing)
+    cypher.statement.cache_clear()
+    try:
+        assert "MERGE" in cypher.statement("load/nodes")
+        assert cypher.statements("schema")
+    finally:
+        cypher.statement.cache_clear()

@@ -20,7 +20,7 @@ def _folder(sub: str = ""):
     try:
         root = resources.files("spie_graph.cypher")
     except ModuleNotFoundError:  # running from a source checkout, not an installed package
-        root = Path(__file__).resolve().parent.parent / "cypher"
+        root = Path(__file__).resolve().parents[2] / "cypher"  # spie_graph/store/ → top
     return root / sub if sub else root
 
 
