@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "spie_graph"
 
 # Lowest first; a module may import its own layer or a lower one, never a higher one.
 LAYERS = [
-    ("spie_graph.errors", "spie_graph.files"),
+    ("spie_graph.errors", "spie_graph.files", "spie_graph.french"),
     ("spie_graph.reference",),
     ("spie_graph.sources",),
     ("spie_graph.graph",),
@@ -102,7 +102,7 @@ def test_no_import_cycle():
 
 def test_the_layers_are_folders():
     tops = {p.name for p in PACKAGE.iterdir() if p.suffix == ".py"}
-    assert tops == {"__init__.py", "api.py", "errors.py", "files.py"}
+    assert tops == {"__init__.py", "api.py", "errors.py", "files.py", "french.py"}
 
 
 def test_cli_loads_and_runs_without_fcntl():

@@ -291,7 +291,7 @@ def _require_browser():
                   "pip install -e '.[test]'")
     if reason is None and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         reason = (f"chromium absent ({CHROMIUM} introuvable, ni chromium dans le PATH) : "
-                  "installez-le avec bash scripts/install-chromium.sh")
+                  "installez-le avec bash scripts/install-clients.sh")
     if reason:
         pytest.fail(f"tests dans Chromium impossibles : {reason}", pytrace=False)
     return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
