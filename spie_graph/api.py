@@ -318,8 +318,9 @@ def export(path: Path | str, fmt: str = "graphml", *, perimetre: str = "complet"
     if fmt not in EXPORT_FORMATS:
         raise ArgumentError(f"format d'export inconnu : « {fmt} ». Formats possibles : "
                             f"{', '.join(EXPORT_FORMATS)}")
-    graph = select(load_graph(path, store), perimetre)
-    content = export_graph(graph, fmt)
+    whole = load_graph(path, store)
+    graph = select(whole, perimetre)
+    content = export_graph(whole, fmt, perimetre)
     name = graph.graph.get("dataset") or dataset_name(path)
     target = Path(output) if output is not None else Path(f"{name}.{EXTENSIONS[fmt]}")
     write_atomic(target, content)

@@ -23,7 +23,7 @@ NBSP = "\u00a0"  # espace insécable
 
 __all__ = [
     "NBSP", "NNBSP", "number", "decimal", "percent", "plural", "yes_no",
-    "typography", "article", "of_territory", "in_territory",
+    "typography", "article", "of_territory", "in_territory", "sheet_number",
 ]
 
 
@@ -58,6 +58,23 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """
     word = singular if abs(count) < 2 else (plural_form or singular + "s")
     return f"{number(count)} {word}"
+
+
+def sheet_number(value: int | float) -> str:
+    """A number as French Excel and LibreOffice read it in a CSV cell.
+
+    Decimal comma and no thousands separator (a grouped ``3 449 370`` would be
+    read as text): ``0.1434`` → ``0,1434``, ``3449370`` → ``3449370``. Floats
+    keep up to 6 decimals; NaN is an empty cell.
+    """
+    if isinstance(value, bool):
+        raise TypeError("a boolean is written with yes_no")
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value) or math.isinf(value):
+        return ""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text.replace(".", ",")
 
 
 def yes_no(value: bool | None) -> str:

@@ -41,7 +41,8 @@ def test_stats_formats(runner, demo_path):
     figures = json.loads(as_json.stdout)
     assert figures["acteurs"]["total"] == 71 and figures["services"]["total"] == 144
     as_csv = runner.invoke(main, ["stats", "--dataset", str(demo_path), "--format", "csv"])
-    assert as_csv.stdout.splitlines()[0] == "rubrique,code,libelle,valeur"
+    # French Excel's CSV: byte order mark, semicolons
+    assert as_csv.stdout.splitlines()[0] == "\ufeffrubrique;code;libelle;valeur"
     table = runner.invoke(main, ["stats", "--dataset", str(demo_path)])
     assert "Conseil départemental" in table.stdout
 

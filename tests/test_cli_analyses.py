@@ -63,7 +63,9 @@ def test_gaps_epci_csv_and_gaps_only(runner, small):
                  "--thematiques", "mobilite", "--lacunes-seulement", "--format", "csv")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "territoire,nom_territoire,thematique,population,nb_services"
+    assert lines[0] == ("\ufeffterritoire;nom_territoire;thematique;libelle_thematique;"
+                        "population;nb_services")
+    assert lines[1].split(";")[3] == "Mobilité"  # the label beside the code
     # 15 EPCI, GMVA covered: 14 gaps.
     assert len(lines) == 1 + 14 and GMVA not in result.stdout
 
@@ -201,7 +203,7 @@ def test_report_parts_on_the_demo(demo_graph, tmp_path):
     data = json.loads((folder / "consortium.json").read_text(encoding="utf-8"))
     assert {"recevable", "criteres", "candidats"} <= set(data)
     assert (folder / "lacunes.csv").read_text(encoding="utf-8").startswith(
-        "territoire,nom_territoire,thematique,population,nb_services")
+        "\ufeffterritoire;nom_territoire;thematique;libelle_thematique;population;nb_services")
 
 
 def test_report_parts_without_consortium(make_dataset, tmp_path):

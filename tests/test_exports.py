@@ -1,14 +1,18 @@
-"""Exports for Gephi, JSON and Kumu: round trips, typed attributes, formulas neutralised."""
+"""Exports for Gephi, networkx/d3 and Kumu: schemas, round trips, typed attributes, formulas.
+
+Gephi's own import of these files is in ``test_gephi.py``; LibreOffice's reading
+of the workbooks in ``test_spreadsheets.py``.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 from collections import Counter
-from xml.etree import ElementTree
 
 import networkx as nx
 import pytest
+from lxml import etree
 from openpyxl import load_workbook
 
 from spie_graph.analyses.findings import Findings
@@ -17,19 +21,26 @@ from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import build_graph
 from spie_graph.render.exports import (
     EXPORT_FORMATS,
+    edge_id,
     export_graph,
     gephi_graph,
+    node_styles,
     select,
     to_gexf,
     to_graphml,
     to_json,
     to_kumu,
 )
+from spie_graph.render.map import map_elements
 from spie_graph.report.parts import ReportContext, exports_part
 from spie_graph.sources.validation import load_dataset
+from tests.clients import gexf_schema, graphml_schema, schema_errors
 from tests.data_outputs import ACTEURS, FORMULA, HOSTILE_NAME, QUOTED_NAME, small_dataset
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+GEXF = "{http://gexf.net/1.3}"
+VIZ = "{http://gexf.net/1.3/viz}"
 
 
 @pytest.fixture
@@ -41,90 +52,224 @@ def edge_set(graph: nx.MultiDiGraph) -> Counter:
     return Counter((u, v, k) for u, v, k in graph.edges(keys=True))
 
 
-def exported_edge_set(graph: nx.DiGraph) -> Counter:
-    """Edges read back from a Gephi file, keyed from their attributes.
-
-    networkx reads a GEXF file without parallel edges as a simple graph, which
-    drops the edge keys: they are rebuilt from ``relation`` and ``interaction``.
-    """
+def exported_edge_set(graph: nx.DiGraph, relation: str = "relation",
+                      interaction: str = "interaction") -> Counter:
+    """Edges read back from a Gephi file, keyed from their attributes."""
     def key(data: dict) -> str:
-        if data["relation"] == "INTERAGIT":
-            return f"INTERAGIT:{data['interaction']}"
-        return data["relation"]
+        if data[relation] == "INTERAGIT":
+            return f"INTERAGIT:{data[interaction]}"
+        return data[relation]
 
     return Counter((u, v, key(d)) for u, v, d in graph.edges(data=True))
 
 
-# -- round trips -----------------------------------------------------------------------------
+def hostile_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy with characters XML cannot hold and markup in names and edge texts."""
+    graph = graph.copy()
+    graph.nodes["Acteur:cd56"]["nom"] = "CD\x00 du\x0b Morbihan\x1f \ufffe<&>\"'"
+    graph.nodes["Acteur:cd56"]["missions"] = "ligne 1\nligne 2\r\n\ttabulée"
+    graph.add_node("Acteur:un id à espaces|et>signes", label="Acteur", id="un id",
+                   nom="Bizarre", famille="autre")
+    graph.add_edge("Acteur:un id à espaces|et>signes", "Acteur:cd56", key="INTERAGIT:x y",
+                   type="INTERAGIT", interaction="x y", description="a\x01b")
+    return graph
+
+
+# -- GraphML ---------------------------------------------------------------------------------
+
+def test_graphml_is_valid_against_the_schema(small_graph, demo_graph):
+    for graph in (small_graph, demo_graph, hostile_graph(small_graph),
+                  select(demo_graph, "acteurs")):
+        assert schema_errors(graphml_schema(), to_graphml(graph)) == []
+
+
+def test_graphml_schema_catches_what_gephi_chokes_on():
+    """The schema shipped in tests/ rejects duplicate edge ids and key ids (issue #12)."""
+    document = (b'<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+                b'<key id="label" for="node" attr.name="label" attr.type="string"/>'
+                b'<key id="label" for="edge" attr.name="label" attr.type="string"/>'
+                b'<graph edgedefault="directed"><node id="a"/><node id="b"/>'
+                b'<edge id="e" source="a" target="b"/><edge id="e" source="b" target="a"/>'
+                b'</graph></graphml>')
+    errors = " ".join(schema_errors(graphml_schema(), document))
+    assert "key_id_unique" in errors or "edge_id_unique" in errors
+
+
+def test_graphml_ids_and_keys(small_graph):
+    root = etree.fromstring(to_graphml(small_graph))
+    keys = root.findall(f"{GRAPHML}key")
+    ids = [k.get("id") for k in keys]
+    assert len(ids) == len(set(ids))
+    by_domain = {(k.get("for"), k.get("attr.name")): (k.get("id"), k.get("attr.type"))
+                 for k in keys}
+    assert by_domain[("node", "label")] == ("label", "string")
+    assert by_domain[("edge", "label")] == ("lien_label", "string")
+    assert by_domain[("node", "population")] == ("population", "int")
+    assert by_domain[("edge", "lettre_engagement")] == ("lien_lettre_engagement", "boolean")
+    dataset = root.find(f"{GRAPHML}key[@id='jeu_de_donnees']")
+    assert dataset.get("for") == "node" and dataset.findtext(f"{GRAPHML}default") == "petit"
+    edges = root.iter(f"{GRAPHML}edge")
+    edge_ids = [e.get("id") for e in edges]
+    assert len(edge_ids) == small_graph.number_of_edges() == len(set(edge_ids))
+    assert edge_id("Acteur:cd56", "Acteur:ft-vannes", "INTERAGIT:convention") in edge_ids
+
 
 def test_graphml_round_trip(small_graph):
     back = nx.read_graphml(io.BytesIO(to_graphml(small_graph)), force_multigraph=True)
     assert set(back.nodes) == set(small_graph.nodes)
-    assert edge_set(back) == edge_set(small_graph)
+    assert exported_edge_set(back) == edge_set(small_graph)
     hostile = back.nodes["Acteur:hostile"]
     assert hostile["label"] == HOSTILE_NAME and hostile["type_noeud"] == "Acteur"
     assert hostile["identifiant"] == "hostile"
-    assert hostile["competences"] == f"{FORMULA} | -2+3 | @SUM(A1)"
+    assert hostile["competences"] == f"{FORMULA} | -2+3 | @SUM(A1)"  # no spreadsheet here
     assert back.nodes["Acteur:lien-auray"]["label"] == QUOTED_NAME
     assert back.nodes["Territoire:56"]["population"] == 783390  # an integer, typed
-    edge = back.edges["Acteur:cd56", "Acteur:ft-vannes", "INTERAGIT:convention"]
+    edge = back.edges["Acteur:cd56", "Acteur:ft-vannes",
+                      edge_id("Acteur:cd56", "Acteur:ft-vannes", "INTERAGIT:convention")]
     assert edge["label"] == "Convention" and edge["relation"] == "INTERAGIT"
-    member = back.edges["Acteur:cd56", "Consortium:petit", "MEMBRE_DE"]
+    member = back.edges["Acteur:cd56", "Consortium:petit",
+                        edge_id("Acteur:cd56", "Consortium:petit", "MEMBRE_DE")]
     assert member["lettre_engagement"] is True and member["label"] == "membre de"
 
 
-def test_graphml_attributes_are_typed(small_graph):
-    root = ElementTree.fromstring(to_graphml(small_graph))
-    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
-    types = {(k.get("for"), k.get("attr.name")): k.get("attr.type")
-             for k in root.findall("g:key", ns)}
-    assert types[("node", "population")] in ("int", "long")
-    assert types[("edge", "lettre_engagement")] == "boolean"
-    assert types[("node", "label")] == "string"
+def test_graphml_keeps_odd_ids_apart(small_graph):
+    graph = hostile_graph(small_graph)
+    back = nx.read_graphml(io.BytesIO(to_graphml(graph)), force_multigraph=True)
+    assert back.number_of_nodes() == graph.number_of_nodes()
+    assert back.number_of_edges() == graph.number_of_edges()
+    assert back.nodes["Acteur:cd56"]["label"] == "CD du Morbihan <&>\"'"
+    assert back.nodes["Acteur:cd56"]["missions"] == "ligne 1\nligne 2\r\n\ttabulée"
+
+
+# -- GEXF ------------------------------------------------------------------------------------
+
+def test_gexf_is_valid_against_the_grammar(small_graph, demo_graph):
+    for graph in (small_graph, demo_graph, hostile_graph(small_graph),
+                  select(demo_graph, "acteurs")):
+        assert schema_errors(gexf_schema(), to_gexf(graph)) == []
+
+
+def test_gexf_grammar_catches_the_old_export():
+    """GEXF 1.2draft with ``name=""`` on ``<graph>``, as before issue #12, is refused."""
+    document = (b'<gexf xmlns="http://gexf.net/1.3" version="1.3"><graph name="" '
+                b'defaultedgetype="directed"><nodes/><edges/></graph></gexf>')
+    assert schema_errors(gexf_schema(), document)
+
+
+def test_gexf_columns_and_meta(small_graph):
+    root = etree.fromstring(to_gexf(small_graph))
+    assert root.get("version") == "1.3"
+    assert root.findtext(f"{GEXF}meta/{GEXF}creator") == "spie-graph"
+    node_attrs = {a.get("id"): (a.get("title"), a.get("type"))
+                  for a in root.iterfind(f"{GEXF}graph/{GEXF}attributes[@class='node']/"
+                                         f"{GEXF}attribute")}
+    assert node_attrs["famille"] == ("Famille (code)", "string")
+    assert node_attrs["libelle_famille"] == ("Famille", "string")
+    assert node_attrs["population"] == ("Population", "integer")
+    assert node_attrs["jeu_de_donnees"] == ("Jeu de données", "string")
+    assert not any(ident.isdigit() for ident in node_attrs)
+    dataset = root.find(f".//{GEXF}attribute[@id='jeu_de_donnees']")
+    assert dataset.findtext(f"{GEXF}default") == "petit"
+    edge_attrs = {a.get("id"): (a.get("title"), a.get("type"))
+                  for a in root.iterfind(f"{GEXF}graph/{GEXF}attributes[@class='edge']/"
+                                         f"{GEXF}attribute")}
+    assert edge_attrs["lettre_engagement"] == ("Lettre d'engagement", "boolean")
+    assert "networkx_key" not in edge_attrs and "networkx_key" not in node_attrs
+    edges = list(root.iter(f"{GEXF}edge"))
+    assert len({e.get("id") for e in edges}) == len(edges) == small_graph.number_of_edges()
+    # parallel edges (cd56 → ft-vannes: convention and data sharing) differ by their kind
+    pair = [e for e in edges if e.get("source") == "Acteur:cd56"
+            and e.get("target") == "Acteur:ft-vannes"]
+    assert {e.get("kind") for e in pair} == {"INTERAGIT:convention", "INTERAGIT:partage-donnees"}
 
 
 def test_gexf_round_trip(small_graph):
-    data = to_gexf(small_graph)
-    back = nx.read_gexf(io.BytesIO(data))
+    back = nx.read_gexf(io.BytesIO(to_gexf(small_graph)))
     assert set(back.nodes) == set(small_graph.nodes)
-    assert edge_set(back) == edge_set(small_graph) == exported_edge_set(back)
     assert back.nodes["Acteur:hostile"]["label"] == HOSTILE_NAME
     assert back.nodes["Service:cd-orientation"]["label"] == "Orientation RSA"
     assert back.nodes["Thematique:mobilite"]["label"] == "Mobilité"
-    assert back.nodes["Territoire:56"]["population"] == 783390
-    # the edge type GEXF reserves is not overwritten by our relation types
-    root = ElementTree.fromstring(data)
-    edge_types = {e.get("type") for e in root.iter() if e.tag.endswith("}edge")}
-    assert edge_types <= {None, "directed"}
+    assert back.nodes["Territoire:56"]["Population"] == 783390
 
 
-def test_json_round_trip_is_lossless(small_graph):
-    data = json.loads(to_json(small_graph))
-    assert set(data) >= {"nodes", "edges", "directed", "multigraph"}
-    back = nx.node_link_graph(data, edges="edges", name="cle")
-    assert dict(back.nodes(data=True)) == dict(small_graph.nodes(data=True))
+def test_gexf_viz_is_the_maps_picture(small_graph):
+    """Actors' colours and relative sizes in GEXF are the map's (carte.html)."""
+    root = etree.fromstring(to_gexf(small_graph))
+    found = map_elements(small_graph, restreindre=False)
+    by_id = {n.get("id"): n for n in root.iter(f"{GEXF}node")}
+    values = {n["id"]: n["value"] for n in found.nodes}
+    sizes = {}
+    for node in found.nodes:
+        element = by_id[node["id"]]
+        color = element.find(f"{VIZ}color")
+        hex_color = "#{:02x}{:02x}{:02x}".format(*(int(color.get(c)) for c in "rgb"))
+        assert hex_color == node["color"]["background"]
+        sizes[node["id"]] = float(element.find(f"{VIZ}size").get("value"))
+        assert element.find(f"{VIZ}position") is not None
+    # size grows with the map's value (number of services), between its min and max
+    scaling = found.options["nodes"]["scaling"]
+    assert min(sizes.values()) == scaling["min"] and max(sizes.values()) == scaling["max"]
+    for a in sizes:
+        for b in sizes:
+            if values[a] > values[b]:
+                assert sizes[a] > sizes[b]
+    services = by_id["Service:cd-orientation"]
+    assert services.find(f"{VIZ}color") is None  # not on the map: Gephi's defaults
+
+
+def test_node_styles_positions_follow_the_map_when_large():
+    from spie_graph.render.map import LAYOUT_THRESHOLD
+    from tests.data_outputs import generated_dataset
+
+    graph = build_graph(generated_dataset(LAYOUT_THRESHOLD + 20))
+    styles = node_styles(graph)
+    found = map_elements(graph, restreindre=False)
+    assert found.large
+    for node in found.nodes[:50]:
+        assert (styles[node["id"]].x, styles[node["id"]].y) == (round(node["x"], 1),
+                                                                 round(-node["y"], 1))
+
+
+def test_gexf_sizes_of_a_part_count_the_whole_graph(small_graph):
+    """The acteurs perimeter keeps the sizes by number of services (services not exported)."""
+    part = etree.fromstring(export_graph(small_graph, "gexf", "acteurs"))
+    whole = etree.fromstring(to_gexf(small_graph))
+
+    def sizes(root):
+        return {n.get("id"): n.find(f"{VIZ}size").get("value")
+                for n in root.iter(f"{GEXF}node") if n.find(f"{VIZ}size") is not None}
+
+    assert sizes(part) == sizes(whole)
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+def renamed(graph: nx.MultiDiGraph) -> dict:
+    """The canonical nodes with ``id`` written ``identifiant``, as the JSON holds them."""
+    return {node: {("identifiant" if k == "id" else k): v for k, v in data.items()}
+            for node, data in graph.nodes(data=True)}
+
+
+@pytest.mark.parametrize("graph_name", ["small", "demo"])
+def test_json_is_the_same_graph_for_networkx_defaults(graph_name, small_graph, demo_graph):
+    graph = small_graph if graph_name == "small" else demo_graph
+    data = json.loads(to_json(graph))
+    back = nx.node_link_graph(data)  # networkx >= 3.6: edges="edges", name="id"
+    assert isinstance(back, nx.MultiDiGraph)
+    assert back.number_of_nodes() == graph.number_of_nodes()
+    assert dict(back.nodes(data=True)) == renamed(graph)
     assert sorted(back.edges(keys=True, data=True), key=str) == \
-        sorted(small_graph.edges(keys=True, data=True), key=str)
+        sorted(graph.edges(keys=True, data=True), key=str)
+    # what networkx <= 3.5 reads by default ("links"), and d3's forceLink
+    older = nx.node_link_graph(data, edges="links")
+    assert nx.utils.edges_equal(older.edges(keys=True, data=True),
+                                graph.edges(keys=True, data=True))
+    assert data["links"] == data["edges"]
+    ids = {node["id"] for node in data["nodes"]}
+    assert all(link["source"] in ids and link["target"] in ids for link in data["links"])
 
 
-def test_demo_round_trips(demo_graph):
-    for data, reader in ((to_graphml(demo_graph),
-                          lambda b: nx.read_graphml(b, force_multigraph=True)),
-                         (to_gexf(demo_graph), nx.read_gexf)):
-        back = reader(io.BytesIO(data))
-        assert set(back.nodes) == set(demo_graph.nodes)
-        assert exported_edge_set(back) == edge_set(demo_graph)
-
-
-def test_gephi_graph_renames_reserved_names(small_graph):
-    graph = gephi_graph(small_graph)
-    node = graph.nodes["Acteur:cd56"]
-    assert "id" not in node and node["identifiant"] == "cd56"
-    assert all("type" not in d for _, _, d in graph.edges(data=True))
-    assert small_graph.nodes["Acteur:cd56"]["label"] == "Acteur"  # the original is untouched
-
-
-# -- Kumu --------------------------------------------------------------------------------------
+# -- Kumu ------------------------------------------------------------------------------------
 
 def sheet_rows(book, name):
     sheet = book[name]
@@ -138,17 +283,24 @@ def test_kumu_layout(small_graph):
     header, elements, _ = sheet_rows(book, "Elements")
     assert header[:4] == ("ID", "Label", "Type", "Description")
     assert len(elements) == small_graph.number_of_nodes()
-    header, connections, _ = sheet_rows(book, "Connections")
-    assert header[:4] == ("From", "To", "Type", "Direction")
+    header, connections, sheet = sheet_rows(book, "Connections")
+    assert header[:5] == ("ID", "From", "To", "Type", "Direction")
     assert len(connections) == small_graph.number_of_edges()
+    assert len({row[0] for row in connections}) == len(connections)  # connection ids
+    assert edge_id("Acteur:cd56", "Acteur:ft-vannes", "INTERAGIT:convention") in {
+        row[0] for row in connections}
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     ids = {row[0] for row in elements}
-    assert all(row[0] in ids and row[1] in ids for row in connections)
+    assert all(row[1] in ids and row[2] in ids for row in connections)
     hostile = next(row for row in elements if row[0] == "Acteur:hostile")
     assert hostile[1] == HOSTILE_NAME  # plain text in a spreadsheet: nothing to escape
     cd = next(row for row in elements if row[0] == "Acteur:cd56")
     assert cd[1] == "Conseil départemental du Morbihan" and cd[2] == "Conseil départemental"
-    assert {row[2] for row in connections if row[5] == "INTERAGIT"} >= {
+    assert {row[3] for row in connections if row[6] == "INTERAGIT"} >= {
         "Convention", "Orientation de personnes"}
+    assert book.properties.creator == "spie-graph"
+    assert book.properties.title == "Import Kumu : petit"
+    assert book.properties.created.year >= 2025
 
 
 def test_kumu_actors_only(small_graph):
@@ -156,11 +308,12 @@ def test_kumu_actors_only(small_graph):
     _, elements, _ = sheet_rows(book, "Elements")
     _, connections, _ = sheet_rows(book, "Connections")
     assert len(elements) == len(ACTEURS) + 1  # and the consortium
-    assert {row[5] for row in connections} == {"INTERAGIT", "MEMBRE_DE"}
+    assert {row[6] for row in connections} == {"INTERAGIT", "MEMBRE_DE"}
     assert len(connections) == 14 + 8
 
 
-def test_kumu_neutralises_formulas(make_dataset):
+def test_kumu_types_formulas_as_text(make_dataset):
+    """Texts that look like formulas are text cells, without a visible apostrophe."""
     acteurs = [dict(ACTEURS[0]), dict(ACTEURS[9])]
     acteurs[0]["nom"] = "=1+1"
     acteurs[1]["nom"] = "+33 6 00 00 00 00"
@@ -175,12 +328,20 @@ def test_kumu_neutralises_formulas(make_dataset):
                 assert cell.data_type != "f", cell.coordinate
                 if isinstance(cell.value, str):
                     texts.append(cell.value)
-    assert not [t for t in texts if t.startswith(FORMULA_STARTS)]
-    assert {"'=1+1", "'+33 6 00 00 00 00", "'-x", "'@SUM(A1:A3)"} <= set(texts)
-    assert f"'{FORMULA}|-2+3|@SUM(A1)" in texts
+    assert {"=1+1", "+33 6 00 00 00 00", "-x", "@SUM(A1:A3)"} <= set(texts)
+    assert f"{FORMULA}|-2+3|@SUM(A1)" in texts
+    assert not [t for t in texts if t.startswith("'")]
 
 
 # -- API, CLI, report ----------------------------------------------------------------------------
+
+def test_gephi_graph_renames_reserved_names(small_graph):
+    graph = gephi_graph(small_graph)
+    node = graph.nodes["Acteur:cd56"]
+    assert "id" not in node and node["identifiant"] == "cd56"
+    assert all("type" not in d for _, _, d in graph.edges(data=True))
+    assert small_graph.nodes["Acteur:cd56"]["label"] == "Acteur"  # the original is untouched
+
 
 def test_export_graph_errors(small_graph):
     with pytest.raises(ArgumentError, match="format d'export inconnu"):

@@ -28,7 +28,9 @@ def demo_report(demo_path, tmp_path_factory) -> Path:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    """A report's CSV as French Excel reads it: UTF-8 with BOM, semicolons."""
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")),
+                               delimiter=";"))
 
 
 def map_data(folder: Path) -> dict:

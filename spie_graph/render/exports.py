@@ -1,22 +1,42 @@
-"""Exports of the graph for other tools: Gephi (GraphML, GEXF), JSON, Kumu (XLSX).
+"""Exports of the graph for other tools: Gephi (GraphML, GEXF), networkx and d3 (JSON), Kumu.
 
-- ``graphml`` and ``gexf``: what Gephi opens. Each node has a French ``label``
-  (the actor's or service's name, the territory's name, the thématique's
-  label...) and its kind in ``type_noeud`` (``Acteur``, ``Service``...); each
-  edge a French ``label`` (``propose``, ``couvre``, or the interaction's label,
-  ``Convention``...) and its type in ``relation``. Attributes are typed
-  (integers, booleans, text); lists are joined with `` | ``. The canonical
-  ``id`` property is written ``identifiant`` (GEXF writers take ``id`` for the
-  node's identity).
-- ``json``: the canonical graph as node-link JSON, lossless: ``nodes`` (the node
-  key in ``cle``, since actors and services have an ``id`` property of their
-  own), ``edges`` (``source``, ``target``, ``key``), lists kept; read back by
-  ``networkx.node_link_graph(data, edges="edges", name="cle")``.
-- ``kumu``: Kumu's spreadsheet import layout, an XLSX workbook with an
-  ``Elements`` sheet (``ID``, ``Label``, ``Type``, ``Description``, then one
-  column per property, lists joined with ``|``) and a ``Connections`` sheet
-  (``From``, ``To``, ``Type``, ``Direction``...). Text that a spreadsheet would
-  run as a formula (``=``, ``+``, ``-``, ``@``...) is neutralised.
+Each writer is checked against what its tool actually reads (``tests/test_gephi.py``
+imports both Gephi files with the Gephi Toolkit; the schemas in ``tests/schemas``
+validate them):
+
+- ``graphml``: GraphML 1.0, valid against its schema. Every node has a French
+  ``label`` (the actor's or service's name, the territory's name, the
+  thématique's label...) and its kind in ``type_noeud`` (``Acteur``,
+  ``Service``...); every edge a French ``label`` (``propose``, ``couvre``, or
+  the interaction's label, ``Convention``...) and its type in ``relation``.
+  Attributes are typed (``int``, ``boolean``, ``double``, ``string``), lists
+  joined with `` | ``; the canonical ``id`` property is ``identifiant``. Key ids
+  are distinct per domain: a node attribute's key id is its name, an edge
+  attribute's is ``lien_`` + its name (GraphML wants unique key ids; Gephi uses
+  them as column ids). Edge ids are unique (:func:`edge_id`). Ids are XML name
+  tokens: a character a token cannot hold is written ``_xHHHH_``.
+- ``gexf``: GEXF 1.3 (the format Gephi opens best), valid against the official
+  RELAX NG grammar. Columns have readable ids (``famille``) and French titles
+  (``Famille (code)``); the data set's name is the default of the column
+  ``jeu_de_donnees``; each edge's ``kind`` is its canonical key, so Gephi keeps
+  parallel edges (two interactions of different types between the same two
+  actors). Actors carry the map's picture in ``viz:``: colour of their family,
+  size by number of services, position (:func:`node_styles`), so a Gephi user
+  starts from what ``carte.html`` shows; interactions carry their colour.
+- ``json``: node-link JSON that networkx (``networkx.node_link_graph(data)``,
+  with no arguments, whatever its version) and d3 (``d3.forceLink(links).id(d =>
+  d.id)``) read as the same graph: ``nodes`` (each with ``id``, the node key,
+  and its properties; the canonical ``id`` property is ``identifiant``),
+  ``links`` and ``edges`` (the same list twice: d3 and networkx up to 3.5 read
+  ``links``, networkx 3.6 and later ``edges``; each with ``source``,
+  ``target``, ``key`` and its properties), ``directed``, ``multigraph``,
+  ``graph``. Lists stay lists.
+- ``kumu``: Kumu's spreadsheet import, an XLSX workbook with an ``Elements``
+  sheet (``ID``, ``Label``, ``Type``, ``Description``, then one column per
+  property, lists joined with ``|``) and a ``Connections`` sheet (``ID``,
+  ``From``, ``To``, ``Type``, ``Direction``...): re-importing the file updates
+  elements and connections instead of duplicating them. Text cells are typed as
+  text, so a name such as ``=1+1`` is neither run nor prefixed with ``'``.
 
 ``perimetre="acteurs"`` keeps only actors, the consortium, interactions and
 memberships; ``"complet"`` exports the whole canonical graph (services,
@@ -27,20 +47,28 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 import networkx as nx
 
 from spie_graph.errors import ArgumentError, ExportError
 from spie_graph.reference.referentials import Referentials, referentials
-from spie_graph.render.tables import neutralize
+from spie_graph.render.map import map_elements
+from spie_graph.render.pictures import actor_layout, interaction_style
+from spie_graph.render.tables import TITLES, workbook_properties, write_sheet
 
 __all__ = [
     "EXPORT_FORMATS",
     "EXTENSIONS",
     "PERIMETRES",
+    "NodeStyle",
+    "edge_id",
     "export_graph",
     "gephi_graph",
+    "node_styles",
     "select",
     "to_gexf",
     "to_graphml",
@@ -60,19 +88,9 @@ _RELATIONS = {"PROPOSE": "propose", "COUVRE": "couvre", "TRAITE": "traite", "CIB
 _KINDS = {"Acteur": "Acteur", "Service": "Service", "Territoire": "Territoire",
           "Thematique": "Thématique", "Public": "Public", "Consortium": "Consortium"}
 _RENAMED = {"id": "identifiant", "label": "type_noeud", "type": "relation"}
-_HEADERS = {
-    "identifiant": "Identifiant", "type_noeud": "Nature", "famille": "Famille (code)",
-    "libelle_famille": "Famille", "groupe": "Groupe", "volet": "Volet",
-    "reseau_porteur": "Réseau porteur", "siret": "SIRET", "commune": "Commune",
-    "territoire": "Territoire", "competences": "Compétences", "publics": "Publics",
-    "site_web": "Site web", "acteur": "Acteur", "thematiques": "Thématiques",
-    "moments": "Moments", "moments_deduits": "Moments déduits",
-    "modes_accueil": "Modes d'accueil", "code": "Code", "niveau": "Niveau",
-    "population": "Population", "libelle": "Libellé", "categorie": "Catégorie",
-    "porteur": "Porteur", "accord_cd": "Accord du CD", "nom": "Nom",
-    "relation": "Relation", "interaction": "Interaction", "depuis": "Depuis",
-    "jusqu_a": "Jusqu'à", "role": "Rôle", "lettre_engagement": "Lettre d'engagement",
-}
+_TITLES = {**TITLES, "label": "Libellé", "jeu_de_donnees": "Jeu de données",
+           "interaction": "Interaction (code)", "relation": "Relation (code)"}
+_DATASET = "jeu_de_donnees"
 
 
 def select(graph: nx.MultiDiGraph, perimetre: str = "complet") -> nx.MultiDiGraph:
@@ -92,6 +110,15 @@ def select(graph: nx.MultiDiGraph, perimetre: str = "complet") -> nx.MultiDiGrap
     return graph.subgraph(keep).copy()
 
 
+def edge_id(source: str, target: str, key: str) -> str:
+    """A readable id, unique in the graph, for an edge: ``source--key--target``.
+
+    The same in GEXF, Kumu and (as an XML name token) GraphML, from one export
+    to the next, so a tool that re-imports the file updates the edge.
+    """
+    return f"{source}--{key}--{target}"
+
+
 def _scalar(value: object) -> object:
     """A value GraphML and GEXF store: lists joined, everything else as is."""
     if isinstance(value, list | tuple):
@@ -99,6 +126,13 @@ def _scalar(value: object) -> object:
     if isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _edge_label(data: dict, refs: Referentials) -> str:
+    if data["type"] == "INTERAGIT":
+        kind = data.get("interaction", "")
+        return refs.interactions.get(kind, kind)
+    return _RELATIONS.get(data["type"], data["type"])
 
 
 def gephi_graph(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> nx.MultiDiGraph:
@@ -110,7 +144,7 @@ def gephi_graph(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> nx.
     """
     refs = refs or referentials()
     out = nx.MultiDiGraph()
-    out.graph["jeu_de_donnees"] = str(graph.graph.get("dataset") or "")
+    out.graph[_DATASET] = str(graph.graph.get("dataset") or "")
     for node, data in graph.nodes(data=True):
         attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
         attrs["label"] = str(data.get(_NAME.get(data["label"], ""), node))
@@ -118,75 +152,325 @@ def gephi_graph(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> nx.
         out.add_node(node, **attrs)
     for source, target, key, data in graph.edges(keys=True, data=True):
         attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
-        if data["type"] == "INTERAGIT":
-            kind = data.get("interaction", "")
-            attrs["label"] = refs.interactions.get(kind, kind)
-        else:
-            attrs["label"] = _RELATIONS.get(data["type"], data["type"])
+        attrs["label"] = _edge_label(data, refs)
         out.add_edge(source, target, key=key, **attrs)
     return out
 
 
+# -- the map's picture ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NodeStyle:
+    """How an actor looks on the map: colour (``#rrggbb``), size (px), position (px, y up)."""
+
+    color: str
+    size: float
+    x: float
+    y: float
+
+
+def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dict[str, NodeStyle]:
+    """The map's colour, size and position of every actor, for GEXF's ``viz:``.
+
+    Colours and sizes are those of :func:`spie_graph.render.map.map_elements`
+    (family colour; size by number of services, scaled as vis-network scales
+    them between the map's minimum and maximum); positions are the map's own
+    above its layout threshold, else :func:`spie_graph.render.pictures.actor_layout`
+    on the same actors and interactions. The y axis is flipped: it points down
+    in a web page, up in Gephi.
+
+    Notes
+    -----
+    The cost of :func:`~spie_graph.render.map.map_elements` on the whole graph
+    (the graph is read once; the layout is linear above
+    :data:`~spie_graph.render.pictures.SPRING_LIMIT` actors).
+    """
+    if not any(d["label"] == "Acteur" for _, d in graph.nodes(data=True)):
+        return {}
+    found = map_elements(graph, restreindre=False, refs=refs)
+    nodes = found.nodes
+    if not nodes:
+        return {}
+    scaling = found.options["nodes"]["scaling"]
+    low, high = float(scaling["min"]), float(scaling["max"])
+    values = [float(n["value"]) for n in nodes]
+    vmin, vmax = min(values), max(values)
+    positions = {n["id"]: (float(n["x"]), float(n["y"])) for n in nodes if "x" in n}
+    if len(positions) < len(nodes):
+        positions = actor_layout([(p.key, p.famille) for p in found.profiles],
+                                 [(e["from"], e["to"]) for e in found.edges])
+    styles = {}
+    for node, value in zip(nodes, values, strict=True):
+        share = 0.5 if vmax == vmin else (value - vmin) / (vmax - vmin)
+        x, y = positions.get(node["id"], (0.0, 0.0))
+        styles[node["id"]] = NodeStyle(node["color"]["background"],
+                                       round(low + share * (high - low), 2),
+                                       round(x, 1), round(-y, 1))
+    return styles
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    text = color.lstrip("#")
+    return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+
+
+# -- XML writing ------------------------------------------------------------------------------
+
+# Characters XML 1.0 cannot hold at all: they are dropped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def _attr(value: object) -> str:
+    return _NOT_XML.sub("", str(value)).translate(_ATTR_ESCAPES)
+
+
+def _text(value: object) -> str:
+    return _NOT_XML.sub("", str(value)).translate(_TEXT_ESCAPES)
+
+
+# NameChar of XML 1.0 (5th edition): what an NMTOKEN (GraphML's ids) may hold.
+_NAME_CHAR = re.compile(
+    "[-.0-9:A-Z_a-z\u00b7\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u037d\u037f-\u1fff\u200c\u200d"
+    "\u203f\u2040\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff]")
+
+
+def _token(text: str) -> str:
+    """``text`` as an XML name token: other characters written ``_xHHHH_``."""
+    return "".join(c if _NAME_CHAR.fullmatch(c) else f"_x{ord(c):04X}_" for c in text) or "_"
+
+
+class _Tokens:
+    """Unique name tokens for node and edge ids (a rare clash gets ``.2``, ``.3``...)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        token = _token(text)
+        if token in self.used:
+            rank = 2
+            while f"{token}.{rank}" in self.used:
+                rank += 1
+            token = f"{token}.{rank}"
+        self.used.add(token)
+        return token
+
+
+def _kind(value: object) -> str:
+    """The attribute type of one value: boolean, int, long, double or string."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "int" if -(2**31) <= value < 2**31 else "long"
+    if isinstance(value, float):
+        return "double"
+    return "string"
+
+
+_WIDER = {("int", "long"): "long", ("long", "int"): "long", ("int", "double"): "double",
+          ("double", "int"): "double", ("long", "double"): "double",
+          ("double", "long"): "double"}
+
+
+def _columns(items: Iterable[dict], skip: set[str]) -> dict[str, str]:
+    """Attribute name → type, over every element (mixed types widen, else string)."""
+    types: dict[str, str] = {}
+    for data in items:
+        for name, value in data.items():
+            if name in skip or value is None:
+                continue
+            kind = _kind(value)
+            known = types.get(name)
+            if known is None or known == kind:
+                types[name] = kind
+            else:
+                types[name] = _WIDER.get((known, kind), "string")
+    order = list(_TITLES)
+    return dict(sorted(types.items(),
+                       key=lambda item: (order.index(item[0]) if item[0] in order
+                                         else len(order), item[0])))
+
+
+def _value(value: object, kind: str) -> str | None:
+    """A value in its column's type; None when there is nothing to write."""
+    if value is None:
+        return None
+    if kind == "boolean":
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        return repr(value)
+    if kind != "string" and isinstance(value, bool):
+        return str(int(value))
+    return str(value)
+
+
+_GRAPHML_TYPES = {"boolean": "boolean", "int": "int", "long": "long", "double": "double",
+                  "string": "string"}
+_GEXF_TYPES = {"boolean": "boolean", "int": "integer", "long": "long", "double": "double",
+               "string": "string"}
+
+
 def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
-    """GraphML (UTF-8) of :func:`gephi_graph`; edge ids are the canonical edge keys."""
-    out = io.BytesIO()
-    nx.write_graphml(gephi_graph(graph, refs), out, encoding="utf-8", prettyprint=True,
-                     named_key_ids=True, edge_id_from_attribute=None)
-    return out.getvalue()
+    """GraphML 1.0 (UTF-8) of :func:`gephi_graph`, valid against the GraphML schema.
+
+    Notes
+    -----
+    O(V + E), written as text in one pass per element.
+    """
+    out_graph = gephi_graph(graph, refs)
+    dataset = out_graph.graph[_DATASET]
+    node_cols = _columns((d for _, d in out_graph.nodes(data=True)), set())
+    edge_cols = _columns((d for _, _, d in out_graph.edges(data=True)), set())
+    edge_keys = {name: f"lien_{name}" for name in edge_cols}
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n',
+             '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+             'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+             'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n']
+    # The data set's name: a node column whose default is the name (Gephi
+    # reports an error on keys "for" the graph, so none is written).
+    parts.append(f'  <key id="{_DATASET}" for="node" attr.name="{_DATASET}" '
+                 f'attr.type="string"><default>{_text(dataset)}</default></key>\n')
+    for name, kind in node_cols.items():
+        parts.append(f'  <key id="{_token(name)}" for="node" attr.name="{_token(name)}" '
+                     f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
+    for name, kind in edge_cols.items():
+        parts.append(f'  <key id="{_token(edge_keys[name])}" for="edge" '
+                     f'attr.name="{_token(name)}" attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
+    parts.append('  <graph id="G" edgedefault="directed">\n')
+    node_ids = _Tokens()
+    ids = {}
+    for node, data in out_graph.nodes(data=True):
+        ident = ids[node] = node_ids(str(node))
+        parts.append(f'    <node id="{ident}">\n')
+        for name, kind in node_cols.items():
+            text = _value(data.get(name), kind)
+            if text is not None:
+                parts.append(f'      <data key="{_token(name)}">{_text(text)}</data>\n')
+        parts.append('    </node>\n')
+    edge_ids = _Tokens()
+    for source, target, key, data in out_graph.edges(keys=True, data=True):
+        ident = edge_ids(edge_id(str(source), str(target), str(key)))
+        parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
+        for name, kind in edge_cols.items():
+            text = _value(data.get(name), kind)
+            if text is not None:
+                parts.append(f'      <data key="{_token(edge_keys[name])}">{_text(text)}</data>\n')
+        parts.append('    </edge>\n')
+    parts.append('  </graph>\n</graphml>\n')
+    return "".join(parts).encode("utf-8")
 
 
-def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
-    """GEXF 1.2 (UTF-8) of :func:`gephi_graph`; edge keys in ``networkx_key``."""
-    out = io.BytesIO()
-    nx.write_gexf(gephi_graph(graph, refs), out, encoding="utf-8", prettyprint=True,
-                  version="1.2draft")
-    return out.getvalue()
+def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
+            styles: dict[str, NodeStyle] | None = None) -> bytes:
+    """GEXF 1.3 (UTF-8) of :func:`gephi_graph`, with the map's ``viz:`` for actors.
+
+    ``styles`` are the actors' colours, sizes and positions; by default
+    :func:`node_styles` of ``graph`` (give those of the whole graph when
+    ``graph`` is a part of it, so sizes count every service).
+
+    Notes
+    -----
+    O(V + E), plus :func:`node_styles`.
+    """
+    refs = refs or referentials()
+    if styles is None:
+        styles = node_styles(graph, refs)
+    out_graph = gephi_graph(graph, refs)
+    dataset = out_graph.graph[_DATASET]
+    node_cols = _columns((d for _, d in out_graph.nodes(data=True)), {"label"})
+    edge_cols = _columns((d for _, _, d in out_graph.edges(data=True)), {"label"})
+    title = _TITLES
+    description = (f"Acteurs du service public de l'insertion et de l'emploi, jeu de données "
+                   f"« {dataset} » : {out_graph.number_of_nodes()} nœuds, "
+                   f"{out_graph.number_of_edges()} liens.")
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n',
+             '<gexf xmlns="http://gexf.net/1.3" xmlns:viz="http://gexf.net/1.3/viz" '
+             'version="1.3">\n',
+             f'  <meta lastmodifieddate="{date.today().isoformat()}">\n'
+             '    <creator>spie-graph</creator>\n'
+             f'    <keywords>{_text(dataset)}</keywords>\n'
+             f'    <description>{_text(description)}</description>\n'
+             '  </meta>\n',
+             '  <graph mode="static" defaultedgetype="directed">\n',
+             '    <attributes class="node" mode="static">\n',
+             f'      <attribute id="{_DATASET}" title="{_attr(title[_DATASET])}" type="string">'
+             f'<default>{_text(dataset)}</default></attribute>\n']
+    for name, kind in node_cols.items():
+        parts.append(f'      <attribute id="{_attr(name)}" title="{_attr(title.get(name, name))}"'
+                     f' type="{_GEXF_TYPES[kind]}"/>\n')
+    parts.append('    </attributes>\n    <attributes class="edge" mode="static">\n')
+    for name, kind in edge_cols.items():
+        parts.append(f'      <attribute id="{_attr(name)}" title="{_attr(title.get(name, name))}"'
+                     f' type="{_GEXF_TYPES[kind]}"/>\n')
+    parts.append('    </attributes>\n')
+    parts.append(f'    <nodes count="{out_graph.number_of_nodes()}">\n')
+    for node, data in out_graph.nodes(data=True):
+        parts.append(f'      <node id="{_attr(node)}" label="{_attr(data["label"])}">\n'
+                     '        <attvalues>\n')
+        for name, kind in node_cols.items():
+            text = _value(data.get(name), kind)
+            if text is not None:
+                parts.append(f'          <attvalue for="{_attr(name)}" value="{_attr(text)}"/>\n')
+        parts.append('        </attvalues>\n')
+        style = styles.get(node)
+        if style is not None:
+            r, g, b = _rgb(style.color)
+            parts.append(f'        <viz:color r="{r}" g="{g}" b="{b}"/>\n'
+                         f'        <viz:size value="{style.size}"/>\n'
+                         f'        <viz:position x="{style.x}" y="{style.y}" z="0.0"/>\n')
+        parts.append('      </node>\n')
+    parts.append(f'    </nodes>\n    <edges count="{out_graph.number_of_edges()}">\n')
+    for source, target, key, data in out_graph.edges(keys=True, data=True):
+        ident = edge_id(str(source), str(target), str(key))
+        parts.append(f'      <edge id="{_attr(ident)}" source="{_attr(source)}" '
+                     f'target="{_attr(target)}" kind="{_attr(key)}" '
+                     f'label="{_attr(data["label"])}">\n        <attvalues>\n')
+        for name, kind in edge_cols.items():
+            text = _value(data.get(name), kind)
+            if text is not None:
+                parts.append(f'          <attvalue for="{_attr(name)}" value="{_attr(text)}"/>\n')
+        parts.append('        </attvalues>\n')
+        if data.get("relation") == "INTERAGIT":
+            line = interaction_style(str(data.get("interaction", "")))
+            r, g, b = _rgb(line.color)
+            parts.append(f'        <viz:color r="{r}" g="{g}" b="{b}"/>\n'
+                         f'        <viz:thickness value="{line.width}"/>\n')
+        parts.append('      </edge>\n')
+    parts.append('    </edges>\n  </graph>\n</gexf>\n')
+    return "".join(parts).encode("utf-8")
 
 
 def to_json(graph: nx.MultiDiGraph) -> str:
-    """The canonical graph as node-link JSON: ``nodes`` keyed by ``cle``, ``edges``."""
-    data = nx.node_link_data(graph, edges="edges", name="cle")
-    return json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    """Node-link JSON read the same by networkx's defaults (any version) and d3.
 
-
-def _cell(value: object) -> object:
-    """A spreadsheet cell: numbers as numbers, booleans as oui/non, text neutralised."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, list | tuple):
-        value = "|".join(str(v) for v in value)
-    return neutralize(str(value))
-
-
-def _write_sheet(sheet, header: list[str], rows: list[list[object]]) -> None:
-    from openpyxl.styles import Font
-
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(v) for v in row])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width, 8) + 2, 60)
+    Notes
+    -----
+    ``links`` and ``edges`` hold the same list (see the module's docstring).
+    """
+    nodes = [{"id": node, **{("identifiant" if k == "id" else k): v for k, v in data.items()}}
+             for node, data in graph.nodes(data=True)]
+    links = [{"source": source, "target": target, "key": key, **data}
+             for source, target, key, data in graph.edges(keys=True, data=True)]
+    document = {"directed": True, "multigraph": True, "graph": dict(graph.graph),
+                "nodes": nodes, "links": links, "edges": links}
+    return json.dumps(document, ensure_ascii=False, indent=1, default=str)
 
 
 def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
     """Kumu's import workbook (XLSX): ``Elements`` and ``Connections`` sheets.
 
     Elements are identified by the canonical node key (``ID`` column), which the
-    connections' ``From`` and ``To`` name. An actor's ``Type`` is its family's
-    label (what Kumu colours by); other elements' is their kind. A third sheet,
-    ``Lisez-moi (ignore)``, is skipped by Kumu's import.
+    connections' ``From`` and ``To`` name; connections by :func:`edge_id`. An
+    actor's ``Type`` is its family's label (what Kumu colours by); other
+    elements' is their kind. A third sheet, ``Lisez-moi (ignore)``, is skipped by
+    Kumu's import.
     """
     from openpyxl import Workbook
 
@@ -204,43 +488,50 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
         description = data.get("missions") if kind == "Acteur" else data.get("description")
         element_rows.append([key, name, type_, description, _KINDS.get(kind, kind),
                              data.get("id", data.get("code"))]
-                            + [data.get(c) for c in columns])
+                            + [_joined(data.get(c)) for c in columns])
     element_header = ["ID", "Label", "Type", "Description", "Nature", "Identifiant"] + [
-        _HEADERS.get(c, c) for c in columns]
+        _TITLES.get(c, c) for c in columns]
 
     edge_columns: dict[str, None] = {}
-    edges = list(graph.edges(data=True))
-    for _, _, data in edges:
+    edges = list(graph.edges(keys=True, data=True))
+    for _, _, _, data in edges:
         edge_columns.update(dict.fromkeys(k for k in data
                                           if k not in ("type", "interaction", "description")))
     connection_rows = []
-    for source, target, data in edges:
-        if data["type"] == "INTERAGIT":
-            kind = data.get("interaction", "")
-            type_ = refs.interactions.get(kind, kind)
-        else:
-            type_ = _RELATIONS.get(data["type"], data["type"])
-        connection_rows.append([source, target, type_, "directed", data.get("description"),
-                                data["type"]] + [data.get(c) for c in edge_columns])
-    connection_header = ["From", "To", "Type", "Direction", "Description", "Relation"] + [
-        _HEADERS.get(c, c) for c in edge_columns]
+    for source, target, key, data in edges:
+        connection_rows.append([edge_id(source, target, key), source, target,
+                                _edge_label(data, refs), "directed", data.get("description"),
+                                data["type"]] + [_joined(data.get(c)) for c in edge_columns])
+    connection_header = ["ID", "From", "To", "Type", "Direction", "Description", "Relation"] + [
+        _TITLES.get(c, c) for c in edge_columns]
 
     book = Workbook()
     elements = book.active
     elements.title = "Elements"
-    _write_sheet(elements, element_header, element_rows)
-    _write_sheet(book.create_sheet("Connections"), connection_header, connection_rows)
-    _write_sheet(book.create_sheet("Lisez-moi (ignore)"), ["Rubrique", "Valeur"], [
-        ["Jeu de données", graph.graph.get("dataset")],
+    write_sheet(elements, element_header, element_rows)
+    write_sheet(book.create_sheet("Connections"), connection_header, connection_rows)
+    dataset = graph.graph.get("dataset")
+    write_sheet(book.create_sheet("Lisez-moi (ignore)"), ["Rubrique", "Valeur"], [
+        ["Jeu de données", dataset],
         ["Produit le", date.today().strftime("%d/%m/%Y")],
         ["Éléments", len(element_rows)],
         ["Connexions", len(connection_rows)],
         ["Import dans Kumu", ("Import > Excel : les feuilles Elements et Connections sont "
-                              "lues, celle-ci est ignorée.")],
+                              "lues, celle-ci est ignorée. Les colonnes ID permettent de "
+                              "réimporter le fichier sans doublons.")],
     ])
+    workbook_properties(book, f"Import Kumu : {dataset or 'jeu de données'}",
+                        "Acteurs et interactions, format d'import de Kumu")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _joined(value: object) -> object:
+    """Kumu reads ``|`` as the separator of multi-valued fields."""
+    if isinstance(value, list | tuple):
+        return "|".join(str(v) for v in value)
+    return value
 
 
 def export_graph(graph: nx.MultiDiGraph, fmt: str, perimetre: str = "complet",
@@ -262,7 +553,7 @@ def export_graph(graph: nx.MultiDiGraph, fmt: str, perimetre: str = "complet",
         if fmt == "graphml":
             return to_graphml(part, refs)
         if fmt == "gexf":
-            return to_gexf(part, refs)
+            return to_gexf(part, refs, node_styles(graph, refs))
         if fmt == "json":
             return to_json(part)
         return to_kumu(part, refs)

@@ -1,17 +1,83 @@
-"""Render answers as a terminal table, JSON or CSV."""
+"""Render answers as a terminal table, JSON, CSV for French Excel, or an XLSX workbook.
+
+- :func:`to_table`: the terminal's aligned table;
+- :func:`to_json`: the machine format (UTF-8, codes, plain numbers, ``true``/``false``);
+- :func:`to_csv`: a table for people, in the convention French Excel and
+  LibreOffice open with a double click: ``;`` between cells, UTF-8 with a byte
+  order mark (BOM), decimal comma (:func:`spie_graph.french.sheet_number`),
+  « oui »/« non », a label column beside each code column
+  (:func:`with_labels`: ``famille`` then ``libelle_famille``...), list cells
+  joined with ``|``, text that a spreadsheet would run as a formula prefixed with
+  ``'`` (:func:`spie_graph.files.neutralize`);
+- :func:`to_xlsx`: a workbook, one sheet per table: bold frozen header, filters,
+  column widths, document properties (title, date, creator « spie-graph »);
+  numbers typed as numbers, text typed as text (a cell ``=1+1`` shows
+  ``=1+1``, with no visible apostrophe and no formula).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from spie_graph.files import neutralize
+from spie_graph.french import sheet_number, yes_no
+from spie_graph.reference.referentials import Referentials, referentials
 
-__all__ = ["FORMATS", "render", "to_table", "to_csv", "to_json"]
+__all__ = ["BOM", "FORMATS", "TITLES", "Sheet", "render", "to_csv", "to_json", "to_table",
+           "to_xlsx", "with_labels", "write_sheet"]
 
 FORMATS = ("table", "json", "csv")
+BOM = "\ufeff"
+"""UTF-8 byte order mark: how Excel knows a CSV file is UTF-8 (else it reads accents as cp1252)."""
+
+# Characters XML 1.0 (hence XLSX) cannot hold; tab, line feed and carriage return stay.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+TITLES = {
+    "identifiant": "Identifiant", "type_noeud": "Nature", "famille": "Famille (code)",
+    "libelle_famille": "Famille", "groupe": "Groupe", "volet": "Volet",
+    "reseau_porteur": "Réseau porteur", "siret": "SIRET", "commune": "Commune",
+    "territoire": "Territoire", "nom_territoire": "Nom du territoire",
+    "competences": "Compétences", "publics": "Publics (codes)", "libelle_publics": "Publics",
+    "public": "Public (code)", "libelle_public": "Public",
+    "site_web": "Site web", "acteur": "Acteur", "nom_acteur": "Nom de l'acteur",
+    "acteurs": "Acteurs", "thematiques": "Thématiques (codes)",
+    "libelle_thematiques": "Thématiques", "thematique": "Thématique (code)",
+    "libelle_thematique": "Thématique", "besoin": "Besoin (code)", "libelle_besoin": "Besoin",
+    "moments": "Moments (codes)", "libelle_moments": "Moments", "moment": "Moment (code)",
+    "libelle_moment": "Moment", "moments_deduits": "Moments déduits",
+    "modes_accueil": "Modes d'accueil", "code": "Code", "niveau": "Niveau",
+    "population": "Population", "libelle": "Libellé", "categorie": "Catégorie",
+    "porteur": "Porteur", "accord_cd": "Accord du CD", "nom": "Nom",
+    "relation": "Relation", "interaction": "Interaction (code)",
+    "libelle_interaction": "Interaction", "depuis": "Depuis",
+    "jusqu_a": "Jusqu'à", "role": "Rôle", "lettre_engagement": "Lettre d'engagement",
+    "description": "Description", "missions": "Missions",
+    "service": "Service", "nom_service": "Nom du service", "services": "Services",
+    "couverture": "Couverture", "communes_couvertes": "Communes couvertes",
+    "population_couverte": "Population couverte", "nb_services": "Nombre de services",
+    "nb_communes": "Nombre de communes", "score": "Recouvrement",
+    "territoire_analyse": "Territoire analysé (code)",
+    "nom_territoire_analyse": "Territoire analysé",
+    "zones_du_service": "Zones du service (codes)",
+    "libelle_zones_du_service": "Zones du service",
+    "rubrique": "Rubrique", "valeur": "Valeur", "degre": "Degré",
+    "centralite_degre": "Centralité de degré", "intermediarite": "Intermédiarité",
+    "taille_effective": "Taille effective", "communaute": "Communauté",
+    "communautes_reliees": "Communautés reliées", "courtier": "Intermédiaire",
+    "point_articulation": "Point d'articulation", "isole": "Isolé",
+    "critere": "Critère (code)", "ok": "Rempli", "detail": "Détail",
+    "besoin_manquant": "Manque", "rang": "Rang",
+}
+"""French column titles of the workbooks (rapport.xlsx, kumu.xlsx) and of Gephi's columns."""
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -49,23 +115,100 @@ def to_table(rows: Sequence[dict], columns: Sequence[str] | None = None,
     return "\n".join([line.rstrip(), rule, *body])
 
 
-def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
-    """CSV (comma, header row), list cells joined with ``|``, formulas neutralised."""
+# -- labels beside codes --------------------------------------------------------------------
+
+def _label_lookups(refs: Referentials) -> dict[str, tuple[str, Callable[[str], str]]]:
+    """Code column → (label column, code → label)."""
+    terr = refs.territoires
+
+    def famille(code: str) -> str:
+        return refs.familles[code].libelle if code in refs.familles else code
+
+    def thematique(code: str) -> str:
+        return refs.thematiques[code].libelle if code in refs.thematiques else code
+
+    def territoire(code: str) -> str:
+        return terr.name(code) if code in terr else code
+
+    return {
+        "famille": ("libelle_famille", famille),
+        "thematique": ("libelle_thematique", thematique),
+        "thematiques": ("libelle_thematiques", thematique),
+        "besoin": ("libelle_besoin", thematique),
+        "moment": ("libelle_moment", lambda c: refs.moments.get(c, c)),
+        "moments": ("libelle_moments", lambda c: refs.moments.get(c, c)),
+        "public": ("libelle_public", lambda c: refs.publics.get(c, c)),
+        "publics": ("libelle_publics", lambda c: refs.publics.get(c, c)),
+        "interaction": ("libelle_interaction", lambda c: refs.interactions.get(c, c)),
+        "territoire": ("nom_territoire", territoire),
+        "zones_du_service": ("libelle_zones_du_service", territoire),
+    }
+
+
+def with_labels(rows: Sequence[dict], columns: Sequence[str] | None = None,
+                refs: Referentials | None = None) -> tuple[list[dict], list[str]]:
+    """Rows and columns with a label column beside each known code column.
+
+    ``famille`` gets ``libelle_famille``, ``thematiques`` gets
+    ``libelle_thematiques`` (labels joined with `` | ``), ``territoire`` gets
+    ``nom_territoire``... A label column the rows already have is left as it is.
+    """
     cols = _columns(rows, columns)
+    lookups = _label_lookups(refs or referentials())
+    added: list[tuple[str, str, Callable[[str], str]]] = []
+    out_cols: list[str] = []
+    for col in cols:
+        out_cols.append(col)
+        if col in lookups and lookups[col][0] not in cols:
+            label_col, label = lookups[col]
+            out_cols.append(label_col)
+            added.append((col, label_col, label))
+    if not added:
+        return list(rows), cols
+    out_rows = []
+    for row in rows:
+        row = dict(row)
+        for col, label_col, label in added:
+            value = row.get(col)
+            if isinstance(value, list | tuple):
+                row[label_col] = " | ".join(label(str(v)) for v in value)
+            elif value is not None and value != "":
+                row[label_col] = label(str(value))
+        out_rows.append(row)
+    return out_rows, out_cols
+
+
+# -- CSV for French Excel ---------------------------------------------------------------------
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, int | float):
+        return sheet_number(value)
+    if isinstance(value, list | tuple):
+        return "|".join(_csv_cell(v) for v in value)
+    return _CONTROL.sub("", str(value))
+
+
+def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
+           labels: bool = True, refs: Referentials | None = None) -> str:
+    """A CSV table for French Excel: ``;``, BOM, decimal comma, oui/non, labels beside codes.
+
+    The text starts with the BOM (U+FEFF), so a file written in UTF-8 opens with
+    its accents in Excel; lines end with CRLF. ``labels=False`` leaves the
+    columns as given.
+    """
+    cols = _columns(rows, columns)
+    if labels:
+        rows, cols = with_labels(rows, cols, refs)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(cols)
     for row in rows:
         writer.writerow([neutralize(_csv_cell(row.get(c))) for c in cols])
-    return out.getvalue()
-
-
-def _csv_cell(value: object) -> str:
-    if isinstance(value, list | tuple):
-        return "|".join(_cell(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return _cell(value)
+    return BOM + out.getvalue()
 
 
 def to_json(data: object) -> str:
@@ -79,5 +222,108 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
     if fmt == "json":
         return to_json(rows if data is None else data)
     if fmt == "csv":
-        return to_csv(rows, columns).rstrip("\n")
+        return to_csv(rows, columns).rstrip("\r\n")
     return to_table(rows, columns)
+
+
+# -- XLSX ---------------------------------------------------------------------------------------
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook: a title (31 characters at most) and its rows."""
+
+    title: str
+    rows: list[dict]
+    columns: list[str] | None = None
+    titles: dict[str, str] = field(default_factory=dict)
+
+
+def _xlsx_cell(value: object) -> object:
+    """Numbers stay numbers, booleans read oui/non, lists are joined, text is cleaned."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list | tuple):
+        value = " | ".join(str(v) for v in value)
+    return _CONTROL.sub("", str(value))
+
+
+def write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Fill an openpyxl worksheet: bold frozen header, filters, widths, text typed as text.
+
+    A string cell is written as a string whatever it starts with: openpyxl
+    would take ``=1+1`` for a formula, so its type is set back to text
+    (``data_type = "s"``); spreadsheets then show ``=1+1`` and run nothing,
+    with no apostrophe added to the text.
+    """
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = [len(str(h)) for h in header]
+    for values in rows:
+        sheet.append([_xlsx_cell(v) for v in values])
+        for index, cell in enumerate(sheet[sheet.max_row]):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula
+                widths[index] = max(widths[index], min(len(cell.value), 80))
+            elif cell.value is not None:
+                widths[index] = max(widths[index], len(str(cell.value)))
+    sheet.freeze_panes = "A2"
+    if header:
+        sheet.auto_filter.ref = sheet.dimensions
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8) + 2, 60)
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def workbook_properties(book, title: str, subject: str | None = None) -> None:
+    """Title, subject, creation date and creator « spie-graph » of an openpyxl workbook."""
+    now = datetime.now().replace(microsecond=0)
+    book.properties.title = title
+    book.properties.subject = subject
+    book.properties.creator = "spie-graph"
+    book.properties.lastModifiedBy = "spie-graph"
+    book.properties.created = now
+    book.properties.modified = now
+    book.properties.language = "fr-FR"
+
+
+def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
+            labels: bool = True, refs: Referentials | None = None) -> bytes:
+    """A workbook (XLSX bytes) with one sheet per :class:`Sheet`, titled in French.
+
+    Column titles come from the sheet's ``titles``, then :data:`TITLES`, then
+    the column name; ``labels`` adds a label column beside each code column
+    (:func:`with_labels`).
+    """
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for spec in sheets:
+        name = _SHEET_FORBIDDEN.sub(" ", spec.title)[:31] or "Feuille"
+        while name in used:
+            name = name[:28] + f" {len(used)}"
+        used.add(name)
+        rows, cols = (with_labels(spec.rows, spec.columns, refs) if labels
+                      else (list(spec.rows), _columns(spec.rows, spec.columns)))
+        header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
+        values = [[row.get(c) for c in cols] for row in rows]
+        if not cols:
+            header, values = ["Résultat"], [["Aucune ligne"]]
+        write_sheet(book.create_sheet(name), header, values)
+    if not book.worksheets:
+        book.create_sheet("Vide")
+    workbook_properties(book, title, subject)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

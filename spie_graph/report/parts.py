@@ -14,7 +14,13 @@ and consortium check.
 - :func:`network_part`: ``reseau.json``, ``reseau.csv``;
 - :func:`map_part`: ``carte.html``;
 - :func:`annex_part`: ``annexe.docx``, ``annexe.html``, ``annexe.md``, ``annexe.png``;
-- :func:`exports_part`: ``graphe.graphml``, ``graphe.gexf``, ``graphe.json``, ``kumu.xlsx``.
+- :func:`exports_part`: ``graphe.graphml``, ``graphe.gexf``, ``graphe.json``, ``kumu.xlsx``;
+- :func:`workbook`: ``rapport.xlsx``, one sheet per table the parts gave
+  (:attr:`ReportPart.tables`), the same rows as their CSV files.
+
+The CSV files are for French Excel (``;``, UTF-8 with BOM, decimal comma,
+oui/non, a label beside each code: :func:`spie_graph.render.tables.to_csv`); the
+JSON files are the machine format.
 """
 
 from __future__ import annotations
@@ -30,12 +36,12 @@ from spie_graph.analyses.stats import graph_stats, stats_rows
 from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.annex import annex_docx, annex_html, annex_markdown, collect_annex
-from spie_graph.render.exports import select, to_gexf, to_graphml, to_kumu
+from spie_graph.render.exports import node_styles, select, to_gexf, to_graphml, to_kumu
 from spie_graph.render.exports import to_json as graph_json
 from spie_graph.render.map import build_map
-from spie_graph.render.tables import to_csv, to_json
+from spie_graph.render.tables import Sheet, to_csv, to_json, to_xlsx
 
-__all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header"]
+__all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
 
 
 @dataclass(frozen=True)
@@ -51,17 +57,22 @@ class ReportContext:
 
 @dataclass
 class ReportPart:
-    """A part's output: files (name → content) and a Markdown section."""
+    """A part's output: files (name → content), a Markdown section and its tables.
+
+    ``tables`` become sheets of ``rapport.xlsx`` (:func:`workbook`).
+    """
 
     files: dict[str, str | bytes]
     section: str
+    tables: list[Sheet] = field(default_factory=list)
 
 
 Part = Callable[[ReportContext], ReportPart]
 
 
-def _part(files: dict[str, str | bytes], lines: list[str]) -> ReportPart:
-    return ReportPart(files, "\n".join(lines))
+def _part(files: dict[str, str | bytes], lines: list[str],
+          tables: list[Sheet] | None = None) -> ReportPart:
+    return ReportPart(files, "\n".join(lines), tables or [])
 
 
 def stats_part(ctx: ReportContext) -> ReportPart:
@@ -81,12 +92,18 @@ def stats_part(ctx: ReportContext) -> ReportPart:
         f"service ({stats['territoire']['population_couverte']:,} habitants)."
         .replace(",", "\u202f"),
     ])
-    return ReportPart({"statistiques.json": to_json(stats),
-                       "statistiques.csv": to_csv(stats_rows(stats, ctx.refs))}, section)
+    rows = stats_rows(stats, ctx.refs)
+    return ReportPart({"statistiques.json": to_json(stats), "statistiques.csv": to_csv(rows)},
+                      section, [Sheet("Chiffres clés", rows)])
 
 
 def coverage_part(ctx: ReportContext) -> ReportPart:
-    """Who covers each SPIE need in each EPCI of the territory."""
+    """Who covers each SPIE need in each EPCI of the territory.
+
+    A row per (EPCI analysed, need, service): ``territoire_analyse`` and
+    ``nom_territoire_analyse`` name the EPCI (or the territory itself below an
+    EPCI), ``zones_du_service`` the zones the service declares.
+    """
     terr = ctx.refs.territoires
     zones = terr.epcis_in(ctx.territoire) if terr.kind(ctx.territoire) != "commune" else []
     zones = zones or [ctx.territoire]
@@ -96,8 +113,10 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
         for need in ctx.refs.besoins_spie:
             found = who_covers(ctx.graph, CoverageQuery(thematique=need, territoire=zone))
             for row in found:
-                rows.append({"territoire": zone, "nom_territoire": terr.name(zone),
-                             "besoin": need, **row.model_dump()})
+                data = row.model_dump()
+                data["zones_du_service"] = data.pop("territoire")
+                rows.append({"territoire_analyse": zone, "nom_territoire_analyse": terr.name(zone),
+                             "besoin": need, **data})
             total = sum(r.couverture == "total" for r in found)
             counts.append(f"{len(found)} ({total} tot.)" if found else "**aucun**")
         table.append(f"| {terr.name(zone)} | " + " | ".join(counts) + " |")
@@ -112,7 +131,8 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
         "|" + "---|" * (len(ctx.refs.besoins_spie) + 1),
         *table,
     ])
-    return ReportPart({"couverture.csv": to_csv(rows), "couverture.json": to_json(rows)}, section)
+    return ReportPart({"couverture.csv": to_csv(rows), "couverture.json": to_json(rows)}, section,
+                      [Sheet("Couverture", rows)])
 
 
 TOP = 10
@@ -179,8 +199,9 @@ def gaps_part(ctx: ReportContext) -> ReportPart:
         lines += [f"- {ctx.refs.moments[m]} : {len(g)} {unit.lower()}(s), "
                   f"{_number(sum(x.population for x in g))} habitants"
                   for m, g in by_moment.items() if g]
+    moment_rows = [gap.model_dump() for gap in missing]
     return _part({"lacunes.csv": to_csv(rows), "lacunes.json": to_json(result.model_dump())},
-                 lines)
+                 lines, [Sheet("Lacunes", rows), Sheet("Moments sans service", moment_rows)])
 
 
 def duplicates_part(ctx: ReportContext) -> ReportPart:
@@ -199,7 +220,8 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
         lines += [f"| {ctx.refs.thematiques[g.thematique].libelle} | "
                   f"{ctx.refs.moments[g.moment]} | {g.nom_territoire} | {_number(g.population)} | "
                   f"{', '.join(g.acteurs)} | {_percent(g.score)} |" for g in groups[:TOP]]
-    return _part({"doublons.csv": to_csv(rows), "doublons.json": to_json(rows)}, lines)
+    return _part({"doublons.csv": to_csv(rows), "doublons.json": to_json(rows)}, lines,
+                 [Sheet("Doublons", rows)])
 
 
 def consortium_part(ctx: ReportContext) -> ReportPart:
@@ -225,7 +247,14 @@ def consortium_part(ctx: ReportContext) -> ReportPart:
                   + (", ".join(f"{actors[i]} ({i})" for i in ids)
                      or "aucun acteur du jeu de données")
                   for need, ids in result.candidats.items()]
-    return _part({"consortium.json": to_json(result.model_dump())}, lines)
+    criteria = [{"critere": c.code, "libelle": c.libelle, "ok": c.ok, "detail": c.detail}
+                for c in [*result.criteres, *result.publics]]
+    candidates = [{"besoin_manquant": _need_label(need, ctx, groups), "rang": rank,
+                   "acteur": ident, "nom": actors.get(ident, ident)}
+                  for need, ids in result.candidats.items()
+                  for rank, ident in enumerate(ids, start=1)]
+    return _part({"consortium.json": to_json(result.model_dump())}, lines,
+                 [Sheet("Critères de l'AMI", criteria), Sheet("Candidats", candidates)])
 
 
 def network_part(ctx: ReportContext) -> ReportPart:
@@ -255,7 +284,8 @@ def network_part(ctx: ReportContext) -> ReportPart:
          f"{_decimal(result.modularite, 2)}."),
     ]
     rows = [role.model_dump() for role in result.acteurs]
-    return _part({"reseau.json": to_json(result.model_dump()), "reseau.csv": to_csv(rows)}, lines)
+    return _part({"reseau.json": to_json(result.model_dump()), "reseau.csv": to_csv(rows)}, lines,
+                 [Sheet("Réseau", rows)])
 
 
 def map_part(ctx: ReportContext) -> ReportPart:
@@ -304,12 +334,15 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``."""
     files: dict[str, str | bytes] = {
         "graphe.graphml": to_graphml(ctx.graph, ctx.refs),
-        "graphe.gexf": to_gexf(ctx.graph, ctx.refs),
+        "graphe.gexf": to_gexf(ctx.graph, ctx.refs, node_styles(ctx.graph, ctx.refs)),
         "graphe.json": graph_json(ctx.graph),
         "kumu.xlsx": to_kumu(select(ctx.graph, "acteurs"), ctx.refs),
     }
-    section = ("## Exports\n\n`graphe.graphml` et `graphe.gexf` (Gephi), `graphe.json` "
-               "(node-link), `kumu.xlsx` (import Kumu : acteurs, consortium, interactions).")
+    section = ("## Exports\n\n`graphe.gexf` (Gephi, avec les couleurs, tailles et positions de "
+               "la carte) et `graphe.graphml` (Gephi, yEd, igraph), `graphe.json` (networkx, d3), "
+               "`kumu.xlsx` (import Kumu : acteurs, consortium, interactions). Les tableaux "
+               "s'ouvrent dans Excel : `rapport.xlsx` (une feuille par analyse) et les fichiers "
+               "`.csv`.")
     return ReportPart(files, section)
 
 
@@ -323,6 +356,14 @@ def header(ctx: ReportContext) -> str:
         f"{date.today().strftime('%d/%m/%Y')} par spie-graph.",
     ])
 
+
+
+def workbook(ctx: ReportContext, tables: list[Sheet]) -> bytes:
+    """``rapport.xlsx``: one sheet per table of the report, for Excel users."""
+    terr = ctx.refs.territoires
+    return to_xlsx(tables, title=f"Cartographie des acteurs : {ctx.dataset}",
+                   subject=f"Rapport spie-graph, territoire : {terr.label(ctx.territoire)}",
+                   refs=ctx.refs)
 
 
 PARTS: list[Part] = [stats_part, coverage_part, gaps_part, duplicates_part, consortium_part,

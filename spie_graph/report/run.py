@@ -17,7 +17,7 @@ from spie_graph.files import write_folder
 from spie_graph.graph.build import default_territory
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
-from spie_graph.report.parts import PARTS, Part, ReportContext, header
+from spie_graph.report.parts import PARTS, Part, ReportContext, header, workbook
 
 __all__ = ["report_context", "run_report"]
 
@@ -50,4 +50,7 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
         if output.section:
             sections.append(output.section)
     files["rapport.md"] = "\n\n".join(sections) + "\n"
+    tables = [table for output in outputs for table in output.tables]
+    if tables:
+        files["rapport.xlsx"] = workbook(ctx, tables)
     return write_folder(Path(out_root) / dataset, files)

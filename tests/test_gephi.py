@@ -1,0 +1,109 @@
+"""Gephi opens our GraphML and GEXF whole: its own importers, through the Gephi Toolkit.
+
+``tests/clients.py`` assembles the Gephi Toolkit 0.10.1 from Maven Central once
+and compiles ``tests/gephi/GephiCheck.java``, which imports each file as
+Gephi's « Ouvrir » does (importer, then the default processor into a workspace)
+and reports the graph Gephi holds and the import's issues.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spie_graph.graph.build import build_graph
+from spie_graph.render.exports import export_graph, node_styles, select, to_gexf, to_graphml
+from spie_graph.render.map import map_elements
+from tests.clients import gephi_import, gexf_schema, graphml_schema, schema_errors
+from tests.data_outputs import generated_dataset
+
+# Levels of Gephi's import issues (org.gephi.io.importer.api.Issue.Level); INFO is
+# the importer's note of the format version.
+PROBLEMS = {"WARNING", "SEVERE", "CRITICAL"}
+
+
+def problems(report: dict) -> list[dict]:
+    return [issue for issue in report["issues"] if issue["level"] in PROBLEMS]
+
+
+def columns(report: dict, kind: str) -> dict[str, str]:
+    return {c["id"]: c["title"] for c in report[f"{kind}_columns"]}
+
+
+@pytest.fixture(scope="module")
+def demo_reports(demo_graph, tmp_path_factory) -> dict[str, dict]:
+    folder = tmp_path_factory.mktemp("gephi")
+    files = {}
+    for perimetre in ("complet", "acteurs"):
+        for fmt in ("graphml", "gexf"):
+            path = folder / f"{perimetre}.{fmt}"
+            path.write_bytes(export_graph(demo_graph, fmt, perimetre))
+            files[path.name] = path
+    reports = gephi_import(*files.values(), nodes=True)
+    return {report["file"]: report for report in reports}
+
+
+@pytest.mark.parametrize("name", ["complet.graphml", "complet.gexf",
+                                  "acteurs.graphml", "acteurs.gexf"])
+def test_gephi_imports_the_demo_whole(name, demo_reports, demo_graph):
+    report = demo_reports[name]
+    graph = demo_graph if name.startswith("complet") else select(demo_graph, "acteurs")
+    assert problems(report) == []
+    assert report["nodes"] == graph.number_of_nodes()
+    assert report["edges"] == graph.number_of_edges()
+    assert len(report["edge_list"]) == graph.number_of_edges()
+    assert all(edge["directed"] for edge in report["edge_list"])
+    labels = {node["id"]: node["label"] for node in report["node_list"]}
+    assert labels["Acteur:cd56"] == "Conseil départemental du Morbihan"
+    edge_labels = {edge["label"] for edge in report["edge_list"]}
+    assert "Convention" in edge_labels
+    if name.startswith("complet"):
+        assert "fait partie de" in edge_labels
+
+
+def test_gephi_columns_are_typed_and_titled_in_french(demo_reports):
+    gexf = demo_reports["complet.gexf"]
+    nodes = columns(gexf, "node")
+    assert nodes["famille"] == "Famille (code)" and nodes["libelle_famille"] == "Famille"
+    assert nodes["jeu_de_donnees"] == "Jeu de données"
+    assert {"0", "1", "networkx_key"}.isdisjoint(nodes)
+    types = {c["id"]: c["type"] for c in gexf["node_columns"]}
+    assert types["population"] == "Integer" and types["accord_cd"] == "Boolean"
+    edges = columns(gexf, "edge")
+    assert edges["relation"] == "Relation (code)" and "networkx_key" not in edges
+    graphml = demo_reports["complet.graphml"]
+    assert set(columns(graphml, "node")) >= {"famille", "population", "jeu_de_donnees"}
+    # node and edge columns stay apart: the edge's description is not a node column
+    assert set(columns(graphml, "edge")) >= {"lien_relation", "lien_description"}
+    assert {c["type"] for c in graphml["node_columns"] if c["id"] == "population"} == {
+        "Integer"}
+
+
+def test_gephi_shows_the_maps_colours_sizes_and_positions(demo_reports, demo_graph):
+    found = map_elements(demo_graph, restreindre=False)
+    styles = node_styles(demo_graph)
+    nodes = {node["id"]: node for node in demo_reports["complet.gexf"]["node_list"]}
+    for node in found.nodes:
+        seen = nodes[node["id"]]
+        assert seen["color"] == node["color"]["background"]
+        assert seen["size"] == pytest.approx(styles[node["id"]].size, abs=0.01)
+        assert (seen["x"], seen["y"]) == pytest.approx(
+            (styles[node["id"]].x, styles[node["id"]].y), abs=0.05)
+    assert len({n["color"] for n in nodes.values() if n["id"].startswith("Acteur:")}) > 5
+
+
+@pytest.mark.slow
+def test_gephi_imports_ten_thousand_actors(tmp_path):
+    graph = build_graph(generated_dataset(10_000))
+    paths = []
+    for fmt, data in (("graphml", to_graphml(graph)), ("gexf", to_gexf(graph))):
+        schema = graphml_schema() if fmt == "graphml" else gexf_schema()
+        assert schema_errors(schema, data) == []
+        path = Path(tmp_path) / f"dix-mille.{fmt}"
+        path.write_bytes(data)
+        paths.append(path)
+    for report in gephi_import(*paths):
+        assert problems(report) == [], report["file"]
+        assert report["nodes"] == graph.number_of_nodes(), report["file"]
+        assert report["edges"] == graph.number_of_edges(), report["file"]
