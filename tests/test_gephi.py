@@ -81,16 +81,32 @@ def test_gephi_columns_are_typed_and_titled_in_french(demo_reports):
 
 
 def test_gephi_shows_the_maps_colours_sizes_and_positions(demo_reports, demo_graph):
+    """Gephi starts from the map's picture: same colours, and sizes and positions up to
+    the one scale Gephi's importer applies to both (it fits sizes between 4 and 100 and
+    multiplies positions by the same ratio, around the centroid)."""
     found = map_elements(demo_graph, restreindre=False)
     styles = node_styles(demo_graph)
-    nodes = {node["id"]: node for node in demo_reports["complet.gexf"]["node_list"]}
-    for node in found.nodes:
-        seen = nodes[node["id"]]
-        assert seen["color"] == node["color"]["background"]
-        assert seen["size"] == pytest.approx(styles[node["id"]].size, abs=0.01)
-        assert (seen["x"], seen["y"]) == pytest.approx(
-            (styles[node["id"]].x, styles[node["id"]].y), abs=0.05)
-    assert len({n["color"] for n in nodes.values() if n["id"].startswith("Acteur:")}) > 5
+    for name in ("complet.gexf", "acteurs.gexf"):
+        nodes = {node["id"]: node for node in demo_reports[name]["node_list"]}
+        big = max(found.nodes, key=lambda n: styles[n["id"]].size)["id"]
+        small = min(found.nodes, key=lambda n: styles[n["id"]].size)["id"]
+        ratio = ((nodes[big]["size"] - nodes[small]["size"])
+                 / (styles[big].size - styles[small].size))
+        assert ratio > 0
+        dx = nodes[big]["x"] - ratio * styles[big].x
+        dy = nodes[big]["y"] - ratio * styles[big].y
+        for node in found.nodes:
+            seen, ours = nodes[node["id"]], styles[node["id"]]
+            assert seen["color"] == node["color"]["background"]
+            assert seen["size"] == pytest.approx(
+                nodes[small]["size"] + ratio * (ours.size - styles[small].size), abs=0.05)
+            assert (seen["x"], seen["y"]) == pytest.approx(
+                (ratio * ours.x + dx, ratio * ours.y + dy), abs=0.5)
+        actors = {n["color"] for n in nodes.values() if n["id"].startswith("Acteur:")}
+        assert len(actors) > 5
+        # nobody left piled up at the origin (Gephi leaves nodes without a position there)
+        points = {(round(n["x"], 1), round(n["y"], 1)) for n in nodes.values()}
+        assert len(points) == len(nodes)
 
 
 @pytest.mark.slow

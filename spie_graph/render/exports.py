@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -169,24 +170,49 @@ class NodeStyle:
     y: float
 
 
-def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dict[str, NodeStyle]:
-    """The map's colour, size and position of every actor, for GEXF's ``viz:``.
+_SPACING = 80.0
+"""Distance between neighbouring actors (px) when positions are computed here: the
+map's physics spreads actors about that far (its springs are 150 px long)."""
 
-    Colours and sizes are those of :func:`spie_graph.render.map.map_elements`
-    (family colour; size by number of services, scaled as vis-network scales
-    them between the map's minimum and maximum); positions are the map's own
-    above its layout threshold, else :func:`spie_graph.render.pictures.actor_layout`
-    on the same actors and interactions. The y axis is flipped: it points down
+_OTHER_STYLES = {
+    "Consortium": ("#111111", 20.0), "Service": ("#9aa5b1", 4.0),
+    "Thematique": ("#c9a227", 6.0), "Public": ("#7e57c2", 6.0), "Territoire": ("#cfd8dc", 2.5),
+}
+"""Nodes the map does not draw: a neutral colour and a small size by kind (the
+consortium in the near-black of the map's member borders)."""
+
+
+def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dict[str, NodeStyle]:
+    """The map's colour, size and position of every actor, and a place for other nodes.
+
+    Actors: colours and sizes are those of
+    :func:`spie_graph.render.map.map_elements` (family colour; size by number of
+    services, scaled as vis-network scales them between the map's minimum and
+    maximum); positions are the map's own above its layout threshold, else
+    :func:`spie_graph.render.pictures.actor_layout` on the same actors and
+    interactions, :data:`_SPACING` apart. The y axis is flipped: it points down
     in a web page, up in Gephi.
+
+    Other nodes (not on the map) get a neutral colour and a small size by kind
+    (:data:`_OTHER_STYLES`) and a place, so that Gephi does not pile them up at
+    the origin: services around their actor, the consortium at its members'
+    centre, thématiques and publics on a ring around the actors, territories
+    on an outer ring.
 
     Notes
     -----
     The cost of :func:`~spie_graph.render.map.map_elements` on the whole graph
     (the graph is read once; the layout is linear above
-    :data:`~spie_graph.render.pictures.SPRING_LIMIT` actors).
+    :data:`~spie_graph.render.pictures.SPRING_LIMIT` actors), plus O(V + E).
     """
-    if not any(d["label"] == "Acteur" for _, d in graph.nodes(data=True)):
-        return {}
+    styles: dict[str, NodeStyle] = {}
+    if any(d["label"] == "Acteur" for _, d in graph.nodes(data=True)):
+        styles.update(_actor_styles(graph, refs))
+    styles.update(_other_styles(graph, styles))
+    return styles
+
+
+def _actor_styles(graph: nx.MultiDiGraph, refs: Referentials | None) -> dict[str, NodeStyle]:
     found = map_elements(graph, restreindre=False, refs=refs)
     nodes = found.nodes
     if not nodes:
@@ -198,7 +224,7 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dic
     positions = {n["id"]: (float(n["x"]), float(n["y"])) for n in nodes if "x" in n}
     if len(positions) < len(nodes):
         positions = actor_layout([(p.key, p.famille) for p in found.profiles],
-                                 [(e["from"], e["to"]) for e in found.edges])
+                                 [(e["from"], e["to"]) for e in found.edges], spacing=_SPACING)
     styles = {}
     for node, value in zip(nodes, values, strict=True):
         share = 0.5 if vmax == vmin else (value - vmin) / (vmax - vmin)
@@ -206,6 +232,58 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dic
         styles[node["id"]] = NodeStyle(node["color"]["background"],
                                        round(low + share * (high - low), 2),
                                        round(x, 1), round(-y, 1))
+    return styles
+
+
+def _ring(count: int, radius: float, centre: tuple[float, float]) -> list[tuple[float, float]]:
+    """``count`` points evenly spread on a circle."""
+    return [(round(centre[0] + radius * math.cos(2 * math.pi * i / count), 1),
+             round(centre[1] + radius * math.sin(2 * math.pi * i / count), 1))
+            for i in range(count)]
+
+
+def _other_styles(graph: nx.MultiDiGraph,
+                  actors: dict[str, NodeStyle]) -> dict[str, NodeStyle]:
+    placed = [(s.x, s.y) for s in actors.values()]
+    centre = ((sum(x for x, _ in placed) / len(placed), sum(y for _, y in placed) / len(placed))
+              if placed else (0.0, 0.0))
+    radius = max((math.hypot(x - centre[0], y - centre[1]) for x, y in placed),
+                 default=0.0) + 4 * _SPACING
+    by_kind: dict[str, list[str]] = {}
+    for node, data in graph.nodes(data=True):
+        if node not in actors:
+            by_kind.setdefault(data["label"], []).append(node)
+    offers: dict[str, list[str]] = {}
+    members: dict[str, list[str]] = {}
+    for source, target, kind in graph.edges(data="type"):
+        if kind == "PROPOSE" and source in actors:
+            offers.setdefault(source, []).append(target)
+        elif kind == "MEMBRE_DE" and source in actors:
+            members.setdefault(target, []).append(source)
+    styles: dict[str, NodeStyle] = {}
+    color, size = _OTHER_STYLES["Service"]
+    for actor, services in offers.items():
+        around = actors[actor]
+        points = _ring(len(services), around.size + 3 * size, (around.x, around.y))
+        for service, (x, y) in zip(sorted(services), points, strict=True):
+            styles[service] = NodeStyle(color, size, x, y)
+    color, size = _OTHER_STYLES["Consortium"]
+    for consortium in by_kind.get("Consortium", []):
+        group = [actors[a] for a in members.get(consortium, [])]
+        x, y = ((sum(a.x for a in group) / len(group), sum(a.y for a in group) / len(group))
+                if group else centre)
+        styles[consortium] = NodeStyle(color, size, round(x, 1), round(y, 1))
+    # thématiques, publics (and services of no known actor) on a ring, territories outside
+    rings = [[k for kind in ("Thematique", "Public", "Service")
+              for k in sorted(by_kind.get(kind, [])) if k not in styles],
+             sorted(by_kind.get("Territoire", [])),
+             sorted(k for kind, keys in by_kind.items() if kind not in _OTHER_STYLES
+                    for k in keys)]
+    for keys, distance in zip(rings, (radius, radius * 1.6 + 2 * _SPACING, radius * 2.2),
+                              strict=True):
+        for key, (x, y) in zip(keys, _ring(len(keys), distance, centre), strict=True):
+            color, size = _OTHER_STYLES.get(graph.nodes[key]["label"], ("#8a8f98", 4.0))
+            styles[key] = NodeStyle(color, size, x, y)
     return styles
 
 

@@ -181,6 +181,8 @@ def with_labels(rows: Sequence[dict], columns: Sequence[str] | None = None,
 # -- CSV for French Excel ---------------------------------------------------------------------
 
 def _csv_cell(value: object) -> str:
+    """A CSV cell: numbers in the French convention; text a spreadsheet would run as a
+    formula (``=``, ``+``, ``-``, ``@``...) neutralised, numbers never."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -188,8 +190,8 @@ def _csv_cell(value: object) -> str:
     if isinstance(value, int | float):
         return sheet_number(value)
     if isinstance(value, list | tuple):
-        return "|".join(_csv_cell(v) for v in value)
-    return _CONTROL.sub("", str(value))
+        return neutralize("|".join(_CONTROL.sub("", _cell(v)) for v in value))
+    return neutralize(_CONTROL.sub("", str(value)))
 
 
 def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
@@ -207,7 +209,7 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(cols)
     for row in rows:
-        writer.writerow([neutralize(_csv_cell(row.get(c))) for c in cols])
+        writer.writerow([_csv_cell(row.get(c)) for c in cols])
     return BOM + out.getvalue()
 
 

@@ -9,6 +9,7 @@ import org.gephi.graph.api.GraphController;
 import org.gephi.graph.api.GraphModel;
 import org.gephi.graph.api.Node;
 import org.gephi.graph.api.Table;
+import org.gephi.io.exporter.api.ExportController;
 import org.gephi.io.importer.api.Container;
 import org.gephi.io.importer.api.ImportController;
 import org.gephi.io.importer.api.Issue;
@@ -22,9 +23,10 @@ import org.openide.util.Lookup;
  * Imports graph files with Gephi's own importers, as Gephi's "Open" does, and
  * prints, for each file, one JSON line: node and edge counts, the columns
  * (id, title, type), the import issues (level, message) and, with --nodes,
- * every node's label, colour, size and position.
+ * every node's label, colour, size and position; with --preview DIR, Gephi's preview
+ * of each file as DIR/<file>.pdf (to look at what a Gephi user first sees).
  *
- * Usage: java -cp 'lib/*:classes' GephiCheck [--nodes] file...
+ * Usage: java -cp 'lib/*:classes' GephiCheck [--nodes] [--preview DIR] file...
  */
 public final class GephiCheck {
 
@@ -33,12 +35,15 @@ public final class GephiCheck {
 
     public static void main(String[] args) throws Exception {
         boolean nodes = false;
+        File png = null;
         List<File> files = new ArrayList<>();
-        for (String arg : args) {
-            if (arg.equals("--nodes")) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--nodes")) {
                 nodes = true;
+            } else if (args[i].equals("--preview")) {
+                png = new File(args[++i]);
             } else {
-                files.add(new File(arg));
+                files.add(new File(args[i]));
             }
         }
         ProjectController projects = Lookup.getDefault().lookup(ProjectController.class);
@@ -100,6 +105,10 @@ public final class GephiCheck {
             }
             out.append('}');
             System.out.println(out);
+            if (png != null) {
+                ExportController exports = Lookup.getDefault().lookup(ExportController.class);
+                exports.exportFile(new File(png, file.getName() + ".pdf"));
+            }
             projects.closeCurrentProject();
         }
         System.exit(0);

@@ -1,0 +1,179 @@
+"""The report's tables open in a spreadsheet: CSV for French Excel, rapport.xlsx, kumu.xlsx.
+
+LibreOffice (headless) opens each file as a French user's spreadsheet does and
+saves what it read as XLSX, which the test then reads cell by cell: every CSV
+splits into its columns (``;``), keeps its accents (UTF-8, BOM) and its numbers
+(decimal comma, French locale); every workbook opens with its sheets, its text
+cells as text (``=1+1`` is not computed and shows no apostrophe) and its
+numbers as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from spie_graph.cli import main
+from spie_graph.graph.build import build_graph
+from spie_graph.render.tables import BOM, to_csv
+from spie_graph.report.run import run_report
+from spie_graph.sources.validation import load_dataset
+from tests.clients import CSV_FRENCH, soffice_convert
+from tests.data_outputs import ACTEURS, small_dataset
+
+CSV_FILES = ["statistiques.csv", "couverture.csv", "lacunes.csv", "doublons.csv", "reseau.csv"]
+
+
+@pytest.fixture(scope="module")
+def report_folder(demo_graph, tmp_path_factory) -> Path:
+    return run_report("morbihan", demo_graph, tmp_path_factory.mktemp("rapport"))
+
+
+@pytest.fixture(scope="module")
+def csv_in_libreoffice(report_folder, tmp_path_factory) -> dict[str, list[tuple]]:
+    """Each report CSV as LibreOffice reads it with French settings: name → rows of cells."""
+    out = tmp_path_factory.mktemp("lo-csv")
+    converted = soffice_convert([report_folder / name for name in CSV_FILES], "xlsx", out,
+                                infilter=CSV_FRENCH)
+    sheets = {}
+    for name, path in zip(CSV_FILES, converted, strict=True):
+        sheet = load_workbook(path).active
+        sheets[name] = [tuple(cell for cell in row) for row in sheet.iter_rows()]
+    return sheets
+
+
+def as_python(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")),
+                               delimiter=";"))
+
+
+@pytest.mark.parametrize("name", CSV_FILES)
+def test_report_csv_opens_in_columns_with_accents(name, report_folder, csv_in_libreoffice):
+    raw = (report_folder / name).read_bytes()
+    assert raw.startswith(BOM.encode("utf-8"))
+    rows = csv_in_libreoffice[name]
+    expected = as_python(report_folder / name)
+    header = [cell.value for cell in rows[0]]
+    assert header == list(expected[0]) and len(header) >= 4
+    assert header[0] and not header[0].startswith("\ufeff")
+    assert len(rows) == len(expected) + 1
+    for cells, row in zip(rows[1:], expected, strict=True):
+        for cell, (column, text) in zip(cells, row.items(), strict=True):
+            if text == "":
+                assert cell.value is None, (column, cell.value)
+            elif cell.data_type == "n":  # read as a number, with the French decimal comma
+                assert float(text.replace(",", ".")) == pytest.approx(cell.value), column
+            else:
+                assert cell.value == text, (column, cell.value, text)
+
+
+def test_report_csv_numbers_labels_and_yes_no(csv_in_libreoffice):
+    lacunes = csv_in_libreoffice["lacunes.csv"]
+    header = [cell.value for cell in lacunes[0]]
+    assert header[:4] == ["territoire", "nom_territoire", "thematique", "libelle_thematique"]
+    names = {row[1].value for row in lacunes[1:]}
+    assert "Hœdic" in names and "Séné" in names
+    assert "Logement et hébergement" in {row[3].value for row in lacunes[1:]}
+    assert all(row[header.index("population")].data_type == "n" for row in lacunes[1:])
+    reseau = csv_in_libreoffice["reseau.csv"]
+    header = [cell.value for cell in reseau[0]]
+    assert "libelle_famille" in header
+    centrality = [row[header.index("centralite_degre")] for row in reseau[1:]]
+    assert all(cell.data_type == "n" for cell in centrality)
+    assert any(0 < cell.value < 1 for cell in centrality)  # a decimal, read as such
+    assert {row[header.index("isole")].value for row in reseau[1:]} <= {"oui", "non"}
+    couverture = [cell.value for cell in csv_in_libreoffice["couverture.csv"][0]]
+    assert couverture[:3] == ["territoire_analyse", "nom_territoire_analyse", "besoin"]
+    assert "zones_du_service" in couverture and "territoire" not in couverture
+
+
+def test_cli_csv_opens_in_columns(runner, demo_path, tmp_path):
+    result = runner.invoke(main, ["duplicates", "--dataset", str(demo_path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "doublons-cli.csv"
+    path.write_text(result.stdout, encoding="utf-8")
+    (converted,) = soffice_convert([path], "xlsx", tmp_path, infilter=CSV_FRENCH)
+    rows = list(load_workbook(converted).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("thematique", "libelle_thematique", "moment", "libelle_moment")
+    assert len(rows) > 2 and all(len([c for c in row if c is not None]) > 4 for row in rows[1:])
+
+
+def test_csv_neutralises_formulas_for_spreadsheets(tmp_path):
+    text = to_csv([{"nom": "=1+1", "commune": "-x", "valeur": -2.5, "note": "@SUM(A1)"}])
+    path = tmp_path / "formules.csv"
+    path.write_text(text, encoding="utf-8")
+    (converted,) = soffice_convert([path], "xlsx", tmp_path, infilter=CSV_FRENCH)
+    cells = list(load_workbook(converted).active.iter_rows())[1]
+    assert [c.data_type for c in cells] == ["s", "s", "n", "s"]
+    assert [c.value for c in cells] == ["'=1+1", "'-x", -2.5, "'@SUM(A1)"]
+
+
+# -- workbooks ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workbooks_in_libreoffice(report_folder, tmp_path_factory) -> dict[str, object]:
+    """rapport.xlsx and kumu.xlsx opened and saved again by LibreOffice."""
+    out = tmp_path_factory.mktemp("lo-xlsx")
+    sources = [report_folder / "rapport.xlsx", report_folder / "kumu.xlsx"]
+    converted = soffice_convert(sources, "xlsx", out)
+    return {p.name: load_workbook(p) for p in converted}
+
+
+def test_rapport_xlsx_has_a_sheet_per_analysis(report_folder, workbooks_in_libreoffice):
+    ours = load_workbook(report_folder / "rapport.xlsx")
+    assert ours.sheetnames == ["Chiffres clés", "Couverture", "Lacunes", "Moments sans service",
+                               "Doublons", "Critères de l'AMI", "Candidats", "Réseau"]
+    assert ours.properties.title == "Cartographie des acteurs : morbihan"
+    assert ours.properties.creator == "spie-graph" and ours.properties.created is not None
+    seen = workbooks_in_libreoffice["rapport.xlsx"]
+    assert seen.sheetnames == ours.sheetnames
+    for name in ours.sheetnames:
+        sheet = ours[name]
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref, name
+        mine = list(sheet.iter_rows(values_only=True))
+        theirs = list(seen[name].iter_rows(values_only=True))
+        assert theirs == mine, name
+    lacunes = seen["Lacunes"]
+    header = [c.value for c in lacunes[1]]
+    assert header[:4] == ["Territoire", "Nom du territoire", "Thématique (code)", "Thématique"]
+    assert all(row[header.index("Population")].data_type == "n"
+               for row in lacunes.iter_rows(min_row=2))
+    widths = [lacunes.column_dimensions[c].width for c in "ABCD"]
+    assert all(w and w > 8 for w in widths)
+    sheets = [csv for csv in (report_folder / "lacunes.csv",)]
+    assert len(as_python(sheets[0])) == lacunes.max_row - 1  # the same rows as lacunes.csv
+
+
+def test_workbooks_keep_formula_like_text_as_text(make_dataset, tmp_path):
+    acteurs = [dict(ACTEURS[0]), dict(ACTEURS[9])]
+    acteurs[0]["nom"] = "=1+1"
+    acteurs[1]["nom"] = "Crèche « Élan » @SUM(A1)"
+    acteurs.append({"id": "moins", "nom": "-x", "famille": "autre", "commune": "56260"})
+    graph = build_graph(load_dataset(make_dataset("formules", acteurs=acteurs)))
+    folder = run_report("formules", graph, tmp_path / "rapport")
+    out = tmp_path / "lo"
+    out.mkdir()
+    converted = soffice_convert([folder / "kumu.xlsx", folder / "rapport.xlsx"], "xlsx", out)
+    elements = load_workbook(converted[0])["Elements"]
+    labels = {row[0].value: row[1] for row in elements.iter_rows(min_row=2)}
+    assert labels["Acteur:cd56"].value == "=1+1" and labels["Acteur:cd56"].data_type == "s"
+    assert labels["Acteur:moins"].value == "-x"
+    assert labels["Acteur:hostile"].value == "Crèche « Élan » @SUM(A1)"
+    reseau = load_workbook(converted[1])["Réseau"]
+    names = {row[1].value for row in reseau.iter_rows(min_row=2)}
+    assert "=1+1" in names and not any(str(n).startswith("'") for n in names)
+
+
+def test_small_report_csv_in_libreoffice(make_dataset, tmp_path):
+    graph = build_graph(load_dataset(small_dataset(make_dataset)))
+    folder = run_report("petit", graph, tmp_path / "rapport")
+    names = sorted(p.name for p in folder.glob("*.csv"))
+    out = tmp_path / "lo"
+    out.mkdir()
+    for path in soffice_convert([folder / n for n in names], "xlsx", out, infilter=CSV_FRENCH):
+        rows = list(load_workbook(path).active.iter_rows(values_only=True))
+        assert len(rows[0]) > 3 and all(rows[0]), path.name
