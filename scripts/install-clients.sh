@@ -6,6 +6,7 @@
 #   - LibreOffice (writer, calc; headless): DOCX, XLSX and CSV as users open them,
 #     converted to PDF to count pages;
 #   - poppler-utils (pdfinfo, pdftoppm): page counts and PNG renderings of PDFs;
+#   - Node.js and npm: d3-force (from the npm registry, by the tests) reads graphe.json;
 #   - fonts, so that text renders as text and page layouts match a desktop.
 # The Gephi Toolkit and Neo4j come from Maven Central through the project's own
 # pom files, not from here.
@@ -17,6 +18,7 @@ packages=(
     chromium
     libreoffice-writer-nogui libreoffice-calc-nogui
     poppler-utils
+    nodejs
     fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-crosextra-carlito
 )
 
@@ -26,6 +28,10 @@ for package in "${packages[@]}"; do
         missing+=("$package")
     fi
 done
+# npm: Debian packages it apart from nodejs; other nodejs builds ship it inside.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-clients : déjà installés ($(/usr/bin/chromium --version 2>/dev/null); $(soffice --version 2>/dev/null | head -1))"

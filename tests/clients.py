@@ -8,6 +8,9 @@
 - :func:`soffice_convert`: LibreOffice headless, opening a CSV file with the
   options of a French spreadsheet (``;``, UTF-8, French locale) or an XLSX
   file, and saving it as XLSX or CSV for the test to read the cells;
+- :func:`d3_read`: d3-force 3.0.0 (npm registry, installed once into a cache
+  folder from ``tests/d3/package.json``) reading a node-link JSON file as a d3
+  force layout does (``tests/d3/check.mjs``);
 - :func:`graphml_schema` and :func:`gexf_schema`: the published schemas shipped
   in ``tests/schemas`` (see its README).
 
@@ -29,6 +32,7 @@ from lxml import etree
 
 HERE = Path(__file__).resolve().parent
 GEPHI_SOURCES = HERE / "gephi"
+D3_SOURCES = HERE / "d3"
 SCHEMAS = HERE / "schemas"
 GEPHI_VERSION = "0.10.1"
 CSV_FRENCH = "Text - txt - csv (StarCalc):59,34,76,1,,1036"
@@ -96,6 +100,36 @@ def gephi_import(*paths: Path, nodes: bool = False) -> list[dict]:
     reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert len(reports) == len(paths), result.stdout[-2000:] + result.stderr[-2000:]
     return reports
+
+
+@cache
+def d3_modules() -> Path:
+    """The node_modules folder holding d3-force, installed once with npm."""
+    tools = _require("node", "npm", hint="Installez-les : apt-get install nodejs npm")
+    version = json.loads((D3_SOURCES / "package.json").read_text())["dependencies"]["d3-force"]
+    home = _cache().parent / f"d3-force-{version}"
+    modules = home / "node_modules"
+    if not (modules / "d3-force" / "package.json").exists():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(D3_SOURCES / "package.json", home / "package.json")
+        result = subprocess.run([tools["npm"], "install", "--no-audit", "--no-fund",
+                                 "--no-package-lock"], cwd=home, capture_output=True,
+                                text=True, timeout=600)
+        if result.returncode != 0:
+            pytest.fail("installation de d3-force impossible (npm) :\n" + result.stderr[-2000:],
+                        pytrace=False)
+    return modules
+
+
+def d3_read(path: Path) -> dict:
+    """What d3-force holds after reading a node-link JSON file (see tests/d3/check.mjs)."""
+    modules = d3_modules()
+    node = _require("node", hint="apt-get install nodejs")["node"]
+    result = subprocess.run([node, str(D3_SOURCES / "check.mjs"), str(modules), str(path)],
+                            capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        return {"error": result.stderr.strip().splitlines()[-1] if result.stderr else "?"}
+    return json.loads(result.stdout)
 
 
 def soffice_convert(sources: list[Path], target: str, outdir: Path,

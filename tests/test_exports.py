@@ -34,7 +34,7 @@ from spie_graph.render.exports import (
 from spie_graph.render.map import map_elements
 from spie_graph.report.parts import ReportContext, exports_part
 from spie_graph.sources.validation import load_dataset
-from tests.clients import gexf_schema, graphml_schema, schema_errors
+from tests.clients import d3_read, gexf_schema, graphml_schema, schema_errors
 from tests.data_outputs import ACTEURS, FORMULA, HOSTILE_NAME, QUOTED_NAME, small_dataset
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -275,6 +275,23 @@ def test_json_is_the_same_graph_for_networkx_defaults(graph_name, small_graph, d
     assert data["links"] == data["edges"]
     ids = {node["id"] for node in data["nodes"]}
     assert all(link["source"] in ids and link["target"] in ids for link in data["links"])
+
+
+def test_json_is_read_by_d3_force_link(demo_graph, tmp_path):
+    path = tmp_path / "graphe.json"
+    path.write_text(to_json(demo_graph), encoding="utf-8")
+    seen = d3_read(path)
+    edges = demo_graph.number_of_edges()
+    assert seen["nodes"] == demo_graph.number_of_nodes()
+    assert seen["links"] == seen["resolved"] == edges  # every link joined to its two nodes
+    assert seen["placed"] == seen["nodes"]
+    # the layout of issue #12 (node key in "cle", "edges" only) fails in d3
+    old = json.loads(to_json(demo_graph))
+    del old["links"]
+    for node in old["nodes"]:
+        node["cle"] = node.pop("id")
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert "error" in d3_read(path)
 
 
 # -- Kumu ------------------------------------------------------------------------------------
