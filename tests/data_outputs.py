@@ -7,11 +7,16 @@ names and missions.
 
 ``generated_dataset(n)``: a valid :class:`~spie_graph.model.Dataset` of ``n``
 actors built in memory (no files, no validation), for size tests.
+
+``hostile_graph(graph)``: a copy of a graph with characters XML cannot hold,
+markup and ids an XML name cannot hold, for the exports' writers.
 """
 
 from __future__ import annotations
 
 import random
+
+import networkx as nx
 
 from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
 
@@ -172,3 +177,15 @@ def generated_dataset(n: int, links_per_actor: float = 1.5, seed: int = 3) -> Da
                             membres=[Membre(acteur=f"a{i:05d}") for i in range(0, n, 50)])
     return Dataset(nom=f"genere-{n}", acteurs=acteurs, services=services,
                    interactions=interactions, consortium=consortium)
+
+
+def hostile_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy with characters XML cannot hold and markup in names and edge texts."""
+    graph = graph.copy()
+    graph.nodes["Acteur:cd56"]["nom"] = "CD\x00 du\x0b Morbihan\x1f \ufffe<&>\"'"
+    graph.nodes["Acteur:cd56"]["missions"] = "ligne 1\nligne 2\r\n\ttabulée"
+    graph.add_node("Acteur:un id à espaces|et>signes", label="Acteur", id="un id",
+                   nom="Bizarre", famille="autre")
+    graph.add_edge("Acteur:un id à espaces|et>signes", "Acteur:cd56", key="INTERAGIT:x y",
+                   type="INTERAGIT", interaction="x y", description="a\x01b")
+    return graph

@@ -35,7 +35,14 @@ from spie_graph.render.map import map_elements
 from spie_graph.report.parts import ReportContext, exports_part
 from spie_graph.sources.validation import load_dataset
 from tests.clients import d3_read, gexf_schema, graphml_schema, schema_errors
-from tests.data_outputs import ACTEURS, FORMULA, HOSTILE_NAME, QUOTED_NAME, small_dataset
+from tests.data_outputs import (
+    ACTEURS,
+    FORMULA,
+    HOSTILE_NAME,
+    QUOTED_NAME,
+    hostile_graph,
+    small_dataset,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
@@ -61,18 +68,6 @@ def exported_edge_set(graph: nx.DiGraph, relation: str = "relation",
         return data[relation]
 
     return Counter((u, v, key(d)) for u, v, d in graph.edges(data=True))
-
-
-def hostile_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy with characters XML cannot hold and markup in names and edge texts."""
-    graph = graph.copy()
-    graph.nodes["Acteur:cd56"]["nom"] = "CD\x00 du\x0b Morbihan\x1f \ufffe<&>\"'"
-    graph.nodes["Acteur:cd56"]["missions"] = "ligne 1\nligne 2\r\n\ttabulée"
-    graph.add_node("Acteur:un id à espaces|et>signes", label="Acteur", id="un id",
-                   nom="Bizarre", famille="autre")
-    graph.add_edge("Acteur:un id à espaces|et>signes", "Acteur:cd56", key="INTERAGIT:x y",
-                   type="INTERAGIT", interaction="x y", description="a\x01b")
-    return graph
 
 
 # -- GraphML ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from spie_graph.graph.build import build_graph
 from spie_graph.render.exports import export_graph, node_styles, select, to_gexf, to_graphml
 from spie_graph.render.map import map_elements
 from tests.clients import gephi_import, gexf_schema, graphml_schema, schema_errors
-from tests.data_outputs import generated_dataset
+from tests.data_outputs import generated_dataset, hostile_graph
 
 # Levels of Gephi's import issues (org.gephi.io.importer.api.Issue.Level); INFO is
 # the importer's note of the format version.
@@ -40,6 +40,11 @@ def demo_reports(demo_graph, tmp_path_factory) -> dict[str, dict]:
             path = folder / f"{perimetre}.{fmt}"
             path.write_bytes(export_graph(demo_graph, fmt, perimetre))
             files[path.name] = path
+    odd = hostile_graph(demo_graph)  # control characters, markup, ids XML names cannot hold
+    for fmt in ("graphml", "gexf"):
+        path = folder / f"hostile.{fmt}"
+        path.write_bytes(export_graph(odd, fmt))
+        files[path.name] = path
     reports = gephi_import(*files.values(), nodes=True)
     return {report["file"]: report for report in reports}
 
@@ -60,6 +65,16 @@ def test_gephi_imports_the_demo_whole(name, demo_reports, demo_graph):
     assert "Convention" in edge_labels
     if name.startswith("complet"):
         assert "fait partie de" in edge_labels
+
+
+@pytest.mark.parametrize("name", ["hostile.graphml", "hostile.gexf"])
+def test_gephi_imports_odd_texts_and_ids(name, demo_reports, demo_graph):
+    report = demo_reports[name]
+    odd = hostile_graph(demo_graph)
+    assert problems(report) == []
+    assert (report["nodes"], report["edges"]) == (odd.number_of_nodes(), odd.number_of_edges())
+    labels = {node["label"] for node in report["node_list"]}
+    assert "CD du Morbihan <&>\"'" in labels and "Bizarre" in labels
 
 
 def test_gephi_columns_are_typed_and_titled_in_french(demo_reports):

@@ -316,8 +316,13 @@ _NAME_CHAR = re.compile(
     "\U00010000-\U000effff]")
 
 
+_NAME_TOKEN = re.compile(f"(?:{_NAME_CHAR.pattern})+")
+
+
 def _token(text: str) -> str:
     """``text`` as an XML name token: other characters written ``_xHHHH_``."""
+    if _NAME_TOKEN.fullmatch(text):
+        return text
     return "".join(c if _NAME_CHAR.fullmatch(c) else f"_x{ord(c):04X}_" for c in text) or "_"
 
 
@@ -405,7 +410,8 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
     dataset = out_graph.graph[_DATASET]
     node_cols = _columns((d for _, d in out_graph.nodes(data=True)), set())
     edge_cols = _columns((d for _, _, d in out_graph.edges(data=True)), set())
-    edge_keys = {name: f"lien_{name}" for name in edge_cols}
+    node_keys = {name: _token(name) for name in node_cols}
+    edge_keys = {name: _token(f"lien_{name}") for name in edge_cols}
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n',
              '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
              'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -416,11 +422,12 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
     parts.append(f'  <key id="{_DATASET}" for="node" attr.name="{_DATASET}" '
                  f'attr.type="string"><default>{_text(dataset)}</default></key>\n')
     for name, kind in node_cols.items():
-        parts.append(f'  <key id="{_token(name)}" for="node" attr.name="{_token(name)}" '
+        parts.append(f'  <key id="{node_keys[name]}" for="node" attr.name="{node_keys[name]}" '
                      f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
     for name, kind in edge_cols.items():
-        parts.append(f'  <key id="{_token(edge_keys[name])}" for="edge" '
-                     f'attr.name="{_token(name)}" attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
+        parts.append(f'  <key id="{edge_keys[name]}" for="edge" '
+                     f'attr.name="{node_keys.get(name) or _token(name)}" '
+                     f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
     parts.append('  <graph id="G" edgedefault="directed">\n')
     node_ids = _Tokens()
     ids = {}
@@ -430,7 +437,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
         for name, kind in node_cols.items():
             text = _value(data.get(name), kind)
             if text is not None:
-                parts.append(f'      <data key="{_token(name)}">{_text(text)}</data>\n')
+                parts.append(f'      <data key="{node_keys[name]}">{_text(text)}</data>\n')
         parts.append('    </node>\n')
     edge_ids = _Tokens()
     for source, target, key, data in out_graph.edges(keys=True, data=True):
@@ -439,7 +446,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
         for name, kind in edge_cols.items():
             text = _value(data.get(name), kind)
             if text is not None:
-                parts.append(f'      <data key="{_token(edge_keys[name])}">{_text(text)}</data>\n')
+                parts.append(f'      <data key="{edge_keys[name]}">{_text(text)}</data>\n')
         parts.append('    </edge>\n')
     parts.append('  </graph>\n</graphml>\n')
     return "".join(parts).encode("utf-8")
