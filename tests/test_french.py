@@ -9,6 +9,7 @@ from spie_graph.french import (
     of_territory,
     percent,
     plural,
+    sheet_number,
     typography,
     yes_no,
 )
@@ -52,3 +53,12 @@ def test_territory_names_take_their_article():
     assert of_territory("region", "84", "Auvergne-Rhône-Alpes") == "de l'Auvergne-Rhône-Alpes"
     assert of_territory("commune", "56260", "Vannes") == "de Vannes"
     assert of_territory("commune", "01004", "Ambérieu-en-Bugey") == "d'Ambérieu-en-Bugey"
+
+
+def test_sheet_number_is_what_french_spreadsheets_read():
+    assert sheet_number(3449370) == "3449370"  # no grouping: a grouped number reads as text
+    assert sheet_number(0.1434) == "0,1434"
+    assert sheet_number(-2.5) == "-2,5"
+    assert sheet_number(1 / 3) == "0,333333"
+    assert sheet_number(2.0) == "2"
+    assert sheet_number(float("nan")) == ""

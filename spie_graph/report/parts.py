@@ -92,7 +92,10 @@ def stats_part(ctx: ReportContext) -> ReportPart:
         f"service ({stats['territoire']['population_couverte']:,} habitants)."
         .replace(",", "\u202f"),
     ])
-    rows = stats_rows(stats, ctx.refs)
+    rows = [{"rubrique": row["rubrique"],
+             "libelle_rubrique": row["rubrique"].replace(".", " ").replace("_", " ").capitalize(),
+             **{k: v for k, v in row.items() if k != "rubrique"}}
+            for row in stats_rows(stats, ctx.refs)]
     return ReportPart({"statistiques.json": to_json(stats), "statistiques.csv": to_csv(rows)},
                       section, [Sheet("Chiffres clés", rows)])
 
