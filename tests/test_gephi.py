@@ -15,7 +15,7 @@ import pytest
 from spie_graph.graph.build import build_graph
 from spie_graph.render.exports import export_graph, node_styles, select, to_gexf, to_graphml
 from spie_graph.render.map import map_elements
-from tests.clients import gephi_import, gexf_schema, graphml_schema, schema_errors
+from tests.clients import gephi_import, graphml_schema, schema_errors
 from tests.data_outputs import generated_dataset, hostile_graph
 
 # Levels of Gephi's import issues (org.gephi.io.importer.api.Issue.Level); INFO is
@@ -61,6 +61,8 @@ def test_gephi_imports_the_demo_whole(name, demo_reports, demo_graph):
     assert all(edge["directed"] for edge in report["edge_list"])
     labels = {node["id"]: node["label"] for node in report["node_list"]}
     assert labels["Acteur:cd56"] == "Conseil départemental du Morbihan"
+    # the data set's name, the default of the jeu_de_donnees column, on every node
+    assert {node["jeu_de_donnees"] for node in report["node_list"]} == {"morbihan"}
     edge_labels = {edge["label"] for edge in report["edge_list"]}
     assert "Convention" in edge_labels
     if name.startswith("complet"):
@@ -129,8 +131,8 @@ def test_gephi_imports_ten_thousand_actors(tmp_path):
     graph = build_graph(generated_dataset(10_000))
     paths = []
     for fmt, data in (("graphml", to_graphml(graph)), ("gexf", to_gexf(graph))):
-        schema = graphml_schema() if fmt == "graphml" else gexf_schema()
-        assert schema_errors(schema, data) == []
+        if fmt == "graphml":  # GEXF's grammar is checked on the demo (RELAX NG is slow here)
+            assert schema_errors(graphml_schema(), data) == []
         path = Path(tmp_path) / f"dix-mille.{fmt}"
         path.write_bytes(data)
         paths.append(path)

@@ -22,9 +22,10 @@ import org.openide.util.Lookup;
 /**
  * Imports graph files with Gephi's own importers, as Gephi's "Open" does, and
  * prints, for each file, one JSON line: node and edge counts, the columns
- * (id, title, type), the import issues (level, message) and, with --nodes,
- * every node's label, colour, size and position; with --preview DIR, Gephi's preview
- * of each file as DIR/<file>.pdf (to look at what a Gephi user first sees).
+ * (id, title, type) and the import issues (level, message). With --nodes, also
+ * every node's label, colour, size, position and data set (column
+ * jeu_de_donnees), and every edge. With --preview DIR, Gephi's preview of each
+ * file as DIR/<file>.pdf (to look at what a Gephi user first sees).
  *
  * Usage: java -cp 'lib/*:classes' GephiCheck [--nodes] [--preview DIR] file...
  */
@@ -35,13 +36,13 @@ public final class GephiCheck {
 
     public static void main(String[] args) throws Exception {
         boolean nodes = false;
-        File png = null;
+        File preview = null;
         List<File> files = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--nodes")) {
                 nodes = true;
             } else if (args[i].equals("--preview")) {
-                png = new File(args[++i]);
+                preview = new File(args[++i]);
             } else {
                 files.add(new File(args[i]));
             }
@@ -80,6 +81,7 @@ public final class GephiCheck {
             if (nodes) {
                 out.append(",\"node_list\":[");
                 first = true;
+                Column dataset = model.getNodeTable().getColumn("jeu_de_donnees");
                 for (Node node : model.getGraph().getNodes()) {
                     java.awt.Color color = node.getColor();
                     out.append(first ? "" : ",").append("{\"id\":").append(quote(node.getId().toString()))
@@ -88,7 +90,10 @@ public final class GephiCheck {
                                     color.getRed(), color.getGreen(), color.getBlue())))
                             .append(",\"size\":").append(node.size())
                             .append(",\"x\":").append(node.x())
-                            .append(",\"y\":").append(node.y()).append('}');
+                            .append(",\"y\":").append(node.y())
+                            .append(",\"jeu_de_donnees\":").append(dataset == null ? "null"
+                                    : quote(String.valueOf(node.getAttribute(dataset))))
+                            .append('}');
                     first = false;
                 }
                 out.append("],\"edge_list\":[");
@@ -105,9 +110,9 @@ public final class GephiCheck {
             }
             out.append('}');
             System.out.println(out);
-            if (png != null) {
+            if (preview != null) {
                 ExportController exports = Lookup.getDefault().lookup(ExportController.class);
-                exports.exportFile(new File(png, file.getName() + ".pdf"));
+                exports.exportFile(new File(preview, file.getName() + ".pdf"));
             }
             projects.closeCurrentProject();
         }
