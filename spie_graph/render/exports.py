@@ -136,25 +136,47 @@ def _edge_label(data: dict, refs: Referentials) -> str:
     return _RELATIONS.get(data["type"], data["type"])
 
 
+@dataclass(frozen=True)
+class _Elements:
+    """The graph's nodes and edges with scalar attributes and French labels."""
+
+    dataset: str
+    nodes: list[tuple[str, dict]]
+    edges: list[tuple[str, str, str, dict]]
+
+
+def _elements(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> _Elements:
+    refs = refs or referentials()
+    nodes = []
+    for node, data in graph.nodes(data=True):
+        attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
+        attrs["label"] = str(data.get(_NAME.get(data["label"], ""), node))
+        attrs["type_noeud"] = _KINDS.get(data["label"], data["label"])
+        nodes.append((node, attrs))
+    edges = []
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
+        attrs["label"] = _edge_label(data, refs)
+        edges.append((source, target, key, attrs))
+    return _Elements(str(graph.graph.get("dataset") or ""), nodes, edges)
+
+
 def gephi_graph(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> nx.MultiDiGraph:
     """A copy of the canonical graph with scalar attributes and French labels, for Gephi.
+
+    What :func:`to_graphml` and :func:`to_gexf` write: ``id`` is ``identifiant``,
+    ``label`` the French name, ``type_noeud`` the kind, edges' ``type`` is
+    ``relation`` and their ``label`` French; lists are joined with `` | ``.
 
     Notes
     -----
     O(V + E). Node keys and edge keys are the canonical ones.
     """
-    refs = refs or referentials()
+    found = _elements(graph, refs)
     out = nx.MultiDiGraph()
-    out.graph[_DATASET] = str(graph.graph.get("dataset") or "")
-    for node, data in graph.nodes(data=True):
-        attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
-        attrs["label"] = str(data.get(_NAME.get(data["label"], ""), node))
-        attrs["type_noeud"] = _KINDS.get(data["label"], data["label"])
-        out.add_node(node, **attrs)
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
-        attrs["label"] = _edge_label(data, refs)
-        out.add_edge(source, target, key=key, **attrs)
+    out.graph[_DATASET] = found.dataset
+    out.add_nodes_from(found.nodes)
+    out.add_edges_from(found.edges)
     return out
 
 
@@ -406,10 +428,10 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
     -----
     O(V + E), written as text in one pass per element.
     """
-    out_graph = gephi_graph(graph, refs)
-    dataset = out_graph.graph[_DATASET]
-    node_cols = _columns((d for _, d in out_graph.nodes(data=True)), set())
-    edge_cols = _columns((d for _, _, d in out_graph.edges(data=True)), set())
+    found = _elements(graph, refs)
+    dataset = found.dataset
+    node_cols = _columns((d for _, d in found.nodes), set())
+    edge_cols = _columns((d for *_, d in found.edges), set())
     node_keys = {name: _token(name) for name in node_cols}
     edge_keys = {name: _token(f"lien_{name}") for name in edge_cols}
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n',
@@ -431,7 +453,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
     parts.append('  <graph id="G" edgedefault="directed">\n')
     node_ids = _Tokens()
     ids = {}
-    for node, data in out_graph.nodes(data=True):
+    for node, data in found.nodes:
         ident = ids[node] = node_ids(str(node))
         parts.append(f'    <node id="{ident}">\n')
         for name, kind in node_cols.items():
@@ -440,7 +462,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
                 parts.append(f'      <data key="{node_keys[name]}">{_text(text)}</data>\n')
         parts.append('    </node>\n')
     edge_ids = _Tokens()
-    for source, target, key, data in out_graph.edges(keys=True, data=True):
+    for source, target, key, data in found.edges:
         ident = edge_ids(edge_id(str(source), str(target), str(key)))
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
         for name, kind in edge_cols.items():
@@ -467,14 +489,13 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     refs = refs or referentials()
     if styles is None:
         styles = node_styles(graph, refs)
-    out_graph = gephi_graph(graph, refs)
-    dataset = out_graph.graph[_DATASET]
-    node_cols = _columns((d for _, d in out_graph.nodes(data=True)), {"label"})
-    edge_cols = _columns((d for _, _, d in out_graph.edges(data=True)), {"label"})
+    found = _elements(graph, refs)
+    dataset = found.dataset
+    node_cols = _columns((d for _, d in found.nodes), {"label"})
+    edge_cols = _columns((d for *_, d in found.edges), {"label"})
     title = _TITLES
     description = (f"Acteurs du service public de l'insertion et de l'emploi, jeu de données "
-                   f"« {dataset} » : {out_graph.number_of_nodes()} nœuds, "
-                   f"{out_graph.number_of_edges()} liens.")
+                   f"« {dataset} » : {len(found.nodes)} nœuds, {len(found.edges)} liens.")
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n',
              '<gexf xmlns="http://gexf.net/1.3" xmlns:viz="http://gexf.net/1.3/viz" '
              'version="1.3">\n',
@@ -495,8 +516,8 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         parts.append(f'      <attribute id="{_attr(name)}" title="{_attr(title.get(name, name))}"'
                      f' type="{_GEXF_TYPES[kind]}"/>\n')
     parts.append('    </attributes>\n')
-    parts.append(f'    <nodes count="{out_graph.number_of_nodes()}">\n')
-    for node, data in out_graph.nodes(data=True):
+    parts.append(f'    <nodes count="{len(found.nodes)}">\n')
+    for node, data in found.nodes:
         parts.append(f'      <node id="{_attr(node)}" label="{_attr(data["label"])}">\n'
                      '        <attvalues>\n')
         for name, kind in node_cols.items():
@@ -511,8 +532,8 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                          f'        <viz:size value="{style.size}"/>\n'
                          f'        <viz:position x="{style.x}" y="{style.y}" z="0.0"/>\n')
         parts.append('      </node>\n')
-    parts.append(f'    </nodes>\n    <edges count="{out_graph.number_of_edges()}">\n')
-    for source, target, key, data in out_graph.edges(keys=True, data=True):
+    parts.append(f'    </nodes>\n    <edges count="{len(found.edges)}">\n')
+    for source, target, key, data in found.edges:
         ident = edge_id(str(source), str(target), str(key))
         parts.append(f'      <edge id="{_attr(ident)}" source="{_attr(source)}" '
                      f'target="{_attr(target)}" kind="{_attr(key)}" '
