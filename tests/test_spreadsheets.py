@@ -177,3 +177,19 @@ def test_small_report_csv_in_libreoffice(make_dataset, tmp_path):
     for path in soffice_convert([folder / n for n in names], "xlsx", out, infilter=CSV_FRENCH):
         rows = list(load_workbook(path).active.iter_rows(values_only=True))
         assert len(rows[0]) > 3 and all(rows[0]), path.name
+
+
+def test_codes_keep_their_leading_zero_in_the_workbook(tmp_path):
+    """A CSV cell « 01053 » becomes the number 1053 in a spreadsheet (README says so); in
+    rapport.xlsx codes are text cells and keep their zero."""
+    from spie_graph.render.tables import Sheet, to_xlsx
+
+    path = tmp_path / "codes.xlsx"
+    path.write_bytes(to_xlsx([Sheet("Lacunes", [{"territoire": "01053", "population": 41000}])],
+                             title="Codes"))
+    out = tmp_path / "lo"
+    out.mkdir()
+    (converted,) = soffice_convert([path], "xlsx", out)
+    row = list(load_workbook(converted)["Lacunes"].iter_rows(min_row=2))[0]
+    assert (row[0].value, row[0].data_type) == ("01053", "s")
+    assert row[1].value == "Bourg-en-Bresse" and row[2].value == 41000
