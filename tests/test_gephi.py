@@ -93,6 +93,8 @@ def test_gephi_columns_are_typed_and_titled_in_french(demo_reports):
     assert set(columns(graphml, "node")) >= {"famille", "population", "jeu_de_donnees"}
     # node and edge columns stay apart: the edge's description is not a node column
     assert set(columns(graphml, "edge")) >= {"lien_relation", "lien_description"}
+    # colour, size and position are read as such, not as columns
+    assert {"r", "g", "b", "size", "x", "y"}.isdisjoint(columns(graphml, "node"))
     assert {c["type"] for c in graphml["node_columns"] if c["id"] == "population"} == {
         "Integer"}
 
@@ -103,7 +105,7 @@ def test_gephi_shows_the_maps_colours_sizes_and_positions(demo_reports, demo_gra
     multiplies positions by the same ratio, around the centroid)."""
     found = map_elements(demo_graph, restreindre=False)
     styles = node_styles(demo_graph)
-    for name in ("complet.gexf", "acteurs.gexf"):
+    for name in ("complet.gexf", "acteurs.gexf", "complet.graphml", "acteurs.graphml"):
         nodes = {node["id"]: node for node in demo_reports[name]["node_list"]}
         big = max(found.nodes, key=lambda n: styles[n["id"]].size)["id"]
         small = min(found.nodes, key=lambda n: styles[n["id"]].size)["id"]

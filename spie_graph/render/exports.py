@@ -14,7 +14,9 @@ validate them):
   are distinct per domain: a node attribute's key id is its name, an edge
   attribute's is ``lien_`` + its name (GraphML wants unique key ids; Gephi uses
   them as column ids). Edge ids are unique (:func:`edge_id`). Ids are XML name
-  tokens: a character a token cannot hold is written ``_xHHHH_``.
+  tokens: a character a token cannot hold is written ``_xHHHH_``. The map's
+  colours, sizes and positions are in the node keys ``r``, ``g``, ``b``,
+  ``size``, ``x``, ``y``, which Gephi reads as such.
 - ``gexf``: GEXF 1.3 (the format Gephi opens best), valid against the official
   RELAX NG grammar. Columns have readable ids (``famille``) and French titles
   (``Famille (code)``); the data set's name is the default of the column
@@ -421,13 +423,25 @@ _GEXF_TYPES = {"boolean": "boolean", "int": "integer", "long": "long", "double":
                "string": "string"}
 
 
-def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
+_VISUAL_KEYS = (("r", "int"), ("g", "int"), ("b", "int"), ("size", "double"),
+                ("x", "double"), ("y", "double"))
+"""GraphML keys Gephi reads as a node's colour, size and position (not as columns)."""
+
+
+def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
+               styles: dict[str, NodeStyle] | None = None) -> bytes:
     """GraphML 1.0 (UTF-8) of :func:`gephi_graph`, valid against the GraphML schema.
+
+    The map's picture (:func:`node_styles`, by default of ``graph``) is in the
+    node keys ``r``, ``g``, ``b``, ``size``, ``x`` and ``y``, which Gephi's
+    GraphML importer reads as colour, size and position.
 
     Notes
     -----
-    O(V + E), written as text in one pass per element.
+    O(V + E), written as text in one pass per element, plus :func:`node_styles`.
     """
+    if styles is None:
+        styles = node_styles(graph, refs)
     found = _elements(graph, refs)
     dataset = found.dataset
     node_cols = _columns((d for _, d in found.nodes), set())
@@ -446,6 +460,9 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
     for name, kind in node_cols.items():
         parts.append(f'  <key id="{node_keys[name]}" for="node" attr.name="{node_keys[name]}" '
                      f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
+    if styles:
+        parts += [f'  <key id="{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n'
+                  for name, kind in _VISUAL_KEYS if name not in node_keys.values()]
     for name, kind in edge_cols.items():
         parts.append(f'  <key id="{edge_keys[name]}" for="edge" '
                      f'attr.name="{node_keys.get(name) or _token(name)}" '
@@ -460,6 +477,12 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> byte
             text = _value(data.get(name), kind)
             if text is not None:
                 parts.append(f'      <data key="{node_keys[name]}">{_text(text)}</data>\n')
+        style = styles.get(node)
+        if style is not None:
+            r, g, b = _rgb(style.color)
+            parts.append(f'      <data key="r">{r}</data><data key="g">{g}</data>'
+                         f'<data key="b">{b}</data><data key="size">{style.size}</data>'
+                         f'<data key="x">{style.x}</data><data key="y">{style.y}</data>\n')
         parts.append('    </node>\n')
     edge_ids = _Tokens()
     for source, target, key, data in found.edges:
@@ -657,7 +680,7 @@ def export_graph(graph: nx.MultiDiGraph, fmt: str, perimetre: str = "complet",
     part = select(graph, perimetre)
     try:
         if fmt == "graphml":
-            return to_graphml(part, refs)
+            return to_graphml(part, refs, node_styles(graph, refs))
         if fmt == "gexf":
             return to_gexf(part, refs, node_styles(graph, refs))
         if fmt == "json":

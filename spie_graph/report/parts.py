@@ -335,9 +335,10 @@ def annex_part(ctx: ReportContext) -> ReportPart:
 
 def exports_part(ctx: ReportContext) -> ReportPart:
     """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``."""
+    styles = node_styles(ctx.graph, ctx.refs)
     files: dict[str, str | bytes] = {
-        "graphe.graphml": to_graphml(ctx.graph, ctx.refs),
-        "graphe.gexf": to_gexf(ctx.graph, ctx.refs, node_styles(ctx.graph, ctx.refs)),
+        "graphe.graphml": to_graphml(ctx.graph, ctx.refs, styles),
+        "graphe.gexf": to_gexf(ctx.graph, ctx.refs, styles),
         "graphe.json": graph_json(ctx.graph),
         "kumu.xlsx": to_kumu(select(ctx.graph, "acteurs"), ctx.refs),
     }
