@@ -34,6 +34,7 @@ from spie_graph import api  # noqa: E402 - the version first, for the CLI
 from spie_graph.api import (  # noqa: E402
     annex,
     check_consortium,
+    diagnostic,
     duplicates,
     export,
     gaps,
@@ -51,7 +52,7 @@ from spie_graph.api import (  # noqa: E402
 
 __all__ = [
     "__version__", "api",
-    "annex", "check_consortium", "duplicates", "export", "gaps", "load", "load_graph",
+    "annex", "check_consortium", "diagnostic", "duplicates", "export", "gaps", "load", "load_graph",
     "network", "referential", "report", "stats", "to_pyvis", "validate", "who_covers",
     "without_actor",
 ]

@@ -37,6 +37,7 @@ from spie_graph.analyses import gaps as _gaps
 from spie_graph.analyses import network as _network
 from spie_graph.analyses import without_actor as _without_actor
 from spie_graph.analyses._common import actor_nodes
+from spie_graph.analyses.consortium import load_criteria
 from spie_graph.analyses.findings import compute_findings
 from spie_graph.analyses.stats import graph_stats
 from spie_graph.errors import ArgumentError, DatasetError, Problem
@@ -45,7 +46,16 @@ from spie_graph.graph.coverage import CoverageQuery, CoverageRow
 from spie_graph.graph.views import replace_consortium
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
-from spie_graph.render.annex import ANNEX_FORMATS, Annex, collect_annex, render_annex
+from spie_graph.render.annex import (
+    ANNEX_FORMATS,
+    Annex,
+    Diagnostic,
+    collect_annex,
+    collect_diagnostic,
+    render_diagnostic,
+    render_page,
+    render_sheets,
+)
 from spie_graph.render.exports import EXPORT_FORMATS, EXTENSIONS, export_graph, select
 from spie_graph.render.map import MapResult, build_map
 from spie_graph.report.run import run_report
@@ -69,11 +79,11 @@ if TYPE_CHECKING:
     from spie_graph.store.server import ServerConfig, ServerStatus
 
 __all__ = [
-    "REFERENTIELS", "AnnexFiles", "WrittenFile",
+    "REFERENTIELS", "AnnexFiles", "DiagnosticFiles", "WrittenFile",
     "validate", "dataset_name", "open_store", "load_graph", "neo4j_store",
     "stats", "who_covers", "report", "referential",
     "gaps", "duplicates", "check_consortium", "network", "without_actor",
-    "map", "annex", "export", "to_pyvis",
+    "map", "annex", "diagnostic", "export", "to_pyvis",
     "load", "cypher",
     "import_data_inclusion", "template",
     "server_start", "server_stop", "server_status",
@@ -251,10 +261,18 @@ class WrittenFile:
 
 @dataclass(frozen=True)
 class AnnexFiles:
-    """The annex written (and its picture for Markdown), and its content."""
+    """The annex written (the page, or the detailed sheets), and its content."""
 
     paths: list[Path]
     annex: Annex
+
+
+@dataclass(frozen=True)
+class DiagnosticFiles:
+    """The diagnostic written (and its picture for Markdown), and its content."""
+
+    paths: list[Path]
+    diagnostic: Diagnostic
 
 
 def map(path: Path | str, output: Path | str | None = None, *,  # noqa: A001 - the command
@@ -285,31 +303,68 @@ def map(path: Path | str, output: Path | str | None = None, *,  # noqa: A001 - t
 
 
 _ANNEX_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
-                   ".docx": "docx"}
+                   ".docx": "docx", ".pdf": "pdf"}
+
+
+def _annex_format(output: Path, what: str, example: str) -> str:
+    fmt = _ANNEX_SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        raise ArgumentError(f"extension inconnue pour {what} : « {output.name} » (-o). "
+                            f"Formats possibles : {', '.join(ANNEX_FORMATS)} (ex. {example})")
+    return fmt
 
 
 def annex(path: Path | str, output: Path | str, *, consortium: Path | str | None = None,
-          territoire: str | None = None, store: GraphStore | None = None) -> AnnexFiles:
-    """Write the *cartographie des acteurs* annex; its format follows ``output``'s extension.
+          territoire: str | None = None, fiches: bool = False,
+          store: GraphStore | None = None) -> AnnexFiles:
+    """Write the *cartographie des acteurs*; its format follows ``output``'s extension.
 
-    The findings shown are those the report computes for the same territory.
+    By default the page to attach: one A4 landscape page (``.docx``, ``.html``,
+    ``.pdf`` through LibreOffice, or ``.md``). With ``fiches``, the detailed
+    member sheets instead. When the consortium is too large for one legible
+    page, ``annex.fit.message`` says so and proposes a split.
     """
     output = Path(output)
-    fmt = _ANNEX_SUFFIXES.get(output.suffix.lower())
-    if fmt is None:
-        raise ArgumentError(f"extension inconnue pour l'annexe : « {output.name} » (-o). "
-                            f"Formats possibles : {', '.join(ANNEX_FORMATS)} "
-                            "(ex. annexe.docx)")
+    fmt = _annex_format(output, "les fiches" if fiches else "l'annexe",
+                        "fiches.docx" if fiches else "annexe.docx")
     if territoire is not None:
         territoire = check_territoire(territoire)
     graph = _graph_with_consortium(path, consortium, store)
-    findings = compute_findings(graph, territoire, with_network=False)
-    content = collect_annex(graph, territoire=territoire, findings=findings)
+    refs = referentials()
+    content = collect_annex(graph, territoire=territoire, refs=refs)
+    written = render_sheets(content, fmt, refs.publics) if fiches else render_page(content, fmt)
+    return AnnexFiles([write_atomic(output, written)], content)
+
+
+def diagnostic(path: Path | str, output: Path | str, *, consortium: Path | str | None = None,
+               territoire: str | None = None, criteres: Path | str | None = None,
+               seuil_population: float | None = None,
+               store: GraphStore | None = None) -> DiagnosticFiles:
+    """Write the diagnostic (a working document, not to attach); format from the extension.
+
+    ``criteres`` reads the AMI criteria from another file (a copy of the
+    package's ``criteres_ami.yaml``); ``seuil_population`` replaces the share
+    of the population the coverage criteria ask for (0 to 1; the project's
+    choice is 0.8). The findings are those the report computes.
+    """
+    output = Path(output)
+    fmt = _annex_format(output, "le diagnostic", "diagnostic.docx")
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    refs = referentials()
+    criteria = load_criteria(criteres, refs) if criteres is not None else None
+    if seuil_population is not None:
+        criteria = (criteria or load_criteria(refs=refs)).with_population_share(
+            seuil_population)
+    graph = _graph_with_consortium(path, consortium, store)
+    findings = compute_findings(graph, territoire, with_network=False, criteria=criteria,
+                                refs=refs)
+    content = collect_diagnostic(graph, territoire=territoire, findings=findings, refs=refs)
     picture = output.with_suffix(".png")
-    written = [write_atomic(output, render_annex(content, fmt, picture_name=picture.name))]
+    written = [write_atomic(output, render_diagnostic(content, fmt, picture.name))]
     if fmt == "md":
         written.append(write_atomic(picture, content.picture))
-    return AnnexFiles(written, content)
+    return DiagnosticFiles(written, content)
 
 
 def export(path: Path | str, fmt: str = "graphml", *, perimetre: str = "complet",

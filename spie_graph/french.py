@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date as _date
 
 NNBSP = "\u202f"  # espace fine insécable
 NBSP = "\u00a0"  # espace insécable
 
 __all__ = [
     "NBSP", "NNBSP", "number", "decimal", "percent", "plural", "yes_no",
-    "typography", "article", "of_territory", "in_territory", "sheet_number",
+    "typography", "article", "of_territory", "in_territory", "sheet_number", "long_date",
 ]
 
 
@@ -169,3 +170,13 @@ def of_territory(kind: str, code: str, name: str) -> str:
 def in_territory(kind: str, code: str, name: str) -> str:
     """The administration's neutral « sur »: « sur le Morbihan », « sur l'Ain »."""
     return f"sur {article(kind, code, name)}"
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+
+
+def long_date(day: _date) -> str:
+    """``date(2026, 12, 1)`` → ``1er décembre 2026`` (the first of the month is « 1er »)."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"

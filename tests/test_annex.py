@@ -1,37 +1,48 @@
-"""The « cartographie des acteurs » annex: content, DOCX, HTML, Markdown, picture, CLI."""
+"""The « cartographie des acteurs »: the page to attach, the detailed sheets, the CLI, the report.
+
+The page's layout in real clients (LibreOffice, Chromium) is checked in
+``test_annex_pages.py``; the diagnostic in ``test_annex_diagnostic.py``.
+"""
 
 from __future__ import annotations
 
 import io
 import re
-from datetime import date
+import zipfile
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import yaml
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.shared import Pt
 
-from spie_graph.analyses import ConsortiumCheck, Criterion, DuplicateGroup, GapRow, Gaps
-from spie_graph.analyses.findings import Findings
 from spie_graph.cli import main
-from spie_graph.errors import ArgumentError
+from spie_graph.errors import ArgumentError, ExportError
+from spie_graph.french import typography
 from spie_graph.graph.build import build_graph
-from spie_graph.graph.views import actor_profiles
 from spie_graph.render.annex import (
-    annex_docx,
-    annex_html,
-    annex_markdown,
     collect_annex,
+    condense,
+    layout,
     md_escape,
-    render_annex,
+    page_docx,
+    page_html,
+    page_markdown,
+    render_page,
+    sheets_docx,
+    sheets_html,
+    sheets_markdown,
 )
-from spie_graph.render.pictures import network_png
+from spie_graph.render.annex.content import condense_list, short_family
 from spie_graph.report.parts import ReportContext, annex_part
-from spie_graph.report.run import run_report
+from spie_graph.report.run import report_context, run_report
 from spie_graph.sources.validation import load_dataset
 from tests.data_outputs import (
     ACTEURS,
+    CONSORTIUM,
     HOSTILE_NAME,
+    INTERACTIONS,
     MEMBRES,
     QUOTED_NAME,
     SCRIPT_MISSIONS,
@@ -40,33 +51,6 @@ from tests.data_outputs import (
 )
 
 DAY = date(2026, 3, 2)
-PNG = b"\x89PNG\r\n\x1a\n"
-
-FINDINGS = Findings(
-    territoire="56",
-    gaps=Gaps(territoire="56", niveau="epci", thematiques=["sante", "mobilite"], lignes=[
-        GapRow(territoire="200042174", nom_territoire="CA Lorient Agglomération",
-               thematique="sante", population=208938, nb_services=0),
-        GapRow(territoire="200067932", nom_territoire="Golfe du Morbihan - Vannes "
-               "Agglomération", thematique="mobilite", population=1, nb_services=3)],
-        moments_sans_service=[]),
-    duplicates=[DuplicateGroup(
-        thematique="trouver-un-emploi", moment="suivi", publics=["tous-publics"],
-        territoire=["200067932"], nom_territoire="", nb_communes=34, population=170000,
-        services=["ft-diag", "ml-pacea"], acteurs=["ft-vannes", "ml-vannes"], score=0.8)],
-    consortium=ConsortiumCheck(
-        consortium="SPIE test", porteur="cd56", territoire=["56"], population=783390,
-        recevable=False,
-        criteres=[Criterion(code="porteur", libelle="Porté par le CD", ok=True, detail="cd56"),
-                  Criterion(code="sante", libelle="Santé <couverte>", ok=False, detail="0 %")],
-        publics=[Criterion(code="jeunes", libelle="Public : Jeunes", ok=True,
-                           detail="ml-vannes")],
-        familles_presentes=[], familles_manquantes=["caf-msa", "cap-emploi"],
-        candidats={"famille:caf-msa": [], "famille:cap-emploi": ["capemploi56"],
-                   "besoin:sante": [], "public:personnes-en-situation-de-handicap":
-                   ["capemploi56"]}),
-    family_labels={"caf-msa": "CAF ou MSA"},
-)
 
 
 @pytest.fixture
@@ -76,32 +60,114 @@ def small_graph(make_dataset):
 
 @pytest.fixture
 def annex(small_graph):
-    return collect_annex(small_graph, findings=FINDINGS, today=DAY)
+    return collect_annex(small_graph, today=DAY)
+
+
+def docx_text(data: bytes) -> str:
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def docx_font_sizes(data: bytes) -> set[float]:
+    """Every font size a reader sees: each run's, or its paragraph style's, else Normal's."""
+    doc = Document(io.BytesIO(data))
+    normal = doc.styles["Normal"].font.size
+    paragraphs = list(doc.paragraphs)
+    for table in doc.tables:
+        paragraphs += [p for row in table.rows for cell in row.cells for p in cell.paragraphs]
+    sizes = set()
+    for para in paragraphs:
+        style = para.style.font.size if para.style is not None else None
+        for run in para.runs:
+            if run.text.strip():
+                size = run.font.size or style or normal
+                assert size is not None, run.text
+                sizes.add(size.pt)
+    return sizes
 
 
 # -- content ---------------------------------------------------------------------------------
 
 def test_members_porteur_first_then_by_family(annex):
-    names = [p.id for p in annex.membres]
-    assert sorted(names) == sorted(MEMBRES)
-    assert names[0] == "cd56" and annex.membres[0].porteur
-    assert names.index("ccas-vannes") < names.index("ft-vannes") < names.index("caf56")
+    ids = [p.id for p in annex.membres]
+    assert sorted(ids) == sorted(MEMBRES)
+    assert ids[0] == "cd56" and annex.membres[0].porteur
+    assert ids.index("ccas-vannes") < ids.index("ft-vannes") < ids.index("caf56")
+    assert [line.numero for line in annex.lignes] == list(range(1, 9))
     assert annex.avec_consortium and annex.titre_membres == "Membres du consortium (8)"
-    assert annex.porteur == "Conseil départemental du Morbihan"
-    assert annex.territoire == "56" and annex.date_texte == "02/03/2026"
 
 
-def test_synthesis_counts_members_by_need_and_moment(annex):
-    lines = {line.code: line for line in annex.synthese}
-    assert list(lines) == ["mobilite", "logement-hebergement", "sante",
-                           "famille--garde-denfants", "trouver-un-emploi", "se-former"]
-    mobilite = lines["mobilite"]
-    # cd56 (permis, whole 56), ml-vannes (Vannes agglo only), mob56 (two services, whole 56)
-    assert (mobilite.tous.acteurs, mobilite.tous.total) == (3, 2)
-    assert [c.acteurs for c in mobilite.moments] == [1, 0, 3]
-    assert lines["sante"].tous.acteurs == 0 and lines["sante"].tous.short() == "—"
-    # the crèche is not a member: garde d'enfants by the CAF only
-    assert lines["famille--garde-denfants"].tous.acteurs == 1
+def test_title_territory_porteur_and_date(annex):
+    assert annex.titre == "SPIE du Morbihan"
+    assert annex.territoire == "56" and annex.territoire_texte == "le Morbihan"
+    assert annex.date_texte == "2 mars 2026"
+    # The porteur is the conseil départemental: no line about its own agreement.
+    assert annex.porteur_est_cd and annex.ligne_porteur == "Conseil départemental du Morbihan"
+    assert annex.sous_titre == ("Cartographie des acteurs du consortium · le Morbihan · "
+                                "porteur\u00a0: Conseil départemental du Morbihan · 8 membres · "
+                                "2 mars 2026")
+    assert "accord" not in annex.sous_titre
+
+
+@pytest.mark.parametrize(("accord", "expected"), [
+    (True, "CAF du Morbihan, avec l'accord du conseil départemental"),
+    (False, "CAF du Morbihan (accord du conseil départemental non déclaré)")])
+def test_another_porteur_states_the_agreement(make_dataset, accord, expected):
+    consortium = dict(CONSORTIUM, porteur="caf56", accord_cd=accord)
+    folder = make_dataset("autre", acteurs=ACTEURS, interactions=INTERACTIONS,
+                          consortium=consortium)
+    annex = collect_annex(build_graph(load_dataset(folder)), today=DAY)
+    assert annex.ligne_porteur == expected
+    assert expected in docx_text(page_docx(annex))
+
+
+def test_rows_say_moments_needs_letter_and_interactions(annex):
+    rows = {line.profile.id: line for line in annex.lignes}
+    number = {pid: line.numero for pid, line in rows.items()}
+    moments = [code for code, _, _ in annex.moments]
+    needs = [code for code, _, _ in annex.besoins]
+    cd = rows["cd56"]
+    # cd56: orientation (entrée), référent (suivi), aide au permis (offre, mobilité)
+    assert cd.moments == (True, True, True)
+    assert dict(zip(needs, cd.besoins, strict=True)) == {
+        "mobilite": True, "logement-hebergement": False, "sante": False,
+        "famille--garde-denfants": False, "trouver-un-emploi": False, "se-former": False}
+    assert rows["caf56"].besoins[needs.index("famille--garde-denfants")]
+    assert rows["siao56"].moments == tuple(m == "offre" for m in moments)
+    # Interactions between members, in both rows, most telling type first; none with itself.
+    assert cd.liens[number["ft-vannes"] - 1] == "DC"  # partage de données + convention
+    assert rows["ft-vannes"].liens[number["cd56"] - 1] == "DC"
+    assert cd.liens[number["mob56"] - 1] == "F"
+    assert rows["mob56"].liens[number["ml-vannes"] - 1] == "O"
+    assert cd.liens[number["cd56"] - 1] == ""
+    # Partners outside the consortium: cd56 finances aci-golfe; the CAF the crèche.
+    assert cd.autres == 1 and rows["caf56"].autres == 1 and rows["siao56"].autres == 0
+    assert cd.lettre == "oui" and rows["mob56"].lettre == "non"
+    assert cd.role == "porteur" and rows["ft-vannes"].role == "partenaire"
+    assert rows["hostile"].qualite == "Association · partenaire"
+
+
+def test_condensed_texts_keep_the_full_ones_for_the_sheets():
+    text = ("Chef de file de l'insertion : pilote le programme départemental d'insertion, "
+            "oriente et accompagne les bénéficiaires du RSA. Deuxième phrase.")
+    assert condense(text, 500) == text.split(" Deuxième")[0]
+    short = condense(text, 90)
+    assert len(short) <= 90 and short.endswith("…")
+    assert short == "Chef de file de l'insertion : pilote le programme départemental d'insertion…"
+    assert condense("un deux trois quatre", 12) == "un deux…"
+    assert condense(text, 0) == ""
+    assert condense_list(["RSA", "insertion", "action sociale"], 15) == "RSA, insertion (+1)"
+    assert short_family("Caisse d'allocations familiales (CAF)") == "CAF"
+    assert short_family("France Travail (ex-Pôle emploi)") == "France Travail (ex-Pôle emploi)"
+
+
+def test_small_consortium_keeps_whole_texts(annex):
+    assert annex.fit.tient and annex.fit.message is None
+    hostile = next(line for line in annex.lignes if line.profile.id == "hostile")
+    assert hostile.missions == SCRIPT_MISSIONS
 
 
 def test_without_consortium_every_actor(make_dataset):
@@ -109,23 +175,29 @@ def test_without_consortium_every_actor(make_dataset):
     annex = collect_annex(graph, today=DAY)
     assert len(annex.membres) == len(ACTEURS) and not annex.avec_consortium
     assert annex.titre_membres == "Acteurs du territoire (12)"
-    assert annex.consortium is None and annex.criteres is None and annex.manques is None
+    assert annex.titre == "Acteurs de l'insertion et de l'emploi : le Morbihan"
+    assert annex.ligne_porteur is None and "Pour le consortium" not in page_html(annex)
 
 
-def test_findings_are_resolved_to_french(annex):
-    assert annex.recevable is False
-    assert annex.criteres == (("Porté par le CD", True, "cd56"),
-                              ("Santé <couverte>", False, "0 %"),
-                              ("Public : Jeunes", True, "ml-vannes"))
-    assert annex.partenaires_manquants == (
-        ("CAF ou MSA", "aucun candidat repéré"),
-        ("Cap emploi", "Cap emploi 56"),
-        ("Besoin : Santé", "aucun candidat repéré"),
-        ("Public : Personnes en situation de handicap", "Cap emploi 56"))
-    assert annex.manques == (("Santé", "CA Lorient Agglomération", "208\u202f938"),)
-    assert annex.doublons == (("Trouver un emploi (suivi du parcours)",
-                               "CA Golfe du Morbihan - Vannes Agglomération",
-                               "France Travail Vannes, Mission locale du Pays de Vannes"),)
+def test_twenty_members_fit_and_too_many_are_said_so():
+    twenty = collect_annex(build_graph(generated_dataset(1000)), today=DAY)
+    assert len(twenty.lignes) == 20 and twenty.fit.tient
+    assert twenty.fit.hauteur_cm <= twenty.fit.disponible_cm
+    forty = collect_annex(build_graph(generated_dataset(2000)), today=DAY)
+    assert len(forty.lignes) == 40 and not forty.fit.tient
+    message = forty.fit.message
+    assert "40 membres\u00a0: la cartographie ne tient pas sur une page lisible" in message
+    assert "7 pt" in message and "par bassin" in message and "--fiches" in message
+    # Never smaller than 7 pt: the warning goes on the page, the text keeps its size.
+    assert message in docx_text(page_docx(forty))
+    assert min(docx_font_sizes(page_docx(forty))) >= 7
+
+
+def test_the_matrix_never_gets_narrower_than_a_letter():
+    for n in (1, 7, 20, layout.MAX_MEMBERS):
+        cols = layout.columns(n)
+        assert cols.lien >= 0.36 and cols.missions >= 4.0
+        assert sum(cols.all()) <= layout.PAGE_W_CM - 2 * layout.MARGIN_X_CM
 
 
 def test_unknown_territory(small_graph):
@@ -135,108 +207,136 @@ def test_unknown_territory(small_graph):
 
 # -- DOCX ------------------------------------------------------------------------------------
 
-def test_docx_has_every_member_row(annex):
-    doc = Document(io.BytesIO(annex_docx(annex)))
-    members = doc.tables[-1]
-    assert [c.text for c in members.rows[0].cells] == [
-        "Membre", "Missions et compétences", "Services par moment", "Interactions"]
-    first_lines = [row.cells[0].paragraphs[0].text for row in members.rows[1:]]
-    assert first_lines == [p.nom for p in annex.membres]
-    assert HOSTILE_NAME in first_lines
-    hostile = next(r for r in members.rows if r.cells[0].paragraphs[0].text == HOSTILE_NAME)
-    assert SCRIPT_MISSIONS in hostile.cells[1].text
-    assert "Suivi du parcours : " in hostile.cells[2].text
-    assert "Co-accompagnement ← " + QUOTED_NAME in hostile.cells[3].text
-    # header repeated on each page; members in a landscape section of their own
-    assert members.rows[0]._tr.trPr.xpath("./w:tblHeader")
-    assert doc.sections[-1].orientation == WD_ORIENT.LANDSCAPE
-    assert round(doc.sections[-1].page_width.cm, 1) == 29.7
-
-
-def test_docx_layout_and_sections(annex):
-    doc = Document(io.BytesIO(annex_docx(annex)))
+def test_docx_is_one_landscape_page_with_a_row_per_member(annex):
+    doc = Document(io.BytesIO(page_docx(annex)))
+    assert len(doc.sections) == 1
     section = doc.sections[0]
-    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
-    assert round(section.left_margin.cm, 2) == 1.5  # stored in twips
-    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert headings == [
-        "Cartographie des acteurs : SPIE du Morbihan",
-        "Couverture des besoins par moment du parcours", "Réseau des acteurs",
-        "Recevabilité (critères de l'AMI SPIE)",
-        "Partenaires manquants et candidats du territoire",
-        "Besoins non couverts", "Doublons repérés", "Membres du consortium (8)"]
-    assert len(doc.inline_shapes) == 1  # the picture of the network
-    synthesis = doc.tables[0]
-    assert len(synthesis.rows) == 7 and synthesis.rows[3].cells[0].text == "Santé"
-    assert doc.core_properties.title == "Cartographie des acteurs : SPIE du Morbihan"
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (29.7, 21.0)
+    assert [p.text for p in doc.paragraphs[:1]] == ["SPIE du Morbihan"]
+    table = doc.tables[0]
+    assert len(doc.tables) == 1 and len(table.rows) == 2 + 8
+    names = [row.cells[1].paragraphs[0].runs[0].text for row in table.rows[2:]]
+    assert names == [p.nom for p in annex.membres] and HOSTILE_NAME in names
+    head = [c.text for c in table.rows[1].cells]
+    assert head[4:7] == ["E", "S", "O"]
+    assert head[13:21] == [str(i) for i in range(1, 9)]
+    first = [c.text for c in table.rows[2].cells]
+    assert first[0] == "1" and first[3] == "oui" and first[4:7] == ["●", "●", "●"]
+    assert first[13 + annex.lignes[0].liens.index("DC")] == "DC"
+    assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")
+    text = docx_text(page_docx(annex))
+    assert "Pour le consortium, le porteur" in text and "Moments du parcours" in text
 
 
-def test_docx_twenty_members_stays_compact():
-    graph = build_graph(generated_dataset(1000))  # a member every 50 actors: 20 members
-    annex = collect_annex(graph, today=DAY)
-    doc = Document(io.BytesIO(annex_docx(annex)))
-    assert len(doc.tables[-1].rows) == 1 + 20
-    assert len(doc.inline_shapes) == 1
+def test_docx_text_is_never_below_7_pt(annex):
+    data = page_docx(annex)
+    assert min(docx_font_sizes(data)) >= 7
+    doc = Document(io.BytesIO(data))
+    assert doc.styles["Normal"].font.size == Pt(7)
+
+
+def test_docx_core_properties_are_ours(annex):
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    for data in (page_docx(annex), sheets_docx(annex)):
+        props = Document(io.BytesIO(data)).core_properties
+        assert props.author == "spie-graph" and props.last_modified_by == "spie-graph"
+        assert props.title and props.subject and props.language == "fr-FR"
+        assert props.comments == "" and props.revision == 1
+        assert props.created.replace(tzinfo=UTC) > before
+        assert props.modified.replace(tzinfo=UTC) > before
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            meta = archive.read("docProps/core.xml").decode()
+            app = archive.read("docProps/app.xml").decode()
+        assert "python-docx" not in meta and "2013" not in meta
+        assert "<Application>spie-graph</Application>" in app and "Macintosh" not in app
+        assert not [n for n in names if "thumbnail" in n or n.startswith("customXml")]
+    props = Document(io.BytesIO(page_docx(annex))).core_properties
+    assert props.title == "SPIE du Morbihan"
+    assert props.subject.startswith("Cartographie des acteurs")
+
+
+def test_docx_fonts_have_no_theme_fallback(annex):
+    with zipfile.ZipFile(io.BytesIO(page_docx(annex))) as archive:
+        styles = archive.read("word/styles.xml").decode()
+    assert "asciiTheme" not in styles and 'w:ascii="Arial"' in styles
 
 
 def test_docx_drops_characters_word_refuses(make_dataset):
     acteurs = [dict(ACTEURS[0], nom="Nom\x0bavec\x00contrôle")]
     graph = build_graph(load_dataset(make_dataset("ctrl", acteurs=acteurs)))
-    doc = Document(io.BytesIO(annex_docx(collect_annex(graph, today=DAY))))
-    assert doc.tables[-1].rows[1].cells[0].paragraphs[0].text == "Nomaveccontrôle"
+    doc = Document(io.BytesIO(page_docx(collect_annex(graph, today=DAY))))
+    assert doc.tables[0].rows[2].cells[1].paragraphs[0].runs[0].text == "Nomaveccontrôle"
 
 
 # -- HTML and Markdown -----------------------------------------------------------------------
 
 def test_html_is_escaped_printable_and_self_contained(annex):
-    html = annex_html(annex)
+    html = page_html(annex)
     assert HOSTILE_NAME not in html and "<script" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "&lt;/script&gt;&lt;script&gt;alert(&#39;x&#39;)" in html
-    assert "Santé &lt;couverte&gt;" in html
-    assert "@media print" in html and "@page" in html
-    assert "data:image/png;base64," in html
+    assert "@page { size: A4 landscape;" in html
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
-    table = html[html.index('<table class="membres">'):]
-    assert table.count("<tr>") == 1 + 8
+    body = html[html.index("<tbody>"):]
+    assert body.count("<tr>") == 8
+    assert "accord" not in html
+
+
+def test_html_sizes_are_never_below_7_pt(annex):
+    html = page_html(annex)
+    sizes = [float(s) for s in re.findall(r"font(?:-size)?:\s*([\d.]+)pt", html)]
+    assert sizes and min(sizes) >= 7
+    assert not re.search(r"font(?:-size)?:\s*[\d.]+(?:px|em|rem|%)", html)
 
 
 def test_markdown_escapes_markup(annex):
-    text = annex_markdown(annex, "annexe.png")
+    text = page_markdown(annex)
     assert HOSTILE_NAME not in text and "\\<img src=x onerror=alert(1)\\>" in text
-    assert "![Réseau des acteurs](annexe.png)" in text
-    assert len(re.findall(r"^### \d+\. ", text, re.MULTILINE)) == 8
-    assert "| Santé | — | — | — | — |" in text
+    rows = [line for line in text.splitlines() if re.match(r"^\| \d+ \|", line)]
+    assert len(rows) == 8
+    assert "| 1 | **Conseil départemental du Morbihan** |" in rows[0]
     assert md_escape("a|b *c* [d](e) <f> & #g\nh") == \
         "a\\|b \\*c\\* \\[d\\](e) \\<f\\> \\& \\#g h"
-    assert "## Réseau" not in annex_markdown(annex, None)
 
 
-def test_render_annex_formats(annex):
-    assert render_annex(annex, "md").startswith("# Cartographie")
-    assert render_annex(annex, "docx")[:2] == b"PK"
-    with pytest.raises(ArgumentError, match="format d'annexe inconnu"):
-        render_annex(annex, "pdf")
+def test_render_page_formats(annex):
+    assert render_page(annex, "md").startswith("# SPIE du Morbihan")
+    assert render_page(annex, "docx")[:2] == b"PK"
+    with pytest.raises(ArgumentError, match="format inconnu pour l'annexe"):
+        render_page(annex, "odt")
 
 
-# -- picture ---------------------------------------------------------------------------------
-
-def test_picture_is_a_png(annex):
-    from PIL import Image
-
-    assert annex.picture.startswith(PNG)
-    image = Image.open(io.BytesIO(annex.picture))
-    assert image.size[0] > 1000 and len(image.convert("RGB").getcolors(1 << 20)) > 50
+def test_pdf_without_libreoffice_says_how_to_install_it(annex, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(ExportError, match="installez LibreOffice"):
+        render_page(annex, "pdf")
 
 
-def test_picture_draws_dollars_as_text(make_dataset):
-    acteurs = [dict(ACTEURS[0], nom="Coût $x^2$ et \\frac{1}{2} $"), dict(ACTEURS[1])]
-    graph = build_graph(load_dataset(make_dataset("dollars", acteurs=acteurs)))
-    assert network_png(list(actor_profiles(graph).values())).startswith(PNG)
+# -- detailed sheets -------------------------------------------------------------------------
 
-
-def test_picture_of_an_empty_data_set():
-    assert network_png([]).startswith(PNG)
+def test_sheets_hold_every_text_in_full(annex):
+    doc = Document(io.BytesIO(sheets_docx(annex)))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 3"]
+    assert headings == [f"{i}. {p.nom}" for i, p in enumerate(annex.membres, 1)]
+    assert len(doc.tables) == 8
+    cd = "\n".join(c.text for row in doc.tables[0].rows for c in row.cells)
+    assert "Chef de file de l'insertion ; RSA ; orientation des allocataires" in \
+        cd.replace("\u202f", " ")
+    assert "RSA, insertion, action sociale" in cd
+    assert "Entrée dans le parcours\u00a0: Orientation RSA" in cd
+    assert "Convention → France Travail Vannes" in cd
+    hostile = next(t for t in doc.tables
+                   if any(typography(SCRIPT_MISSIONS) in c.text for r in t.rows
+                          for c in r.cells))
+    text = "\n".join(c.text for row in hostile.rows for c in row.cells)
+    assert "Co-accompagnement ← " + QUOTED_NAME in text
+    assert min(docx_font_sizes(sheets_docx(annex))) >= 7
+    html = sheets_html(annex)
+    assert HOSTILE_NAME not in html and html.count("<section>") == 8
+    markdown = sheets_markdown(annex)
+    assert len(re.findall(r"^## \d+\. ", markdown, re.MULTILINE)) == 8
 
 
 # -- CLI and report --------------------------------------------------------------------------
@@ -247,9 +347,32 @@ def test_cli_annex(runner, make_dataset, tmp_path, name):
     out = tmp_path / "sortie" / name
     result = runner.invoke(main, ["annex", "--dataset", str(folder), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "8 membres du consortium" in result.output
-    assert out.exists()
-    assert (tmp_path / "sortie" / "annexe.png").exists() == name.endswith(".md")
+    assert "8 membres du consortium, une page A4 paysage, texte de 7 pt au moins" in \
+        result.output
+    assert out.exists() and sorted(p.name for p in out.parent.iterdir()) == [name]
+
+
+def test_cli_annex_fiches(runner, make_dataset, tmp_path):
+    folder = small_dataset(make_dataset)
+    out = tmp_path / "fiches.docx"
+    result = runner.invoke(main, ["annex", "--dataset", str(folder), "--fiches", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Fiches détaillées écrites" in result.output
+    assert len(Document(str(out)).tables) == 8
+
+
+def test_cli_annex_too_large_warns(runner, make_dataset, tmp_path):
+    acteurs = [dict(ACTEURS[1], id=f"ft-{i}", nom=f"France Travail agence {i}")
+               for i in range(30)]
+    consortium = {"nom": "Trop grand", "porteur": "ft-0",
+                  "membres": [{"acteur": a["id"]} for a in acteurs]}
+    folder = make_dataset("grand", acteurs=acteurs, consortium=consortium)
+    out = tmp_path / "annexe.docx"
+    result = runner.invoke(main, ["annex", "--dataset", str(folder), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "30 membres du consortium)" in result.output
+    assert "Attention : 30 membres\u00a0: la cartographie ne tient pas" in result.output
+    assert "--fiches" in result.output and out.exists()
 
 
 def test_cli_annex_other_consortium(runner, make_dataset, tmp_path):
@@ -262,15 +385,16 @@ def test_cli_annex_other_consortium(runner, make_dataset, tmp_path):
     result = runner.invoke(main, ["annex", "--dataset", str(folder), "--consortium", str(other),
                                   "-o", str(out)])
     assert result.exit_code == 0, result.output
-    members = Document(str(out)).tables[-1]
-    assert [r.cells[0].paragraphs[0].text for r in members.rows[1:]] == [
+    table = Document(str(out)).tables[0]
+    assert [r.cells[1].paragraphs[0].runs[0].text for r in table.rows[2:]] == [
         "Conseil départemental du Morbihan", "France Travail Vannes",
         "Crèche AVIP de Lorient (fictive)"]
+    assert Document(str(out)).paragraphs[0].text == "Version 2"
 
 
 def test_cli_annex_errors(runner, make_dataset, tmp_path):
     folder = small_dataset(make_dataset)
-    result = runner.invoke(main, ["annex", "--dataset", str(folder), "-o", "annexe.pdf"])
+    result = runner.invoke(main, ["annex", "--dataset", str(folder), "-o", "annexe.odt"])
     assert result.exit_code == 1 and "extension inconnue pour l'annexe" in result.output
     bad = tmp_path / "consortium.yaml"
     bad.write_text("nom: X\nporteur: cd56\nmembres:\n  - acteur: inconnu\n", encoding="utf-8")
@@ -278,19 +402,33 @@ def test_cli_annex_errors(runner, make_dataset, tmp_path):
                                   "-o", str(tmp_path / "a.md")])
     assert result.exit_code == 1
     assert "acteur inconnu" in result.output and "ligne 4" in result.output
+    assert not (tmp_path / "a.md").exists()
 
 
-def test_report_part(small_graph, tmp_path):
-    ctx = ReportContext("petit", small_graph, "56", FINDINGS)
+def test_report_writes_the_page_the_sheets_and_the_diagnostic(small_graph, tmp_path):
+    ctx = report_context("petit", small_graph, "56")
     part = annex_part(ctx)
-    assert set(part.files) == {"annexe.docx", "annexe.html", "annexe.md", "annexe.png"}
-    assert "8 membres du consortium" in part.section
+    assert set(part.files) == {
+        "annexe.docx", "annexe.html", "annexe.md", "fiches-membres.docx",
+        "fiches-membres.html", "diagnostic.docx", "diagnostic.html", "diagnostic.md",
+        "diagnostic.png"}
+    assert "à joindre au dossier" in part.section and "ne se joint pas" in part.section
+    page = docx_text(part.files["annexe.docx"])  # type: ignore[arg-type]
+    assert "recevable" not in page and "Doublons" not in page and "manquants" not in page
     folder = run_report("petit", small_graph, tmp_path, parts=[annex_part])
-    assert Document(str(folder / "annexe.docx")).tables[-1].rows[1].cells[0].text
-    assert (folder / "annexe.png").read_bytes().startswith(PNG)
+    assert Document(str(folder / "annexe.docx")).tables[0].rows[2].cells[1].text
+    assert (folder / "diagnostic.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_demo_annex(demo_graph):
+def test_report_context_is_used_once(small_graph):
+    ctx = ReportContext("petit", small_graph, "56", report_context("petit", small_graph,
+                                                                    "56").findings)
+    part = annex_part(ctx)
+    assert "Diagnostic du consortium" in part.files["diagnostic.md"]  # type: ignore[operator]
+
+
+def test_demo_annex_fits_one_page(demo_graph):
     annex = collect_annex(demo_graph, today=DAY)
-    doc = Document(io.BytesIO(annex_docx(annex)))
-    assert len(doc.tables[-1].rows) == 1 + len(annex.membres) >= 1 + 10
+    assert len(annex.lignes) == 20 and annex.fit.tient
+    assert annex.titre == "SPIE Morbihan – pour un parcours sans couture"
+    assert "accord" not in annex.sous_titre

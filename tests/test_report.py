@@ -1,7 +1,7 @@
 """The main job: every part of one report shows the same findings; bad territories are refused.
 
 The demo's report is read as its users read it: ``lacunes.csv`` and
-``doublons.csv`` as files, the map's data as the page holds it, ``annexe.md``
+``doublons.csv`` as files, the map's data as the page holds it, ``diagnostic.md``
 and ``rapport.md`` as text.
 """
 
@@ -59,12 +59,12 @@ def test_every_part_shows_the_same_gaps(demo_report):
     assert sorted((g["territoire"], g["besoin"]) for g in shown if not g["thematique"]) == \
         sorted((m["nom_territoire"], moments[m["moment"]]) for m in saved["moments_sans_service"])
 
-    # The annex: the most populated gaps first, the same as the map's, then the count left.
+    # The diagnostic: the most populated gaps first, the same as the map's, then the count left.
     everything = sorted([*((r["nom_territoire"], refs_labels[r["thematique"]],
                             int(r["population"])) for r in gaps_csv),
                          *((m["nom_territoire"], moments[m["moment"]], m["population"])
                            for m in saved["moments_sans_service"])], key=lambda g: -g[2])
-    items = markdown_list((demo_report / "annexe.md").read_text(encoding="utf-8"),
+    items = markdown_list((demo_report / "diagnostic.md").read_text(encoding="utf-8"),
                           "Besoins non couverts")
     listed, rest = items[:-1], items[-1]
     assert listed == [f"{need} : {place} ({pop:,} habitants)".replace(",", "\u202f")
@@ -89,7 +89,7 @@ def test_every_part_shows_the_same_duplicates(demo_report):
                                                       reverse=True)
     text = (demo_report / "rapport.md").read_text(encoding="utf-8")
     assert f"{len(rows)} groupe(s) de services" in text
-    annex_items = markdown_list((demo_report / "annexe.md").read_text(encoding="utf-8"),
+    annex_items = markdown_list((demo_report / "diagnostic.md").read_text(encoding="utf-8"),
                                 "Doublons repérés")
     assert len(annex_items) == min(len(rows), 10) + (len(rows) > 10)
 

@@ -49,12 +49,18 @@ VOLETS = ("social", "professionnel", "institutionnel")
 
 
 class Rule(BaseModel):
-    """One admissibility criterion: a code, a French label, a kind and its parameters."""
+    """One admissibility criterion: a code, a French label, a kind and its parameters.
+
+    ``choix_du_projet`` names the parameters whose value the AMI does not set
+    (the project chose it: the 80 % population share), each with the reason
+    in French; outputs say so next to the criterion.
+    """
 
     code: str
     libelle: str
     regle: str
     parametres: dict = {}
+    choix_du_projet: dict[str, str] = {}
 
 
 class FamilyGroup(BaseModel):
@@ -73,15 +79,49 @@ class Criteria(BaseModel):
     familles_recommandees: list[FamilyGroup]
     publics: list[str]
     max_candidats: int = 10
+    source: str = "criteres_ami.yaml"
+    """Where the criteria were read (the package's file, or the user's)."""
+    seuil_population: float | None = None
+    """The population share given for the run (--seuil-population), when one was."""
+
+    def with_population_share(self, share_min: float) -> Criteria:
+        """A copy whose coverage rules ask for ``share_min`` of the population (0 to 1).
+
+        Raises
+        ------
+        ArgumentError
+            When ``share_min`` is not between 0 and 1.
+        """
+        if not 0 <= share_min <= 1:
+            raise ArgumentError(f"part de population hors limites : {share_min} (--seuil-"
+                                "population). Donnez une part entre 0 et 1, ex. 0.8 pour "
+                                "80 %")
+        rules = [rule.model_copy(update={"parametres": {**rule.parametres,
+                                                        "part_population_min": share_min}})
+                 if "part_population_min" in rule.parametres else rule
+                 for rule in self.recevabilite]
+        return self.model_copy(update={"recevabilite": rules,
+                                       "seuil_population": share_min})
+
+    @property
+    def project_choices(self) -> list[tuple[Rule, str, object, str]]:
+        """(rule, parameter, value, reason) for every threshold the project chose."""
+        return [(rule, name, rule.parametres.get(name), reason)
+                for rule in self.recevabilite for name, reason in rule.choix_du_projet.items()]
 
 
 class Criterion(BaseModel):
-    """A criterion checked: met or not, and the evidence in French."""
+    """A criterion checked: met or not, and the evidence in French.
+
+    ``choix_du_projet`` says, in French, which of its thresholds the project
+    chose rather than the AMI, and how to change them (empty when none).
+    """
 
     code: str
     libelle: str
     ok: bool
     detail: str
+    choix_du_projet: list[str] = []
 
 
 class ConsortiumCheck(BaseModel):
@@ -125,6 +165,10 @@ def _check_rule(rule: Rule, source: str, refs: Referentials) -> None:
     missing = [p for p in RULE_KINDS[rule.regle].parametres if p not in rule.parametres]
     if missing:
         raise _invalid(source, where, f"paramètre(s) manquant(s) : {', '.join(missing)}")
+    unknown = [p for p in rule.choix_du_projet if p not in rule.parametres]
+    if unknown:
+        raise _invalid(source, where, f"choix_du_projet nomme un paramètre absent de "
+                                      f"« parametres » : {', '.join(unknown)}")
     for name, value in rule.parametres.items():
         if name == "drapeau" and value not in _FLAGS:
             raise _invalid(source, where, f"drapeau inconnu « {value} » ; drapeaux possibles : "
@@ -163,7 +207,8 @@ def load_criteria(path: Path | str | None = None, refs: Referentials | None = No
         raw = yaml.safe_load(text) or {}
         selection = raw.get("selection") or {}
         criteria = Criteria(version=raw.get("version", 1),
-                            recevabilite=raw.get("recevabilite") or [], **selection)
+                            recevabilite=raw.get("recevabilite") or [], source=source,
+                            **selection)
     except (yaml.YAMLError, ValidationError, AttributeError, TypeError) as exc:
         raise ArgumentError(f"{source} : fichier de critères illisible ({exc})") from exc
     for rule in criteria.recevabilite:
@@ -423,12 +468,35 @@ def _check_members(ctx: _Context) -> None:
                                 f"Identifiants proches : {near}")
 
 
+def _threshold_text(name: str, value: object) -> str:
+    if name == "part_population_min" and isinstance(value, int | float):
+        return f"seuil de {value:.0%} de la population".replace("%", "\u202f%")
+    return f"{name} = {value}"
+
+
+def _project_choices(rule: Rule, criteria: Criteria) -> list[str]:
+    """French sentences: the thresholds of a rule the project chose, and how to change them."""
+    texts = []
+    for name, reason in rule.choix_du_projet.items():
+        how = f"« {name} » dans {criteria.source}"
+        if name == "part_population_min":
+            how = ("donné pour cette fois par l'option --seuil-population (sinon : "
+                   f"{how})" if criteria.seuil_population is not None
+                   else f"{how}, ou l'option --seuil-population")
+        texts.append(f"{_threshold_text(name, rule.parametres.get(name)).capitalize()} : "
+                     f"choix du projet, pas de l'AMI. {reason.strip()} Réglable : {how}.")
+    return texts
+
+
 def _admissibility(ctx: _Context, criteria: Criteria) -> list[Criterion]:
     """Each admissibility rule run by its kind."""
     result = []
     for rule in criteria.recevabilite:
         ok, detail = RULE_KINDS[rule.regle].check(ctx, rule.parametres)
-        result.append(Criterion(code=rule.code, libelle=rule.libelle, ok=ok, detail=detail))
+        if rule.choix_du_projet:
+            detail += " ; ce seuil est un choix du projet, pas de l'AMI (réglable)"
+        result.append(Criterion(code=rule.code, libelle=rule.libelle, ok=ok, detail=detail,
+                                choix_du_projet=_project_choices(rule, criteria)))
     return result
 
 

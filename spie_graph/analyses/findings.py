@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from spie_graph.analyses._common import check_territoire, service_views
 from spie_graph.analyses.consortium import (
     ConsortiumCheck,
+    Criteria,
     check_consortium,
     consortium_of_graph,
     load_criteria,
@@ -58,11 +59,14 @@ class Findings(BaseModel):
     consortium: ConsortiumCheck | None = None
     network: Network | None = None
     family_labels: dict[str, str] = {}
+    criteria: Criteria | None = None
+    """The AMI criteria the consortium was checked against (thresholds included)."""
 
 
 def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
                      with_gaps: bool = True, with_duplicates: bool = True,
                      with_consortium: bool = True, with_network: bool = True,
+                     criteria: Criteria | None = None,
                      refs: Referentials | None = None) -> Findings:
     """Run the analyses asked for, once each, on a territory.
 
@@ -72,6 +76,9 @@ def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
         The canonical graph.
     territoire : str, optional
         A COG code; default: the consortium's territory, else the main département.
+    criteria : Criteria, optional
+        The AMI criteria (default: the package's ``criteres_ami.yaml``), e.g. with
+        another population threshold (:meth:`Criteria.with_population_share`).
 
     Returns
     -------
@@ -98,9 +105,10 @@ def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
     if with_duplicates:
         found["duplicates"] = duplicates(graph, territoire=code, views=views, refs=refs)
     if with_consortium and consortium_of_graph(graph) is not None:
-        criteria = load_criteria(refs=refs)
+        criteria = criteria or load_criteria(refs=refs)
         found["consortium"] = check_consortium(graph, criteria=criteria, refs=refs)
         found["family_labels"] = {g.code: g.libelle for g in criteria.familles_recommandees}
+        found["criteria"] = criteria
     if with_network:
         found["network"] = network(graph)
     return Findings.model_validate(found)

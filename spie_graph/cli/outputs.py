@@ -1,8 +1,9 @@
-"""Commands that write files for people and other tools: ``map``, ``annex``, ``export``.
+"""Commands that write files for people and other tools: ``map``, ``annex``,
+``diagnostic``, ``export``.
 
 Each is a thin wrapper over one API function (:func:`spie_graph.api.map`,
-:func:`spie_graph.api.annex`, :func:`spie_graph.api.export`), which writes its
-file whole or not at all.
+:func:`spie_graph.api.annex`, :func:`spie_graph.api.diagnostic`,
+:func:`spie_graph.api.export`), which writes its file whole or not at all.
 """
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ def _territoire_option(help_text: str) -> Callable:
     return click.option("--territoire", metavar="CODE", help=help_text)
 
 
+_consortium_option = click.option(
+    "--consortium", "consortium_file", metavar="FICHIER",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Fichier YAML du consortium à utiliser à la place de celui du jeu de données.")
+
+
 def register(main: click.Group) -> None:
-    """Add ``map``, ``annex`` and ``export`` to the ``spie-graph`` command group."""
+    """Add ``map``, ``annex``, ``diagnostic`` and ``export`` to the ``spie-graph`` group."""
 
     @main.command("map")
     @dataset_option
@@ -66,29 +73,72 @@ def register(main: click.Group) -> None:
 
     @main.command("annex")
     @dataset_option
-    @click.option("--consortium", "consortium_file", metavar="FICHIER",
-                  type=click.Path(path_type=Path, dir_okay=False),
-                  help="Fichier YAML du consortium à utiliser à la place de celui du jeu de "
-                       "données.")
-    @_territoire_option("Territoire de la synthèse (par défaut : celui du consortium, sinon "
+    @_consortium_option
+    @_territoire_option("Territoire nommé sur la page (par défaut : celui du consortium, sinon "
                         "le département principal).")
-    @_output_option("Fichier à écrire : .docx (Word, LibreOffice), .html (imprimable) ou .md "
-                    "(l'image du réseau est écrite à côté, en .png).", required=True)
+    @click.option("--fiches", is_flag=True,
+                  help="Écrire les fiches détaillées des membres (textes complets, services "
+                       "par moment, sens des interactions) au lieu de la page à joindre.")
+    @_output_option("Fichier à écrire : .docx (Word, LibreOffice), .html (imprimable), .pdf "
+                    "(par LibreOffice) ou .md.", required=True)
     @store_options
     def annex_command(dataset: Path, consortium_file: Path | None, territoire: str | None,
-                      output: Path, store: GraphStore | None) -> None:
-        """Annexe « cartographie des acteurs » du dossier de candidature à l'AMI SPIE.
+                      fiches: bool, output: Path, store: GraphStore | None) -> None:
+        """Annexe « cartographie des acteurs » à joindre au dossier de candidature à l'AMI SPIE.
 
-        Pour chaque membre du consortium (ou chaque acteur sans consortium) :
-        famille, missions, compétences, services par moment du parcours et
-        interactions ; avec la couverture des besoins et l'image du réseau.
+        Une page A4 paysage : pour chaque membre du consortium, famille, rôle,
+        lettre d'engagement, missions et compétences (en forme courte), moments
+        du parcours et besoins couverts, interactions avec les autres membres.
+        Avec --fiches : les fiches détaillées des membres. Le diagnostic du
+        consortium (à ne pas joindre) s'écrit avec « spie-graph diagnostic ».
         """
         written = api.annex(dataset, output, consortium=consortium_file, territoire=territoire,
-                            store=store)
+                            fiches=fiches, store=store)
         annex = written.annex
         who = "membres du consortium" if annex.avec_consortium else "acteurs"
         paths = ", ".join(str(path) for path in written.paths)
-        click.echo(f"Annexe écrite : {paths} ({len(annex.membres)} {who}).")
+        if fiches:
+            click.echo(f"Fiches détaillées écrites : {paths} ({len(annex.membres)} {who}).")
+            return
+        if annex.fit.tient:
+            click.echo(f"Annexe écrite : {paths} ({len(annex.membres)} {who}, une page A4 "
+                       "paysage, texte de 7 pt au moins).")
+        else:
+            click.echo(f"Annexe écrite : {paths} ({len(annex.membres)} {who}).")
+            click.echo(f"Attention : {annex.fit.message}", err=True)
+
+    @main.command("diagnostic")
+    @dataset_option
+    @_consortium_option
+    @_territoire_option("Territoire étudié (par défaut : celui du consortium, sinon le "
+                        "département principal).")
+    @click.option("--seuil-population", type=click.FloatRange(0, 1), metavar="PART",
+                  help="Part de la population que les services des membres doivent couvrir "
+                       "(logement, santé, mobilité, moments du parcours), entre 0 et 1. Choix "
+                       "du projet, pas de l'AMI : 0.8 par défaut.")
+    @click.option("--criteres", "criteres", metavar="FICHIER",
+                  type=click.Path(path_type=Path, dir_okay=False),
+                  help="Fichier de critères à utiliser (copie modifiée de criteres_ami.yaml).")
+    @_output_option("Fichier à écrire : .docx, .html (imprimable), .pdf (par LibreOffice) ou "
+                    ".md (l'image du réseau est écrite à côté, en .png).", required=True)
+    @store_options
+    def diagnostic_command(dataset: Path, consortium_file: Path | None, territoire: str | None,
+                           seuil_population: float | None, criteres: Path | None,
+                           output: Path, store: GraphStore | None) -> None:
+        """Diagnostic du consortium pour son équipe et l'instructeur (à ne pas joindre).
+
+        Critères de recevabilité de l'AMI SPIE et leurs preuves, seuils choisis
+        par le projet (réglables), couverture des besoins par moment du
+        parcours, lacunes, doublons, partenaires manquants et candidats.
+        """
+        written = api.diagnostic(dataset, output, consortium=consortium_file,
+                                 territoire=territoire, criteres=criteres,
+                                 seuil_population=seuil_population, store=store)
+        d = written.diagnostic
+        paths = ", ".join(str(path) for path in written.paths)
+        verdict = f" ; candidature {d.verdict}" if d.criteres is not None else ""
+        click.echo(f"Diagnostic écrit : {paths}{verdict}. Document de travail : il ne se "
+                   "joint pas au dossier.")
 
     @main.command("export")
     @dataset_option

@@ -13,7 +13,10 @@ and consortium check.
 - :func:`consortium_part`: ``consortium.json`` (none without a consortium);
 - :func:`network_part`: ``reseau.json``, ``reseau.csv``;
 - :func:`map_part`: ``carte.html``;
-- :func:`annex_part`: ``annexe.docx``, ``annexe.html``, ``annexe.md``, ``annexe.png``;
+- :func:`annex_part`: the page to attach (``annexe.docx``, ``annexe.html``,
+  ``annexe.md``), the detailed sheets (``fiches-membres.docx``,
+  ``fiches-membres.html``) and the diagnostic (``diagnostic.docx``,
+  ``diagnostic.html``, ``diagnostic.md``, ``diagnostic.png``);
 - :func:`exports_part`: ``graphe.graphml``, ``graphe.gexf``, ``graphe.json``, ``kumu.xlsx``;
 - :func:`workbook`: ``rapport.xlsx``, one sheet per table the parts gave
   (:attr:`ReportPart.tables`), the same rows as their CSV files.
@@ -35,7 +38,18 @@ from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.stats import graph_stats, stats_rows
 from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.reference.referentials import Referentials, referentials
-from spie_graph.render.annex import annex_docx, annex_html, annex_markdown, collect_annex
+from spie_graph.render.annex import (
+    collect_annex,
+    collect_diagnostic,
+    diagnostic_docx,
+    diagnostic_html,
+    diagnostic_markdown,
+    page_docx,
+    page_html,
+    page_markdown,
+    sheets_docx,
+    sheets_html,
+)
 from spie_graph.render.exports import node_styles, select, to_gexf, to_graphml, to_kumu
 from spie_graph.render.exports import to_json as graph_json
 from spie_graph.render.map import build_map
@@ -311,26 +325,40 @@ def map_part(ctx: ReportContext) -> ReportPart:
 
 
 def annex_part(ctx: ReportContext) -> ReportPart:
-    """``annexe.docx``, ``annexe.html``, ``annexe.md``, ``annexe.png``, with the report's
-    findings."""
-    annex = collect_annex(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
-                          refs=ctx.refs)
+    """The page to attach, the detailed member sheets and the diagnostic (not to attach),
+    with the report's findings."""
+    annex = collect_annex(ctx.graph, territoire=ctx.territoire, refs=ctx.refs)
+    diagnostic = collect_diagnostic(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
+                                    refs=ctx.refs)
     files: dict[str, str | bytes] = {
-        "annexe.docx": annex_docx(annex),
-        "annexe.html": annex_html(annex),
-        "annexe.md": annex_markdown(annex, "annexe.png"),
-        "annexe.png": annex.picture,
+        "annexe.docx": page_docx(annex),
+        "annexe.html": page_html(annex),
+        "annexe.md": page_markdown(annex),
+        "fiches-membres.docx": sheets_docx(annex, ctx.refs.publics),
+        "fiches-membres.html": sheets_html(annex, ctx.refs.publics),
+        "diagnostic.docx": diagnostic_docx(diagnostic),
+        "diagnostic.html": diagnostic_html(diagnostic),
+        "diagnostic.md": diagnostic_markdown(diagnostic, "diagnostic.png"),
+        "diagnostic.png": diagnostic.picture,
     }
     who = "membres du consortium" if annex.avec_consortium else "acteurs"
-    section = "\n".join([
-        "## Annexe : cartographie des acteurs",
+    page = ("une page A4 paysage" if annex.fit.tient
+            else f"**plusieurs pages** : {annex.fit.message}")
+    lines = [
+        "## Annexe : cartographie des acteurs, fiches et diagnostic",
         "",
-        (f"`annexe.docx` (à joindre au dossier de candidature), `annexe.html` (imprimable) "
-         f"et `annexe.md` : {len(annex.membres)} {who}, leurs missions, compétences, services "
-         "par moment du parcours et interactions, avec la couverture des besoins et l'image du "
-         "réseau (`annexe.png`)."),
-    ])
-    return ReportPart(files, section)
+        (f"- `annexe.docx` (à joindre au dossier de candidature ; `annexe.html` imprimable, "
+         f"`annexe.md`) : {len(annex.membres)} {who} sur {page}, avec famille, rôle, lettre "
+         "d'engagement, missions et compétences en forme courte, moments du parcours et "
+         "besoins couverts, interactions entre membres."),
+        ("- `fiches-membres.docx` et `fiches-membres.html` : les fiches détaillées (textes "
+         "complets, services par moment, sens des interactions)."),
+        ("- `diagnostic.docx`, `diagnostic.html` et `diagnostic.md` : le diagnostic pour "
+         "l'équipe du consortium et l'instructeur, qui ne se joint pas au dossier (critères, "
+         "seuils choisis par le projet, couverture, lacunes, doublons, partenaires manquants, "
+         "image du réseau `diagnostic.png`)."),
+    ]
+    return ReportPart(files, "\n".join(lines))
 
 
 def exports_part(ctx: ReportContext) -> ReportPart:
