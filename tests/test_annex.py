@@ -164,8 +164,11 @@ def test_condensed_texts_keep_the_full_ones_for_the_sheets():
     assert short_family("France Travail (ex-Pôle emploi)") == "France Travail (ex-Pôle emploi)"
 
 
-def test_small_consortium_keeps_whole_texts(annex):
+def test_small_consortium_keeps_whole_texts_in_larger_type(annex):
     assert annex.fit.tient and annex.fit.message is None
+    assert annex.fit.taille_pt > layout.BODY_PT
+    assert min(docx_font_sizes(page_docx(annex))) >= 7
+    assert f"font-size: {annex.fit.taille_pt}pt" in page_html(annex)
     hostile = next(line for line in annex.lignes if line.profile.id == "hostile")
     assert hostile.missions == SCRIPT_MISSIONS
 
@@ -182,6 +185,7 @@ def test_without_consortium_every_actor(make_dataset):
 def test_twenty_members_fit_and_too_many_are_said_so():
     twenty = collect_annex(build_graph(generated_dataset(1000)), today=DAY)
     assert len(twenty.lignes) == 20 and twenty.fit.tient
+    assert twenty.fit.taille_pt in layout.SIZES_PT + (layout.BODY_PT,)
     assert twenty.fit.hauteur_cm <= twenty.fit.disponible_cm
     forty = collect_annex(build_graph(generated_dataset(2000)), today=DAY)
     assert len(forty.lignes) == 40 and not forty.fit.tient
@@ -429,6 +433,7 @@ def test_report_context_is_used_once(small_graph):
 
 def test_demo_annex_fits_one_page(demo_graph):
     annex = collect_annex(demo_graph, today=DAY)
-    assert len(annex.lignes) == 20 and annex.fit.tient
+    assert len(annex.lignes) == 20 and annex.fit.tient and annex.fit.taille_pt == 7
+    assert any(line.missions.endswith("…") for line in annex.lignes)  # condensed
     assert annex.titre == "SPIE Morbihan – pour un parcours sans couture"
     assert "accord" not in annex.sous_titre

@@ -84,6 +84,8 @@ class PageFit:
     hauteur_cm: float
     disponible_cm: float
     message: str | None = None
+    taille_pt: float = layout.BODY_PT
+    """Size of the table's text: 7 pt, or more when a small consortium leaves room."""
 
 
 @dataclass(frozen=True)
@@ -248,28 +250,35 @@ def _rows(shown: list[ActorProfile], refs: Referentials,
     return tuple(rows)
 
 
-def _row_lines(row: MemberRow, cols: layout.Columns) -> int:
+def _row_lines(row: MemberRow, cols: layout.Columns, size: float = layout.BODY_PT) -> int:
     name = layout.text_lines([(row.profile.nom, True, False), (row.qualite, False, False)],
-                             cols.membre)
+                             cols.membre, size)
     texts = [(row.missions, False, False)]
     if row.competences:
         texts.append(("— " + row.competences, False, True))
-    return max(name, layout.text_lines(texts, cols.missions))
+    return max(name, layout.text_lines(texts, cols.missions, size))
 
 
-def _height(rows: tuple[MemberRow, ...], cols: layout.Columns) -> float:
-    return sum(layout.row_height_cm(_row_lines(r, cols)) for r in rows)
+def fit_page(shown: list[ActorProfile], refs: Referentials, n_moments: int, n_needs: int,
+             bassins: str = "") -> tuple[tuple[MemberRow, ...], PageFit, layout.Columns]:
+    """The rows, their text size and columns that hold on one page, and whether they do.
 
-
-def fit_page(shown: list[ActorProfile], refs: Referentials, cols: layout.Columns,
-             bassins: str = "") -> tuple[tuple[MemberRow, ...], PageFit]:
-    """The rows with the most text that holds on one page at 7 pt, and whether it does.
-
-    Every row starts at the shortest form (:data:`BUDGETS`); then, level by
+    A small consortium whose texts fit whole gets a larger size
+    (:data:`layout.SIZES_PT`). Otherwise the table is set at 7 pt and every row
+    starts at the shortest form (:data:`BUDGETS`); then, level by
     level, every row gets the next longer form if the table still holds on the
     page, else only the rows it does not make taller (the others keep their
     form): short texts stay whole, long ones are cut alike, as little as needed.
     """
+    n = len(shown)
+    whole = _rows(shown, refs, [BUDGETS[0]] * n) if n <= layout.MAX_MEMBERS else ()
+    for size in layout.SIZES_PT if whole else ():
+        cols = layout.columns(n, n_moments, n_needs, size)
+        height = sum(layout.row_height_cm(_row_lines(r, cols, size), size) for r in whole)
+        if cols.missions >= 6 and height <= layout.body_height_cm(size):
+            return whole, PageFit(True, BUDGETS[0], round(height, 2),
+                                  round(layout.body_height_cm(size), 2), taille_pt=size), cols
+    cols = layout.columns(n, n_moments, n_needs)
     available = layout.body_height_cm()
     levels = [len(BUDGETS) - 1] * len(shown)
 
@@ -295,7 +304,7 @@ def fit_page(shown: list[ActorProfile], refs: Referentials, cols: layout.Columns
             if not chosen:
                 break
         return rows, PageFit(True, BUDGETS[max(levels, default=0)], round(sum(heights), 2),
-                             round(available, 2))
+                             round(available, 2)), cols
     levels = [len(BUDGETS) - 3] * len(shown)
     rows, heights = build()
     noun = "membres" if any(p.membre for p in shown) else "acteurs"
@@ -307,7 +316,7 @@ def fit_page(shown: list[ActorProfile], refs: Referentials, cols: layout.Columns
                + (f" ; {bassins}" if bassins else "")
                + "), ou joignez une page de synthèse et les fiches détaillées (--fiches).")
     return rows, PageFit(False, BUDGETS[levels[0]], round(sum(heights), 2),
-                         round(available, 2), french.typography(message))
+                         round(available, 2), french.typography(message)), cols
 
 
 def _renumber(row: MemberRow, like: MemberRow) -> MemberRow:
@@ -371,9 +380,8 @@ def collect_annex(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         porteur = found.nom if found else consortium["porteur"]
         porteur_cd = bool(found and found.famille == "cd")
     name = consortium.get("nom") if consortium else None
-    cols = layout.columns(len(shown), len(refs.moments), len(refs.besoins_spie))
     bassins = _bassins(shown, code, refs) if len(shown) > layout.MAX_MEMBERS // 2 else ""
-    rows, fit = fit_page(shown, refs, cols, bassins)
+    rows, fit, cols = fit_page(shown, refs, len(refs.moments), len(refs.besoins_spie), bassins)
     types = [(c, label, INTERACTION_LETTERS.get(c, c[:1].upper()))
              for c, label in refs.interactions.items()]
     return Annex(

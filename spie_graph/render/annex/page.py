@@ -28,6 +28,8 @@ LINK_FILL = "D6E2F0"
 SELF_FILL = "C9CFD6"
 ZEBRA_FILL = "F4F6F8"
 MARK = "●"
+HEAD_MAX_PT = 8.0
+"""The header rows stay at this size when the table's text is larger (narrow columns)."""
 
 
 def legend(annex: Annex) -> list[tuple[str, str]]:
@@ -65,7 +67,7 @@ def _group_heads(annex: Annex) -> list[tuple[str, int]]:
 
 # -- DOCX ------------------------------------------------------------------------------------
 
-def _center(cell, text: str, *, bold: bool = False, size: float = layout.BODY_PT,
+def _center(cell, text: str, size: float, *, bold: bool = False,
             color: RGBColor | None = None) -> None:
     para = cell.paragraphs[0]
     k.add_run(para, text, bold=bold, size=size, color=color)
@@ -75,22 +77,22 @@ def _center(cell, text: str, *, bold: bool = False, size: float = layout.BODY_PT
 
 def _member_cells(row, line: MemberRow, annex: Annex) -> None:
     cells = row.cells
-    _center(cells[0], str(line.numero), bold=True)
+    size = annex.fit.taille_pt
+    _center(cells[0], str(line.numero), size, bold=True)
     para = cells[1].paragraphs[0]
-    k.add_run(para, line.profile.nom, bold=True, size=layout.BODY_PT)
-    k.add_run(para, " " + line.qualite, size=layout.BODY_PT, color=k.MUTED)
+    k.add_run(para, line.profile.nom, bold=True, size=size)
+    k.add_run(para, " " + line.qualite, size=size, color=k.MUTED)
     k.compact(para)
     para = cells[2].paragraphs[0]
-    k.add_run(para, french.typography(line.missions or "missions non renseignées"),
-              size=layout.BODY_PT)
+    k.add_run(para, french.typography(line.missions or "missions non renseignées"), size=size)
     if line.competences:
         k.add_run(para, " —\u00a0" + french.typography(line.competences), italic=True,
-                  size=layout.BODY_PT, color=k.MUTED)
+                  size=size, color=k.MUTED)
     k.compact(para)
-    _center(cells[3], line.lettre)
+    _center(cells[3], line.lettre, size)
     index = 4
     for flag in (*line.moments, *line.besoins):
-        _center(cells[index], MARK if flag else "", color=k.ACCENT)
+        _center(cells[index], MARK if flag else "", size, color=k.ACCENT)
         index += 1
     for other, letters in enumerate(line.liens, 1):
         cell = cells[index]
@@ -98,10 +100,10 @@ def _member_cells(row, line: MemberRow, annex: Annex) -> None:
             k.shade(cell, SELF_FILL)
         elif letters:
             k.shade(cell, LINK_FILL)
-            _center(cell, letters, bold=True)
+            _center(cell, letters, size, bold=True)
         k.cell_margin(cell, layout.CELL_PAD_Y_CM, 0, layout.CELL_PAD_Y_CM, 0)
         index += 1
-    _center(cells[index], str(line.autres) if line.autres else "–")
+    _center(cells[index], str(line.autres) if line.autres else "–", size)
 
 
 def page_docx(annex: Annex) -> bytes:
@@ -122,6 +124,7 @@ def page_docx(annex: Annex) -> bytes:
         para.paragraph_format.space_after = Pt(4)
 
     cols = annex.colonnes
+    head_size = min(annex.fit.taille_pt, HEAD_MAX_PT)
     n_cols = len(cols.all())
     table = doc.add_table(rows=2, cols=n_cols)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -133,21 +136,21 @@ def page_docx(annex: Annex) -> bytes:
              (3, "Lettre"), (n_cols - 1, "Hors cons.")]
     for index, text in fixed:
         cell = head.cells[index].merge(sub.cells[index])
-        _center(cell, text, bold=True)
+        _center(cell, text, head_size, bold=True)
         if index != 1 and index != 2:
             k.cell_margin(cell, layout.CELL_PAD_Y_CM, 0, layout.CELL_PAD_Y_CM, 0)
     index = 4
     for text, span in _group_heads(annex):
         cell = head.cells[index].merge(head.cells[index + span - 1]) if span > 1 \
             else head.cells[index]
-        _center(cell, text, bold=True)
+        _center(cell, text, head_size, bold=True)
         k.cell_margin(cell, layout.CELL_PAD_Y_CM, 0, layout.CELL_PAD_Y_CM, 0)
         index += span
     subs = ([letter for _, _, letter in annex.moments] + [s for _, _, s in annex.besoins]
             + [str(line.numero) for line in annex.lignes])
     for offset, text in enumerate(subs):
         cell = sub.cells[4 + offset]
-        _center(cell, text, bold=True)
+        _center(cell, text, head_size, bold=True)
         k.cell_margin(cell, layout.CELL_PAD_Y_CM, 0, layout.CELL_PAD_Y_CM, 0)
     for row in (head, sub):
         k.repeat_header(row)
@@ -183,6 +186,7 @@ def page_html(annex: Annex) -> str:
     from spie_graph.render.map import render_template
 
     return render_template("annexe.html.j2", a=annex, layout=layout, legend=legend(annex),
+                           head_pt=min(annex.fit.taille_pt, HEAD_MAX_PT),
                            signature=signature(annex), groups=_group_heads(annex), mark=MARK,
                            typo=french.typography)
 
