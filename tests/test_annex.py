@@ -330,7 +330,8 @@ def test_sheets_hold_every_text_in_full(annex):
         cd.replace("\u202f", " ")
     assert "RSA, insertion, action sociale" in cd
     assert "Entrée dans le parcours\u00a0: Orientation RSA" in cd
-    assert "Convention → France Travail Vannes" in cd
+    ft = next(line.numero for line in annex.lignes if line.profile.id == "ft-vannes")
+    assert f"Convention → France Travail Vannes (n°\u00a0{ft})" in cd  # its number on the page
     hostile = next(t for t in doc.tables
                    if any(typography(SCRIPT_MISSIONS) in c.text for r in t.rows
                           for c in r.cells))

@@ -28,12 +28,14 @@ def _services(line: MemberRow, annex: Annex) -> list[tuple[str, str]]:
         for m, lines in by_moment.items() if lines]
 
 
-def _interactions(line: MemberRow) -> list[tuple[str, str]]:
-    """(interaction label, "→ A, B ; ← C") grouped by type."""
+def _interactions(line: MemberRow, numbers: dict[str, int]) -> list[tuple[str, str]]:
+    """(interaction label, "→ A (n° 3), B ; ← C") grouped by type; n°: a member's number."""
     grouped: dict[str, dict[str, list[str]]] = {}
     for link in line.profile.interactions:
         sides = grouped.setdefault(link.libelle, {"sortante": [], "entrante": []})
-        sides[link.sens].append(link.nom_partenaire)
+        number = numbers.get(link.partenaire)
+        sides[link.sens].append(link.nom_partenaire
+                                + (f" (n°\u00a0{number})" if number is not None else ""))
     result = []
     for label, sides in grouped.items():
         parts = []
@@ -63,7 +65,9 @@ def sheet_fields(line: MemberRow, annex: Annex, publics: dict[str, str] | None =
         fields.append(("Publics", [("", ", ".join(publics.get(c, c) for c in p.publics))]))
     fields.append(("Services par moment", [(f"{m} : ", s) for m, s in _services(line, annex)]
                    or [("", "aucun service déclaré")]))
-    fields.append(("Interactions", [(f"{kind} ", text) for kind, text in _interactions(line)]
+    numbers = {row.profile.id: row.numero for row in annex.lignes}
+    fields.append(("Interactions", [(f"{kind} ", text) for kind, text
+                                    in _interactions(line, numbers)]
                    or [("", "aucune interaction déclarée")]))
     if p.site_web:
         fields.append(("Site", [("", p.site_web)]))
