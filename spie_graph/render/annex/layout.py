@@ -138,4 +138,4 @@ def body_height_cm(size_pt: float = BODY_PT) -> float:
     header = 2 * row_height_cm(1, size_pt)
     legend = (2 * LINE_PT + 4) * _CM_PER_PT
     signature = (LINE_PT + 6) * _CM_PER_PT
-    return PAGE_H_CM - 2 * MARGIN_Y_CM - title - header - legend - signature - 0.35
+    return PAGE_H_CM - 2 * MARGIN_Y_CM - title - header - legend - signature - 0.6
