@@ -230,7 +230,7 @@ def test_docx_is_one_landscape_page_with_a_row_per_member(annex):
     assert first[13 + annex.lignes[0].liens.index("DC")] == "DC"
     assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")
     text = docx_text(page_docx(annex))
-    assert "Pour le consortium, le porteur" in text and "Moments du parcours" in text
+    assert "Pour le consortium, le porteur" in text and "Moments\u00a0: E entrée" in text
 
 
 def test_docx_text_is_never_below_7_pt(annex):

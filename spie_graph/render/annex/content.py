@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import networkx as nx
@@ -81,6 +81,7 @@ class PageFit:
 
     tient: bool
     budget: tuple[int, int]
+    """The shortest form of (missions, compétences), in characters, a row got."""
     hauteur_cm: float
     disponible_cm: float
     message: str | None = None
@@ -112,6 +113,8 @@ class Annex:
     """(code, label, letter) of each interaction type."""
     fit: PageFit
     colonnes: layout.Columns
+    legende: tuple[tuple[str, str], ...] = ()
+    """The legend under the table: (bold lead, text)."""
 
     @property
     def date_texte(self) -> str:
@@ -260,7 +263,8 @@ def _row_lines(row: MemberRow, cols: layout.Columns, size: float = layout.BODY_P
 
 
 def fit_page(shown: list[ActorProfile], refs: Referentials, n_moments: int, n_needs: int,
-             bassins: str = "") -> tuple[tuple[MemberRow, ...], PageFit, layout.Columns]:
+             bassins: str = "", chrome: tuple[int, int, int] = (1, 2, 3)
+             ) -> tuple[tuple[MemberRow, ...], PageFit, layout.Columns]:
     """The rows, their text size and columns that hold on one page, and whether they do.
 
     A small consortium whose texts fit whole gets a larger size
@@ -269,44 +273,29 @@ def fit_page(shown: list[ActorProfile], refs: Referentials, n_moments: int, n_ne
     level, every row gets the next longer form if the table still holds on the
     page, else only the rows it does not make taller (the others keep their
     form): short texts stay whole, long ones are cut alike, as little as needed.
+    When even the shortest forms do not hold, a wider members' column is tried
+    (long names wrap less), then the page is said not to hold
+    (:attr:`PageFit.message`).
     """
     n = len(shown)
     whole = _rows(shown, refs, [BUDGETS[0]] * n) if n <= layout.MAX_MEMBERS else ()
     for size in layout.SIZES_PT if whole else ():
         cols = layout.columns(n, n_moments, n_needs, size)
         height = sum(layout.row_height_cm(_row_lines(r, cols, size), size) for r in whole)
-        if cols.missions >= 6 and height <= layout.body_height_cm(size):
-            return whole, PageFit(True, BUDGETS[0], round(height, 2),
-                                  round(layout.body_height_cm(size), 2), taille_pt=size), cols
+        room = layout.body_height_cm(size, *chrome)
+        if cols.missions >= 6 and height <= room:
+            return whole, PageFit(True, BUDGETS[0], round(height, 2), round(room, 2),
+                                  taille_pt=size), cols
+    available = layout.body_height_cm(layout.BODY_PT, *chrome)
+    for width in layout.MEMBER_WIDTHS_CM if n <= layout.MAX_MEMBERS else ():
+        cols = layout.columns(n, n_moments, n_needs, membre_cm=width)
+        found = _greedy(shown, refs, cols, available)
+        if found is not None:
+            rows, height, top = found
+            return rows, PageFit(True, top, round(height, 2), round(available, 2)), cols
     cols = layout.columns(n, n_moments, n_needs)
-    available = layout.body_height_cm()
-    levels = [len(BUDGETS) - 1] * len(shown)
-
-    def build() -> tuple[tuple[MemberRow, ...], list[float]]:
-        rows = _rows(shown, refs, [BUDGETS[level] for level in levels])
-        return rows, [layout.row_height_cm(_row_lines(r, cols)) for r in rows]
-
-    rows, heights = build()
-    if len(shown) <= layout.MAX_MEMBERS and sum(heights) <= available:
-        for level in range(len(BUDGETS) - 2, -1, -1):
-            longer: dict[int, tuple[MemberRow, float]] = {}
-            for index, p in enumerate(shown):
-                if levels[index] == level + 1:
-                    row = _renumber(_rows([p], refs, [BUDGETS[level]])[0], rows[index])
-                    longer[index] = (row, layout.row_height_cm(_row_lines(row, cols)))
-            free = {i for i, (_, h) in longer.items() if h <= heights[i]}
-            extra = sum(h - heights[i] for i, (_, h) in longer.items() if i not in free)
-            chosen = set(longer) if sum(heights) + extra <= available else free
-            for index in chosen:
-                levels[index] = level
-                rows = (*rows[:index], longer[index][0], *rows[index + 1:])
-                heights[index] = longer[index][1]
-            if not chosen:
-                break
-        return rows, PageFit(True, BUDGETS[max(levels, default=0)], round(sum(heights), 2),
-                             round(available, 2)), cols
-    levels = [len(BUDGETS) - 3] * len(shown)
-    rows, heights = build()
+    rows = _rows(shown, refs, [BUDGETS[-3]] * n)
+    heights = [layout.row_height_cm(_row_lines(r, cols)) for r in rows]
     noun = "membres" if any(p.membre for p in shown) else "acteurs"
     message = (f"{len(shown)} {noun} : la cartographie ne tient pas sur une page lisible "
                f"(texte d'au moins 7 pt ; une page en tient environ {layout.MAX_MEMBERS} au "
@@ -315,14 +304,39 @@ def fit_page(shown: list[ActorProfile], refs: Referentials, n_moments: int, n_ne
                f"de consortium par bassin, option --consortium"
                + (f" ; {bassins}" if bassins else "")
                + "), ou joignez une page de synthèse et les fiches détaillées (--fiches).")
-    return rows, PageFit(False, BUDGETS[levels[0]], round(sum(heights), 2),
+    return rows, PageFit(False, BUDGETS[-3], round(sum(heights), 2),
                          round(available, 2), french.typography(message)), cols
+
+
+def _greedy(shown: list[ActorProfile], refs: Referentials, cols: layout.Columns,
+            available: float) -> tuple[tuple[MemberRow, ...], float, tuple[int, int]] | None:
+    """Rows as long as the page allows at 7 pt in these columns, or None if even the
+    shortest forms do not fit: (rows, height, shortest form used)."""
+    levels = [len(BUDGETS) - 1] * len(shown)
+    rows = _rows(shown, refs, [BUDGETS[-1]] * len(shown))
+    heights = [layout.row_height_cm(_row_lines(r, cols)) for r in rows]
+    if sum(heights) > available:
+        return None
+    for level in range(len(BUDGETS) - 2, -1, -1):
+        longer: dict[int, tuple[MemberRow, float]] = {}
+        for index, p in enumerate(shown):
+            if levels[index] == level + 1:
+                row = _renumber(_rows([p], refs, [BUDGETS[level]])[0], rows[index])
+                longer[index] = (row, layout.row_height_cm(_row_lines(row, cols)))
+        free = {i for i, (_, h) in longer.items() if h <= heights[i]}
+        extra = sum(h - heights[i] for i, (_, h) in longer.items() if i not in free)
+        chosen = set(longer) if sum(heights) + extra <= available else free
+        for index in chosen:
+            levels[index] = level
+            rows = (*rows[:index], longer[index][0], *rows[index + 1:])
+            heights[index] = longer[index][1]
+        if not chosen:
+            break
+    return rows, sum(heights), BUDGETS[max(levels)]
 
 
 def _renumber(row: MemberRow, like: MemberRow) -> MemberRow:
     """``row`` (computed alone) with the number and interactions of its place in the table."""
-    from dataclasses import replace
-
     return replace(row, numero=like.numero, liens=like.liens, autres=like.autres)
 
 
@@ -381,18 +395,47 @@ def collect_annex(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         porteur_cd = bool(found and found.famille == "cd")
     name = consortium.get("nom") if consortium else None
     bassins = _bassins(shown, code, refs) if len(shown) > layout.MAX_MEMBERS // 2 else ""
-    rows, fit, cols = fit_page(shown, refs, len(refs.moments), len(refs.besoins_spie), bassins)
     types = [(c, label, INTERACTION_LETTERS.get(c, c[:1].upper()))
              for c, label in refs.interactions.items()]
-    return Annex(
+    cols = layout.columns(len(shown), len(refs.moments), len(refs.besoins_spie))
+    draft = Annex(
         dataset=graph.graph.get("dataset") or "",
         titre=name or f"Acteurs de l'insertion et de l'emploi : {territory_text(code, refs)}",
         territoire=code, territoire_texte=territory_text(code, refs),
         date=today or date.today(), consortium=name, porteur=porteur, porteur_est_cd=porteur_cd,
         accord_cd=consortium.get("accord_cd") if consortium else None,
-        membres=tuple(shown), lignes=rows, avec_consortium=with_consortium,
+        membres=tuple(shown), lignes=(), avec_consortium=with_consortium,
         moments=tuple((c, label, MOMENT_SHORT.get(c, label[:1])) for c, label
                       in refs.moments.items()),
         besoins=tuple((c, refs.thematiques[c].libelle, NEED_SHORT.get(c, c[:3].title()))
                       for c in refs.besoins_spie),
-        interactions=tuple(sorted(types, key=lambda t: t[2])), fit=fit, colonnes=cols)
+        interactions=tuple(sorted(types, key=lambda t: t[2])),
+        fit=PageFit(True, BUDGETS[0], 0.0, 0.0), colonnes=cols)
+    draft = replace(draft, legende=legend(draft))
+    width = layout.usable_width_cm()
+    chrome = (layout.text_lines([(draft.titre, True, False)], width, layout.TITLE_PT),
+              layout.text_lines([(draft.sous_titre, False, False)], width, layout.SUBTITLE_PT),
+              layout.text_lines([(text, lead, False) for part in draft.legende
+                                 for text, lead in zip(part, (True, False), strict=True)],
+                                width))
+    rows, fit, cols = fit_page(shown, refs, len(refs.moments), len(refs.besoins_spie), bassins,
+                               chrome)
+    return replace(draft, lignes=rows, fit=fit, colonnes=cols)
+
+
+def legend(annex: Annex) -> tuple[tuple[str, str], ...]:
+    """The legend under the table: (bold lead, text), in French typography."""
+    t = french.typography
+    moments = " · ".join(f"{letter} {label.lower()}" for _, label, letter in annex.moments)
+    needs = " · ".join(f"{short} {label.lower()}" for _, label, short in annex.besoins)
+    kinds = " · ".join(f"{letter} {label.lower()}" for _, label, letter in annex.interactions)
+    who = "membres" if annex.avec_consortium else "acteurs"
+    return (
+        (t("Moments : "), t(moments + ". ")),
+        (t("Besoins couverts : "), t(needs + ". ")),
+        ("Interactions ", t(f"avec les {who} n° en colonne (deux types au plus) : {kinds}. "
+                            "Hors cons. : partenaires hors consortium. Lettre : lettre "
+                            "d'engagement signée. ")),
+        ("Missions — compétences ", t("en forme courte ; textes complets, services et sens des "
+                                      "interactions dans les fiches détaillées.")),
+    )

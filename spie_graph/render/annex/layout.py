@@ -67,21 +67,23 @@ class Columns:
 
 
 SIZES_PT = (10.0, 9.0, 8.5, 8.0, 7.5)
+MEMBER_WIDTHS_CM = (4.8, 5.6)
+"""Widths of the members' column tried at 7 pt: a wider one when long names wrap."""
 """Larger sizes the table takes when the members' texts fit whole (a small consortium)."""
 
 
 def columns(n_members: int, n_moments: int = 3, n_needs: int = 6,
-            size_pt: float = BODY_PT) -> Columns:
+            size_pt: float = BODY_PT, membre_cm: float = 4.8) -> Columns:
     """Column widths for a table of ``n_members`` rows (and as many matrix columns).
 
     Narrow columns (marks, letters, numbers) grow with the text size; the
-    missions take what is left.
+    members' names take ``membre_cm`` (at 7 pt), the missions what is left.
     """
     usable = PAGE_W_CM - 2 * MARGIN_X_CM - 0.05  # LibreOffice rounds borders outwards
     f = size_pt / BODY_PT
     g = 1 + (f - 1) * 0.6  # marks and letters need less room than words
     lien = (0.38 if n_members <= 20 else 0.36) if f == 1 else round(0.4 * g, 2)
-    fixed = dict(numero=round(0.45 * g, 2), membre=round(4.8 * min(f, 1.15), 2),
+    fixed = dict(numero=round(0.45 * g, 2), membre=round(membre_cm * min(f, 1.15), 2),
                  lettre=round(0.8 * g, 2), moment=round(0.42 * g, 2), besoin=round(0.6 * g, 2),
                  autres=round(0.8 * g, 2))
     used = (fixed["numero"] + fixed["membre"] + fixed["lettre"] + n_moments * fixed["moment"]
@@ -132,10 +134,16 @@ def row_height_cm(lines: int, size_pt: float = BODY_PT) -> float:
     return lines * LINE_PT * size_pt / BODY_PT * _CM_PER_PT + 2 * CELL_PAD_Y_CM + 0.02
 
 
-def body_height_cm(size_pt: float = BODY_PT) -> float:
+def body_height_cm(size_pt: float = BODY_PT, title_lines: int = 1, subtitle_lines: int = 2,
+                   legend_lines: int = 3) -> float:
     """Height left for the members' rows once the title, header rows and legend are set."""
-    title = (TITLE_PT * 1.2 + SUBTITLE_PT * 1.2 * 2 + 6) * _CM_PER_PT
+    title = (TITLE_PT * 1.2 * title_lines + SUBTITLE_PT * 1.2 * subtitle_lines + 6) * _CM_PER_PT
     header = 2 * row_height_cm(1, size_pt)
-    legend = (2 * LINE_PT + 4) * _CM_PER_PT
+    legend = (legend_lines * LINE_PT + 4) * _CM_PER_PT
     signature = (LINE_PT + 6) * _CM_PER_PT
-    return PAGE_H_CM - 2 * MARGIN_Y_CM - title - header - legend - signature - 0.6
+    return PAGE_H_CM - 2 * MARGIN_Y_CM - title - header - legend - signature - 0.4
+
+
+def usable_width_cm() -> float:
+    """Width of the page between its margins."""
+    return PAGE_W_CM - 2 * MARGIN_X_CM

@@ -34,21 +34,7 @@ HEAD_MAX_PT = 8.0
 
 def legend(annex: Annex) -> list[tuple[str, str]]:
     """The legend under the table: (bold lead, text)."""
-    t = french.typography
-    moments = " · ".join(f"{letter} {label.lower()}" for _, label, letter in annex.moments)
-    needs = " · ".join(f"{short} {label.lower()}" for _, label, short in annex.besoins)
-    kinds = " · ".join(f"{letter} {label.lower()}" for _, label, letter in annex.interactions)
-    who = "membres" if annex.avec_consortium else "acteurs"
-    return [
-        ("Moments du parcours : ", t(moments + ". ")),
-        ("Besoins couverts par les services : ", t(needs + ". ")),
-        ("Interactions ", t(f"(avec les {who} numérotés en colonne ; deux types au plus par "
-                            f"case) : {kinds}. Hors cons. : partenaires hors consortium. "
-                            "Lettre : lettre d'engagement signée. ")),
-        ("Membre : ", t("nom, famille, rôle s'il n'est pas « membre ». ")),
-        ("Missions — compétences ", t("en forme courte : texte complet, services par moment et "
-                                      "sens des interactions dans les fiches détaillées.")),
-    ]
+    return list(annex.legende)
 
 
 def signature(annex: Annex) -> str | None:
