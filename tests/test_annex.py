@@ -192,16 +192,38 @@ def test_twenty_members_fit_and_too_many_are_said_so():
     message = forty.fit.message
     assert "40 membres\u00a0: la cartographie ne tient pas sur une page lisible" in message
     assert "7 pt" in message and "par bassin" in message and "--fiches" in message
+    # Past 25 members the matrix would not fit across the page: interactions as text.
+    assert forty.colonnes.n_membres == 0 and forty.colonnes.liens_texte >= 5
+    assert sum(forty.colonnes.all()) <= layout.usable_width_cm()
+    links = [line.liens_texte for line in forty.lignes if line.liens_texte]
+    assert links and all(re.fullmatch(r"[A-Z] \d+(, \d+)*( · [A-Z] \d+(, \d+)*)*", t)
+                         for t in links)
+    assert "Interactions (n°)" in docx_text(page_docx(forty))
     # Never smaller than 7 pt: the warning goes on the page, the text keeps its size.
     assert message in docx_text(page_docx(forty))
     assert min(docx_font_sizes(page_docx(forty))) >= 7
 
 
 def test_the_matrix_never_gets_narrower_than_a_letter():
-    for n in (1, 7, 20, layout.MAX_MEMBERS):
-        cols = layout.columns(n)
-        assert cols.lien >= 0.36 and cols.missions >= 4.0
-        assert sum(cols.all()) <= layout.PAGE_W_CM - 2 * layout.MARGIN_X_CM
+    for n in (1, 7, 12, 20, layout.MAX_MEMBERS):
+        for size in (layout.BODY_PT, *layout.SIZES_PT):
+            cols = layout.columns(n, size_pt=size)
+            assert cols.lien >= 0.36 and cols.n_membres == n
+            if size == layout.BODY_PT or cols.missions >= 6:  # larger sizes need room
+                assert sum(cols.all()) <= layout.usable_width_cm()
+
+
+def test_without_consortium_the_page_says_to_declare_one(demo_path, make_dataset, tmp_path):
+    import shutil
+
+    folder = tmp_path / "sans-consortium"
+    folder.mkdir()
+    for name in ("acteurs.csv", "services.csv", "interactions.csv"):
+        shutil.copy(demo_path / name, folder / name)
+    annex = collect_annex(build_graph(load_dataset(folder)), today=DAY)
+    assert len(annex.lignes) == 71 and not annex.fit.tient
+    assert "71 acteurs et aucun consortium déclaré" in annex.fit.message
+    assert "--fiches" not in annex.fit.message and "consortium.yaml" in annex.fit.message
 
 
 def test_unknown_territory(small_graph):

@@ -66,6 +66,17 @@ class MemberRow:
     """Partners outside the consortium."""
 
     @property
+    def liens_texte(self) -> str:
+        """The interactions as text, by type: « C 3, 5 · F 7 » (numbers of the members)."""
+        by_letter: dict[str, list[str]] = {}
+        for other, letters in enumerate(self.liens, 1):
+            for letter in letters:
+                by_letter.setdefault(letter, []).append(str(other))
+        order = list(INTERACTION_LETTERS.values())
+        return " · ".join(f"{letter} {', '.join(numbers)}" for letter, numbers in sorted(
+            by_letter.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+
+    @property
     def qualite(self) -> str:
         """« CAF », « Conseil départemental · porteur »: the family, and the role unless plain."""
         return self.famille + (f" · {self.role}" if self.role and self.role != "membre" else "")
@@ -259,7 +270,9 @@ def _row_lines(row: MemberRow, cols: layout.Columns, size: float = layout.BODY_P
     texts = [(row.missions, False, False)]
     if row.competences:
         texts.append(("— " + row.competences, False, True))
-    return max(name, layout.text_lines(texts, cols.missions, size))
+    links = (layout.text_lines([(row.liens_texte, False, False)], cols.liens_texte, size)
+             if cols.liens_texte else 1)
+    return max(name, links, layout.text_lines(texts, cols.missions, size))
 
 
 def fit_page(shown: list[ActorProfile], refs: Referentials, n_moments: int, n_needs: int,
@@ -296,14 +309,19 @@ def fit_page(shown: list[ActorProfile], refs: Referentials, n_moments: int, n_ne
     cols = layout.columns(n, n_moments, n_needs)
     rows = _rows(shown, refs, [BUDGETS[-3]] * n)
     heights = [layout.row_height_cm(_row_lines(r, cols)) for r in rows]
-    noun = "membres" if any(p.membre for p in shown) else "acteurs"
-    message = (f"{len(shown)} {noun} : la cartographie ne tient pas sur une page lisible "
-               f"(texte d'au moins 7 pt ; une page en tient environ {layout.MAX_MEMBERS} au "
-               f"plus, selon la longueur des textes). Elle est écrite sur plusieurs pages, "
-               f"à ne pas joindre telle quelle : scindez le consortium par bassin (un fichier "
-               f"de consortium par bassin, option --consortium"
-               + (f" ; {bassins}" if bassins else "")
-               + "), ou joignez une page de synthèse et les fiches détaillées (--fiches).")
+    if any(p.membre for p in shown):
+        message = (f"{n} membres : la cartographie ne tient pas sur une page lisible "
+                   f"(texte d'au moins 7 pt ; une page en tient environ {layout.MAX_MEMBERS} "
+                   "au plus, selon la longueur des textes). Elle est écrite sur plusieurs "
+                   "pages, à ne pas joindre telle quelle : scindez le consortium par bassin "
+                   "(un fichier de consortium par bassin, option --consortium"
+                   + (f" ; {bassins}" if bassins else "")
+                   + "), ou joignez une page de synthèse et les fiches détaillées (--fiches).")
+    else:
+        message = (f"{n} acteurs et aucun consortium déclaré : la page à joindre décrit les "
+                   "membres d'un consortium. Déclarez-le (consortium.yaml dans le jeu de "
+                   "données, ou option --consortium) ; ce document, sur plusieurs pages, "
+                   "liste tous les acteurs du territoire.")
     return rows, PageFit(False, BUDGETS[-3], round(sum(heights), 2),
                          round(available, 2), french.typography(message)), cols
 

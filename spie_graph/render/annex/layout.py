@@ -58,12 +58,16 @@ class Columns:
     n_moments: int
     n_besoins: int
     n_membres: int
+    """Columns of the interaction matrix (0: interactions written as text instead)."""
+    liens_texte: float = 0.0
+    """Width of the interactions written as text, when there is no matrix."""
 
     def all(self) -> list[float]:
         """Every column's width, in the order of the table."""
         return [self.numero, self.membre, self.missions, self.lettre,
                 *[self.moment] * self.n_moments, *[self.besoin] * self.n_besoins,
-                *[self.lien] * self.n_membres, self.autres]
+                *[self.lien] * self.n_membres,
+                *([self.liens_texte] if self.liens_texte else []), self.autres]
 
 
 SIZES_PT = (10.0, 9.0, 8.5, 8.0, 7.5)
@@ -78,7 +82,21 @@ def columns(n_members: int, n_moments: int = 3, n_needs: int = 6,
 
     Narrow columns (marks, letters, numbers) grow with the text size; the
     members' names take ``membre_cm`` (at 7 pt), the missions what is left.
+    Beyond :data:`MAX_MEMBERS` the matrix would not fit across the page: the
+    interactions are then written as text in one column.
     """
+    if n_members > MAX_MEMBERS:
+        return Columns(numero=0.55, membre=membre_cm, missions=8.0, lettre=0.8, moment=0.42,
+                       besoin=0.6, lien=0.0, autres=0.8, n_moments=n_moments,
+                       n_besoins=n_needs, n_membres=0,
+                       liens_texte=round(PAGE_W_CM - 2 * MARGIN_X_CM - 0.05 - 0.55 - membre_cm
+                                         - 8.0 - 0.8 - 0.42 * n_moments - 0.6 * n_needs - 0.8,
+                                         2))
+    return _matrix_columns(n_members, n_moments, n_needs, size_pt, membre_cm)
+
+
+def _matrix_columns(n_members: int, n_moments: int, n_needs: int, size_pt: float,
+                    membre_cm: float) -> Columns:
     usable = PAGE_W_CM - 2 * MARGIN_X_CM - 0.05  # LibreOffice rounds borders outwards
     f = size_pt / BODY_PT
     g = 1 + (f - 1) * 0.6  # marks and letters need less room than words

@@ -46,9 +46,15 @@ def signature(annex: Annex) -> str | None:
 
 def _group_heads(annex: Annex) -> list[tuple[str, int]]:
     """The first header row: (text, columns spanned)."""
-    return [("Moments", len(annex.moments)), ("Besoins", len(annex.besoins)),
-            ("Interactions avec les " + ("membres" if annex.avec_consortium else "acteurs")
-             + " (n°)", len(annex.lignes))]
+    heads = [("Moments", len(annex.moments)), ("Besoins", len(annex.besoins))]
+    if annex.colonnes.n_membres:
+        heads.append(("Interactions avec les " + ("membres" if annex.avec_consortium
+                                                  else "acteurs") + " (n°)",
+                      annex.colonnes.n_membres))
+    return heads
+
+
+LINKS_HEAD = "Interactions (n°)"
 
 
 # -- DOCX ------------------------------------------------------------------------------------
@@ -80,7 +86,12 @@ def _member_cells(row, line: MemberRow, annex: Annex) -> None:
     for flag in (*line.moments, *line.besoins):
         _center(cells[index], MARK if flag else "", size, color=k.ACCENT)
         index += 1
-    for other, letters in enumerate(line.liens, 1):
+    if not annex.colonnes.n_membres:
+        para = cells[index].paragraphs[0]
+        k.add_run(para, line.liens_texte or "–", size=size)
+        k.compact(para)
+        index += 1
+    for other, letters in enumerate(line.liens if annex.colonnes.n_membres else (), 1):
         cell = cells[index]
         if other == line.numero:
             k.shade(cell, SELF_FILL)
@@ -120,10 +131,12 @@ def page_docx(annex: Annex) -> bytes:
     head, sub = table.rows
     fixed = [(0, "N°"), (1, "Membre, famille, rôle"), (2, "Missions — compétences"),
              (3, "Lettre"), (n_cols - 1, "Hors cons.")]
+    if not cols.n_membres:
+        fixed.append((n_cols - 2, LINKS_HEAD))
     for index, text in fixed:
         cell = head.cells[index].merge(sub.cells[index])
         _center(cell, text, head_size, bold=True)
-        if index != 1 and index != 2:
+        if index not in (1, 2) and (cols.n_membres or index != n_cols - 2):  # narrow
             k.cell_margin(cell, layout.CELL_PAD_Y_CM, 0, layout.CELL_PAD_Y_CM, 0)
     index = 4
     for text, span in _group_heads(annex):
@@ -133,7 +146,7 @@ def page_docx(annex: Annex) -> bytes:
         k.cell_margin(cell, layout.CELL_PAD_Y_CM, 0, layout.CELL_PAD_Y_CM, 0)
         index += span
     subs = ([letter for _, _, letter in annex.moments] + [s for _, _, s in annex.besoins]
-            + [str(line.numero) for line in annex.lignes])
+            + [str(line.numero) for line in annex.lignes][:cols.n_membres])
     for offset, text in enumerate(subs):
         cell = sub.cells[4 + offset]
         _center(cell, text, head_size, bold=True)
@@ -147,7 +160,8 @@ def page_docx(annex: Annex) -> bytes:
         k.cant_split(row)
         _member_cells(row, line, annex)
         if line.numero % 2 == 0:
-            for cell in row.cells[:-1 - len(annex.lignes)] + row.cells[-1:]:
+            start = 4 + len(annex.moments) + len(annex.besoins)
+            for cell in row.cells[:start] + row.cells[start + cols.n_membres:]:
                 k.shade(cell, ZEBRA_FILL)
     k.widths(table, cols.all())
 
@@ -174,6 +188,7 @@ def page_html(annex: Annex) -> str:
     return render_template("annexe.html.j2", a=annex, layout=layout, legend=legend(annex),
                            head_pt=min(annex.fit.taille_pt, HEAD_MAX_PT),
                            signature=signature(annex), groups=_group_heads(annex), mark=MARK,
+                           links_head=LINKS_HEAD,
                            typo=french.typography)
 
 
