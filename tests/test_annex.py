@@ -283,6 +283,21 @@ def test_docx_core_properties_are_ours(annex):
     assert props.subject.startswith("Cartographie des acteurs")
 
 
+def test_docx_properties_follow_the_schema_order(annex):
+    """Word refuses tables whose properties are out of the OOXML schema's order."""
+    from spie_graph.render.annex.docx_kit import _SCHEMA_ORDER
+
+    for data in (page_docx(annex), sheets_docx(annex)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("word/document.xml").decode()
+        for name, order in _SCHEMA_ORDER.items():
+            for props in re.findall(rf"<w:{name}>(.*?)</w:{name}>", xml):
+                tags = re.findall(r"<w:(\w+)[ />]", props)
+                top = [t for t in tags if t in order]
+                ranks = [order.index(t) for t in top]
+                assert ranks == sorted(ranks) and len(set(top)) == len(top), (name, top)
+
+
 def test_docx_fonts_have_no_theme_fallback(annex):
     with zipfile.ZipFile(io.BytesIO(page_docx(annex))) as archive:
         styles = archive.read("word/styles.xml").decode()

@@ -234,10 +234,7 @@ def borders(table, color: str = "9AA5B1", size_eighths: int = 4) -> None:
 
 def widths(table, widths_cm: list[float]) -> None:
     """Fixed column widths that both Word (cell widths) and LibreOffice (grid) follow."""
-    table.autofit = False
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    table._tbl.tblPr.append(layout)
+    table.autofit = False  # python-docx writes <w:tblLayout w:type="fixed"/>
     total = OxmlElement("w:tblW")
     total.set(qn("w:w"), str(round(sum(widths_cm) * 567)))
     total.set(qn("w:type"), "dxa")
@@ -293,7 +290,35 @@ def page_footer(section, text: str, size: float = 7, numbered: bool = True) -> N
         para._p.append(field)
 
 
+# Children of table, row and cell properties in the order the OOXML schema requires
+# (ECMA-376 §17.4): Word refuses a file whose properties are out of order.
+_SCHEMA_ORDER = {
+    "tblPr": ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+              "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders",
+              "shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"),
+    "trPr": ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit",
+             "trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del",
+             "trPrChange"),
+    "tcPr": ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap",
+             "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark", "headers",
+             "cellIns", "cellDel", "cellMerge", "tcPrChange"),
+}
+
+
+def schema_order(doc: DocumentObject) -> None:
+    """Put the children of every table, row and cell properties in schema order."""
+    for name, order in _SCHEMA_ORDER.items():
+        rank = {qn(f"w:{tag}"): index for index, tag in enumerate(order)}
+        for props in doc.element.body.iter(qn(f"w:{name}")):
+            children = list(props)
+            children.sort(key=lambda child: rank.get(child.tag, len(rank)))
+            for child in children:
+                props.append(child)  # re-appending moves it: the sorted order
+
+
 def to_bytes(doc: DocumentObject) -> bytes:
+    """The document's bytes, its properties in schema order."""
+    schema_order(doc)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
