@@ -23,7 +23,7 @@ from spie_graph.errors import ArgumentError, ExportError, SourceError
 from spie_graph.reference import read_text
 from spie_graph.reference.referentials import referentials
 from spie_graph.sources import data_inclusion as di
-from spie_graph.sources.data_inclusion import import_data_inclusion, read_export
+from spie_graph.sources.data_inclusion import import_data_inclusion, mapping, read_export
 from tests.conftest import REFERENCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "data_inclusion"
@@ -89,8 +89,8 @@ def test_list_fields_in_every_spelling(value, expected):
 
 
 def test_v0_category_spread_over_all_sub_themes_becomes_the_category():
-    converter = di._Converter(referentials())
-    report = di._Report(di.SERVICES, di.Record("f", 1, {}), {})
+    converter = mapping._Converter(referentials())
+    report = mapping._Report(di.SERVICES, di.Record("f", 1, {}), {})
     assert converter.thematiques(report, "v0", ["numerique", "famille--garde-denfants"]) == \
         ["numerique", "famille--garde-denfants"]
     assert report.issues == []

@@ -1,0 +1,193 @@
+"""Import data·inclusion exports (structures and services) as a project data set.
+
+data·inclusion, the State's open referential of the insertion offer, publishes
+weekly ``structures`` and ``services`` files (data.gouv.fr, dataset
+``6233723c2c1e4a54af2f6b2d``). :func:`import_data_inclusion` reads them in
+JSON (a list of records, ``{"items": [...]}`` or GeoJSON) or CSV (``,`` or
+``;``; lists written ``['a', 'b']``, ``{a,b}``, ``["a","b"]`` or ``a, b``),
+schema v1 or the older v0 (told apart by their fields), or as the producer
+workbook of the data·inclusion *valideur* (sheets ``Structures``, ``Services``
+and ``Services - Thématiques``; rows marked ``__ignore__`` are help and
+examples). It writes a project data set that ``spie-graph validate`` accepts.
+
+How records become the project's tables (mapping tables in ``spie_graph/reference/data``):
+
+- a structure becomes an actor. ``famille``: the first réseau porteur (v1)
+  mapped by ``familles.yaml``; in v0 the typologie, else the labels nationaux
+  through ``v0_labels_vers_v1_reseaux.csv``; none mapped: ``autre``, with a
+  remark. ``reseau_porteur``: that réseau (v0: ``v0_typologies_vers_v1_reseaux.csv``).
+  ``commune`` from ``code_insee``; ``missions`` from ``description`` (v0
+  ``presentation_resume``).
+- a service becomes a service. Thématiques: v1 codes are kept; v0 codes go
+  through ``v0_thematiques_vers_v1.csv`` (a v0 category spread over every
+  sub-theme of a v1 category becomes that category). Publics: v1 ``publics``;
+  v0 ``profils`` through ``v0_profils_vers_v1_publics.csv``. Area: v1
+  ``zone_eligibilite``, v0 ``zone_diffusion_type``/``zone_diffusion_code``,
+  else the service's ``code_insee``, else its structure's commune. Moments:
+  :meth:`~spie_graph.reference.referentials.Referentials.infer_moments` from the
+  thématiques and the service type (``data/parcours.yaml``).
+- ``--departement``: a structure is kept when its commune is in the
+  département, or when one of its services names a commune, EPCI or
+  département of it in its area (not ``france`` alone); a service is kept when
+  its structure is and its area meets the département.
+
+Nothing is dropped silently: a record not taken is a *rejet* (with its
+reason), a value dropped or changed is a *remarque*; both are printed and
+written to ``import_rejets.csv`` and ``import_remarques.csv``. Deviations of
+a record from the data·inclusion schema that spie-graph does not need (e-mail,
+postal code, date_maj...) are remarks too. The output folder is written whole
+or not at all.
+
+Sources of the mapping tables (each row names its own): the data·inclusion
+pipeline, github.com/gip-inclusion/data-inclusion (MIT),
+``pipeline/dbt/models/intermediate/v1/001_mappings/dora/_map_thematiques.sql``
+at 49357fc, ``_map_publics.sql`` at 951bfc5,
+``_map_dora__reseaux_porteurs__typologie.sql`` and ``…__labels_nationaux.sql``
+at d4969e3; rows marked ``spie-graph`` are this project's additions (v0
+codes the pipeline omits) or its one deliberate deviation (``sortants-de-detention``).
+"""
+
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from spie_graph.errors import ArgumentError, SourceError
+from spie_graph.files import neutralize, write_folder
+from spie_graph.sources.data_inclusion.mapping import ImportResult, convert
+from spie_graph.sources.data_inclusion.readers import _has_sheet, read_export
+from spie_graph.sources.data_inclusion.records import (
+    ISSUE_COLUMNS,
+    REJECTS_FILE,
+    REJET,
+    REMARKS_FILE,
+    REMARQUE,
+    SERVICES,
+    STRUCTURES,
+    Export,
+    Issue,
+    Record,
+    _mapping,
+    items,
+    text,
+)
+from spie_graph.sources.readers import read_dataset
+from spie_graph.sources.validation import COLUMNS, LIST_SEPARATOR, check_dataset
+
+__all__ = [
+    "REJECTS_FILE",
+    "REJET",
+    "REMARKS_FILE",
+    "REMARQUE",
+    "Export",
+    "ImportResult",
+    "Issue",
+    "Record",
+    "convert",
+    "import_data_inclusion",
+    "items",
+    "read_export",
+    "text",
+    "write_import",
+    "_mapping",
+]
+
+
+# -- writing ----------------------------------------------------------------
+_TEXT_COLUMNS = ("nom", "missions", "description")
+
+
+def _csv(rows: list[dict], columns: Iterable[str], neutral: Iterable[str] = ()) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    columns = list(columns)
+    writer.writerow(columns)
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, list | tuple):
+                value = LIST_SEPARATOR.join(value)
+            value = "" if value is None else str(value)
+            cells.append(neutralize(value) if column in neutral else value)
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def write_import(result: ImportResult, output: Path | str, force: bool = False) -> Path:
+    """Write the data set folder: ``acteurs.csv``, ``services.csv`` and the two issue files.
+
+    The folder is built beside its final place, checked with
+    :func:`spie_graph.sources.validation.check_dataset`, then moved into place: on
+    any error nothing is left half-written.
+
+    Raises
+    ------
+    ArgumentError : ``output`` exists and is not empty (without ``force``).
+    ExportError : the folder cannot be written.
+    SourceError : the data set written does not validate (a bug of the import).
+    """
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise ArgumentError(f"{output} est un fichier : indiquez un dossier")
+    if output.is_dir() and any(output.iterdir()) and not force:
+        raise ArgumentError(f"le dossier {output} n'est pas vide : choisissez un nouveau dossier,"
+                            " ou ajoutez --force pour le remplacer entièrement")
+    files = {
+        "acteurs.csv": _csv(result.acteurs, COLUMNS["acteurs"], _TEXT_COLUMNS),
+        "services.csv": _csv(result.services, COLUMNS["services"], _TEXT_COLUMNS),
+        REJECTS_FILE: _csv([i.as_dict() for i in result.rejets], ISSUE_COLUMNS, ISSUE_COLUMNS),
+        REMARKS_FILE: _csv([i.as_dict() for i in result.remarques], ISSUE_COLUMNS,
+                           ISSUE_COLUMNS),
+    }
+    write_folder(output, files, encoding="utf-8-sig",
+                 check=lambda staging: _check_written(staging, output.name))
+    result.output = output
+    return output
+
+
+def _check_written(folder: Path, name: str) -> None:
+    raw = read_dataset(folder)
+    raw = replace(raw, name=name)
+    dataset, problems = check_dataset(raw)
+    if dataset is None:
+        listed = "\n".join(f"  - {p}" for p in problems[:20])
+        raise SourceError(f"le jeu de données produit par l'import ne passe pas la validation "
+                          f"(anomalie de spie-graph, à signaler) :\n{listed}")
+
+
+def import_data_inclusion(structures: Path | str, services: Path | str | None,
+                          output: Path | str, departement: str | None = None,
+                          force: bool = False) -> ImportResult:
+    """Read data·inclusion exports and write them as a project data set folder.
+
+    Parameters
+    ----------
+    structures : export of the structures (.json, .geojson, .csv, or the producer .xlsx).
+    services : export of the services; ``None`` reads the ``Services`` sheet of
+        the ``structures`` workbook, or imports structures only (CSV, JSON).
+    output : the data set folder to write.
+    departement : keep only the actors and services of this département.
+    force : replace an existing, non-empty ``output`` folder.
+
+    Returns
+    -------
+    ImportResult : counts, rows written, rejects and remarks; ``output`` set.
+
+    Examples
+    --------
+    >>> result = import_data_inclusion("structures.json", "services.json",
+    ...                                "datasets/morbihan", departement="56")  # doctest: +SKIP
+    >>> print("\\n".join(result.summary()))  # doctest: +SKIP
+    """
+    structures_export = read_export(structures, STRUCTURES)
+    if services is None and _has_sheet(Path(structures), SERVICES):
+        services = structures
+    services_export = read_export(services, SERVICES) if services is not None else None
+    result = convert(structures_export, services_export, departement)
+    write_import(result, output, force)
+    return result
