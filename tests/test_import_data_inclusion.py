@@ -47,7 +47,11 @@ def run(tmp_path: Path, version: str, fmt: str, departement: str | None = None,
 
 
 def reasons(issues: list[di.Issue]) -> dict[str | None, str]:
-    return {issue.record: issue.problem.message for issue in issues}
+    """The blocking (first) reason of each record."""
+    result: dict[str | None, str] = {}
+    for issue in issues:
+        result.setdefault(issue.record, issue.problem.message)
+    return result
 
 
 # -- mapping tables ----------------------------------------------------------
@@ -100,10 +104,12 @@ def test_v0_category_spread_over_all_sub_themes_becomes_the_category():
 def test_v1_json_end_to_end_and_validate(tmp_path):
     result, out = run(tmp_path, "v1", "json")
     assert result.versions == {"structures": "v1", "services": "v1"}
-    assert result.counts["structures"] == {"lus": 8, "ignores": 0, "hors_departement": 0,
-                                           "rejetes": 2, "ecrits": 6}
-    assert result.counts["services"] == {"lus": 11, "ignores": 0, "hors_departement": 0,
-                                         "rejetes": 3, "ecrits": 8}
+    assert result.counts["structures"] == {"lus": 8, "ignores": 0, "hors_territoire": 0,
+                                           "rejetes": 2, "ecrits": 6,
+                                           "hors_territoire_gardees": 0, "zone_large": 0}
+    assert result.counts["services"] == {"lus": 11, "ignores": 0, "hors_territoire": 0,
+                                         "rejetes": 3, "ecrits": 8,
+                                         "hors_territoire_gardees": 0, "zone_large": 0}
     assert reasons(result.rejets) == {
         "dora--sans-nom": "nom absent",
         "dora--ml-vannes": "identifiant en double",
@@ -208,16 +214,25 @@ def test_v0_mappings(tmp_path):
 def test_departement_filter(tmp_path):
     result, out = run(tmp_path, "v1", "json", departement="56")
     assert result.departement == "56"
-    assert result.counts["services"]["hors_departement"] == 1
+    assert result.counts["services"]["hors_territoire"] == 1
     services = by_id(read_rows(out / "services.csv"))
     # The CCAS of Quimper (29) is kept for its service in Lorient, not for the one in 29.
     assert "dora--svc-quimper-lorient" in services
     assert "dora--svc-quimper-local" not in services
 
     result, out = run(tmp_path, "v1", "json", departement="29", name="finistere")
-    assert set(by_id(read_rows(out / "acteurs.csv"))) == {"dora--ccas-quimper"}
-    assert set(by_id(read_rows(out / "services.csv"))) == {"dora--svc-quimper-local"}
-    assert result.counts["structures"]["hors_departement"] == 7
+    # France Travail's national service (zone « france ») reaches the Finistère too: it is
+    # kept with its structure, which sits in the Morbihan, and both are counted apart.
+    assert set(by_id(read_rows(out / "acteurs.csv"))) == {"dora--ccas-quimper",
+                                                          "dora--ft-la-chapelle"}
+    assert set(by_id(read_rows(out / "services.csv"))) == {"dora--svc-quimper-local",
+                                                           "dora--svc-ft-national"}
+    assert result.counts["structures"]["hors_territoire"] == 6
+    assert result.counts["structures"]["hors_territoire_gardees"] == 1
+    assert result.counts["services"]["zone_large"] == 1
+    summary = "\n".join(result.summary())
+    assert "dont 1 situé(s) hors du territoire, gardé(s) pour leurs services" in summary
+    assert "dont 1 national(aux) ou régional(aux)" in summary
     # Records out of the département are counted, not reported one by one.
     assert result.rejets == []
 
@@ -238,7 +253,7 @@ def test_nothing_is_dropped_silently(tmp_path, version, fmt, departement):
     result, out = run(tmp_path, version, fmt, departement)
     for table in ("structures", "services"):
         c = result.counts[table]
-        assert c["lus"] == c["ecrits"] + c["rejetes"] + c["hors_departement"], table
+        assert c["lus"] == c["ecrits"] + c["rejetes"] + c["hors_territoire"], table
     rejets = read_rows(out / di.REJECTS_FILE)
     assert len(rejets) == len(result.rejets)
     assert len(read_rows(out / di.REMARKS_FILE)) == len(result.remarques)
@@ -354,8 +369,9 @@ def test_output_folder_is_never_half_written(tmp_path, monkeypatch):
     monkeypatch.undo()
     import_data_inclusion(FIXTURES / "structures-v1.json", FIXTURES / "services-v1.json",
                           out, force=True)
-    assert sorted(p.name for p in out.iterdir()) == ["acteurs.csv", "import_rejets.csv",
-                                                     "import_remarques.csv", "services.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "acteurs.csv", "data_inclusion.json", "import_rejets.csv", "import_remarques.csv",
+        "provenance.json", "services.csv"]
 
 
 # -- command line ----------------------------------------------------------------
@@ -366,9 +382,9 @@ def test_cli_import_prints_counts_and_every_reject(runner, tmp_path):
                                   str(FIXTURES / "services-v1.csv"),
                                   "-o", str(out), "--departement", "56"])
     assert result.exit_code == 0, result.output
-    assert "structures : 8 lu(s), 0 hors département, 2 rejeté(s), 6 acteur(s) écrit(s)" \
+    assert "structures : 8 lu(s), 0 hors territoire, 2 rejeté(s), 6 acteur(s) écrit(s)" \
         in result.output
-    assert "rejets : 5" in result.output
+    assert "rejets : 5 enregistrement(s)" in result.output
     assert "dora--svc-orphelin" in result.output
     assert runner.invoke(main, ["validate", "--dataset", str(out)]).exit_code == 0
 

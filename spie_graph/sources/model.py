@@ -47,6 +47,13 @@ class Service(_Model):
     territoire: list[str] = Field(default_factory=list)
     modes_accueil: list[str] = Field(default_factory=list)
     description: str | None = None
+    # data·inclusion attributes users filter on (optional: hand-made data sets lack them).
+    frais: str | None = None
+    modes_mobilisation: list[str] = Field(default_factory=list)
+    mobilisable_par: list[str] = Field(default_factory=list)
+    conditions_acces: str | None = None
+    score_qualite: float | None = None
+    date_maj: date | None = None
 
     @property
     def tous_publics(self) -> bool:

@@ -98,6 +98,15 @@ SHEETS: dict[str, tuple[Column, ...]] = {
                multi=True, text=True),
         Column("modes_accueil", "Modes d'accueil (liste).", "modes_accueil", multi=True),
         Column("description", "Description du service, en texte libre."),
+        Column("frais", "gratuit ou payant (data·inclusion)."),
+        Column("modes_mobilisation", "Comment mobiliser le service (liste) : "
+               "envoyer-un-courriel, se-presenter, telephoner, utiliser-lien-mobilisation.",
+               multi=True),
+        Column("mobilisable_par", "Qui peut le mobiliser (liste) : usagers, professionnels.",
+               multi=True),
+        Column("conditions_acces", "Conditions d'accès, en texte libre."),
+        Column("score_qualite", "Score de qualité data·inclusion, entre 0 et 1."),
+        Column("date_maj", "Date de dernière mise à jour (AAAA-MM-JJ)."),
     ),
     "interactions": (
         Column("source", "Identifiant de l'acteur à l'origine de la relation.", "acteurs",

@@ -76,12 +76,19 @@ MOMENTS = CodeList("moments", "moment du parcours", lambda r: r.moments)
 INTERACTIONS = CodeList("interactions", "type d'interaction", lambda r: r.interactions)
 MODES_ACCUEIL = CodeList("modes-accueil", "mode d'accueil", lambda r: r.modes_accueil)
 RESEAUX = CodeList("reseaux-porteurs", "réseau porteur", lambda r: r.reseaux_porteurs)
+FRAIS = CodeList("frais", "frais", lambda r: {"gratuit": "Gratuit", "payant": "Payant"})
+MODES_MOBILISATION = CodeList("modes-mobilisation", "mode de mobilisation", lambda r: {
+    "envoyer-un-courriel": "Envoyer un courriel", "se-presenter": "Se présenter",
+    "telephoner": "Téléphoner", "utiliser-lien-mobilisation": "Utiliser le lien de mobilisation"})
+MOBILISABLE_PAR = CodeList("mobilisable-par", "personne mobilisatrice", lambda r: {
+    "usagers": "Usagers", "professionnels": "Professionnels"})
 
 COLUMNS = {
     "acteurs": ("id", "nom", "famille", "reseau_porteur", "siret", "commune", "territoire",
                 "missions", "competences", "publics", "site_web"),
     "services": ("id", "acteur", "nom", "thematiques", "publics", "moments", "territoire",
-                 "modes_accueil", "description"),
+                 "modes_accueil", "description", "frais", "modes_mobilisation",
+                 "mobilisable_par", "conditions_acces", "score_qualite", "date_maj"),
     "interactions": ("source", "cible", "type", "description", "depuis", "jusqu_a"),
 }
 REQUIRED = {
@@ -202,6 +209,21 @@ class _Rows:
                     "écrivez la date AAAA-MM-JJ (2024-01-31) ou JJ/MM/AAAA")
         return None
 
+    def share(self, source: str, row: RawRow, field: str) -> float | None:
+        """A number between 0 and 1 (data·inclusion's score de qualité)."""
+        value = self.text(source, row, field)
+        if value is None:
+            return None
+        try:
+            number = float(value.replace(",", "."))
+        except ValueError:
+            number = -1.0
+        if not 0 <= number <= 1:
+            self.report(source, row, field, value, "nombre entre 0 et 1 attendu",
+                        "écrivez par exemple 0.75 (score de qualité data·inclusion)")
+            return None
+        return number
+
     def siret(self, source: str, row: RawRow, field: str) -> str | None:
         value = self.text(source, row, field)
         if value is None:
@@ -292,12 +314,21 @@ def _services(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Service]]:
         territoire = rows.territories(src, row, "territoire")
         modes_accueil = rows.codes(src, row, "modes_accueil", MODES_ACCUEIL)
         description = rows.text(src, row, "description")
+        frais = rows.code(src, row, "frais", FRAIS)
+        modes_mobilisation = rows.codes(src, row, "modes_mobilisation", MODES_MOBILISATION)
+        mobilisable_par = rows.codes(src, row, "mobilisable_par", MOBILISABLE_PAR)
+        conditions_acces = rows.text(src, row, "conditions_acces")
+        score_qualite = rows.share(src, row, "score_qualite")
+        date_maj = rows.day(src, row, "date_maj")
         if service_id and acteur and nom and thematiques:
             service = Service(
                 id=service_id, acteur=acteur, nom=nom, thematiques=thematiques,
                 moments=moments or refs.infer_moments(thematiques),
                 moments_deduits=deduced, publics=publics, territoire=territoire,
-                modes_accueil=modes_accueil, description=description,
+                modes_accueil=modes_accueil, description=description, frais=frais,
+                modes_mobilisation=modes_mobilisation, mobilisable_par=mobilisable_par,
+                conditions_acces=conditions_acces, score_qualite=score_qualite,
+                date_maj=date_maj,
             )
             result.append((row, service))
     return result

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -59,7 +60,15 @@ from pathlib import Path
 from spie_graph.errors import ArgumentError, SourceError
 from spie_graph.files import neutralize, write_folder
 from spie_graph.sources.data_inclusion.mapping import ImportResult, convert
-from spie_graph.sources.data_inclusion.readers import _has_sheet, read_export
+from spie_graph.sources.data_inclusion.provenance import (
+    ORIGINALS_FILE,
+    PROVENANCE_FILE,
+    Provenance,
+    build_provenance,
+    read_originals,
+    read_provenance,
+)
+from spie_graph.sources.data_inclusion.readers import holds_services, read_export
 from spie_graph.sources.data_inclusion.records import (
     ISSUE_COLUMNS,
     REJECTS_FILE,
@@ -86,7 +95,12 @@ __all__ = [
     "Export",
     "ImportResult",
     "Issue",
+    "ORIGINALS_FILE",
+    "PROVENANCE_FILE",
+    "Provenance",
     "Record",
+    "read_originals",
+    "read_provenance",
     "convert",
     "import_data_inclusion",
     "items",
@@ -118,8 +132,10 @@ def _csv(rows: list[dict], columns: Iterable[str], neutral: Iterable[str] = ()) 
     return out.getvalue()
 
 
-def write_import(result: ImportResult, output: Path | str, force: bool = False) -> Path:
-    """Write the data set folder: ``acteurs.csv``, ``services.csv`` and the two issue files.
+def write_import(result: ImportResult, output: Path | str, force: bool = False,
+                 provenance: dict[str, object] | None = None) -> Path:
+    """Write the data set folder: ``acteurs.csv``, ``services.csv``, the two issue files,
+    ``provenance.json`` and ``data_inclusion.json`` (see :mod:`.provenance`).
 
     The folder is built beside its final place, checked with
     :func:`spie_graph.sources.validation.check_dataset`, then moved into place: on
@@ -137,6 +153,11 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False) 
     if output.is_dir() and any(output.iterdir()) and not force:
         raise ArgumentError(f"le dossier {output} n'est pas vide : choisissez un nouveau dossier,"
                             " ou ajoutez --force pour le remplacer entièrement")
+    rows = {STRUCTURES: {str(r["id"]): r for r in result.acteurs},
+            SERVICES: {str(r["id"]): r for r in result.services}}
+    originals = {table: {key: {"origine": record, "import": rows[table].get(key)}
+                         for key, record in result.originals.get(table, {}).items()}
+                 for table in (STRUCTURES, SERVICES)}
     files = {
         "acteurs.csv": _csv(result.acteurs, COLUMNS["acteurs"], _TEXT_COLUMNS),
         "services.csv": _csv(result.services, COLUMNS["services"], _TEXT_COLUMNS),
@@ -144,6 +165,11 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False) 
         REMARKS_FILE: _csv([i.as_dict() for i in result.remarques], ISSUE_COLUMNS,
                            ISSUE_COLUMNS),
     }
+    if provenance is not None:
+        files[PROVENANCE_FILE] = json.dumps(provenance, ensure_ascii=False, indent=2) + "\n"
+    if any(originals.values()):
+        files[ORIGINALS_FILE] = json.dumps(originals, ensure_ascii=False,
+                                           separators=(",", ":")) + "\n"
     write_folder(output, files, encoding="utf-8-sig",
                  check=lambda staging: _check_written(staging, output.name))
     result.output = output
@@ -162,17 +188,22 @@ def _check_written(folder: Path, name: str) -> None:
 
 def import_data_inclusion(structures: Path | str, services: Path | str | None,
                           output: Path | str, departement: str | None = None,
-                          force: bool = False) -> ImportResult:
+                          force: bool = False, *, region: str | None = None,
+                          elargir: bool = True, infer_famille: bool = True) -> ImportResult:
     """Read data·inclusion exports and write them as a project data set folder.
 
     Parameters
     ----------
-    structures : export of the structures (.json, .geojson, .csv, or the producer .xlsx).
+    structures : export of the structures (.json, .geojson, .csv, .parquet, .xlsx, the
+        producer workbook), or pages of the API (a .json page or a folder of pages).
     services : export of the services; ``None`` reads the ``Services`` sheet of
-        the ``structures`` workbook, or imports structures only (CSV, JSON).
+        the producer workbook or the services of API pages, or imports structures only.
     output : the data set folder to write.
-    departement : keep only the actors and services of this département.
+    departement, region : keep only the actors and services of this territory
+        (national and regional services included, counted apart).
     force : replace an existing, non-empty ``output`` folder.
+    elargir : keep crosswalk choices that widen a need (always reported).
+    infer_famille : infer a missing or generic family from the structure's name.
 
     Returns
     -------
@@ -184,10 +215,14 @@ def import_data_inclusion(structures: Path | str, services: Path | str | None,
     ...                                "datasets/morbihan", departement="56")  # doctest: +SKIP
     >>> print("\\n".join(result.summary()))  # doctest: +SKIP
     """
-    structures_export = read_export(structures, STRUCTURES)
-    if services is None and _has_sheet(Path(structures), SERVICES):
+    structures_path = Path(structures)
+    structures_export = read_export(structures_path, STRUCTURES)
+    if services is None and holds_services(structures_path):
         services = structures
-    services_export = read_export(services, SERVICES) if services is not None else None
-    result = convert(structures_export, services_export, departement)
-    write_import(result, output, force)
+    services_path = Path(services) if services is not None else None
+    services_export = read_export(services_path, SERVICES) if services_path is not None else None
+    result = convert(structures_export, services_export, departement, region=region,
+                     elargir=elargir, infer_famille=infer_famille)
+    provenance = build_provenance(result, structures_path, services_path)
+    write_import(result, output, force, provenance)
     return result

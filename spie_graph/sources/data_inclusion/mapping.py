@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from spie_graph.errors import ArgumentError, Problem
+from spie_graph.reference import read_text
 from spie_graph.reference.referentials import Referentials, closest, referentials
 from spie_graph.sources.data_inclusion.records import (
     _DATE,
@@ -31,6 +36,7 @@ from spie_graph.sources.data_inclusion.records import (
     _number,
     items,
     text,
+    v1_record,
 )
 from spie_graph.sources.readers import line_ranges
 from spie_graph.sources.validation import LIST_SEPARATOR
@@ -38,21 +44,49 @@ from spie_graph.sources.validation import LIST_SEPARATOR
 
 @dataclass
 class ImportResult:
-    """What an import read, wrote, rejected and changed."""
+    """What an import read, wrote, rejected and changed.
+
+    ``rejets`` holds every reason of every reject, the blocking one first for each
+    record; ``counts`` are by table (see ``COUNTS``), ``by_source`` by producer.
+    """
 
     versions: dict[str, str]
-    counts: dict[str, dict[str, int]]   # by table: see COUNTS
+    counts: dict[str, dict[str, int]]
     acteurs: list[dict[str, object]]
     services: list[dict[str, object]]
     rejets: list[Issue]
     remarques: list[Issue]
-    departement: str | None = None
+    territoire: str | None = None
     output: Path | None = None
+    by_source: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    originals: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
+    elargir: bool = True
+    widened: dict[str, int] = field(default_factory=dict)   # need → services kept, widened
 
-    def summary(self, remarks_shown: int = 20) -> list[str]:
-        """The report printed by the CLI: counts, every reject, the remarks."""
+    @property
+    def departement(self) -> str | None:
+        return self.territoire if self.territoire and ":" not in self.territoire else None
+
+    def rejected_records(self) -> list[list[Issue]]:
+        """The rejects grouped by record (one list per record, its blocking reason first)."""
+        groups: dict[tuple, list[Issue]] = {}
+        for issue in self.rejets:
+            key = (issue.table, issue.problem.file, issue.problem.line, issue.record)
+            groups.setdefault(key, []).append(issue)
+        return list(groups.values())
+
+    def blocking_reasons(self) -> dict[str, Counter[str]]:
+        """By table: how many records each blocking reason rejected."""
+        result: dict[str, Counter[str]] = {STRUCTURES: Counter(), SERVICES: Counter()}
+        for group in self.rejected_records():
+            result[group[0].table][group[0].problem.message] += 1
+        return result
+
+    def summary(self, remarks_shown: int = 20, rejects_shown: int = 200) -> list[str]:
+        """The report printed by the CLI: counts, every reject with all its reasons, the
+        remarks."""
         where = f" → {self.output}" if self.output else ""
-        scope = f" (département {self.departement})" if self.departement else ""
+        scope = f" (territoire {self.territoire})" if self.territoire else ""
         versions = ", ".join(f"{t} {v}" for t, v in self.versions.items())
         lines = [f"Import data·inclusion ({versions}){where}{scope}"]
         for table, written in ((STRUCTURES, "acteur(s) écrit(s)"),
@@ -61,12 +95,30 @@ class ImportResult:
             entry = f"  {table:<10} : {c['lus']} lu(s)"
             if c["ignores"]:
                 entry += f" (+ {c['ignores']} ligne(s) d'aide __ignore__ écartée(s))"
-            if self.departement:
-                entry += f", {c['hors_departement']} hors département"
+            if self.territoire:
+                entry += f", {c['hors_territoire']} hors territoire"
             entry += f", {c['rejetes']} rejeté(s), {c['ecrits']} {written}"
+            if self.territoire and c["hors_territoire_gardees"]:
+                entry += (f", dont {c['hors_territoire_gardees']} situé(s) hors du territoire, "
+                          "gardé(s) pour leurs services")
+            if self.territoire and c["zone_large"]:
+                entry += f", dont {c['zone_large']} national(aux) ou régional(aux)"
             lines.append(entry)
-        lines.append(f"  rejets : {len(self.rejets)}")
-        lines += [f"    - {issue}" for issue in self.rejets]
+        groups = self.rejected_records()
+        lines.append(f"  rejets : {len(groups)} enregistrement(s)")
+        for table, reasons in self.blocking_reasons().items():
+            if reasons:
+                listed = ", ".join(f"{n} « {r} »" for r, n in reasons.most_common())
+                lines.append(f"    {table}, motif bloquant : {listed}")
+        for group in groups[:rejects_shown]:
+            entry = f"    - {group[0]}"
+            if len(group) > 1:
+                entry += " ; autres motifs : " + " ; ".join(
+                    f"{i.problem.message} ({i.problem.field})" for i in group[1:])
+            lines.append(entry)
+        if len(groups) > rejects_shown:
+            lines.append(f"    … et {len(groups) - rejects_shown} autre(s), "
+                         f"tous dans {REJECTS_FILE}")
         lines.append(f"  remarques (valeurs écartées ou corrigées) : {len(self.remarques)}")
         lines += [f"    - {issue}" for issue in self.remarques[:remarks_shown]]
         if len(self.remarques) > remarks_shown:
@@ -76,6 +128,55 @@ class ImportResult:
             lines.append(f"Vérifiez le jeu de données : spie-graph validate --dataset "
                          f"{self.output}")
         return lines
+
+
+_V0_MODES = {
+    "envoyer-un-mail": "envoyer-un-courriel",
+    "envoyer-un-mail-avec-une-fiche-de-prescription": "envoyer-un-courriel",
+    "envoyer-une-fiche-de-prescription": "envoyer-un-courriel",
+    "se-presenter": "se-presenter",
+    "telephoner": "telephoner",
+    "completer-le-formulaire-dadhesion": "utiliser-lien-mobilisation",
+}
+
+
+@cache
+def _name_patterns() -> list[tuple[re.Pattern[str], str, str]]:
+    rows = csv.DictReader(read_text("familles_par_nom.csv").splitlines())
+    return [(re.compile(row["motif"]), row["famille"], row["motif"]) for row in rows]
+
+
+def _plain_name(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[’`]", "'", ascii_name).lower().strip()
+
+
+def _famille_from_name(nom: str | None) -> tuple[str, str] | None:
+    """The family a structure's name tells (``familles_par_nom.csv``), with the words that
+    told it; ``None`` when no pattern matches.
+
+    >>> _famille_from_name("MISSION LOCALE NORD")
+    ('mission-locale', 'mission locale')
+    """
+    if not nom:
+        return None
+    plain = _plain_name(nom)
+    for pattern, famille, motif in _name_patterns():
+        if pattern.search(plain):
+            return famille, motif.split("|")[0].replace("\\b", "")
+    return None
+
+
+@cache
+def _widening_targets(code: str) -> frozenset[str]:
+    """The v1 targets of a v0 thématique that lie outside the v1 categories its own v0
+    category maps to: a crosswalk choice that widens another need."""
+    v0_map = _mapping("v0_thematiques_vers_v1.csv")
+    own = code.split("--")[0]
+    if own == code or own not in v0_map:
+        return frozenset()
+    categories = {t.split("--")[0] for t in v0_map[own]}
+    return frozenset(t for t in v0_map.get(code, []) if t.split("--")[0] not in categories)
 
 
 class _Report:
@@ -149,8 +250,11 @@ def _check_schema(record: Record, version: str, table: str, report: _Report) -> 
 class _Converter:
     """Turns records into rows of the project's tables, collecting issues."""
 
-    def __init__(self, refs: Referentials):
+    def __init__(self, refs: Referentials, elargir: bool = True, infer_famille: bool = True):
         self.refs = refs
+        self.elargir = elargir
+        self.infer_famille = infer_famille
+        self.widened: dict[str, set[str | None]] = {}
         self.terr = refs.territoires
         self.subthemes: dict[str, set[str]] = {}
         for code, theme in refs.thematiques.items():
@@ -211,11 +315,11 @@ class _Converter:
         reseaux = list(dict.fromkeys(r for r in reseaux if r in refs.reseaux_porteurs))
         candidates: list[tuple[str, str | None]] = []
         famille_v0 = refs.famille_for_typologie(typologie) if typologie else None
-        if famille_v0:
+        if famille_v0 and famille_v0 != "autre":   # Autre, BIB...: generic, not a family
             candidates.append((famille_v0, None))
         for r in reseaux:
             famille_v1 = refs.famille_for_reseau(r)
-            if famille_v1:
+            if famille_v1 and famille_v1 != "autre":
                 candidates.append((famille_v1, r))
         if candidates:
             famille, reseau = candidates[0]
@@ -228,12 +332,23 @@ class _Converter:
             return famille, reseau or (reseaux[0] if reseaux else None)
         given = ", ".join(filter(None, [*items(values.get("reseaux_porteurs")),
                                         typologie or "", *labels])) or None
-        name = "typologie" if typologie else "reseaux_porteurs"
-        message = ("aucune famille d'acteurs ne correspond" if given else
-                   "ni réseau porteur ni typologie") + " : famille « autre »"
-        report.remark(name, given, message,
+        field = "typologie" if typologie else "reseaux_porteurs"
+        reseau_found = reseaux[0] if reseaux else None
+        nom = text(values.get("nom"))
+        guess = _famille_from_name(nom) if self.infer_famille else None
+        why = (f"typologie générique « {typologie} »" if given and famille_v0 == "autre"
+               else "aucune famille d'acteurs ne correspond" if given
+               else "ni réseau porteur ni typologie")
+        if guess is not None:
+            famille, pattern = guess
+            report.remark("nom", nom, f"{why} : famille « {famille} » déduite du nom "
+                          f"(motif « {pattern} »), à vérifier",
+                          "corrigez la famille dans acteurs.csv si elle ne convient pas "
+                          "(spie-graph referentiel familles)")
+            return famille, reseau_found
+        report.remark(field, given, f"{why} : famille « autre »",
                       "choisissez la famille dans acteurs.csv (spie-graph referentiel familles)")
-        return "autre", reseaux[0] if reseaux else None
+        return "autre", reseau_found
 
     def structure(self, report: _Report, version: str) -> dict[str, object]:
         values = report.record.values
@@ -281,12 +396,14 @@ class _Converter:
                 if not mapped:
                     report.remark("thematiques", code, "thématique v0 sans équivalent v1",
                                   "valeur écartée (table v0_thematiques_vers_v1.csv)")
+                mapped = self.widening(report, code, mapped)
             elif code in known:
                 mapped = [code]
             elif v0_map.get(code):
                 mapped = v0_map[code]
                 report.remark("thematiques", code, "code de thématique v0 dans un export v1",
                               f"converti en {', '.join(self.collapse(mapped))}")
+                mapped = self.widening(report, code, mapped)
             else:
                 near = closest(code, list(known))
                 report.remark("thematiques", code, "thématique inconnue",
@@ -294,6 +411,27 @@ class _Converter:
                 mapped = []
             result += [m for m in mapped if m not in result]
         return self.collapse(result)
+
+    def widening(self, report: _Report, code: str, mapped: list[str]) -> list[str]:
+        """Targets of a crosswalk row that put a service under another need than its own
+        (``numerique--accompagner-les-demarches-de-sante`` → ``sante--acces-aux-soins``):
+        reported, and dropped when ``elargir`` is off."""
+        wide = [m for m in mapped if m in _widening_targets(code)]
+        if not wide:
+            return mapped
+        needs = sorted({self.refs.thematiques[m].categorie for m in wide})
+        for need in needs:
+            self.widened.setdefault(need, set()).add(report.record.id)
+        if self.elargir:
+            report.remark("thematiques", code, f"la table de correspondance data·inclusion range "
+                          f"ce service aussi sous {', '.join(needs)} : elle élargit ce besoin",
+                          f"gardé ({', '.join(wide)}) ; importez avec --sans-elargissement "
+                          "pour l'écarter")
+            return mapped
+        report.remark("thematiques", code, f"correspondance qui élargit le besoin "
+                      f"{', '.join(needs)} écartée (--sans-elargissement)",
+                      f"écarté : {', '.join(wide)}")
+        return [m for m in mapped if m not in wide]
 
     def collapse(self, codes: list[str]) -> list[str]:
         """Every sub-theme of a category written as that category."""
@@ -380,11 +518,21 @@ class _Converter:
         return list(dict.fromkeys(result))
 
     def service(self, report: _Report, version: str, extra_themes: list[str],
-                acteur: dict | None) -> dict[str, object]:
+                acteur: dict | None, structure: str | None = None) -> dict[str, object]:
+        """A service row; ``structure`` says why its structure is missing (``absente``,
+        ``rejetee``): that reject comes first, as the cause of the others."""
         values = report.record.values
-        _check_schema(report.record, version, SERVICES, report)
         service_id, nom = text(values.get("id")), text(values.get("nom"))
         structure_id = text(values.get("structure_id"))
+        if structure_id is not None and structure == "absente":
+            report.reject("structure_id", structure_id,
+                          "structure absente de l'export des structures",
+                          "importez l'export des structures du même jour (complet, pas un "
+                          "extrait) ; sans elle, la zone du service est inconnue")
+        elif structure_id is not None and structure == "rejetee":
+            report.reject("structure_id", structure_id, "sa structure est rejetée",
+                          "voir le rejet de la structure")
+        _check_schema(report.record, version, SERVICES, report)
         for name, value in (("id", service_id), ("structure_id", structure_id), ("nom", nom)):
             if value is None:
                 report.reject(name, None, f"{name} absent", f"renseignez « {name} » chez le "
@@ -413,9 +561,10 @@ class _Converter:
                 commune = acteur["commune"]
             territoire = [commune] if commune else []
         if not territoire:
+            cause = " (structure absente ou rejetée)" if structure else ""
             report.reject("zone_eligibilite" if version == "v1" else "zone_diffusion_code", None,
                           "zone du service inconnue : ni zone d'éligibilité, ni code INSEE du "
-                          "service ou de sa structure",
+                          f"service ou de sa structure{cause}",
                           "renseignez la zone chez le producteur, ou ajoutez le service à la "
                           "main dans services.csv")
         description = text(values.get("description")) \
@@ -423,7 +572,37 @@ class _Converter:
         return {"id": service_id, "acteur": structure_id, "nom": nom,
                 "thematiques": thematiques, "publics": self.publics(report, values),
                 "moments": moments, "territoire": territoire,
-                "modes_accueil": self.modes(report, values), "description": description}
+                "modes_accueil": self.modes(report, values), "description": description,
+                **self.attributes(version, values)}
+
+    def attributes(self, version: str, values: dict) -> dict[str, object]:
+        """What users filter on: frais, modes de mobilisation, mobilisable par, conditions
+        d'accès, score de qualité, date de mise à jour (v0 fields mapped to v1)."""
+        if version == "v1":
+            frais = text(values.get("frais"))
+            frais = frais if frais in V1_ENUMS["frais"] else None
+            modes = [m for m in items(values.get("modes_mobilisation"))
+                     if m in V1_ENUMS["modes_mobilisation"]]
+            par = [m for m in items(values.get("mobilisable_par"))
+                   if m in V1_ENUMS["mobilisable_par"]]
+            conditions = text(values.get("conditions_acces"))
+        else:
+            v0_frais = items(values.get("frais"))
+            frais = ("payant" if {"payant", "adhesion", "pass-numerique"} & set(v0_frais)
+                     else "gratuit" if v0_frais else None)
+            beneficiaire = items(values.get("modes_orientation_beneficiaire"))
+            accompagnateur = items(values.get("modes_orientation_accompagnateur"))
+            modes = list(dict.fromkeys(
+                _V0_MODES[m] for m in beneficiaire + accompagnateur if m in _V0_MODES))
+            par = [who for who, given in (("usagers", beneficiaire),
+                                          ("professionnels", accompagnateur)) if given]
+            conditions = "; ".join(items(values.get("pre_requis"))) or None
+        score = _number(values.get("score_qualite"))
+        date_maj = text(values.get("date_maj"))
+        return {"frais": frais, "modes_mobilisation": modes, "mobilisable_par": par,
+                "conditions_acces": conditions,
+                "score_qualite": score if score is not None and 0 <= score <= 1 else None,
+                "date_maj": date_maj[:10] if date_maj and _DATE.fullmatch(date_maj) else None}
 
 
 def _file_issues(export: Export) -> list[Issue]:
@@ -477,40 +656,72 @@ def _link_themes(services: Export) -> tuple[dict[str, list[str]], list[Issue]]:
     return themes, issues
 
 
-def convert(structures: Export, services: Export | None = None,
-            departement: str | None = None, refs: Referentials | None = None) -> ImportResult:
-    """Turn data·inclusion records into the project's ``acteurs`` and ``services`` rows.
-
-    Parameters
-    ----------
-    structures, services : exports read by :func:`read_export`.
-    departement : keep only this département (see the module docstring).
-    refs : the referentials (default: the shipped ones).
-
-    Returns
-    -------
-    ImportResult : the rows, the counts, every reject and remark. Nothing is written.
-
-    Raises
-    ------
-    ArgumentError : ``departement`` is not a département code.
-
-    Notes
-    -----
-    Linear in the number of records, plus, with a département, one
-    intersection of commune sets per service area.
-    """
-    refs = refs or referentials()
-    terr = refs.territoires
-    dep_communes: frozenset[str] | None = None
+def _scope(terr, departement: str | None, region: str | None) -> tuple[str | None,
+                                                                     frozenset[str] | None]:
+    """The territory asked (département or région) and its communes."""
+    if departement is not None and region is not None:
+        raise ArgumentError("indiquez --departement ou --region, pas les deux")
     if departement is not None:
         code = terr.normalize(departement)
         if terr.kind(code) != "departement":
             raise ArgumentError(f"« {departement} » n'est pas un code de département "
                                 "(ex. 56, 2A, 974)")
-        departement, dep_communes = code, terr.communes(code)
-    converter = _Converter(refs)
+        return code, terr.communes(code)
+    if region is not None:
+        code = region if region.startswith("region:") else f"region:{region.strip()}"
+        if terr.kind(code) != "region":
+            raise ArgumentError(f"« {region} » n'est pas un code de région du COG 2026 "
+                                "(ex. 53 pour la Bretagne, 04 pour La Réunion)")
+        return code, terr.communes(code)
+    return None, None
+
+
+def _source(record: Record) -> str:
+    return text(record.values.get("source")) or "(source non renseignée)"
+
+
+def convert(structures: Export, services: Export | None = None,
+            departement: str | None = None, refs: Referentials | None = None, *,
+            region: str | None = None, elargir: bool = True,
+            infer_famille: bool = True) -> ImportResult:
+    """Turn data·inclusion records into the project's ``acteurs`` and ``services`` rows.
+
+    Parameters
+    ----------
+    structures, services : exports read by :func:`read_export`.
+    departement, region : keep only this territory (see the module docstring): the
+        services whose area meets it, national and regional ones included, and
+        their structures.
+    refs : the referentials (default: the shipped ones).
+    elargir : keep the crosswalk choices that widen a need (reported either way).
+    infer_famille : infer a missing family from the structure's name (as a remark).
+
+    Returns
+    -------
+    ImportResult : the rows, the counts (by table and by source), every reject (all its
+    reasons, the blocking one first) and remark. Nothing is written.
+
+    Raises
+    ------
+    ArgumentError : ``departement`` or ``region`` is not a code of that kind.
+
+    Notes
+    -----
+    Linear in the number of records, plus, with a territory, one intersection of
+    commune sets per service area.
+    """
+    refs = refs or referentials()
+    terr = refs.territoires
+    scope, scope_communes = _scope(terr, departement, region)
+    converter = _Converter(refs, elargir, infer_famille)
     counts = {table: dict.fromkeys(COUNTS, 0) for table in (STRUCTURES, SERVICES)}
+    by_source: dict[str, dict[str, Counter[str]]] = {}
+
+    def count(table: str, record: Record, key: str) -> None:
+        tables = by_source.setdefault(_source(record), {STRUCTURES: Counter(),
+                                                        SERVICES: Counter()})
+        tables[table][key] += 1
+
     file_issues = _file_issues(structures)
 
     # Structures, then services (a service needs its structure's commune).
@@ -518,10 +729,10 @@ def convert(structures: Export, services: Export | None = None,
     for record in structures.records:
         report = _Report(STRUCTURES, record, structures.letters)
         drafts.append((report, converter.structure(report, structures.version)))
-    by_id: dict[str, dict] = {}
-    for _, row in drafts:
+    by_id: dict[str, tuple[_Report, dict]] = {}
+    for report, row in drafts:
         if row["id"] is not None:
-            by_id.setdefault(row["id"], row)
+            by_id.setdefault(row["id"], (report, row))
     service_drafts: list[tuple[_Report, dict]] = []
     if services is not None:
         file_issues += _file_issues(services)
@@ -529,44 +740,53 @@ def convert(structures: Export, services: Export | None = None,
         file_issues += link_issues
         for record in services.records:
             report = _Report(SERVICES, record, services.letters)
-            acteur = by_id.get(text(record.values.get("structure_id")) or "")
+            entry = by_id.get(text(record.values.get("structure_id")) or "")
+            status = None if entry and not entry[0].rejected else \
+                "rejetee" if entry else "absente"
             row = converter.service(report, services.version, themes.get(record.id or "", []),
-                                    acteur)
+                                    entry[1] if entry else None, status)
             service_drafts.append((report, row))
 
-    # Scope: the département, when asked.
-    def local_meets(zone: list[str], communes: frozenset[str]) -> bool:
-        return any(terr.kind(c) in _LOCAL_KINDS and not terr.communes(c).isdisjoint(communes)
-                   for c in zone)
+    # Scope: the territory, when asked. A service is in when its area meets it (France
+    # and regions included); a structure when its commune is in it or it carries one.
+    def meets(zone: list[str]) -> bool:
+        assert scope_communes is not None
+        return not terr.communes_of_all(zone).isdisjoint(scope_communes)
 
-    in_scope: set[str] = set()
-    if dep_communes is not None:
-        in_scope = {row["id"] for _, row in drafts if row["commune"] in dep_communes}
-        in_scope |= {row["acteur"] for report, row in service_drafts
-                     if not report.rejected and local_meets(row["territoire"], dep_communes)}
+    def wide_only(zone: list[str]) -> bool:
+        """Met only through France or a region: counted apart."""
+        return not any(terr.kind(c) in _LOCAL_KINDS and not terr.communes(c).isdisjoint(
+            scope_communes or frozenset()) for c in zone)
+
+    service_in: dict[int, bool] = {}
+    carriers: set[str] = set()
+    if scope_communes is not None:
+        for index, (report, row) in enumerate(service_drafts):
+            if row["territoire"]:
+                inside = meets(row["territoire"])
+            else:
+                entry = by_id.get(row["acteur"] or "")
+                inside = entry is not None and entry[1]["commune"] in scope_communes
+            service_in[index] = inside
+            if inside and not report.rejected:
+                carriers.add(row["acteur"])
 
     def structure_in_scope(row: dict) -> bool:
-        return dep_communes is None or row["id"] in in_scope
-
-    def service_in_scope(row: dict) -> bool:
-        if dep_communes is None:
-            return True
-        if row["acteur"] not in in_scope:
-            return False
-        zone = row["territoire"]
-        return not zone or not terr.communes_of_all(zone).isdisjoint(dep_communes)
+        return scope_communes is None or row["commune"] in scope_communes \
+            or row["id"] in carriers
 
     issues: list[Issue] = list(file_issues)
     acteurs: list[dict] = []
     taken: set[str] = set()
-    rejected_structures: set[str] = set()
     seen_lines: dict[str, str] = {}
     counts[STRUCTURES]["lus"] = len(structures.records) + len(structures.unreadable)
     counts[STRUCTURES]["ignores"] = structures.skipped
     counts[STRUCTURES]["rejetes"] = len(structures.unreadable)
     for report, row in drafts:
+        count(STRUCTURES, report.record, "lus")
         if not structure_in_scope(row):
-            counts[STRUCTURES]["hors_departement"] += 1
+            counts[STRUCTURES]["hors_territoire"] += 1
+            count(STRUCTURES, report.record, "hors_territoire")
             continue
         if not report.rejected and row["id"] in seen_lines:
             report.reject("id", row["id"], "identifiant en double",
@@ -574,48 +794,70 @@ def convert(structures: Export, services: Export | None = None,
         issues += report.issues
         if report.rejected:
             counts[STRUCTURES]["rejetes"] += 1
-            if row["id"] and row["id"] not in taken:
-                rejected_structures.add(row["id"])
+            count(STRUCTURES, report.record, "rejetes")
             continue
         seen_lines[row["id"]] = _where(report.record)
         taken.add(row["id"])
         acteurs.append(row)
+        count(STRUCTURES, report.record, "ecrits")
+        if scope_communes is not None and row["commune"] not in scope_communes:
+            counts[STRUCTURES]["hors_territoire_gardees"] += 1
     service_rows: list[dict] = []
     seen_lines = {}
     if services is not None:
         counts[SERVICES]["lus"] = len(services.records) + len(services.unreadable)
         counts[SERVICES]["ignores"] = services.skipped
         counts[SERVICES]["rejetes"] = len(services.unreadable)
-    for report, row in service_drafts:
-        if not service_in_scope(row):
-            counts[SERVICES]["hors_departement"] += 1
+    for index, (report, row) in enumerate(service_drafts):
+        count(SERVICES, report.record, "lus")
+        if scope_communes is not None and not service_in[index]:
+            counts[SERVICES]["hors_territoire"] += 1
+            count(SERVICES, report.record, "hors_territoire")
             continue
-        if not report.rejected:
-            if row["acteur"] in rejected_structures:
-                report.reject("structure_id", row["acteur"], "sa structure est rejetée",
-                              "voir le rejet de la structure")
-            elif row["acteur"] not in taken:
-                report.reject("structure_id", row["acteur"],
-                              "structure absente de l'export des structures",
-                              "importez l'export des structures du même jour")
-            elif row["id"] in seen_lines:
-                report.reject("id", row["id"], "identifiant en double",
-                              f"déjà pris : {seen_lines[row['id']]} ; seul le premier est repris")
+        if not report.rejected and row["id"] in seen_lines:
+            report.reject("id", row["id"], "identifiant en double",
+                          f"déjà pris : {seen_lines[row['id']]} ; seul le premier est repris")
         issues += report.issues
         if report.rejected:
             counts[SERVICES]["rejetes"] += 1
+            count(SERVICES, report.record, "rejetes")
+            reason = next(i for i in report.issues if i.level == REJET).problem.message
+            by_source[_source(report.record)][SERVICES]["motif:" + reason] += 1
             continue
         seen_lines[row["id"]] = _where(report.record)
         service_rows.append(row)
+        count(SERVICES, report.record, "ecrits")
+        if scope_communes is not None and wide_only(row["territoire"]):
+            counts[SERVICES]["zone_large"] += 1
+    assert taken >= {row["acteur"] for row in service_rows}
     counts[STRUCTURES]["ecrits"] = len(acteurs)
     counts[SERVICES]["ecrits"] = len(service_rows)
     versions = {STRUCTURES: structures.version}
     if services is not None:
         versions[SERVICES] = services.version
+    originals = {STRUCTURES: _originals(structures, taken),
+                 SERVICES: _originals(services, {r["id"] for r in service_rows})
+                 if services is not None else {}}
     return ImportResult(
         versions=versions, counts=counts, acteurs=acteurs, services=service_rows,
         rejets=[i for i in issues if i.level == REJET],
-        remarques=[i for i in issues if i.level == REMARQUE], departement=departement)
+        remarques=[i for i in issues if i.level == REMARQUE], territoire=scope,
+        by_source={source: {table: dict(c) for table, c in tables.items()}
+                   for source, tables in sorted(by_source.items())},
+        originals=originals, elargir=elargir,
+        widened={need: len(ids & {r["id"] for r in service_rows})
+                 for need, ids in sorted(converter.widened.items())} if elargir else {})
+
+
+def _originals(export: Export, kept: set[str]) -> dict[str, dict[str, object]]:
+    """The v1 fields of the records kept, as the schema writes them (for the export back)."""
+    if export.version != "v1":
+        return {}
+    result: dict[str, dict[str, object]] = {}
+    for record in export.records:
+        if record.id in kept and record.id not in result:
+            result[record.id] = v1_record(record.values, export.table)
+    return result
 
 
 def _where(record: Record) -> str:

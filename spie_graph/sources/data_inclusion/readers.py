@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from spie_graph.errors import Problem, SourceError
@@ -12,6 +15,7 @@ from spie_graph.sources.data_inclusion.records import (
     _TRUE,
     FIELDS,
     SERVICES,
+    STRUCTURES,
     Export,
     Record,
 )
@@ -25,12 +29,48 @@ from spie_graph.sources.readers import (
     read_table,
 )
 
+FORMATS = ".json, .geojson, .csv, .parquet, .xlsx"
+
 
 def _version(columns: Iterable[str], table: str) -> str:
     """``v1`` or ``v0``: the schema whose own fields the columns name most (ties: v1)."""
     names = set(columns)
     v1, v0 = FIELDS[("v1", table)], FIELDS[("v0", table)]
     return "v0" if len(names & (v0 - v1)) > len(names & (v1 - v0)) else "v1"
+
+
+_DATE_FIELDS = frozenset(("date_maj", "date_creation", "date_suspension"))
+_EPOCH_MS_MIN = 10**11      # 1973-03-03 in milliseconds: smaller integers are not pandas dates
+
+
+def _plain(name: str, value: object) -> object:
+    """A value as the schema writes it: pandas' quirks undone.
+
+    ``DataFrame.to_json`` writes dates as epoch milliseconds and missing values
+    as ``NaN``; Parquet gives ``date``/``datetime`` objects and numpy arrays.
+    """
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if name in _DATE_FIELDS:
+        if isinstance(value, int | float) and not isinstance(value, bool) \
+                and abs(value) >= _EPOCH_MS_MIN:
+            return datetime.fromtimestamp(value / 1000, tz=UTC).date().isoformat()
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+    if hasattr(value, "tolist") and not isinstance(value, str | bytes):
+        return value.tolist()   # numpy arrays and scalars of a Parquet list column
+    return value
+
+
+def _values(element: dict) -> dict[str, object]:
+    return {normalize_header(k): _plain(normalize_header(k), v) for k, v in element.items()}
+
+
+def _is_api_item(element: object) -> bool:
+    """An element of a page of the data·inclusion API's search: ``{service: {…}, distance}``."""
+    return isinstance(element, dict) and isinstance(element.get("service"), dict)
 
 
 def _records_of_json(data: object, table: str) -> list[object] | None:
@@ -45,7 +85,19 @@ def _records_of_json(data: object, table: str) -> list[object] | None:
     return None
 
 
-def _read_json(path: Path, table: str) -> Export:
+def _api_element(element: dict, table: str) -> object:
+    """The structure or the service of an API item (the service names its structure)."""
+    service = dict(element["service"])
+    structure = service.pop("structure", None)
+    if table == STRUCTURES:
+        return structure
+    if isinstance(structure, dict) and not service.get("structure_id"):
+        service["structure_id"] = structure.get("id")
+    return service
+
+
+def _json_elements(path: Path, table: str) -> list[tuple[str, object]]:
+    """The elements of one JSON file, each with where it was read."""
     try:
         data = json.loads(_decode(path.read_bytes()))
     except json.JSONDecodeError as exc:
@@ -56,19 +108,72 @@ def _read_json(path: Path, table: str) -> Export:
     if elements is None:
         raise SourceError(f"{path.name} : une liste d'enregistrements {table} est attendue "
                           "(tableau JSON, ou objet avec « items »)")
-    records, unreadable = [], []
+    result: list[tuple[str, object]] = []
+    seen: set[object] = set()
     for index, element in enumerate(elements, start=1):
         where = f"{path.name}, élément {index}"
-        if isinstance(element, dict):
-            values = {normalize_header(k): v for k, v in element.items()}
-            records.append(Record(where, None, values))
-        else:
-            unreadable.append(Problem(where, None, None, str(element)[:80],
-                                      "élément qui n'est pas un enregistrement (objet JSON)",
-                                      "vérifiez l'export"))
+        if _is_api_item(element):
+            assert isinstance(element, dict)
+            element = _api_element(element, table)
+            if table == STRUCTURES:
+                if element is None:
+                    continue    # counted with the service, rejected for its structure
+                key = element.get("id") if isinstance(element, dict) else None
+                if key is not None and key in seen:
+                    continue    # a structure comes once per service: keep the first
+                seen.add(key)
+        result.append((where, element))
+    return result
+
+
+def _pages(folder: Path) -> list[Path]:
+    """The JSON pages of a folder, in the order of their page numbers."""
+    def number(path: Path) -> tuple[int, str]:
+        digits = re.findall(r"\d+", path.stem)
+        return (int(digits[-1]) if digits else 0, path.name)
+    pages = sorted((p for p in folder.iterdir() if p.suffix.lower() in (".json", ".geojson")),
+                   key=number)
+    if not pages:
+        raise SourceError(f"{folder} : dossier sans fichier .json. Indiquez un export, ou un "
+                          "dossier de pages de l'API data·inclusion (page-1.json, page-2.json…)")
+    return pages
+
+
+def _read_json(path: Path, table: str) -> Export:
+    files = _pages(path) if path.is_dir() else [path]
+    records, unreadable = [], []
+    for file in files:
+        for where, element in _json_elements(file, table):
+            if isinstance(element, dict):
+                records.append(Record(where, None, _values(element)))
+            else:
+                unreadable.append(Problem(where, None, None, str(element)[:80],
+                                          "élément qui n'est pas un enregistrement (objet JSON)",
+                                          "vérifiez l'export"))
     columns = {k for r in records for k in r.values}
-    export = Export(path, table, _version(columns, table), records, unreadable=unreadable)
-    return export
+    return Export(path, table, _version(columns, table), records, unreadable=unreadable)
+
+
+PARQUET_HINT = ("installez la bibliothèque de lecture Parquet : "
+                "pip install \"spie-graph[parquet]\" (ou pip install pyarrow), "
+                "ou importez l'export .json ou .csv du même jour")
+
+
+def _read_parquet(path: Path, table: str) -> Export:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise SourceError(f"{path.name} : lecture Parquet impossible, pyarrow n'est pas "
+                          f"installé. {PARQUET_HINT}") from exc
+    try:
+        columns = pq.read_table(path).to_pylist()
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... for a bad file
+        raise SourceError(f"{path.name} : fichier Parquet illisible ({exc}). Téléchargez à "
+                          "nouveau l'export (fichier tronqué ?)") from exc
+    records = [Record(f"{path.name}, ligne {index}", None, _values(row))
+               for index, row in enumerate(columns, start=1)]
+    names = {k for r in records[:1] for k in r.values}
+    return Export(path, table, _version(names, table), records)
 
 
 def _from_table(path: Path, table: str, raw: RawTable, problems: list[Problem],
@@ -129,9 +234,22 @@ def _read_xlsx(path: Path, table: str) -> Export:
     return export
 
 
+def holds_services(path: Path) -> bool:
+    """Whether a file holds services beside its structures: the producer workbook (a
+    ``Services`` sheet) or pages of the API (services with their structure)."""
+    if path.is_dir() or path.suffix.lower() == ".json":
+        files = _pages(path)[:1] if path.is_dir() else [path]
+        try:
+            return any(_is_api_item(e) for e in _records_of_json(
+                json.loads(_decode(files[0].read_bytes())), SERVICES) or [])
+        except (OSError, ValueError):
+            return False    # read_export says what is wrong with it
+    return _has_sheet(path, SERVICES)
+
+
 def _has_sheet(path: Path, table: str) -> bool:
     """Whether a file is a workbook with a sheet named after ``table``."""
-    if not is_workbook(path):
+    if not path.is_file() or not is_workbook(path):
         return False
     workbook, _ = open_workbook(path)
     return workbook is not None and _sheet(workbook, path, table, required=False) is not None
@@ -145,18 +263,22 @@ def read_export(path: Path | str, table: str) -> Export:
     SourceError : the file is missing, of an unknown format, or unreadable.
     """
     path = Path(path)
+    if path.is_dir():
+        return _read_json(path, table)
     if not path.is_file():
         raise SourceError(f"{path} : fichier introuvable. Indiquez l'export des {table} "
-                          "(.json, .csv ou .xlsx)")
+                          f"({FORMATS})")
     suffix = path.suffix.lower()
     try:
         if suffix in (".json", ".geojson"):
             return _read_json(path, table)
+        if suffix == ".parquet":
+            return _read_parquet(path, table)
         if suffix == ".csv":
             return _read_csv(path, table)
         if is_workbook(path):
             return _read_xlsx(path, table)
     except OSError as exc:
         raise SourceError(f"{path} : lecture impossible ({exc.strerror or exc})") from exc
-    raise SourceError(f"{path.name} : format non reconnu. Formats lus : .json, .geojson, .csv "
-                      "et .xlsx (export data·inclusion, schéma v0 ou v1)")
+    raise SourceError(f"{path.name} : format non reconnu. Formats lus : {FORMATS} "
+                      "(export data·inclusion, schéma v0 ou v1), ou un dossier de pages de l'API")

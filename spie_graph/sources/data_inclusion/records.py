@@ -17,7 +17,8 @@ STRUCTURES = "structures"
 SERVICES = "services"
 REJECTS_FILE = "import_rejets.csv"
 REMARKS_FILE = "import_remarques.csv"
-COUNTS = ("lus", "ignores", "hors_departement", "rejetes", "ecrits")
+COUNTS = ("lus", "ignores", "hors_territoire", "rejetes", "ecrits", "hors_territoire_gardees",
+          "zone_large")
 ISSUE_COLUMNS = ("niveau", "table", "id", "fichier", "ligne", "champ", "valeur", "motif",
                  "correction")
 
@@ -195,4 +196,30 @@ def _mapping(name: str) -> dict[str, list[str]]:
         targets = result.setdefault(row["v0"], [])
         if row["v1"] and row["v1"] not in targets:
             targets.append(row["v1"])
+    return result
+
+
+_V1_LISTS = frozenset(("reseaux_porteurs", "thematiques", "publics", "modes_accueil",
+                       "zone_eligibilite", "modes_mobilisation", "mobilisable_par"))
+_V1_NUMBERS = frozenset(("latitude", "longitude", "volume_horaire_hebdomadaire",
+                         "score_qualite"))
+
+
+def v1_record(values: dict[str, object], table: str) -> dict[str, object]:
+    """A v1 record's schema fields as the schema types them (lists, numbers, ISO dates)."""
+    result: dict[str, object] = {}
+    for name in sorted(FIELDS[("v1", table)]):
+        value = values.get(name)
+        if name in _V1_LISTS:
+            result[name] = items(value) or None
+        elif name in _V1_NUMBERS:
+            result[name] = _number(value)
+        elif name == "nombre_semaines":
+            number = _number(value)
+            result[name] = int(number) if number is not None and number.is_integer() else None
+        elif name == "date_maj":
+            day = text(value)
+            result[name] = day[:10] if day and _DATE.fullmatch(day) else day
+        else:
+            result[name] = text(value)
     return result
