@@ -60,7 +60,7 @@ from spie_graph.render.exports import EXPORT_FORMATS, EXTENSIONS, export_graph, 
 from spie_graph.render.map import MapResult, build_map
 from spie_graph.report.run import run_report
 from spie_graph.sources.consortium import read_consortium
-from spie_graph.sources.data_inclusion import ImportResult
+from spie_graph.sources.data_inclusion import ImportResult, read_provenance
 from spie_graph.sources.data_inclusion import import_data_inclusion as _import_data_inclusion
 from spie_graph.sources.model import Dataset
 from spie_graph.sources.readers import is_workbook, locate_columns, read_dataset
@@ -85,7 +85,7 @@ __all__ = [
     "gaps", "duplicates", "check_consortium", "network", "without_actor",
     "map", "annex", "diagnostic", "export", "to_pyvis",
     "load", "cypher",
-    "import_data_inclusion", "template",
+    "import_data_inclusion", "template", "provenance",
     "server_start", "server_stop", "server_status",
 ]
 
@@ -164,6 +164,13 @@ def who_covers(path: Path | str, query: CoverageQuery,
     return opened.who_covers(name, query)
 
 
+def provenance(path: Path | str) -> list[str]:
+    """What the data·inclusion import of a data set left out, in French (empty when the
+    data set was not imported; see :mod:`spie_graph.sources.data_inclusion.provenance`)."""
+    found = read_provenance(path if Path(path).is_dir() else None)
+    return found.notes() if found is not None else []
+
+
 def report(path: Path | str, out_root: Path | str = "exports",
            store: GraphStore | None = None, territoire: str | None = None) -> Path:
     """Run the main job and return the folder written (``exports/<data set>``).
@@ -173,7 +180,8 @@ def report(path: Path | str, out_root: Path | str = "exports",
     if territoire is not None:
         territoire = check_territoire(territoire)
     opened, name = open_store(path, store)
-    return run_report(name, opened.graph(name), out_root, territoire)
+    return run_report(name, opened.graph(name), out_root, territoire,
+                      provenance=provenance(path))
 
 
 def referential(nom: str) -> list[dict]:
@@ -443,9 +451,13 @@ def cypher(query: str, params: list[str] | tuple[str, ...] | dict[str, object] =
 
 def import_data_inclusion(structures: Path | str, services: Path | str | None,
                           output: Path | str, departement: str | None = None,
-                          force: bool = False) -> ImportResult:
+                          force: bool = False, *, region: str | None = None,
+                          elargir: bool = True, infer_famille: bool = True,
+                          progress: Progress | None = None) -> ImportResult:
     """Convert data·inclusion exports into a data set folder (see :mod:`sources.data_inclusion`)."""
-    return _import_data_inclusion(structures, services, output, departement, force)
+    return _import_data_inclusion(structures, services, output, departement, force,
+                                  region=region, elargir=elargir, infer_famille=infer_famille,
+                                  progress=progress)
 
 
 def template(output: Path | str = "modele.xlsx", force: bool = False) -> Path:

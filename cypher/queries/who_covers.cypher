@@ -3,6 +3,7 @@
 // commune when its area (COUVRE) is that commune or a territory the commune is part of.
 // $thematiques: codes that match the question (a category and its sub-themes...);
 // $publics: null for any public, else ['tous-publics', <public>]; $moment: null or a moment.
+// The score de qualité and date de mise à jour filters apply to the rows (coverage.finish_rows).
 UNWIND $communes AS code
 MATCH (c:Territoire {dataset: $dataset, code: code})
 MATCH (c)-[:FAIT_PARTIE_DE*0..3]->(:Territoire)<-[:COUVRE]-(s:Service)
@@ -15,4 +16,7 @@ RETURN a.id AS acteur, a.nom AS nom_acteur, a.famille AS famille,
        s.id AS service, s.nom AS nom_service, s.thematiques AS thematiques,
        coalesce(s.publics, []) AS publics, coalesce(s.moments, []) AS moments,
        s.territoire AS territoire, size(covered) AS communes_couvertes,
-       reduce(total = 0, x IN covered | total + x.population) AS population_couverte
+       reduce(total = 0, x IN covered | total + x.population) AS population_couverte,
+       s.frais AS frais, coalesce(s.modes_mobilisation, []) AS modes_mobilisation,
+       coalesce(s.mobilisable_par, []) AS mobilisable_par, s.conditions_acces AS conditions_acces,
+       s.score_qualite AS score_qualite, s.date_maj AS date_maj

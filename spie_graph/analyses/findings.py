@@ -19,6 +19,7 @@ from spie_graph.analyses.consortium import (
     consortium_of_graph,
     load_criteria,
 )
+from spie_graph.analyses.density import Density, density_from_gaps
 from spie_graph.analyses.duplicates import DuplicateGroup, duplicates
 from spie_graph.analyses.gaps import Gaps, gaps
 from spie_graph.analyses.network import Network, network
@@ -47,14 +48,17 @@ class Findings(BaseModel):
     ``gaps`` (:class:`Gaps`, counted at ``gaps.niveau``), ``duplicates``
     (:class:`DuplicateGroup`, inside the territory), ``consortium``
     (:class:`ConsortiumCheck`, None without a consortium), ``network``
-    (:class:`Network`); ``family_labels`` names the recommended family groups
-    of the AMI criteria the consortium check refers to.
+    (:class:`Network`); ``density`` (:class:`Density`, services per 10,000
+    inhabitants by commune and EPCI, with the gaps); ``family_labels`` names
+    the recommended family groups of the AMI criteria the consortium check
+    refers to.
     """
 
     model_config = ConfigDict(frozen=True)
 
     territoire: str
     gaps: Gaps | None = None
+    density: Density | None = None
     duplicates: list[DuplicateGroup] | None = None
     consortium: ConsortiumCheck | None = None
     network: Network | None = None
@@ -101,7 +105,13 @@ def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
     views = service_views(graph) if (with_gaps or with_duplicates) else []
     found: dict[str, object] = {"territoire": code}
     if with_gaps:
-        found["gaps"] = gaps(graph, code, niveau=gap_level(code, refs), views=views, refs=refs)
+        level = gap_level(code, refs)
+        found["gaps"] = table = gaps(graph, code, niveau=level, views=views, refs=refs)
+        # Communes of a whole région or of France would be thousands of rows: EPCI only then.
+        by_commune = table if level == "commune" else table.model_copy(update={"lignes": []})
+        by_epci = table if level == "epci" else gaps(graph, code, niveau="epci", views=views,
+                                                     refs=refs)
+        found["density"] = density_from_gaps(by_commune, by_epci)
     if with_duplicates:
         found["duplicates"] = duplicates(graph, territoire=code, views=views, refs=refs)
     if with_consortium and consortium_of_graph(graph) is not None:

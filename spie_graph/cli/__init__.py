@@ -12,6 +12,7 @@ Commands of other concerns live in their own modules: :mod:`.analyses`,
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,13 @@ import click
 from spie_graph import __version__, api
 from spie_graph.analyses.stats import stats_rows
 from spie_graph.cli import analyses, imports, outputs, server, store
-from spie_graph.cli.options import UserError, dataset_option, format_option, store_options
+from spie_graph.cli.options import (
+    UserError,
+    dataset_option,
+    format_option,
+    show_provenance,
+    store_options,
+)
 from spie_graph.errors import SpieGraphError
 from spie_graph.graph.coverage import CoverageQuery
 from spie_graph.render.tables import render, to_table
@@ -117,19 +124,30 @@ def stats(dataset: Path, fmt: str, store: GraphStore | None) -> None:
               help="Public visé (ex. beneficiaires-des-minimas-sociaux, jeunes).")
 @click.option("--moment", type=click.Choice(["entree", "suivi", "offre"]),
               help="Moment du parcours.")
+@click.option("--qualite-min", type=click.FloatRange(0, 1), metavar="SCORE",
+              help="Ne garder que les services dont le score de qualité data·inclusion est "
+                   "connu et au moins égal à SCORE (entre 0 et 1, ex. 0.5).")
+@click.option("--maj-depuis", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="AAAA-MM-JJ",
+              help="Ne garder que les services mis à jour depuis cette date (date_maj connue).")
 @dataset_option
 @format_option
 @store_options
 def who_covers(thematique: str, territoire: str, public: str | None, moment: str | None,
-               dataset: Path, fmt: str, store: GraphStore | None) -> None:
+               qualite_min: float | None, maj_depuis: datetime | None, dataset: Path, fmt: str,
+               store: GraphStore | None) -> None:
     """Qui couvre une THEMATIQUE sur un territoire (ex. mobilite, logement-hebergement) ?
 
     Chaque service trouvé est marqué « total » quand sa zone contient tout le
-    territoire demandé, « partiel » sinon.
+    territoire demandé, « partiel » sinon. En CSV et JSON : frais, modes de
+    mobilisation, mobilisable par, conditions d'accès, score de qualité et date de
+    mise à jour de chaque service. Pour un jeu importé de data·inclusion, dit aussi
+    ce que l'import a laissé de côté.
     """
     query = CoverageQuery(thematique=thematique, territoire=territoire, public=public,
-                          moment=moment)
+                          moment=moment, qualite_min=qualite_min,
+                          maj_depuis=maj_depuis.date() if maj_depuis else None)
     rows = [r.model_dump() for r in api.who_covers(dataset, query, store)]
+    notes = api.provenance(dataset)
     columns = ["acteur", "nom_acteur", "famille", "service", "nom_service", "couverture",
                "population_couverte", "publics", "moments"]
     if fmt == "table":
@@ -138,6 +156,7 @@ def who_covers(thematique: str, territoire: str, public: str | None, moment: str
                    "couvrent tout le territoire.")
     else:
         click.echo(render(rows, fmt))
+    show_provenance(notes, fmt)
 
 
 @main.command()

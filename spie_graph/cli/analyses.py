@@ -19,7 +19,7 @@ from spie_graph.analyses._common import split_codes
 from spie_graph.analyses.duplicates import NIVEAUX as NIVEAUX_DOUBLONS
 from spie_graph.analyses.gaps import NIVEAUX as NIVEAUX_LACUNES
 from spie_graph.analyses.network import SEUIL_EXACT
-from spie_graph.cli.options import dataset_option, format_option, store_options
+from spie_graph.cli.options import dataset_option, format_option, show_provenance, store_options
 from spie_graph.render.tables import render, to_table
 from spie_graph.store import GraphStore
 
@@ -68,10 +68,12 @@ def gaps_command(territoire: str | None, niveau: str, thematiques: tuple[str, ..
     result = api.gaps(dataset, territoire, niveau=niveau,
                       thematiques=split_codes(thematiques) or None, public=public, store=store)
     data = result.model_dump()
+    notes = api.provenance(dataset)
     if lacunes_seulement:
         data["lignes"] = [row.model_dump() for row in result.lacunes]
     if fmt != "table":
         click.echo(render(data["lignes"], fmt, data=data))
+        show_provenance(notes, fmt)
         return
     click.echo(to_table(data["lignes"]))
     if result.moments_sans_service:
@@ -82,6 +84,7 @@ def gaps_command(territoire: str | None, niveau: str, thematiques: tuple[str, ..
                f"{niveau} × thématique ; {people:,} habitants vivent où manque au moins un "
                f"besoin ; {len(result.moments_sans_service)} moment(s) du parcours manquant(s)."
                .replace(",", "\u202f"))
+    show_provenance(notes, fmt)
 
 
 # -- duplicates -------------------------------------------------------------------------

@@ -6,7 +6,10 @@ Thin wrappers over :func:`spie_graph.api.import_data_inclusion` and
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,19 +29,51 @@ def import_group() -> None:
 @click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
               metavar="DOSSIER", help="Dossier du jeu de données à écrire (ex. datasets/morbihan).")
 @click.option("--departement", metavar="CODE",
-              help="Ne garder que ce département (ex. 56, 2A, 974).")
+              help="Ne garder que ce département (ex. 56, 2A, 974) ; les services nationaux et "
+                   "régionaux qui l'atteignent sont gardés et comptés à part.")
+@click.option("--region", metavar="CODE",
+              help="Ne garder que cette région (code INSEE, ex. 53 ou region:53).")
+@click.option("--sans-elargissement", "strict", is_flag=True,
+              help="Écarter les correspondances data·inclusion qui rangent un service sous un "
+                   "autre besoin que le sien (ex. démarches de santé en ligne → accès aux soins).")
+@click.option("--sans-famille-par-nom", "no_name_family", is_flag=True,
+              help="Ne pas déduire du nom la famille d'une structure sans typologie utile.")
 @click.option("--force", is_flag=True, help="Remplacer entièrement un dossier non vide.")
 def data_inclusion(structures: Path, services: Path | None, output: Path,
-                   departement: str | None, force: bool) -> None:
+                   departement: str | None, region: str | None, strict: bool,
+                   no_name_family: bool, force: bool) -> None:
     """Convertit les exports data·inclusion STRUCTURES et SERVICES en jeu de données.
 
-    Formats : JSON, CSV (schéma v1 ou v0), ou le classeur .xlsx du valideur
-    data·inclusion (SERVICES est alors facultatif : la feuille Services est lue).
-    Chaque enregistrement non repris est listé avec sa raison ; tout est aussi
-    écrit dans import_rejets.csv et import_remarques.csv.
+    Formats : .json (dont les pages de l'API, un fichier ou un dossier de pages),
+    .geojson, .csv, .parquet, .xlsx (export hebdomadaire, schéma v1 ou v0), ou le
+    classeur du valideur data·inclusion. SERVICES est facultatif pour le classeur
+    (feuille Services) et les pages de l'API (services avec leur structure).
+    Chaque enregistrement non repris est listé avec tous ses motifs, le bloquant
+    d'abord ; tout est aussi écrit dans import_rejets.csv et import_remarques.csv, et
+    la provenance (comptes par source, date de l'export) dans provenance.json.
     """
-    result = api.import_data_inclusion(structures, services, output, departement, force)
+    with ExitStack() as stack:
+        progress = _ProgressBar(stack, "Conversion des enregistrements")
+        result = api.import_data_inclusion(structures, services, output, departement, force,
+                                           region=region, elargir=not strict,
+                                           infer_famille=not no_name_family, progress=progress)
     click.echo("\n".join(result.summary()))
+
+
+class _ProgressBar:
+    """A progress bar on stderr, opened at the first news of the conversion."""
+
+    def __init__(self, stack: ExitStack, label: str):
+        self._stack, self._label = stack, label
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = self._stack.enter_context(
+                click.progressbar(length=total, label=self._label, file=sys.stderr))
+        self._bar.update(done - self._done)
+        self._done = done
 
 
 @click.command("template")

@@ -14,7 +14,16 @@ from spie_graph.render.tables import FORMATS
 from spie_graph.store.connection import DEFAULT_PASSWORD, DEFAULT_URI, STORES, Neo4jConnection
 
 __all__ = ["UserError", "connection_options", "dataset_option", "format_option",
-           "store_options"]
+           "show_provenance", "store_options"]
+
+
+def show_provenance(notes: list[str], fmt: str) -> None:
+    """What the import of the data set left out: after a table, or on stderr beside CSV
+    and JSON (so that they stay readable by programs)."""
+    if not notes:
+        return
+    to_stderr = fmt != "table"
+    click.echo("\nProvenance : " + "\n  ".join(notes), err=to_stderr)
 
 
 class UserError(click.ClickException):

@@ -13,6 +13,7 @@ The embedded implementation walks the canonical graph; the Neo4j store runs
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import networkx as nx
 from pydantic import BaseModel
@@ -25,12 +26,15 @@ __all__ = ["CoverageQuery", "CoverageRow", "coverage_parameters", "who_covers", 
 
 
 class CoverageQuery(BaseModel):
-    """A who-covers question."""
+    """A who-covers question; ``qualite_min`` and ``maj_depuis`` keep only the services
+    whose data·inclusion score de qualité, or date of update, is known and high enough."""
 
     thematique: str
     territoire: str
     public: str | None = None
     moment: str | None = None
+    qualite_min: float | None = None
+    maj_depuis: date | None = None
 
 
 class CoverageRow(BaseModel):
@@ -48,6 +52,12 @@ class CoverageRow(BaseModel):
     couverture: str
     communes_couvertes: int
     population_couverte: int
+    frais: str | None = None
+    modes_mobilisation: list[str] = []
+    mobilisable_par: list[str] = []
+    conditions_acces: str | None = None
+    score_qualite: float | None = None
+    date_maj: str | None = None
 
 
 def coverage_parameters(query: CoverageQuery, refs: Referentials | None = None) -> dict:
@@ -73,6 +83,8 @@ def coverage_parameters(query: CoverageQuery, refs: Referentials | None = None) 
         "moment": query.moment,
         "communes": communes,
         "nb_communes": len(communes),
+        "qualite_min": query.qualite_min,
+        "maj_depuis": query.maj_depuis.isoformat() if query.maj_depuis else None,
     }
 
 
@@ -137,16 +149,25 @@ def who_covers(graph: nx.MultiDiGraph, query: CoverageQuery) -> list[CoverageRow
             "territoire": s["territoire"], "communes_couvertes": len(communes),
             "population_couverte": sum(
                 graph.nodes[node_key("Territoire", c)]["population"] for c in communes),
+            "frais": s.get("frais"), "modes_mobilisation": s.get("modes_mobilisation", []),
+            "mobilisable_par": s.get("mobilisable_par", []),
+            "conditions_acces": s.get("conditions_acces"),
+            "score_qualite": s.get("score_qualite"), "date_maj": s.get("date_maj"),
         })
     return finish_rows(raw, params)
 
 
 def finish_rows(raw: list[dict], params: dict) -> list[CoverageRow]:
-    """Mark each row total or partial and sort: total first, then by family and name."""
+    """Keep the rows of enough quality and freshness, mark each total or partial and sort:
+    total first, then by family and name."""
+    quality, since = params.get("qualite_min"), params.get("maj_depuis")
     rows = [
         CoverageRow(**row, couverture="total" if row["communes_couvertes"] == params["nb_communes"]
                     else "partiel")
         for row in raw
+        if (quality is None or (row.get("score_qualite") is not None
+                                and row["score_qualite"] >= quality))
+        and (since is None or (row.get("date_maj") is not None and row["date_maj"] >= since))
     ]
     rows.sort(key=lambda r: (r.couverture != "total", r.famille, r.nom_acteur, r.service))
     return rows

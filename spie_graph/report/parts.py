@@ -8,7 +8,8 @@ and consortium check.
 
 - :func:`stats_part`: ``statistiques.json``, ``statistiques.csv``;
 - :func:`coverage_part`: ``couverture.csv``, ``couverture.json``;
-- :func:`gaps_part`: ``lacunes.csv``, ``lacunes.json``;
+- :func:`provenance_part`: what a data·inclusion import left out (no file);
+- :func:`gaps_part`: ``lacunes.csv``, ``lacunes.json``, ``densite_services.csv``;
 - :func:`duplicates_part`: ``doublons.csv``, ``doublons.json``;
 - :func:`consortium_part`: ``consortium.json`` (none without a consortium);
 - :func:`network_part`: ``reseau.json``, ``reseau.csv``;
@@ -34,6 +35,7 @@ from datetime import date
 
 import networkx as nx
 
+from spie_graph import french
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.stats import graph_stats, stats_rows
 from spie_graph.graph.coverage import CoverageQuery, who_covers
@@ -67,6 +69,7 @@ class ReportContext:
     territoire: str
     findings: Findings
     refs: Referentials = field(default_factory=referentials)
+    provenance: list[str] = field(default_factory=list)   # what an import left out
 
 
 @dataclass
@@ -216,9 +219,43 @@ def gaps_part(ctx: ReportContext) -> ReportPart:
         lines += [f"- {ctx.refs.moments[m]} : {len(g)} {unit.lower()}(s), "
                   f"{_number(sum(x.population for x in g))} habitants"
                   for m, g in by_moment.items() if g]
+    files: dict[str, str | bytes] = {"lacunes.csv": to_csv(rows),
+                                     "lacunes.json": to_json(result.model_dump())}
+    lines += _density_lines(ctx, label, files)
+    if ctx.provenance:
+        lines += ["", "Ces lacunes se lisent avec ce que l'import a laissé de côté "
+                  "(section « Provenance des données »)."]
     moment_rows = [gap.model_dump() for gap in missing]
-    return _part({"lacunes.csv": to_csv(rows), "lacunes.json": to_json(result.model_dump())},
-                 lines, [Sheet("Lacunes", rows), Sheet("Moments sans service", moment_rows)])
+    return _part(files, lines, [Sheet("Lacunes", rows), Sheet("Moments sans service",
+                                                             moment_rows)])
+
+
+def _density_lines(ctx: ReportContext, label: dict[str, str],
+                   files: dict[str, str | bytes]) -> list[str]:
+    """Services per 10,000 inhabitants beside the gaps: ``densite_services.csv``."""
+    found = ctx.findings.density
+    if found is None or not found.epci:
+        return []
+    files["densite_services.csv"] = to_csv([r.model_dump() for r in found.epci + found.communes])
+    lines = ["", "### Services pour 10 000 habitants", "",
+             "Là où l'offre est mince sans être absente : services qui atteignent chaque EPCI, "
+             "pour 10 000 habitants (tous les EPCI et communes : `densite_services.csv`).", "",
+             "| Besoin | Médiane des EPCI |", "|---|---|"]
+    lines += [f"| {label.get(t, t)} | {french.decimal(v, 1)} |"
+              for t, v in found.mediane_epci.items()]
+    lines += ["", "Les plus faibles :", "", "| EPCI | Besoin | Services | Pour 10 000 hab. |",
+              "|---|---|---|---|"]
+    lines += [f"| {r.nom_territoire} ({r.territoire}) | {label.get(r.thematique, r.thematique)} "
+              f"| {r.nb_services} | {french.decimal(r.pour_10000 or 0.0, 1)} |"
+              for r in found.lowest(TOP)]
+    return lines
+
+
+def provenance_part(ctx: ReportContext) -> ReportPart:
+    """What the data·inclusion import left out (``provenance.json`` of the data set)."""
+    if not ctx.provenance:
+        return _part({}, [])
+    return _part({}, ["## Provenance des données", "", *[f"- {line}" for line in ctx.provenance]])
 
 
 def duplicates_part(ctx: ReportContext) -> ReportPart:
@@ -398,5 +435,5 @@ def workbook(ctx: ReportContext, tables: list[Sheet]) -> bytes:
                    refs=ctx.refs)
 
 
-PARTS: list[Part] = [stats_part, coverage_part, gaps_part, duplicates_part, consortium_part,
-                     network_part, map_part, annex_part, exports_part]
+PARTS: list[Part] = [stats_part, provenance_part, coverage_part, gaps_part, duplicates_part,
+                     consortium_part, network_part, map_part, annex_part, exports_part]

@@ -22,16 +22,19 @@ from spie_graph.report.parts import PARTS, Part, ReportContext, header, workbook
 __all__ = ["report_context", "run_report"]
 
 
-def report_context(dataset: str, graph: nx.MultiDiGraph,
-                   territoire: str | None = None) -> ReportContext:
-    """The report's context: the territory checked, every analysis computed once."""
+def report_context(dataset: str, graph: nx.MultiDiGraph, territoire: str | None = None,
+                   provenance: list[str] | None = None) -> ReportContext:
+    """The report's context: the territory checked, every analysis computed once;
+    ``provenance``: what the import of the data set left out, in French."""
     refs = referentials()
     code = check_territoire(territoire or default_territory(graph), refs)
-    return ReportContext(dataset, graph, code, compute_findings(graph, code, refs=refs), refs)
+    return ReportContext(dataset, graph, code, compute_findings(graph, code, refs=refs), refs,
+                         list(provenance or []))
 
 
 def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exports",
-               territoire: str | None = None, parts: list[Part] | None = None) -> Path:
+               territoire: str | None = None, parts: list[Part] | None = None,
+               provenance: list[str] | None = None) -> Path:
     """Write every part of the report under ``out_root/<dataset>/`` and return that folder.
 
     Raises
@@ -41,7 +44,7 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     ExportError
         When the folder cannot be written; the previous one is then left as it was.
     """
-    ctx = report_context(dataset, graph, territoire)
+    ctx = report_context(dataset, graph, territoire, provenance)
     outputs = [part(ctx) for part in (PARTS if parts is None else parts)]
     files: dict[str, str | bytes] = {}
     sections = [header(ctx)]

@@ -53,7 +53,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -189,7 +189,8 @@ def _check_written(folder: Path, name: str) -> None:
 def import_data_inclusion(structures: Path | str, services: Path | str | None,
                           output: Path | str, departement: str | None = None,
                           force: bool = False, *, region: str | None = None,
-                          elargir: bool = True, infer_famille: bool = True) -> ImportResult:
+                          elargir: bool = True, infer_famille: bool = True,
+                          progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Read data·inclusion exports and write them as a project data set folder.
 
     Parameters
@@ -204,6 +205,7 @@ def import_data_inclusion(structures: Path | str, services: Path | str | None,
     force : replace an existing, non-empty ``output`` folder.
     elargir : keep crosswalk choices that widen a need (always reported).
     infer_famille : infer a missing or generic family from the structure's name.
+    progress : told ``(records converted, records in all)`` (a progress bar).
 
     Returns
     -------
@@ -222,7 +224,7 @@ def import_data_inclusion(structures: Path | str, services: Path | str | None,
     services_path = Path(services) if services is not None else None
     services_export = read_export(services_path, SERVICES) if services_path is not None else None
     result = convert(structures_export, services_export, departement, region=region,
-                     elargir=elargir, infer_famille=infer_famille)
+                     elargir=elargir, infer_famille=infer_famille, progress=progress)
     provenance = build_provenance(result, structures_path, services_path)
     write_import(result, output, force, provenance)
     return result

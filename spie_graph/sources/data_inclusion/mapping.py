@@ -6,6 +6,7 @@ import csv
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -683,7 +684,8 @@ def _source(record: Record) -> str:
 def convert(structures: Export, services: Export | None = None,
             departement: str | None = None, refs: Referentials | None = None, *,
             region: str | None = None, elargir: bool = True,
-            infer_famille: bool = True) -> ImportResult:
+            infer_famille: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Turn data·inclusion records into the project's ``acteurs`` and ``services`` rows.
 
     Parameters
@@ -695,6 +697,7 @@ def convert(structures: Export, services: Export | None = None,
     refs : the referentials (default: the shipped ones).
     elargir : keep the crosswalk choices that widen a need (reported either way).
     infer_famille : infer a missing family from the structure's name (as a remark).
+    progress : told ``(records converted, records in all)`` as the conversion goes.
 
     Returns
     -------
@@ -725,10 +728,20 @@ def convert(structures: Export, services: Export | None = None,
     file_issues = _file_issues(structures)
 
     # Structures, then services (a service needs its structure's commune).
+    total = len(structures.records) + (len(services.records) if services else 0)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None and (done % 1000 == 0 or done == total):
+            progress(done, total)
+
     drafts: list[tuple[_Report, dict]] = []
     for record in structures.records:
         report = _Report(STRUCTURES, record, structures.letters)
         drafts.append((report, converter.structure(report, structures.version)))
+        step()
     by_id: dict[str, tuple[_Report, dict]] = {}
     for report, row in drafts:
         if row["id"] is not None:
@@ -746,6 +759,7 @@ def convert(structures: Export, services: Export | None = None,
             row = converter.service(report, services.version, themes.get(record.id or "", []),
                                     entry[1] if entry else None, status)
             service_drafts.append((report, row))
+            step()
 
     # Scope: the territory, when asked. A service is in when its area meets it (France
     # and regions included); a structure when its commune is in it or it carries one.
