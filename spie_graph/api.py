@@ -56,11 +56,16 @@ from spie_graph.render.annex import (
     render_page,
     render_sheets,
 )
+from spie_graph.render.data_inclusion import (
+    DEFAULT_SOURCE,
+    DataInclusionExport,
+    write_data_inclusion,
+)
 from spie_graph.render.exports import EXPORT_FORMATS, EXTENSIONS, export_graph, select
 from spie_graph.render.map import MapResult, build_map
 from spie_graph.report.run import run_report
 from spie_graph.sources.consortium import read_consortium
-from spie_graph.sources.data_inclusion import ImportResult, read_provenance
+from spie_graph.sources.data_inclusion import ImportResult, read_originals, read_provenance
 from spie_graph.sources.data_inclusion import import_data_inclusion as _import_data_inclusion
 from spie_graph.sources.model import Dataset
 from spie_graph.sources.readers import is_workbook, locate_columns, read_dataset
@@ -85,7 +90,7 @@ __all__ = [
     "gaps", "duplicates", "check_consortium", "network", "without_actor",
     "map", "annex", "diagnostic", "export", "to_pyvis",
     "load", "cypher",
-    "import_data_inclusion", "template", "provenance",
+    "import_data_inclusion", "export_data_inclusion", "template", "provenance",
     "server_start", "server_stop", "server_status",
 ]
 
@@ -458,6 +463,16 @@ def import_data_inclusion(structures: Path | str, services: Path | str | None,
     return _import_data_inclusion(structures, services, output, departement, force,
                                   region=region, elargir=elargir, infer_famille=infer_famille,
                                   progress=progress)
+
+
+def export_data_inclusion(path: Path | str, output: Path | str, fmt: str = "json", *,
+                          source: str = DEFAULT_SOURCE, force: bool = False) -> DataInclusionExport:
+    """Write a data set back as data·inclusion schema v1 structures and services (see
+    :mod:`spie_graph.render.data_inclusion`)."""
+    dataset = load_dataset(path)
+    folder = Path(path) if Path(path).is_dir() else None
+    return write_data_inclusion(dataset, read_originals(folder), output, fmt, source=source,
+                                force=force)
 
 
 def template(output: Path | str = "modele.xlsx", force: bool = False) -> Path:

@@ -1,7 +1,9 @@
-"""Commands that bring outside data in: ``import data-inclusion`` and ``template``.
+"""Commands that bring outside data in and back: ``import data-inclusion``,
+``export-data-inclusion`` and ``template``.
 
-Thin wrappers over :func:`spie_graph.api.import_data_inclusion` and
-:func:`spie_graph.api.template`; registered by :func:`register`.
+Thin wrappers over :func:`spie_graph.api.import_data_inclusion`,
+:func:`spie_graph.api.export_data_inclusion` and :func:`spie_graph.api.template`;
+registered by :func:`register`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 import click
 
 from spie_graph import api
+from spie_graph.cli.options import dataset_option
+from spie_graph.render.data_inclusion import DEFAULT_SOURCE, DI_FORMATS
 
 __all__ = ["register"]
 
@@ -76,6 +80,30 @@ class _ProgressBar:
         self._done = done
 
 
+@click.command("export-data-inclusion")
+@dataset_option
+@click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
+              metavar="DOSSIER", help="Dossier où écrire structures et services.")
+@click.option("--format", "fmt", type=click.Choice(DI_FORMATS), default="json",
+              show_default=True, help="JSON (liste d'enregistrements) ou CSV.")
+@click.option("--source", default=DEFAULT_SOURCE, show_default=True, metavar="PRODUCTEUR",
+              help="Producteur écrit dans « source » pour les acteurs et services saisis à la "
+                   "main (ceux importés de data·inclusion gardent le leur).")
+@click.option("--force", is_flag=True, help="Remplacer entièrement un dossier non vide.")
+def export_data_inclusion(dataset: Path, output: Path, fmt: str, source: str,
+                          force: bool) -> None:
+    """Exporte le jeu de données au schéma data·inclusion v1 (structures et services).
+
+    Pour publier l'offre d'un territoire dans data·inclusion. Un enregistrement
+    importé de data·inclusion revient tel qu'il a été lu, avec les champs modifiés
+    depuis dans spie-graph ; un acteur ou un service saisi à la main reçoit les
+    champs que spie-graph connaît. Les valeurs que le schéma refuse ne sont pas
+    écrites (elles sont comptées).
+    """
+    result = api.export_data_inclusion(dataset, output, fmt, source=source, force=force)
+    click.echo("\n".join(result.summary()))
+
+
 @click.command("template")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path),
               default=Path("modele.xlsx"), show_default=True, metavar="FICHIER.xlsx",
@@ -94,6 +122,7 @@ def template(output: Path, force: bool) -> None:
 
 
 def register(main: click.Group) -> None:
-    """Add ``import`` and ``template`` to the ``spie-graph`` command."""
+    """Add ``import``, ``export-data-inclusion`` and ``template`` to ``spie-graph``."""
     main.add_command(import_group)
+    main.add_command(export_data_inclusion)
     main.add_command(template)

@@ -241,12 +241,12 @@ def _density_lines(ctx: ReportContext, label: dict[str, str],
              "Là où l'offre est mince sans être absente : services qui atteignent chaque EPCI, "
              "pour 10 000 habitants (tous les EPCI et communes : `densite_services.csv`).", "",
              "| Besoin | Médiane des EPCI |", "|---|---|"]
-    lines += [f"| {label.get(t, t)} | {french.decimal(v, 1)} |"
+    lines += [f"| {label.get(t, t)} | {french.decimal(v, 2)} |"
               for t, v in found.mediane_epci.items()]
     lines += ["", "Les plus faibles :", "", "| EPCI | Besoin | Services | Pour 10 000 hab. |",
               "|---|---|---|---|"]
     lines += [f"| {r.nom_territoire} ({r.territoire}) | {label.get(r.thematique, r.thematique)} "
-              f"| {r.nb_services} | {french.decimal(r.pour_10000 or 0.0, 1)} |"
+              f"| {r.nb_services} | {french.decimal(r.pour_10000 or 0.0, 2)} |"
               for r in found.lowest(TOP)]
     return lines
 

@@ -158,7 +158,7 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False,
     originals = {table: {key: {"origine": record, "import": rows[table].get(key)}
                          for key, record in result.originals.get(table, {}).items()}
                  for table in (STRUCTURES, SERVICES)}
-    files = {
+    files: dict[str, str | bytes] = {
         "acteurs.csv": _csv(result.acteurs, COLUMNS["acteurs"], _TEXT_COLUMNS),
         "services.csv": _csv(result.services, COLUMNS["services"], _TEXT_COLUMNS),
         REJECTS_FILE: _csv([i.as_dict() for i in result.rejets], ISSUE_COLUMNS, ISSUE_COLUMNS),
@@ -166,10 +166,11 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False,
                            ISSUE_COLUMNS),
     }
     if provenance is not None:
-        files[PROVENANCE_FILE] = json.dumps(provenance, ensure_ascii=False, indent=2) + "\n"
+        files[PROVENANCE_FILE] = (json.dumps(provenance, ensure_ascii=False, indent=2)
+                                  + "\n").encode("utf-8")     # JSON: no byte order mark
     if any(originals.values()):
-        files[ORIGINALS_FILE] = json.dumps(originals, ensure_ascii=False,
-                                           separators=(",", ":")) + "\n"
+        files[ORIGINALS_FILE] = (json.dumps(originals, ensure_ascii=False,
+                                            separators=(",", ":")) + "\n").encode("utf-8")
     write_folder(output, files, encoding="utf-8-sig",
                  check=lambda staging: _check_written(staging, output.name))
     result.output = output

@@ -123,9 +123,10 @@ class Provenance:
         """What the import left out, in French, for who-covers, gaps and the report."""
         services = self._counts(SERVICES)
         structures = self._counts(STRUCTURES)
-        when = f"export du {self.date_export}" if self.date_export else "date d'export inconnue"
+        when = (f"export du {_day(self.date_export)}" if self.date_export
+                else "date d'export inconnue")
         lines = [f"Jeu de données importé de data·inclusion ({when}, importé le "
-                 f"{self.data.get('importe_le')})."]
+                 f"{_day(str(self.data.get('importe_le')))})."]
         in_scope = services.get("lus", 0) - services.get("hors_territoire", 0)
         rejected = services.get("rejetes", 0)
         if in_scope:
@@ -139,6 +140,7 @@ class Provenance:
                 f"{s['source']} ({french.percent(float(s['part_rejetee']))} de ses "  # type: ignore[arg-type]
                 f"services rejetés, surtout « {s['motif_principal']} »)"
                 for s in self.incomplete[:5])
+            listed = listed.replace(");", ") ;")
             more = len(self.incomplete) - 5
             lines.append(f"Sources incomplètes : {listed}"
                          + (f" ; et {more} autre(s)" if more > 0 else "") + ".")
@@ -149,14 +151,26 @@ class Provenance:
                                for need, n in sorted(widened.items()))
             lines.append(f"Besoins élargis par une table de correspondance data·inclusion : "
                          f"{listed} ; réimportez avec --sans-elargissement pour les écarter.")
-        if structures.get("hors_territoire_gardees") or services.get("zone_large"):
-            lines.append(
-                f"Gardés bien que situés hors du territoire : "
-                f"{french.plural(structures.get('hors_territoire_gardees', 0), 'structure')} "
-                f"pour leurs services ; dont "
-                f"{french.plural(services.get('zone_large', 0), 'service')} "
-                "national(aux) ou régional(aux).")
+        kept_structures = structures.get("hors_territoire_gardees", 0)
+        wide = services.get("zone_large", 0)
+        if kept_structures or wide:
+            parts = []
+            if wide:
+                parts.append(f"{french.plural(wide, 'service')} national(aux) ou régional(aux) "
+                             "gardé(s) parce que leur zone atteint le territoire")
+            if kept_structures:
+                parts.append(f"{french.plural(kept_structures, 'structure')} située(s) hors du "
+                             "territoire, gardée(s) pour leurs services")
+            lines.append("Comptés à part : " + " ; ".join(parts) + ".")
         return lines
+
+
+def _day(iso: str) -> str:
+    """``2026-03-02`` → ``02/03/2026`` (as the report dates itself)."""
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso
 
 
 def read_provenance(folder: Path | str | None) -> Provenance | None:
@@ -172,7 +186,7 @@ def read_provenance(folder: Path | str | None) -> Provenance | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, OSError) as exc:
         raise SourceError(str(Problem(str(path), None, None, None,
                                       f"fichier de provenance illisible ({exc})",
@@ -189,7 +203,7 @@ def read_originals(folder: Path | str | None) -> dict[str, dict[str, dict[str, o
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, OSError) as exc:
         raise SourceError(f"{path} : fichier illisible ({exc}). Réimportez le jeu de données, "
                           "ou supprimez ce fichier") from exc
