@@ -92,7 +92,7 @@ def test_parquet_needs_pyarrow_and_says_how_to_install(tmp_path, clean_export, m
     path = write_export(clean_export[0], tmp_path, "structures", "parquet")
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    with pytest.raises(SourceError, match=r"pip install \"spie-graph\[parquet\]\""):
+    with pytest.raises(SourceError, match=r"pip install \"\.\[parquet\]\""):
         read_export(path, "structures")
 
 

@@ -155,8 +155,8 @@ def _read_json(path: Path, table: str) -> Export:
 
 
 PARQUET_HINT = ("installez la bibliothèque de lecture Parquet : "
-                "pip install \"spie-graph[parquet]\" (ou pip install pyarrow), "
-                "ou importez l'export .json ou .csv du même jour")
+                "pip install \".[parquet]\" dans le dossier de spie-graph "
+                "(ou pip install pyarrow), ou importez l'export .json ou .csv du même jour")
 
 
 def _read_parquet(path: Path, table: str) -> Export:
