@@ -200,6 +200,10 @@ class _Rows:
         value = self.text(source, row, field)
         if value is None:
             return None
+        try:
+            return date.fromisoformat(value)      # the usual AAAA-MM-JJ, fast
+        except ValueError:
+            pass
         for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
             try:
                 return datetime.strptime(value, pattern).date()

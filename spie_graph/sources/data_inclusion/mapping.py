@@ -763,14 +763,19 @@ def convert(structures: Export, services: Export | None = None,
 
     # Scope: the territory, when asked. A service is in when its area meets it (France
     # and regions included); a structure when its commune is in it or it carries one.
+    met: dict[str, bool] = {}      # by territory code: a national export names few of them
+
+    def code_meets(code: str) -> bool:
+        if code not in met:
+            met[code] = not terr.communes(code).isdisjoint(scope_communes or frozenset())
+        return met[code]
+
     def meets(zone: list[str]) -> bool:
-        assert scope_communes is not None
-        return not terr.communes_of_all(zone).isdisjoint(scope_communes)
+        return any(code_meets(c) for c in zone)
 
     def wide_only(zone: list[str]) -> bool:
         """Met only through France or a region: counted apart."""
-        return not any(terr.kind(c) in _LOCAL_KINDS and not terr.communes(c).isdisjoint(
-            scope_communes or frozenset()) for c in zone)
+        return not any(terr.kind(c) in _LOCAL_KINDS and code_meets(c) for c in zone)
 
     service_in: dict[int, bool] = {}
     carriers: set[str] = set()

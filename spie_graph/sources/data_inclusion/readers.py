@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 
 from spie_graph.errors import Problem, SourceError
@@ -64,8 +65,15 @@ def _plain(name: str, value: object) -> object:
     return value
 
 
+_header = cache(normalize_header)    # an export repeats the same few dozen keys
+
+
 def _values(element: dict) -> dict[str, object]:
-    return {normalize_header(k): _plain(normalize_header(k), v) for k, v in element.items()}
+    result = {}
+    for key, value in element.items():
+        name = _header(key)
+        result[name] = _plain(name, value)
+    return result
 
 
 def _is_api_item(element: object) -> bool:

@@ -145,12 +145,20 @@ def text(value: object) -> str | None:
     """A scalar as trimmed text, ``None`` when empty (``59350.0`` → ``59350``)."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, list | tuple | dict):
-        return ", ".join(str(v) for v in value) or None
-    result = str(value).strip()
-    return None if result.lower() in ("", "nan", "none", "null") else result
+    if isinstance(value, str):      # the common case, first
+        result = value.strip()
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, list | tuple | dict):
+            return ", ".join(str(v) for v in value) or None
+        result = str(value).strip()
+    if not result or (len(result) <= 4 and result.lower() in _EMPTY):
+        return None
+    return result
+
+
+_EMPTY = frozenset(("nan", "none", "null"))
 
 
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
