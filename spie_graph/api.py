@@ -70,7 +70,13 @@ from spie_graph.sources.data_inclusion import import_data_inclusion as _import_d
 from spie_graph.sources.model import Dataset
 from spie_graph.sources.readers import is_workbook, locate_columns, read_dataset
 from spie_graph.sources.template import write_template
-from spie_graph.sources.validation import check_dataset, load_dataset
+from spie_graph.sources.validation import (
+    FRAIS,
+    MOBILISABLE_PAR,
+    MODES_MOBILISATION,
+    check_dataset,
+    load_dataset,
+)
 from spie_graph.store import EmbeddedStore, GraphStore, LoadSummary
 from spie_graph.store.base import Progress
 from spie_graph.store.connection import Neo4jConnection
@@ -95,7 +101,8 @@ __all__ = [
 ]
 
 REFERENTIELS = ("familles", "thematiques", "publics", "moments", "interactions",
-                "modes-accueil", "reseaux-porteurs")
+                "modes-accueil", "reseaux-porteurs", "frais", "modes-mobilisation",
+                "mobilisable-par")
 
 
 # -- data sets and stores ----------------------------------------------------------------
@@ -200,7 +207,9 @@ def referential(nom: str) -> list[dict]:
                 for t in refs.thematiques.values()]
     sources = {"publics": refs.publics, "moments": refs.moments,
                "interactions": refs.interactions, "modes-accueil": refs.modes_accueil,
-               "reseaux-porteurs": refs.reseaux_porteurs}
+               "reseaux-porteurs": refs.reseaux_porteurs,
+               **{codes.name: codes.codes(refs)
+                  for codes in (FRAIS, MODES_MOBILISATION, MOBILISABLE_PAR)}}
     if nom not in sources:
         raise ArgumentError(f"référentiel inconnu : « {nom} ». Référentiels : "
                             f"{', '.join(REFERENTIELS)}")

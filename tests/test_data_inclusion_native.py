@@ -66,6 +66,33 @@ def test_weekly_export_written_by_pandas_in_each_format(tmp_path, clean_export, 
     assert problems == [] and dataset.services[0].date_maj is not None
 
 
+def test_cli_import_shows_a_progress_bar_on_stderr(runner, tmp_path):
+    result = runner.invoke(main, ["import", "data-inclusion",
+                                  str(FIXTURES / "structures-v1.json"),
+                                  str(FIXTURES / "services-v1.json"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "Conversion des enregistrements" in result.stderr
+    assert "Conversion des enregistrements" not in result.stdout
+
+
+def test_new_service_columns_are_checked_in_a_hand_made_data_set(tmp_path, runner):
+    from tests.conftest import write_table
+
+    write_table(tmp_path / "acteurs.csv", [{"id": "a", "nom": "A", "famille": "caf",
+                                            "commune": "56260"}])
+    write_table(tmp_path / "services.csv", [{
+        "id": "s", "acteur": "a", "nom": "S", "thematiques": "mobilite", "frais": "cher",
+        "modes_mobilisation": "telephoner|pigeon", "mobilisable_par": "usagers",
+        "score_qualite": "2", "date_maj": "2026-13-45"}])
+    dataset, problems = api.validate(tmp_path)
+    assert dataset is None
+    assert {(p.field, p.value) for p in problems} == {
+        ("frais", "cher"), ("modes_mobilisation", "pigeon"), ("score_qualite", "2"),
+        ("date_maj", "2026-13-45")}
+    result = runner.invoke(main, ["referentiel", "modes-mobilisation"])
+    assert "utiliser-lien-mobilisation" in result.output
+
+
 def test_v0_and_v1_fixtures_in_json_and_csv_still_agree(tmp_path):
     for version in ("v0", "v1"):
         a = import_data_inclusion(FIXTURES / f"structures-{version}.json",
