@@ -373,6 +373,22 @@ def test_export_validates_against_the_schema_even_from_faulty_sources(tmp_path, 
             assert errors == [], (record["id"], errors)
 
 
+def test_export_passes_data_inclusion_own_models(tmp_path, demo_path):
+    # data·inclusion's own pydantic models (PyPI data-inclusion-schema) add rules the JSON
+    # Schema cannot say, such as « tous-publics » used alone.
+    from data_inclusion.schema import v1
+
+    ds = tmp_path / "ds"
+    import_data_inclusion(FIXTURES / "structures-v1.json", FIXTURES / "services-v1.json", ds)
+    for path in (ds, demo_path):
+        result = api.export_data_inclusion(path, tmp_path / f"di-{path.name}", "json")
+        for record in result.structures:
+            v1.Structure.model_validate(record)
+        for record in result.services:
+            v1.Service.model_validate(record)
+        assert result.services
+
+
 def test_hand_made_data_set_exports_valid_v1(tmp_path, demo_path):
     result = api.export_data_inclusion(demo_path, tmp_path / "di", "json", source="morbihan")
     validators = _validators()

@@ -168,6 +168,8 @@ class _Writer:
                 allowed = self.enums[name]
                 if isinstance(value, list):
                     kept = [v for v in value if v in allowed]
+                    if name == "publics" and "tous-publics" in kept and len(kept) > 1:
+                        kept.remove("tous-publics")     # the schema: « tous-publics » alone
                     self.drop(table, name, len(value) - len(kept))
                     record[name] = list(dict.fromkeys(kept)) or None
                 elif value not in allowed:
