@@ -132,6 +132,11 @@ def _csv(rows: list[dict], columns: Iterable[str], neutral: Iterable[str] = ()) 
     return out.getvalue()
 
 
+def _filled(row: dict[str, object] | None) -> dict[str, object]:
+    """A row without its empty values (what ``data_inclusion.json`` stores)."""
+    return {k: v for k, v in (row or {}).items() if v not in (None, "", [])}
+
+
 def write_import(result: ImportResult, output: Path | str, force: bool = False,
                  provenance: dict[str, object] | None = None) -> Path:
     """Write the data set folder: ``acteurs.csv``, ``services.csv``, the two issue files,
@@ -155,7 +160,7 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False,
                             " ou ajoutez --force pour le remplacer entièrement")
     rows = {STRUCTURES: {str(r["id"]): r for r in result.acteurs},
             SERVICES: {str(r["id"]): r for r in result.services}}
-    originals = {table: {key: {"origine": record, "import": rows[table].get(key)}
+    originals = {table: {key: {"origine": record, "import": _filled(rows[table].get(key))}
                          for key, record in result.originals.get(table, {}).items()}
                  for table in (STRUCTURES, SERVICES)}
     files: dict[str, str | bytes] = {

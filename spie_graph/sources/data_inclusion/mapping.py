@@ -875,7 +875,8 @@ def _originals(export: Export, kept: set[str]) -> dict[str, dict[str, object]]:
     result: dict[str, dict[str, object]] = {}
     for record in export.records:
         if record.id in kept and record.id not in result:
-            result[record.id] = v1_record(record.values, export.table)
+            result[record.id] = {k: v for k, v in v1_record(record.values, export.table).items()
+                                 if v is not None}
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -104,7 +104,7 @@ def _api_element(element: dict, table: str) -> object:
     return service
 
 
-def _json_elements(path: Path, table: str) -> list[tuple[str, object]]:
+def _json_elements(path: Path, table: str) -> Iterator[tuple[str, object]]:
     """The elements of one JSON file, each with where it was read."""
     try:
         data = json.loads(_decode(path.read_bytes()))
@@ -116,10 +116,10 @@ def _json_elements(path: Path, table: str) -> list[tuple[str, object]]:
     if elements is None:
         raise SourceError(f"{path.name} : une liste d'enregistrements {table} est attendue "
                           "(tableau JSON, ou objet avec « items »)")
-    result: list[tuple[str, object]] = []
     seen: set[object] = set()
-    for index, element in enumerate(elements, start=1):
-        where = f"{path.name}, élément {index}"
+    for index in range(len(elements)):
+        element, elements[index] = elements[index], None    # freed as it is converted
+        where = f"{path.name}, élément {index + 1}"
         if _is_api_item(element):
             assert isinstance(element, dict)
             element = _api_element(element, table)
@@ -130,8 +130,7 @@ def _json_elements(path: Path, table: str) -> list[tuple[str, object]]:
                 if key is not None and key in seen:
                     continue    # a structure comes once per service: keep the first
                 seen.add(key)
-        result.append((where, element))
-    return result
+        yield where, element
 
 
 def _pages(folder: Path) -> list[Path]:
@@ -173,15 +172,19 @@ def _read_parquet(path: Path, table: str) -> Export:
     except ImportError as exc:
         raise SourceError(f"{path.name} : lecture Parquet impossible, pyarrow n'est pas "
                           f"installé. {PARQUET_HINT}") from exc
+    records: list[Record] = []
     try:
-        columns = pq.read_table(path).to_pylist()
+        parquet = pq.ParquetFile(path)
+        names = list(parquet.schema_arrow.names)
+        # Batch by batch: one copy of the export in memory, not two.
+        for batch in parquet.iter_batches(batch_size=20_000):
+            for row in batch.to_pylist():
+                records.append(Record(f"{path.name}, ligne {len(records) + 1}", None,
+                                      _values(row)))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... for a bad file
         raise SourceError(f"{path.name} : fichier Parquet illisible ({exc}). Téléchargez à "
                           "nouveau l'export (fichier tronqué ?)") from exc
-    records = [Record(f"{path.name}, ligne {index}", None, _values(row))
-               for index, row in enumerate(columns, start=1)]
-    names = {k for r in records[:1] for k in r.values}
-    return Export(path, table, _version(names, table), records)
+    return Export(path, table, _version(map(_header, names), table), records)
 
 
 def _from_table(path: Path, table: str, raw: RawTable, problems: list[Problem],
