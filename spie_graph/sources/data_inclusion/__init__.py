@@ -1,38 +1,46 @@
 """Import data·inclusion exports (structures and services) as a project data set.
 
 data·inclusion, the State's open referential of the insertion offer, publishes
-weekly ``structures`` and ``services`` files (data.gouv.fr, dataset
-``6233723c2c1e4a54af2f6b2d``). :func:`import_data_inclusion` reads them in
-JSON (a list of records, ``{"items": [...]}`` or GeoJSON) or CSV (``,`` or
-``;``; lists written ``['a', 'b']``, ``{a,b}``, ``["a","b"]`` or ``a, b``),
-schema v1 or the older v0 (told apart by their fields), or as the producer
-workbook of the data·inclusion *valideur* (sheets ``Structures``, ``Services``
-and ``Services - Thématiques``; rows marked ``__ignore__`` are help and
-examples). It writes a project data set that ``spie-graph validate`` accepts.
+weekly ``structures-inclusion-AAAA-MM-JJ`` and ``services-inclusion-AAAA-MM-JJ``
+files (data.gouv.fr, dataset ``6233723c2c1e4a54af2f6b2d``).
+:func:`import_data_inclusion` reads them (:mod:`.readers`) in JSON (a list of
+records as pandas writes them, dates in epoch milliseconds; ``{"items": [...]}``;
+GeoJSON), CSV (``,`` or ``;``; lists written ``['a', 'b']``, ``{a,b}``,
+``["a","b"]`` or ``a, b``), Parquet (pyarrow) or .xlsx, schema v1 or the older v0
+(told apart by their fields); pages of the data·inclusion API (services with
+their structure inside, one file or a folder of pages); or the producer workbook
+of the data·inclusion *valideur* (sheets ``Structures``, ``Services`` and
+``Services - Thématiques``; rows marked ``__ignore__`` are help and examples).
+It writes a project data set that ``spie-graph validate`` accepts, with its
+provenance (:mod:`.provenance`).
 
 How records become the project's tables (mapping tables in ``spie_graph/reference/data``):
 
 - a structure becomes an actor. ``famille``: the first réseau porteur (v1)
   mapped by ``familles.yaml``; in v0 the typologie, else the labels nationaux
-  through ``v0_labels_vers_v1_reseaux.csv``; none mapped: ``autre``, with a
-  remark. ``reseau_porteur``: that réseau (v0: ``v0_typologies_vers_v1_reseaux.csv``).
-  ``commune`` from ``code_insee``; ``missions`` from ``description`` (v0
-  ``presentation_resume``).
+  through ``v0_labels_vers_v1_reseaux.csv``; none mapped, or a generic typologie
+  (``Autre``, ``BIB``): inferred from the name (``familles_par_nom.csv``), else
+  ``autre``, with a remark either way. ``reseau_porteur``: that réseau (v0:
+  ``v0_typologies_vers_v1_reseaux.csv``). ``commune`` from ``code_insee``;
+  ``missions`` from ``description`` (v0 ``presentation_resume``).
 - a service becomes a service. Thématiques: v1 codes are kept; v0 codes go
   through ``v0_thematiques_vers_v1.csv`` (a v0 category spread over every
-  sub-theme of a v1 category becomes that category). Publics: v1 ``publics``;
-  v0 ``profils`` through ``v0_profils_vers_v1_publics.csv``. Area: v1
-  ``zone_eligibilite``, v0 ``zone_diffusion_type``/``zone_diffusion_code``,
-  else the service's ``code_insee``, else its structure's commune. Moments:
+  sub-theme of a v1 category becomes that category; a row that files the
+  service under another need than its own is a remark, and dropped with
+  ``elargir=False``). Publics: v1 ``publics``; v0 ``profils`` through
+  ``v0_profils_vers_v1_publics.csv``. Area: v1 ``zone_eligibilite``, v0
+  ``zone_diffusion_type``/``zone_diffusion_code``, else the service's own
+  ``code_insee``, else its structure's commune. Moments:
   :meth:`~spie_graph.reference.referentials.Referentials.infer_moments` from the
-  thématiques and the service type (``data/parcours.yaml``).
-- ``--departement``: a structure is kept when its commune is in the
-  département, or when one of its services names a commune, EPCI or
-  département of it in its area (not ``france`` alone); a service is kept when
-  its structure is and its area meets the département.
+  thématiques and the service type (``data/parcours.yaml``). Kept too: frais,
+  modes de mobilisation, mobilisable par, conditions d'accès, score de qualité,
+  date_maj (v0 fields mapped to v1).
+- ``departement`` or ``region``: a service is kept when its area meets the
+  territory (national and regional services included); a structure when its
+  commune is in the territory or it carries a service kept. Both counted apart.
 
-Nothing is dropped silently: a record not taken is a *rejet* (with its
-reason), a value dropped or changed is a *remarque*; both are printed and
+Nothing is dropped silently: a record not taken is a *rejet* (with every
+reason, the blocking one first), a value dropped or changed is a *remarque*; both are printed and
 written to ``import_rejets.csv`` and ``import_remarques.csv``. Deviations of
 a record from the data·inclusion schema that spie-graph does not need (e-mail,
 postal code, date_maj...) are remarks too. The output folder is written whole
@@ -231,6 +239,7 @@ def import_data_inclusion(structures: Path | str, services: Path | str | None,
     services_export = read_export(services_path, SERVICES) if services_path is not None else None
     result = convert(structures_export, services_export, departement, region=region,
                      elargir=elargir, infer_famille=infer_famille, progress=progress)
+    del structures_export, services_export     # the records read: not needed to write
     provenance = build_provenance(result, structures_path, services_path)
     write_import(result, output, force, provenance)
     return result
