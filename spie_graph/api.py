@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from spie_graph import french
 from spie_graph.analyses import (
     ConsortiumCheck,
     DuplicateGroup,
@@ -43,7 +44,7 @@ from spie_graph.analyses.stats import graph_stats
 from spie_graph.errors import ArgumentError, DatasetError, Problem
 from spie_graph.files import write_atomic
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow
-from spie_graph.graph.views import replace_consortium
+from spie_graph.graph.views import replace_consortium, services_kept
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
 from spie_graph.render.annex import (
@@ -183,17 +184,29 @@ def provenance(path: Path | str) -> list[str]:
     return found.notes() if found is not None else []
 
 
+def _quality_note(qualite_min: float | None, maj_depuis: date | None) -> list[str]:
+    parts = []
+    if qualite_min is not None:
+        parts.append(f"score de qualité data·inclusion d'au moins {french.decimal(qualite_min)}")
+    if maj_depuis is not None:
+        parts.append(f"mis à jour depuis le {maj_depuis.strftime('%d/%m/%Y')}")
+    return [f"Seuls comptent les services au {' et '.join(parts)}."] if parts else []
+
+
 def report(path: Path | str, out_root: Path | str = "exports",
-           store: GraphStore | None = None, territoire: str | None = None) -> Path:
+           store: GraphStore | None = None, territoire: str | None = None, *,
+           qualite_min: float | None = None, maj_depuis: date | None = None) -> Path:
     """Run the main job and return the folder written (``exports/<data set>``).
 
-    The territory is checked before the data set is read.
+    The territory is checked before the data set is read. ``qualite_min`` and
+    ``maj_depuis`` leave out the services of lower data·inclusion quality or older.
     """
     if territoire is not None:
         territoire = check_territoire(territoire)
     opened, name = open_store(path, store)
-    return run_report(name, opened.graph(name), out_root, territoire,
-                      provenance=provenance(path))
+    graph = services_kept(opened.graph(name), qualite_min, maj_depuis)
+    return run_report(name, graph, out_root, territoire,
+                      provenance=provenance(path) + _quality_note(qualite_min, maj_depuis))
 
 
 def referential(nom: str) -> list[dict]:
@@ -220,12 +233,14 @@ def referential(nom: str) -> list[dict]:
 
 def gaps(path: Path | str, territoire: str | None = None, *, niveau: str = "commune",
          thematiques: list[str] | None = None, public: str | None = None,
-         store: GraphStore | None = None) -> Gaps:
-    """Services per commune (or EPCI) and need; a gap is a zero (see :func:`analyses.gaps`)."""
+         store: GraphStore | None = None, qualite_min: float | None = None,
+         maj_depuis: date | None = None) -> Gaps:
+    """Services per commune (or EPCI) and need; a gap is a zero (see :func:`analyses.gaps`);
+    ``qualite_min``, ``maj_depuis``: only the services of enough quality, recent enough."""
     if territoire is not None:
         territoire = check_territoire(territoire)
-    return _gaps(load_graph(path, store), territoire, niveau=niveau, thematiques=thematiques,
-                 public=public)
+    graph = services_kept(load_graph(path, store), qualite_min, maj_depuis)
+    return _gaps(graph, territoire, niveau=niveau, thematiques=thematiques, public=public)
 
 
 def duplicates(path: Path | str, territoire: str | None = None, *,

@@ -321,6 +321,23 @@ def test_who_covers_rows_carry_the_attributes_and_filter_on_them(runner, importe
     assert json.loads(result.stdout) == []
 
 
+def test_gaps_and_report_filter_on_quality_and_freshness(runner, imported_reunion, tmp_path):
+    def services(*options: str) -> int:
+        result = runner.invoke(main, ["gaps", "--territoire", "974", "--format", "json",
+                                      "--dataset", str(imported_reunion), *options])
+        assert result.exit_code == 0, result.output
+        return sum(r["nb_services"] for r in json.loads(result.stdout)["lignes"])
+
+    everything, good = services(), services("--qualite-min", "0.6")
+    assert 0 < good < everything
+    assert services("--maj-depuis", "2026-03-01") == 0      # every date_maj is 2026-02-27
+    folder = api.report(imported_reunion, tmp_path / "exports", territoire="974",
+                        qualite_min=0.6)
+    text = (folder / "rapport.md").read_text(encoding="utf-8")
+    assert "Seuls comptent les services au score de qualité data·inclusion d'au moins 0,60" \
+        in text
+
+
 def test_report_of_an_imported_data_set_states_what_was_left_out(imported_reunion, tmp_path):
     folder = api.report(imported_reunion, tmp_path / "exports", territoire="974")
     text = (folder / "rapport.md").read_text(encoding="utf-8")

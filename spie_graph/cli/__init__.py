@@ -25,6 +25,7 @@ from spie_graph.cli.options import (
     UserError,
     dataset_option,
     format_option,
+    quality_options,
     show_provenance,
     store_options,
 )
@@ -124,11 +125,7 @@ def stats(dataset: Path, fmt: str, store: GraphStore | None) -> None:
               help="Public visé (ex. beneficiaires-des-minimas-sociaux, jeunes).")
 @click.option("--moment", type=click.Choice(["entree", "suivi", "offre"]),
               help="Moment du parcours.")
-@click.option("--qualite-min", type=click.FloatRange(0, 1), metavar="SCORE",
-              help="Ne garder que les services dont le score de qualité data·inclusion est "
-                   "connu et au moins égal à SCORE (entre 0 et 1, ex. 0.5).")
-@click.option("--maj-depuis", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="AAAA-MM-JJ",
-              help="Ne garder que les services mis à jour depuis cette date (date_maj connue).")
+@quality_options
 @dataset_option
 @format_option
 @store_options
@@ -166,11 +163,13 @@ def who_covers(thematique: str, territoire: str, public: str | None, moment: str
 @click.option("--territoire", metavar="CODE",
               help="Territoire étudié (par défaut : celui du consortium, sinon le département "
                    "principal).")
+@quality_options
 @store_options
-def report(dataset: Path, output_dir: Path, territoire: str | None,
-           store: GraphStore | None) -> None:
+def report(dataset: Path, output_dir: Path, territoire: str | None, qualite_min: float | None,
+           maj_depuis: datetime | None, store: GraphStore | None) -> None:
     """Tâche principale : toutes les analyses d'un jeu de données, écrites dans exports/."""
-    folder = api.report(dataset, output_dir, store, territoire)
+    folder = api.report(dataset, output_dir, store, territoire, qualite_min=qualite_min,
+                        maj_depuis=maj_depuis.date() if maj_depuis else None)
     files = sorted(p.name for p in folder.iterdir())
     click.echo(f"Rapport écrit dans {folder} : {', '.join(files)}")
 

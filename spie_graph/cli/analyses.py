@@ -19,7 +19,13 @@ from spie_graph.analyses._common import split_codes
 from spie_graph.analyses.duplicates import NIVEAUX as NIVEAUX_DOUBLONS
 from spie_graph.analyses.gaps import NIVEAUX as NIVEAUX_LACUNES
 from spie_graph.analyses.network import SEUIL_EXACT
-from spie_graph.cli.options import dataset_option, format_option, show_provenance, store_options
+from spie_graph.cli.options import (
+    dataset_option,
+    format_option,
+    quality_options,
+    show_provenance,
+    store_options,
+)
 from spie_graph.render.tables import render, to_table
 from spie_graph.store import GraphStore
 
@@ -53,11 +59,13 @@ def _yes(value: bool) -> str:
               help="Ne compter que les services ouverts à ce public (ex. jeunes).")
 @click.option("--lacunes-seulement", is_flag=True,
               help="Ne garder que les lignes sans aucun service.")
+@quality_options
 @dataset_option
 @format_option
 @store_options
 def gaps_command(territoire: str | None, niveau: str, thematiques: tuple[str, ...],
-                 public: str | None, lacunes_seulement: bool, dataset: Path, fmt: str,
+                 public: str | None, lacunes_seulement: bool, qualite_min: float | None,
+                 maj_depuis: datetime | None, dataset: Path, fmt: str,
                  store: GraphStore | None) -> None:
     """Lacunes : combien de services couvrent chaque besoin, commune par commune (ou EPCI).
 
@@ -66,7 +74,8 @@ def gaps_command(territoire: str | None, niveau: str, thematiques: tuple[str, ..
     (entrée, suivi, offre) qu'aucun service n'atteint.
     """
     result = api.gaps(dataset, territoire, niveau=niveau,
-                      thematiques=split_codes(thematiques) or None, public=public, store=store)
+                      thematiques=split_codes(thematiques) or None, public=public, store=store,
+                      qualite_min=qualite_min, maj_depuis=maj_depuis.date() if maj_depuis else None)
     data = result.model_dump()
     notes = api.provenance(dataset)
     if lacunes_seulement:

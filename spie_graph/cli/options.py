@@ -14,7 +14,19 @@ from spie_graph.render.tables import FORMATS
 from spie_graph.store.connection import DEFAULT_PASSWORD, DEFAULT_URI, STORES, Neo4jConnection
 
 __all__ = ["UserError", "connection_options", "dataset_option", "format_option",
-           "show_provenance", "store_options"]
+           "quality_options", "show_provenance", "store_options"]
+
+
+def quality_options(func: Callable) -> Callable:
+    """``--qualite-min`` and ``--maj-depuis``: only data·inclusion services of enough quality
+    and recent enough (those without a score or a date are left out when asked)."""
+    func = click.option(
+        "--maj-depuis", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="AAAA-MM-JJ",
+        help="Ne garder que les services mis à jour depuis cette date (date_maj connue).")(func)
+    return click.option(
+        "--qualite-min", type=click.FloatRange(0, 1), metavar="SCORE",
+        help="Ne garder que les services dont le score de qualité data·inclusion est connu et "
+             "au moins égal à SCORE (entre 0 et 1, ex. 0.5).")(func)
 
 
 def show_provenance(notes: list[str], fmt: str) -> None:

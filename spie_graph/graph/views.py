@@ -1,5 +1,8 @@
 """What the map and the annex say about each actor: views of the canonical graph.
 
+:func:`services_kept` keeps only the services of enough data·inclusion quality and
+freshness (for gaps and the report, as ``who-covers --qualite-min --maj-depuis``).
+
 :func:`actor_profiles` reads, from the canonical graph (:mod:`spie_graph.graph.build`),
 everything the *cartographie des acteurs* states for an actor: family,
 missions, compétences, services by moment of the parcours, interactions and
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import networkx as nx
 
@@ -25,7 +29,30 @@ __all__ = [
     "actor_profiles",
     "consortium_info",
     "replace_consortium",
+    "services_kept",
 ]
+
+
+def services_kept(graph: nx.MultiDiGraph, qualite_min: float | None = None,
+                  maj_depuis: date | None = None) -> nx.MultiDiGraph:
+    """The graph without the services whose score de qualité is unknown or below
+    ``qualite_min``, or whose date_maj is unknown or before ``maj_depuis``.
+
+    Returns the graph itself when no filter is asked; else a copy (O(n + m)).
+    """
+    if qualite_min is None and maj_depuis is None:
+        return graph
+    since = maj_depuis.isoformat() if maj_depuis else None
+
+    def dropped(data: dict) -> bool:
+        score, day = data.get("score_qualite"), data.get("date_maj")
+        return (qualite_min is not None and (score is None or score < qualite_min)) or \
+            (since is not None and (day is None or str(day) < since))
+
+    kept = graph.copy()
+    kept.remove_nodes_from([n for n, d in graph.nodes(data=True)
+                            if d.get("label") == "Service" and dropped(d)])
+    return kept
 
 
 @dataclass(frozen=True)
