@@ -140,6 +140,16 @@ def _csv(rows: list[dict], columns: Iterable[str], neutral: Iterable[str] = ()) 
     return out.getvalue()
 
 
+def _json_bytes(value: object) -> bytes:
+    """Compact JSON in UTF-8, encoded piece by piece (``json.dumps`` of a national export
+    holds every piece at once: five times the output)."""
+    out = io.BytesIO()
+    for chunk in json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).iterencode(value):
+        out.write(chunk.encode("utf-8"))
+    out.write(b"\n")
+    return out.getvalue()
+
+
 def _filled(row: dict[str, object] | None) -> dict[str, object]:
     """A row without its empty values (what ``data_inclusion.json`` stores)."""
     return {k: v for k, v in (row or {}).items() if v not in (None, "", [])}
@@ -182,8 +192,7 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False,
         files[PROVENANCE_FILE] = (json.dumps(provenance, ensure_ascii=False, indent=2)
                                   + "\n").encode("utf-8")     # JSON: no byte order mark
     if any(originals.values()):
-        files[ORIGINALS_FILE] = (json.dumps(originals, ensure_ascii=False,
-                                            separators=(",", ":")) + "\n").encode("utf-8")
+        files[ORIGINALS_FILE] = _json_bytes(originals)
     write_folder(output, files, encoding="utf-8-sig",
                  check=lambda staging: _check_written(staging, output.name))
     result.output = output
