@@ -346,7 +346,7 @@ def test_report_of_an_imported_data_set_states_what_was_left_out(imported_reunio
     assert "Sources incomplètes" in text
     assert "### Services pour 10 000 habitants" in text
     with (folder / "densite_services.csv").open(encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle, delimiter=";"))
     assert {r["niveau"] for r in rows} == {"commune", "epci"}
 
 

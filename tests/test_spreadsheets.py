@@ -25,7 +25,8 @@ from spie_graph.sources.validation import load_dataset
 from tests.clients import CSV_FRENCH, soffice_convert
 from tests.data_outputs import ACTEURS, small_dataset
 
-CSV_FILES = ["statistiques.csv", "couverture.csv", "lacunes.csv", "doublons.csv", "reseau.csv"]
+CSV_FILES = ["statistiques.csv", "couverture.csv", "lacunes.csv", "doublons.csv", "reseau.csv",
+             "densite_services.csv"]
 
 
 @pytest.fixture(scope="module")
