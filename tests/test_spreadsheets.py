@@ -127,7 +127,8 @@ def workbooks_in_libreoffice(report_folder, tmp_path_factory) -> dict[str, objec
 def test_rapport_xlsx_has_a_sheet_per_analysis(report_folder, workbooks_in_libreoffice):
     ours = load_workbook(report_folder / "rapport.xlsx")
     assert ours.sheetnames == ["Chiffres clés", "Couverture", "Lacunes", "Moments sans service",
-                               "Doublons", "Critères de l'AMI", "Candidats", "Réseau"]
+                               "Services pour 10 000 hab.", "Doublons", "Critères de l'AMI",
+                               "Candidats", "Réseau"]
     assert ours.properties.title == "Cartographie des acteurs : morbihan"
     assert ours.properties.creator == "spie-graph" and ours.properties.created is not None
     seen = workbooks_in_libreoffice["rapport.xlsx"]

@@ -75,6 +75,10 @@ TITLES = {
     "point_articulation": "Point d'articulation", "isole": "Isolé",
     "critere": "Critère (code)", "ok": "Rempli", "detail": "Détail",
     "besoin_manquant": "Manque", "rang": "Rang",
+    "pour_10000": "Services pour 10 000 habitants", "frais": "Frais",
+    "modes_mobilisation": "Modes de mobilisation", "mobilisable_par": "Mobilisable par",
+    "conditions_acces": "Conditions d'accès", "score_qualite": "Score de qualité",
+    "date_maj": "Mise à jour",
 }
 """French column titles of the workbooks (rapport.xlsx, kumu.xlsx) and of Gephi's columns."""
 

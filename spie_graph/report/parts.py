@@ -226,8 +226,12 @@ def gaps_part(ctx: ReportContext) -> ReportPart:
         lines += ["", "Ces lacunes se lisent avec ce que l'import a laissé de côté "
                   "(section « Provenance des données »)."]
     moment_rows = [gap.model_dump() for gap in missing]
-    return _part(files, lines, [Sheet("Lacunes", rows), Sheet("Moments sans service",
-                                                             moment_rows)])
+    sheets = [Sheet("Lacunes", rows), Sheet("Moments sans service", moment_rows)]
+    density = ctx.findings.density
+    if density is not None and density.epci:
+        sheets.append(Sheet("Services pour 10 000 hab.",
+                            [r.model_dump() for r in density.epci + density.communes]))
+    return _part(files, lines, sheets)
 
 
 def _density_lines(ctx: ReportContext, label: dict[str, str],
