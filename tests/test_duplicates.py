@@ -52,24 +52,44 @@ def test_groups_by_public_and_piece_of_overlap(graph):
     # - Vannes, RSA: d1, d2, d3, d6 (3 actors);        femmes: d2, d3.
     # - GMVA without Vannes, RSA: d2, d3;              femmes: d2, d3.
     # - Lorient, jeunes: d3, d4.
-    # d2 + d3: femmes on the whole GMVA, RSA on GMVA without Vannes: two groups.
+    # The previous release gave four groups; one finding per set of actors now:
+    # asso + cd on the whole GMVA (femmes, and RSA), which the CCAS joins in Vannes
+    # (its three actors' overlap lies inside the pair's), and cd + ml in Lorient.
     groups = duplicates(graph)
-    found = [(g.services, g.publics, g.population) for g in groups]
+    found = [(g.services, g.acteurs, g.publics, g.population) for g in groups]
     assert found == [
-        (["d2", "d3"], [FEMMES], 180735),
-        (["d2", "d3"], [RSA], 180735 - 55790),
-        (["d3", "d4"], [JEUNES], 58329),
-        (["d1", "d2", "d3", "d6"], [RSA], 55790),
+        (["d1", "d2", "d3", "d6"], ["asso", "ccas", "cd"], [RSA, FEMMES], 180735),
+        (["d3", "d4"], ["cd", "ml"], [JEUNES], 58329),
     ]
     first = groups[0]
     assert (first.thematique, first.moment) == (BIEN_ETRE, "suivi")
+    assert first.thematiques == [BIEN_ETRE] and first.moments == ["suivi"]
     assert first.territoire == [GMVA] and first.nb_communes == 34
-    assert first.acteurs == ["asso", "cd"]
-    # score: population of the areas' intersection over their union, GMVA / Morbihan.
+    # score: the overlap's population over the union of the services' areas, GMVA / Morbihan.
     assert first.score == round(180735 / 783390, 3) == 0.231
-    assert groups[2].territoire == [LORIENT] and groups[2].score == round(58329 / 783390, 3)
-    assert groups[3].acteurs == ["asso", "ccas", "cd"]
-    assert groups[3].score == round(55790 / 783390, 3)
+    pair, trio = first.recouvrements
+    assert (pair.acteurs, pair.publics, pair.territoire) == (["asso", "cd"], [RSA, FEMMES],
+                                                             [GMVA])
+    assert (trio.acteurs, trio.publics, trio.territoire, trio.population) == (
+        ["asso", "ccas", "cd"], [RSA], [VANNES], 55790)
+    assert first.explication.startswith("ASSO et CD proposent le même accompagnement")
+    assert "CCAS s'y ajoute sur Vannes (1 commune, 55\u202f790 habitants)" in first.explication
+    assert groups[1].territoire == [LORIENT] and groups[1].score == round(58329 / 783390, 3)
+
+
+def test_sub_thematiques_of_the_same_actors_make_one_finding(make_dataset):
+    other = "remobilisation--lien-social"
+    path = make_dataset(
+        acteurs=[actor("ccas", "ccas-cias"), actor("asso", "association")],
+        services=[service("x1", "ccas", VANNES, thematiques=f"{BIEN_ETRE}|{other}"),
+                  service("x2", "asso", GMVA, thematiques=f"{BIEN_ETRE}|{other}",
+                          moments="suivi|offre")],
+    )
+    groups = duplicates(build_graph(load_dataset(path)))
+    assert len(groups) == 1
+    assert groups[0].thematiques == sorted([BIEN_ETRE, other])
+    assert groups[0].territoire == [VANNES] and groups[0].score == round(55790 / 180735, 3)
+    assert len(groups[0].recouvrements) == 1
 
 
 def test_restricted_to_a_territory(graph):

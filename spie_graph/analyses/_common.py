@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from spie_graph.errors import ArgumentError
 from spie_graph.reference.checks import check_code, check_territoire
@@ -22,7 +23,7 @@ from spie_graph.reference.referentials import Referentials, closest, referential
 
 __all__ = ["ServiceView", "Areas", "service_views", "actor_nodes", "interaction_degrees",
            "check_territoire", "check_thematiques", "check_public", "check_acteur",
-           "split_codes", "population", "describe_communes", "names", "share"]
+           "split_codes", "population", "describe_communes", "describe_indices", "names", "share"]
 
 TOUS_PUBLICS = "tous-publics"
 
@@ -40,6 +41,7 @@ class ServiceView:
     publics: frozenset[str]
     moments: frozenset[str]
     communes: frozenset[str]
+    areas: tuple[str, ...] = ()
 
     @property
     def tous_publics(self) -> bool:
@@ -89,25 +91,41 @@ class Areas:
         return frozenset(result)
 
 
-def service_views(graph: nx.MultiDiGraph, areas: Areas | None = None) -> list[ServiceView]:
+def service_views(graph: nx.MultiDiGraph, areas: Areas | None = None,
+                  refs: Referentials | None = None) -> list[ServiceView]:
     """Every service of the graph, sorted by id.
+
+    ``areas`` (walking the graph's ``FAIT_PARTIE_DE``) is only used when given;
+    by default a service's communes come from the COG for the territories it
+    covers (``COUVRE``), which the canonical graph holds in full: a service
+    covering one territory shares that territory's frozenset, never a copy.
 
     Notes
     -----
-    Linear in the services and their ``COUVRE`` edges, plus the communes of
-    the distinct areas (each expanded once).
+    Linear in the services and their ``COUVRE`` edges, plus a union of communes
+    for each service covering several territories.
     """
-    areas = areas or Areas(graph)
+    terr = (refs or referentials()).territoires
     views = []
+    nodes = graph.nodes
     for key, data in graph.nodes(data=True):
         if data["label"] != "Service":
             continue
         publics = frozenset(data.get("publics") or ()) - {TOUS_PUBLICS}
+        if areas is not None:
+            communes = areas.covered_by(key, "COUVRE")
+            codes = tuple(sorted(nodes[t]["code"] for _, t, rel in graph.out_edges(
+                key, data="type") if rel == "COUVRE"))
+        else:
+            codes = tuple(sorted(nodes[t]["code"] for _, t, rel in graph.out_edges(
+                key, data="type") if rel == "COUVRE"))
+            communes = (terr.communes(codes[0]) if len(codes) == 1
+                        else terr.communes_of_all(codes))
         views.append(ServiceView(
             id=data["id"], acteur=data["acteur"],
             thematiques=frozenset(data.get("thematiques") or ()), publics=publics,
             moments=frozenset(data.get("moments") or ()),
-            communes=areas.covered_by(key, "COUVRE"),
+            communes=communes, areas=codes,
         ))
     return sorted(views, key=lambda view: view.id)
 
@@ -177,8 +195,7 @@ def check_acteur(graph: nx.MultiDiGraph, acteur: str, option: str = "--sans") ->
 
 def population(communes: Iterable[str], refs: Referentials | None = None) -> int:
     """The COG 2026 population of a set of communes."""
-    terr = (refs or referentials()).territoires
-    return sum(terr.population(code) for code in communes)
+    return (refs or referentials()).territoires.population_of(communes)
 
 
 def share(part: int, whole: int) -> float:
@@ -209,6 +226,39 @@ def describe_communes(communes: Iterable[str], refs: Referentials | None = None)
                 kept.append(code)
                 left -= members
     return kept + sorted(left)
+
+
+def describe_indices(indices: np.ndarray, refs: Referentials | None = None) -> list[str]:
+    """:func:`describe_communes` for sorted unique commune indices (:class:`CommuneIndex`).
+
+    Same answer, counted with arrays: a département (then an EPCI) is kept when
+    all its communes are there.
+    """
+    index = (refs or referentials()).territoires.index
+    if indices.size == len(index):
+        return ["france"]
+    kept: list[str] = []
+    rest = indices
+    for parent, codes in ((index.departement, index.departements), (index.epci, index.epcis)):
+        if rest.size == 0:
+            break
+        sizes = _sizes(parent, len(codes))
+        present = rest[parent[rest] >= 0]
+        counts = np.bincount(parent[present], minlength=len(codes))
+        whole = np.append(counts == sizes, False)  # index −1 (no parent) reads False
+        kept += [codes[i] for i in np.flatnonzero(whole[:-1]).tolist()]
+        rest = rest[~whole[parent[rest]]]
+    return kept + index.to_codes(rest)
+
+
+_SIZES: dict[int, np.ndarray] = {}
+
+
+def _sizes(parent: np.ndarray, count: int) -> np.ndarray:
+    found = _SIZES.get(id(parent))
+    if found is None:
+        found = _SIZES[id(parent)] = np.bincount(parent[parent >= 0], minlength=count)
+    return found
 
 
 def names(codes: list[str], refs: Referentials | None = None, limit: int = 4) -> str:

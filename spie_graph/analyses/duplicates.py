@@ -1,52 +1,80 @@
 """Duplicated services: several actors offering the same accompaniment to the same people.
 
-The AMI SPIE asks for no duplicated accompaniment. A group is a set of
-services of at least two actors that share a thématique (or a category), a
-moment of the parcours, a public (a service with no public, or
-``tous-publics``, serves every public) and communes. Services are grouped
-first, never compared pair by pair:
+The AMI SPIE asks for no duplicated accompaniment. Services overlap when they
+belong to at least two actors and share a thématique (or a category), a moment
+of the parcours, a public (a service with no public, or ``tous-publics``, serves
+every public) and communes. Services are grouped, never compared pair by pair:
 
 1. bucket the services by (thématique, moment);
-2. in a bucket, index communes by the services that reach them: communes
-   reached by the same services form one piece of overlap;
+2. in a bucket, give every commune a key made of the territories covered by a
+   service of the bucket among its own, its EPCI's, its département's, its
+   région's and France: communes with the same key are reached by the same
+   services and form one piece of overlap (array work on commune numbers,
+   never a region expanded into its communes per service);
 3. in a piece, keep for each public the services that serve it.
 
-Each commune of a bucket belongs to one piece, so the population of the
-groups of one public is never counted twice.
+A finding (:class:`DuplicateGroup`) gathers these overlaps by the actors
+involved: the same actors overlapping on several sub-thématiques, moments,
+publics or pieces of territory make one finding, and a larger set of actors
+overlapping inside the area of a smaller one (a third actor joining a pair in
+one commune) joins that finding; ``recouvrements`` lists the parts and
+``explication`` says it in words.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 from pydantic import BaseModel
 
 from spie_graph.analyses._common import (
     TOUS_PUBLICS,
     ServiceView,
+    actor_nodes,
     check_territoire,
-    describe_communes,
+    describe_indices,
     names,
-    population,
     service_views,
     share,
 )
 from spie_graph.errors import ArgumentError
+from spie_graph.french import number, plural
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.reference.territories import CommuneIndex, Territories
 
-__all__ = ["NIVEAUX", "DuplicateGroup", "duplicates"]
+__all__ = ["NIVEAUX", "DuplicateGroup", "Overlap", "duplicates"]
 
 NIVEAUX = ("thematique", "categorie")
 
 
-class DuplicateGroup(BaseModel):
-    """Services of several actors with the same thématique, moment, public and area.
+class Overlap(BaseModel):
+    """One part of a finding: these actors' services overlap there, on these needs."""
 
-    ``territoire`` is the overlap as few COG codes as possible
-    (:func:`describe_communes`); ``score`` is the overlap of the services'
-    areas: population of their intersection over population of their union.
+    acteurs: list[str]
+    services: list[str]
+    thematiques: list[str]
+    moments: list[str]
+    publics: list[str]
+    territoire: list[str]
+    nom_territoire: str
+    nb_communes: int
+    population: int
+
+
+class DuplicateGroup(BaseModel):
+    """Services of several actors that duplicate each other, merged into one finding.
+
+    ``thematique`` and ``moment`` are the finding's first (``thematiques`` and
+    ``moments`` list them all); ``publics`` the publics served twice or more;
+    ``territoire`` the overlap as few COG codes as possible
+    (:func:`describe_communes`), ``nb_communes`` and ``population`` its size;
+    ``score`` the overlap's population over the population of the services'
+    areas (inside the territory asked); ``recouvrements`` the parts, largest
+    first; ``explication`` the finding in French words.
     """
 
     thematique: str
@@ -59,9 +87,41 @@ class DuplicateGroup(BaseModel):
     services: list[str]
     acteurs: list[str]
     score: float
+    thematiques: list[str] = []
+    moments: list[str] = []
+    recouvrements: list[Overlap] = []
+    explication: str = ""
+
+
+@dataclass
+class _Elementary:
+    """An overlap of one bucket: services serving ``publics`` on ``communes``."""
+
+    thematique: str
+    moment: str
+    publics: tuple[str, ...]
+    services: tuple[ServiceView, ...]
+    communes: np.ndarray
+
+
+@dataclass
+class _Part:
+    """The elementary overlaps of one set of actors."""
+
+    actors: frozenset[str]
+    services: set[str] = field(default_factory=set)
+    views: dict[str, ServiceView] = field(default_factory=dict)
+    thematiques: set[str] = field(default_factory=set)
+    moments: set[str] = field(default_factory=set)
+    publics: set[str] = field(default_factory=set)
+    pieces: list[np.ndarray] = field(default_factory=list)
+    communes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    population: int = 0
+    merged: list[_Part] = field(default_factory=list)
 
 
 Key = tuple[str, str]
+_LEVELS = ("commune", "epci", "departement", "region", "france")
 
 
 def _buckets(views: Iterable[ServiceView], niveau: str,
@@ -78,22 +138,83 @@ def _buckets(views: Iterable[ServiceView], niveau: str,
     return buckets
 
 
-def _pieces(members: list[ServiceView],
-            inside: frozenset[str] | None) -> dict[tuple[ServiceView, ...], set[str]]:
-    """Communes grouped by the exact set of services of the bucket that reach them."""
-    reached: dict[str, list[int]] = defaultdict(list)
-    for index, view in enumerate(members):
-        for commune in (view.communes if inside is None else view.communes & inside):
-            reached[commune].append(index)
-    pieces: dict[tuple[int, ...], set[str]] = defaultdict(set)
-    for commune, found in reached.items():
-        if len(found) > 1:
-            pieces[tuple(found)].add(commune)
+def _codes(view: ServiceView) -> tuple[str, ...]:
+    return view.areas if view.areas or not view.communes else tuple(sorted(view.communes))
+
+
+class _Keys:
+    """Numbers of the territories of each level, and each commune's parents as arrays."""
+
+    def __init__(self, terr: Territories):
+        index = terr.index
+        self.index = index
+        self.terr = terr
+        self.number = {
+            "commune": index.position,
+            "epci": {c: i for i, c in enumerate(index.epcis)},
+            "departement": {c: i for i, c in enumerate(index.departements)},
+            "region": {c: i for i, c in enumerate(index.regions)},
+        }
+        self.sizes = [len(index), len(index.epcis), len(index.departements), len(index.regions)]
+        self.parents = [np.arange(len(index), dtype=np.int64), index.epci, index.departement,
+                        index.region]
+
+
+def _pieces(members: list[ServiceView], keys: _Keys,
+            inside: np.ndarray | None) -> dict[tuple[int, ...], np.ndarray]:
+    """Communes (as indices) grouped by the exact set of services of the bucket reaching them.
+
+    Each commune's key is, for each level, the territory of that level above it
+    when a service of the bucket covers it (else −1); communes with one key are
+    reached by the same services.
+    """
+    terr = keys.terr
+    at: list[dict[int, list[int]]] = [defaultdict(list) for _ in range(4)]
+    national: list[int] = []
+    for position, view in enumerate(members):
+        for code in _codes(view):
+            level = _LEVELS.index(terr.kind(code) or "france")
+            if level == 4:
+                national.append(position)
+            else:
+                at[level][keys.number[_LEVELS[level]][code]].append(position)
+    columns = []
+    reached = np.zeros(len(keys.index), dtype=bool) if not national else np.ones(
+        len(keys.index), dtype=bool)
+    for level in range(4):
+        has = np.zeros(keys.sizes[level] + 1, dtype=bool)
+        if at[level]:
+            has[list(at[level])] = True
+        parent = keys.parents[level]
+        column = np.where(has[parent], parent, -1)  # parent −1 reads has[-1]: False
+        reached |= column >= 0
+        columns.append(column)
+    if inside is not None:
+        reached &= inside
+    where = np.flatnonzero(reached)
+    if where.size == 0:
+        return {}
+    combined = np.zeros(where.size, dtype=np.int64)
+    for level in range(4):
+        combined = combined * (keys.sizes[level] + 1) + (columns[level][where] + 1)
+    unique, inverse = np.unique(combined, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(unique.size + 1))
+    found: dict[tuple[int, ...], list[np.ndarray]] = defaultdict(list)
+    for k in range(unique.size):
+        first = where[order[bounds[k]]]
+        services = set(national)
+        for level in range(4):
+            above = int(columns[level][first])
+            if above >= 0:
+                services.update(at[level][above])
+        if len(services) < 2:
+            continue
+        found[tuple(sorted(services))].append(where[order[bounds[k]:bounds[k + 1]]])
     result = {}
-    for indexes, communes in pieces.items():
-        piece = tuple(members[i] for i in indexes)
-        if len({v.acteur for v in piece}) > 1:
-            result[piece] = communes
+    for indexes, parts in found.items():
+        if len({members[i].acteur for i in indexes}) > 1:
+            result[indexes] = np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0]
     return result
 
 
@@ -107,25 +228,174 @@ def _by_public(piece: tuple[ServiceView, ...]) -> Iterable[tuple[str, tuple[Serv
             yield public, serving
 
 
-def _group(key: Key, publics: list[str], communes: set[str], serving: tuple[ServiceView, ...],
-           inside: frozenset[str] | None, refs: Referentials) -> DuplicateGroup:
-    areas = [v.communes if inside is None else v.communes & inside for v in serving]
-    union = frozenset().union(*areas)
-    common = frozenset.intersection(*areas)
-    codes = describe_communes(communes, refs)
+def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
+                refs: Referentials) -> list[_Elementary]:
+    """Every overlap of a bucket, a public and a piece of territory (before merging)."""
+    keys = _Keys(refs.territoires)
+    result = []
+    for key, members in sorted(_buckets(views, niveau, refs).items()):
+        if len({v.acteur for v in members}) < 2:
+            continue
+        found: dict[tuple[ServiceView, ...], dict[str, list[np.ndarray]]] = defaultdict(
+            lambda: defaultdict(list))
+        for indexes, communes in _pieces(members, keys, inside).items():
+            piece = tuple(members[i] for i in indexes)
+            for public, serving in _by_public(piece):
+                found[serving][public].append(communes)
+        for serving, by_public in found.items():
+            # Publics that share the same communes make one overlap.
+            same: dict[bytes, tuple[np.ndarray, list[str]]] = {}
+            for public, arrays in by_public.items():
+                communes = arrays[0] if len(arrays) == 1 else np.unique(np.concatenate(arrays))
+                entry = same.setdefault(communes.tobytes(), (communes, []))
+                entry[1].append(public)
+            result += [_Elementary(key[0], key[1], tuple(sorted(publics)), serving, communes)
+                       for communes, publics in same.values()]
+    return result
+
+
+def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
+    """The overlaps gathered by set of actors, a larger set joining a smaller one's finding
+    when its communes lie inside it."""
+    by_actors: dict[frozenset[str], _Part] = {}
+    for item in found:
+        actors = frozenset(v.acteur for v in item.services)
+        part = by_actors.get(actors)
+        if part is None:
+            part = by_actors[actors] = _Part(actors)
+        part.services.update(v.id for v in item.services)
+        part.views.update((v.id, v) for v in item.services)
+        part.thematiques.add(item.thematique)
+        part.moments.add(item.moment)
+        part.publics.update(item.publics)
+        part.pieces.append(item.communes)
+    for part in by_actors.values():
+        part.communes = (part.pieces[0] if len(part.pieces) == 1
+                         else np.unique(np.concatenate(part.pieces)))
+        part.population = int(index.population[part.communes].sum())
+    roots: list[_Part] = []
+    roots_of: dict[str, list[_Part]] = defaultdict(list)
+    ordered = sorted(by_actors.values(),
+                     key=lambda p: (len(p.actors), -p.population, sorted(p.actors)))
+    for part in ordered:
+        home = None
+        if len(part.actors) > 2:
+            seen: set[int] = set()
+            candidates = []
+            for actor in sorted(part.actors):
+                for r in roots_of.get(actor, ()):
+                    if id(r) in seen:
+                        continue
+                    seen.add(id(r))
+                    if r.actors < part.actors and np.isin(
+                            part.communes, r.communes, assume_unique=True).all():
+                        candidates.append(r)
+            if candidates:
+                home = min(candidates, key=lambda r: (-len(r.actors), -r.population,
+                                                      sorted(r.actors)))
+        if home is not None:
+            home.merged.append(part)
+            continue
+        roots.append(part)
+        for actor in part.actors:
+            roots_of[actor].append(part)
+    return roots
+
+
+def _union_population(codes: list[str], index: CommuneIndex,
+                      inside: np.ndarray | None) -> int:
+    """The population of the union of territories (inside ``inside``), in O(their size)."""
+    if "france" in codes:
+        return int(index.population.sum() if inside is None else index.population[inside].sum())
+    mark = _SCRATCH.get(len(index))
+    if mark is None:
+        mark = _SCRATCH[len(index)] = np.zeros(len(index), dtype=bool)
+    touched = []
+    total = 0
+    for code in codes:
+        found = index.of(code)
+        new = found[~mark[found]]
+        mark[new] = True
+        touched.append(new)
+        if inside is not None:
+            new = new[inside[new]]
+        total += int(index.population[new].sum())
+    for new in touched:
+        mark[new] = False
+    return total
+
+
+_SCRATCH: dict[int, np.ndarray] = {}
+
+
+def _overlap(part: _Part, terr: Territories, refs: Referentials) -> Overlap:
+    codes = describe_indices(part.communes, refs)
+    return Overlap(acteurs=sorted(part.actors), services=sorted(part.services),
+                   thematiques=sorted(part.thematiques),
+                   moments=[m for m in refs.moments if m in part.moments],
+                   publics=sorted(part.publics), territoire=codes,
+                   nom_territoire=names(codes, refs), nb_communes=int(part.communes.size),
+                   population=part.population)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def _explain(parts: list[Overlap], actor_names: dict[str, str], refs: Referentials) -> str:
+    """The finding in words: who overlaps, on what, where; then who joins where."""
+    def who(ids: Iterable[str]) -> str:
+        return _and([actor_names.get(a, a) for a in ids])
+
+    def what(part: Overlap) -> str:
+        themes = [refs.thematiques[t].libelle if t in refs.thematiques else t
+                  for t in part.thematiques]
+        moments = [refs.moments.get(m, m).lower() for m in part.moments]
+        publics = [refs.publics.get(p, p).lower() for p in part.publics]
+        return (f"{_and(themes)} ({_and(moments)}), pour {_and(publics)}")
+
+    def where(part: Overlap) -> str:
+        return (f"{part.nom_territoire} ({plural(part.nb_communes, 'commune')}, "
+                f"{number(part.population)} habitants)")
+
+    first = parts[0]
+    text = f"{who(first.acteurs)} proposent le même accompagnement : {what(first)}, sur " \
+           f"{where(first)}."
+    seen = set(first.acteurs)
+    for part in parts[1:]:
+        joining = [a for a in part.acteurs if a not in seen]
+        text += (f" {who(joining)} s'y ajoute{'nt' if len(joining) > 1 else ''} "
+                 f"sur {where(part)} : {what(part)}.")
+    return text
+
+
+def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | None,
+             actor_names: dict[str, str], refs: Referentials) -> DuplicateGroup:
+    terr = refs.territoires
+    index = terr.index
+    parts = [root, *sorted(root.merged, key=lambda p: (-p.population, sorted(p.actors)))]
+    overlaps = [_overlap(p, terr, refs) for p in parts]
+    services = sorted(set().union(*(p.services for p in parts)))
+    thematiques = sorted(set().union(*(p.thematiques for p in parts)))
+    moments = [m for m in refs.moments if any(m in p.moments for p in parts)]
+    codes = sorted({code for s in services for code in _codes(views[s])})
+    whole = _union_population(codes, index, inside)
+    first = overlaps[0]
     return DuplicateGroup(
-        thematique=key[0], moment=key[1], publics=publics, territoire=codes,
-        nom_territoire=names(codes, refs), nb_communes=len(communes),
-        population=population(communes, refs), services=sorted(v.id for v in serving),
-        acteurs=sorted({v.acteur for v in serving}),
-        score=share(population(common, refs), population(union, refs)),
+        thematique=thematiques[0], moment=moments[0], thematiques=thematiques, moments=moments,
+        publics=sorted(set().union(*(p.publics for p in parts))), territoire=first.territoire,
+        nom_territoire=first.nom_territoire, nb_communes=first.nb_communes,
+        population=first.population, services=services,
+        acteurs=sorted(set().union(*(p.actors for p in parts))),
+        score=share(first.population, whole), recouvrements=overlaps,
+        explication=_explain(overlaps, actor_names, refs),
     )
 
 
 def duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
                territoire: str | None = None, views: list[ServiceView] | None = None,
                refs: Referentials | None = None) -> list[DuplicateGroup]:
-    """Groups of services of different actors that duplicate each other.
+    """Findings of services of different actors that duplicate each other.
 
     Parameters
     ----------
@@ -150,34 +420,25 @@ def duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
 
     Notes
     -----
-    O(Σ t·m·c) over the services, for t thématiques, m moments and c communes
-    of a service's area: each service is put in its buckets, each commune of
-    its area indexed once per bucket. Never O(s²) pairs.
+    O(Σ t·m·a) to bucket the services (t thématiques, m moments, a territories
+    of a service's area), O(n) array work per bucket for n communes, then
+    O(p) per piece of overlap; gathering by actors looks a larger set up among
+    the findings of its rarest actor. Never O(s²) pairs.
     """
     refs = refs or referentials()
     if niveau not in NIVEAUX:
         raise ArgumentError(f"niveau inconnu : « {niveau} » (--niveau). Niveaux possibles : "
                             f"{', '.join(NIVEAUX)}")
+    terr = refs.territoires
     inside = None
     if territoire is not None:
-        inside = refs.territoires.communes(check_territoire(territoire, refs))
-    views = views if views is not None else service_views(graph)
-    groups = []
-    for key, members in sorted(_buckets(views, niveau, refs).items()):
-        if len({v.acteur for v in members}) < 2:
-            continue
-        found: dict[tuple[ServiceView, ...], dict[str, set[str]]] = defaultdict(
-            lambda: defaultdict(set))
-        for piece, communes in _pieces(members, inside).items():
-            for public, serving in _by_public(piece):
-                found[serving][public] |= communes
-        for serving, by_public in found.items():
-            # Publics that share the same communes make one group.
-            same: dict[frozenset[str], list[str]] = defaultdict(list)
-            for public, communes in by_public.items():
-                same[frozenset(communes)].append(public)
-            groups += [_group(key, sorted(publics), set(communes), serving, inside, refs)
-                       for communes, publics in same.items()]
+        inside = np.zeros(len(terr.index), dtype=bool)
+        inside[terr.index.of(check_territoire(territoire, refs))] = True
+    views = views if views is not None else service_views(graph, refs=refs)
+    by_id = {v.id: v for v in views}
+    actor_names = {ident: data.get("nom", ident) for ident, data in actor_nodes(graph).items()}
+    roots = _parts(_elementary(views, niveau, inside, refs), terr.index)
+    groups = [_finding(root, by_id, inside, actor_names, refs) for root in roots]
     groups.sort(key=lambda g: (-g.population, -len(g.acteurs), g.thematique, g.moment,
                                g.services, g.publics))
     return groups

@@ -10,10 +10,10 @@ territory). Rows are sorted by the population affected (COG 2026).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 import networkx as nx
+import numpy as np
 from pydantic import BaseModel
 
 from spie_graph.analyses._common import (
@@ -26,6 +26,7 @@ from spie_graph.analyses._common import (
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import default_territory
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.reference.territories import Territories
 
 __all__ = ["NIVEAUX", "GapRow", "MomentGap", "Gaps", "territory_units", "gaps"]
 
@@ -96,19 +97,43 @@ def territory_units(territoire: str, niveau: str = "commune",
     return [(code, frozenset(members)) for code, members in sorted(groups.items())]
 
 
-def _count(views: Iterable[ServiceView], units: list[Unit],
-           keys_of: Callable[[ServiceView], Iterable[str]]) -> Counter[tuple[int, str]]:
-    """Services per (unit index, key): each service adds one to every unit it reaches."""
-    unit_of = {commune: index for index, (_, members) in enumerate(units) for commune in members}
-    inside = frozenset(unit_of)
-    counts: Counter[tuple[int, str]] = Counter()
+def _area_indices(view: ServiceView, terr: Territories) -> np.ndarray:
+    """The commune indices of a service's area."""
+    index = terr.index
+    if view.areas:
+        return index.of_all(view.areas)
+    return np.array(sorted(index.position[c] for c in view.communes), dtype=np.int64)
+
+
+def _count(views: Iterable[ServiceView], units: list[Unit], keys: list[str],
+           keys_of: Callable[[ServiceView], Iterable[str]], terr: Territories) -> np.ndarray:
+    """Services per unit and key (a units × keys matrix).
+
+    Services are grouped by area first: each distinct area is mapped to the units
+    it reaches once, and adds its services' counts to those units' rows.
+    """
+    index = terr.index
+    unit_of = np.full(len(index), -1, dtype=np.int64)
+    for number, (_, members) in enumerate(units):
+        for commune in members:
+            unit_of[index.position[commune]] = number
+    column = {key: i for i, key in enumerate(keys)}
+    by_area: dict[object, tuple[ServiceView, np.ndarray]] = {}
     for view in views:
-        keys = list(keys_of(view))
-        if not keys:
+        found = [column[key] for key in keys_of(view)]
+        if not found:
             continue
-        for index in {unit_of[c] for c in view.communes & inside}:
-            for key in keys:
-                counts[index, key] += 1
+        area = view.areas or view.communes
+        entry = by_area.get(area)
+        if entry is None:
+            entry = by_area[area] = (view, np.zeros(len(keys), dtype=np.int64))
+        entry[1][found] += 1
+    counts = np.zeros((len(units), len(keys)), dtype=np.int64)
+    for view, added in by_area.values():
+        reached = unit_of[_area_indices(view, terr)]
+        reached = np.unique(reached[reached >= 0])
+        if reached.size:
+            counts[reached] += added
     return counts
 
 
@@ -149,9 +174,9 @@ def gaps(graph: nx.MultiDiGraph, territoire: str | None = None, *, niveau: str =
 
     Notes
     -----
-    O(s·t·c) for s services, t thématiques and c communes of a service's area
-    inside the territory, plus O(u·t) rows for u units. No pair of services
-    is compared.
+    O(s·t) to group the s services by area, then O(c) array work per distinct
+    area (c communes), plus O(u·t) rows for u units: an area covered by many
+    services is expanded once. No pair of services is compared.
     """
     refs = refs or referentials()
     terr = refs.territoires
@@ -163,18 +188,23 @@ def gaps(graph: nx.MultiDiGraph, territoire: str | None = None, *, niveau: str =
     kept = [v for v in (views if views is not None else service_views(graph))
             if v.acteur not in left_out and v.serves(public)]
     match = {t: refs.matching_thematiques(t) for t in checked}
-    by_theme = _count(kept, units, lambda v: [t for t in checked if v.thematiques & match[t]])
-    by_moment = _count(kept, units, lambda v: [m for m in refs.moments if m in v.moments])
-    people = [sum(terr.population(c) for c in members) for _, members in units]
-    rows = [GapRow(territoire=unit, nom_territoire=terr.name(unit), thematique=theme,
-                   population=people[i], nb_services=by_theme[i, theme])
-            for i, (unit, _) in enumerate(units) for theme in checked]
+    moments = list(refs.moments)
+    by_theme = _count(kept, units, checked,
+                      lambda v: [t for t in checked if v.thematiques & match[t]], terr).tolist()
+    by_moment = _count(kept, units, moments,
+                       lambda v: [m for m in moments if m in v.moments], terr).tolist()
+    people = [terr.population_of(members) for _, members in units]
+    names = [terr.name(unit) for unit, _ in units]
+    rows = [GapRow(territoire=unit, nom_territoire=names[i], thematique=theme,
+                   population=people[i], nb_services=by_theme[i][j])
+            for i, (unit, _) in enumerate(units) for j, theme in enumerate(checked)]
+    order = {theme: i for i, theme in enumerate(checked)}
     rows.sort(key=lambda r: (r.nb_services > 0, r.nb_services, -r.population, r.territoire,
-                             checked.index(r.thematique)))
-    moments = [MomentGap(territoire=unit, nom_territoire=terr.name(unit), moment=moment,
+                             order[r.thematique]))
+    missing = [MomentGap(territoire=unit, nom_territoire=names[i], moment=moment,
                          population=people[i])
-               for i, (unit, _) in enumerate(units) for moment in refs.moments
-               if by_moment[i, moment] == 0]
-    moments.sort(key=lambda m: (-m.population, m.territoire, list(refs.moments).index(m.moment)))
+               for i, (unit, _) in enumerate(units) for j, moment in enumerate(moments)
+               if by_moment[i][j] == 0]
+    missing.sort(key=lambda m: (-m.population, m.territoire, moments.index(m.moment)))
     return Gaps(territoire=code, niveau=niveau, thematiques=checked, public=public,
-                sans=sorted(left_out), lignes=rows, moments_sans_service=moments)
+                sans=sorted(left_out), lignes=rows, moments_sans_service=missing)

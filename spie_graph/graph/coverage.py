@@ -22,7 +22,8 @@ from spie_graph.graph.build import node_key
 from spie_graph.reference.checks import check_code, check_territoire
 from spie_graph.reference.referentials import Referentials, referentials
 
-__all__ = ["CoverageQuery", "CoverageRow", "coverage_parameters", "who_covers", "finish_rows"]
+__all__ = ["CoverageQuery", "CoverageRow", "CoverageIndex", "coverage_parameters",
+           "who_covers", "finish_rows"]
 
 
 class CoverageQuery(BaseModel):
@@ -88,32 +89,88 @@ def coverage_parameters(query: CoverageQuery, refs: Referentials | None = None) 
     }
 
 
-def _ancestors(graph: nx.MultiDiGraph, start: str) -> set[str]:
-    """The territory and every territory it is part of."""
-    seen, todo = {start}, [start]
-    while todo:
-        for _, parent, data in graph.out_edges(todo.pop(), data=True):
-            if data["type"] == "FAIT_PARTIE_DE" and parent not in seen:
-                seen.add(parent)
-                todo.append(parent)
-    return seen
+class CoverageIndex:
+    """The services of a graph indexed by the territory codes they cover, for who-covers.
+
+    Built once per graph (:meth:`of_graph`, O(s) for s services); each question
+    then reads only the services whose area meets the territory asked and which
+    treat a matching thématique. Picklable: the data set cache keeps one.
+    """
+
+    def __init__(self, rows: list[dict], by_code: dict[str, list[int]],
+                 themes: list[frozenset[str]], publics: list[frozenset[str]]):
+        self.rows = rows
+        self.by_code = by_code
+        self.themes = themes
+        self.publics = publics
+
+    @classmethod
+    def of_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
+        """Index the services of a canonical graph (areas read from ``COUVRE``)."""
+        rows: list[dict] = []
+        by_code: dict[str, list[int]] = defaultdict(list)
+        themes: list[frozenset[str]] = []
+        publics: list[frozenset[str]] = []
+        nodes = graph.nodes
+        for key, s in graph.nodes(data=True):
+            if s["label"] != "Service":
+                continue
+            index = len(rows)
+            areas = sorted({nodes[t]["code"] for _, t, rel in graph.out_edges(key, data="type")
+                            if rel == "COUVRE"})
+            for code in areas:
+                by_code[code].append(index)
+            targets = defaultdict(set)
+            for _, t, rel in graph.out_edges(key, data="type"):
+                targets[rel].add(nodes[t].get("code"))
+            themes.append(frozenset(targets["TRAITE"]))
+            publics.append(frozenset(targets["CIBLE"]))
+            a = nodes[node_key("Acteur", s["acteur"])]
+            rows.append({
+                "acteur": a["id"], "nom_acteur": a["nom"], "famille": a["famille"],
+                "service": s["id"], "nom_service": s["nom"], "thematiques": s["thematiques"],
+                "publics": s.get("publics", []), "moments": s.get("moments", []),
+                "territoire": s["territoire"], "_areas": tuple(areas),
+            })
+        return cls(rows, dict(by_code), themes, publics)
+
+    def answer(self, query: CoverageQuery, refs: Referentials | None = None) -> list[CoverageRow]:
+        """The rows of :func:`who_covers` for a question."""
+        refs = refs or referentials()
+        terr = refs.territoires
+        params = coverage_parameters(query, refs)
+        asked = terr.communes(params["territoire"])
+        wanted = params["thematiques"]
+        publics = params["publics"]
+        moment = params["moment"]
+        inside: dict[str, frozenset[str]] = {}
+        candidates: set[int] = set()
+        for code, services in self.by_code.items():
+            if code in terr:
+                met = terr.communes(code) & asked
+                if met:
+                    inside[code] = met
+                    candidates.update(services)
+        raw = []
+        for index in sorted(candidates):
+            if self.themes[index].isdisjoint(wanted):
+                continue
+            if publics is not None and self.publics[index].isdisjoint(publics):
+                continue
+            row = self.rows[index]
+            if moment is not None and moment not in row["moments"]:
+                continue
+            areas = [inside[code] for code in row["_areas"] if code in inside]
+            communes = areas[0] if len(areas) == 1 else frozenset().union(*areas)
+            found = {k: v for k, v in row.items() if k != "_areas"}
+            found["communes_couvertes"] = len(communes)
+            found["population_couverte"] = terr.population_of(communes)
+            raw.append(found)
+        return finish_rows(raw, params)
 
 
-def _targets(graph: nx.MultiDiGraph, node: str, rel: str) -> set[str]:
-    return {graph.nodes[t].get("code") for _, t, d in graph.out_edges(node, data=True)
-            if d["type"] == rel}
-
-
-def _service_matches(graph: nx.MultiDiGraph, service: str, params: dict) -> bool:
-    if _targets(graph, service, "TRAITE").isdisjoint(params["thematiques"]):
-        return False
-    if params["publics"] is not None and _targets(graph, service, "CIBLE").isdisjoint(
-            params["publics"]):
-        return False
-    return params["moment"] is None or params["moment"] in graph.nodes[service].get("moments", [])
-
-
-def who_covers(graph: nx.MultiDiGraph, query: CoverageQuery) -> list[CoverageRow]:
+def who_covers(graph: nx.MultiDiGraph, query: CoverageQuery,
+               index: CoverageIndex | None = None) -> list[CoverageRow]:
     """The services of the graph that cover a need on a territory.
 
     Examples
@@ -123,38 +180,11 @@ def who_covers(graph: nx.MultiDiGraph, query: CoverageQuery) -> list[CoverageRow
 
     Notes
     -----
-    O(c·(h + s)) for c communes of the territory present in the graph, a
-    hierarchy of depth h ≤ 4 and s services per territory node.
+    O(s) to index the s services (skipped when ``index`` is given), then
+    O(a + r·c) per question for a distinct areas and r services that answer,
+    each area intersected once with the c communes asked.
     """
-    params = coverage_parameters(query)
-    covered: dict[str, set[str]] = defaultdict(set)
-    for commune in params["communes"]:
-        key = node_key("Territoire", commune)
-        if key not in graph:
-            continue
-        for zone in _ancestors(graph, key):
-            for service, _, data in graph.in_edges(zone, data=True):
-                if data["type"] == "COUVRE":
-                    covered[service].add(commune)
-    raw = []
-    for service, communes in covered.items():
-        if not _service_matches(graph, service, params):
-            continue
-        s = graph.nodes[service]
-        a = graph.nodes[node_key("Acteur", s["acteur"])]
-        raw.append({
-            "acteur": a["id"], "nom_acteur": a["nom"], "famille": a["famille"],
-            "service": s["id"], "nom_service": s["nom"], "thematiques": s["thematiques"],
-            "publics": s.get("publics", []), "moments": s.get("moments", []),
-            "territoire": s["territoire"], "communes_couvertes": len(communes),
-            "population_couverte": sum(
-                graph.nodes[node_key("Territoire", c)]["population"] for c in communes),
-            "frais": s.get("frais"), "modes_mobilisation": s.get("modes_mobilisation", []),
-            "mobilisable_par": s.get("mobilisable_par", []),
-            "conditions_acces": s.get("conditions_acces"),
-            "score_qualite": s.get("score_qualite"), "date_maj": s.get("date_maj"),
-        })
-    return finish_rows(raw, params)
+    return (index or CoverageIndex.of_graph(graph)).answer(query)
 
 
 def finish_rows(raw: list[dict], params: dict) -> list[CoverageRow]:

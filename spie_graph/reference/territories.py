@@ -16,13 +16,14 @@ import gzip
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
+import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from spie_graph.reference import data_file
 
-__all__ = ["Territories", "Territory", "territories", "KINDS"]
+__all__ = ["Territories", "Territory", "CommuneIndex", "territories", "KINDS"]
 
 KINDS = ("commune", "epci", "departement", "region", "france")
 KIND_LABELS = {
@@ -76,6 +77,8 @@ class Territories:
         self._members.update({k: frozenset(v) for k, v in by_dep.items()})
         self._members.update({k: frozenset(v) for k, v in by_reg.items()})
         self._members.update({k: v[2] for k, v in self._epci.items()})
+        self._people = {code: int(row[4]) for code, row in self._communes.items()}
+        self._people_memo: dict[str, int] = {}
 
     # -- identification -------------------------------------------------
     @staticmethod
@@ -145,9 +148,23 @@ class Territories:
 
     def population(self, code: str) -> int:
         """Population of a territory: the sum of its communes' populations (COG 2026)."""
-        if code in self._communes:
-            return int(self._communes[code][4])
-        return sum(int(self._communes[c][4]) for c in self.communes(code))
+        found = self._people.get(code)
+        if found is not None:
+            return found
+        found = self._people_memo.get(code)
+        if found is None:
+            found = self._people_memo[code] = sum(map(self._people.__getitem__,
+                                                      self.communes(code)))
+        return found
+
+    def population_of(self, communes: object) -> int:
+        """The population of a collection of commune codes (each counted as given)."""
+        return sum(map(self._people.__getitem__, communes))  # type: ignore[call-overload]
+
+    @cached_property
+    def index(self) -> CommuneIndex:
+        """Every commune numbered, for work on arrays (:class:`CommuneIndex`)."""
+        return CommuneIndex(self)
 
     # -- hierarchy ------------------------------------------------------
     def communes(self, code: str) -> frozenset[str]:
@@ -234,3 +251,56 @@ def territories() -> Territories:
     path = data_file("territoires.json.gz")
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
         return Territories(json.load(text))
+
+
+class CommuneIndex:
+    """The communes of the COG numbered 0…n−1 (sorted codes), with numpy arrays.
+
+    ``population[i]``, ``epci[i]``, ``departement[i]``, ``region[i]`` (−1 when
+    none) give each commune's figures and parents as numbers;
+    :meth:`of` turns a territory code into the sorted indices of its communes
+    (memoised), so that set work on areas is done on integer arrays.
+    """
+
+    def __init__(self, terr: Territories):
+        self.codes: list[str] = sorted(terr.communes("france"))
+        self.position: dict[str, int] = {code: i for i, code in enumerate(self.codes)}
+        self.population = np.array([terr.population(c) for c in self.codes], dtype=np.int64)
+        self.epcis: list[str] = sorted(terr._epci)
+        self.departements: list[str] = sorted(terr._departements)
+        self.regions: list[str] = sorted(terr._regions)
+        number = {code: i for group in (self.epcis, self.departements, self.regions)
+                  for i, code in enumerate(group)}
+        self.epci = np.array([number.get(terr.epci_of(c) or "", -1) for c in self.codes],
+                             dtype=np.int64)
+        self.departement = np.array([number[terr.departement_of(c)] for c in self.codes],
+                                    dtype=np.int64)
+        self.region = np.array([number.get(f"region:{terr._communes[c][3]}", -1)
+                                for c in self.codes], dtype=np.int64)
+        self._terr = terr
+        self._memo: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def of(self, code: str) -> np.ndarray:
+        """The sorted indices of the communes of a territory code (read-only array)."""
+        found = self._memo.get(code)
+        if found is None:
+            position = self.position
+            found = np.array(sorted(position[c] for c in self._terr.communes(code)),
+                             dtype=np.int64)
+            found.setflags(write=False)
+            self._memo[code] = found
+        return found
+
+    def of_all(self, codes: tuple[str, ...] | list[str]) -> np.ndarray:
+        """The sorted indices of the union of the communes of several territories."""
+        if len(codes) == 1:
+            return self.of(codes[0])
+        return np.unique(np.concatenate([self.of(code) for code in codes]))
+
+    def to_codes(self, indices: np.ndarray) -> list[str]:
+        """Commune codes of indices, in the order given."""
+        codes = self.codes
+        return [codes[i] for i in indices.tolist()]

@@ -40,6 +40,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9:]+", "-", text.replace("’", "").replace("'", "")).strip("-")
 
 
+_RESOLVED: dict[tuple[str, int], dict[str, str | None]] = {}
+
+
 @dataclass(frozen=True)
 class CodeList:
     """A code list of the referentials: how to resolve and suggest its values."""
@@ -50,15 +53,30 @@ class CodeList:
     aliases: Callable[[Referentials], dict[str, str]] = lambda r: {}
 
     def resolve(self, refs: Referentials, value: str) -> str | None:
+        """The code ``value`` stands for (code, alias, any case, or label), or None.
+
+        Memoised per referentials and value: a national data set repeats the same
+        few hundred codes hundreds of thousands of times.
+        """
+        memo = _RESOLVED.setdefault((self.name, id(refs)), {})
+        if value in memo:
+            return memo[value]
         codes = self.codes(refs)
         aliases = self.aliases(refs)
+        found: str | None = None
         for candidate in (value, value.lower(), _slug(value)):
             if candidate in codes:
-                return candidate
+                found = candidate
+                break
             if candidate in aliases:
-                return aliases[candidate]
-        by_label = {_slug(label): code for code, label in codes.items()}
-        return by_label.get(_slug(value))
+                found = aliases[candidate]
+                break
+        else:
+            by_label = {_slug(label): code for code, label in codes.items()}
+            found = by_label.get(_slug(value))
+        if len(memo) < 100_000:
+            memo[value] = found
+        return found
 
     def fix(self, refs: Referentials, value: str) -> str:
         pool = [*self.codes(refs), *self.aliases(refs)]
