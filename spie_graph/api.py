@@ -78,7 +78,7 @@ from spie_graph.sources.validation import (
     check_dataset,
     load_dataset,
 )
-from spie_graph.store import EmbeddedStore, GraphStore, LoadSummary
+from spie_graph.store import EmbeddedStore, GraphStore, LoadSummary, cache
 from spie_graph.store.base import Progress
 from spie_graph.store.connection import Neo4jConnection
 
@@ -137,13 +137,20 @@ def open_store(path: Path | str, store: GraphStore | None = None) -> tuple[Graph
     """A store holding the data set, and the data set's name.
 
     With no store, the data set is validated and loaded into a new embedded
-    store. A given store (Neo4j) is queried as it is: the data set must have
-    been loaded into it (:func:`load`).
+    store, or its graph read from the cache when its files have not changed
+    (:mod:`spie_graph.store.cache`). A given store (Neo4j) is queried as it is:
+    the data set must have been loaded into it (:func:`load`).
     """
     if store is None:
-        dataset = load_dataset(path)
+        key = cache.dataset_key(path, dataset_name(path))
         embedded = EmbeddedStore()
+        graph = cache.read(key, "graph")
+        if graph is not None:
+            embedded.add_graph(graph)
+            return embedded, graph.graph["dataset"]
+        dataset = load_dataset(path)
         embedded.load(dataset)
+        cache.write(key, "graph", embedded.graph(dataset.nom))
         return embedded, dataset.nom
     return store, dataset_name(path)
 
@@ -172,7 +179,19 @@ def stats(path: Path | str, store: GraphStore | None = None) -> dict:
 
 def who_covers(path: Path | str, query: CoverageQuery,
                store: GraphStore | None = None) -> list[CoverageRow]:
-    """The services that cover a need on a territory (see :mod:`spie_graph.graph.coverage`)."""
+    """The services that cover a need on a territory (see :mod:`spie_graph.graph.coverage`).
+
+    With no store, an unchanged data set is answered from the cached index alone.
+    """
+    if store is None:
+        key = cache.dataset_key(path, dataset_name(path))
+        index = cache.read(key, "index")
+        if index is None:
+            opened, name = open_store(path)
+            assert isinstance(opened, EmbeddedStore)
+            index = opened.coverage_index(name)
+            cache.write(key, "index", index)
+        return index.answer(query)
     opened, name = open_store(path, store)
     return opened.who_covers(name, query)
 

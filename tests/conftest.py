@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import socket
 from collections.abc import Callable
@@ -21,6 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "datasets" / "morbihan"
 # Copies of the public reference files the tests compare against (see tests/reference/README.md).
 REFERENCE = Path(__file__).resolve().parent / "reference"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def graph_cache(tmp_path_factory) -> Path:
+    """The cache of built graphs lives in the session's temporary folder, never the user's."""
+    folder = tmp_path_factory.mktemp("cache-spie-graph")
+    os.environ["SPIE_GRAPH_CACHE"] = str(folder)
+    os.environ.pop("SPIE_GRAPH_SANS_CACHE", None)
+    return folder
 
 
 @pytest.fixture

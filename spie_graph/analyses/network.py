@@ -41,6 +41,12 @@ __all__ = ["ActorRole", "Betweenness", "Network", "BrokenLink", "WithoutActor",
 SEUIL_EXACT = 1000
 K_ECHANTILLON = 200
 GRAINE = 42
+BUDGET_ECHANTILLON = 4_000_000
+"""Sampled betweenness runs at most about this many edge visits (k·m): above
+20,000 links, fewer than ``K_ECHANTILLON`` sources are drawn (10 at least)."""
+SEUIL_LOUVAIN = 20_000
+"""Above this many actors that interact, communities come from label propagation
+(linear, deterministic) instead of Louvain; ``Network.communautes_methode`` says which."""
 
 
 class ActorRole(BaseModel):
@@ -82,6 +88,7 @@ class Network(BaseModel):
     points_articulation: list[str]
     acteurs_isoles: list[str]
     communautes: list[list[str]]
+    communautes_methode: str = "louvain"
     modularite: float
     acteurs: list[ActorRole]
 
@@ -173,13 +180,15 @@ def betweenness(network_graph: nx.Graph, seuil_exact: int = SEUIL_EXACT,
     Notes
     -----
     Exact: O(n·m) (Brandes). Sampled: O(k·m), from ``k`` sources drawn with
-    the seed ``graine``, so that two runs agree.
+    the seed ``graine``, so that two runs agree; ``k`` shrinks (10 at least) so
+    that k·m stays under ``BUDGET_ECHANTILLON``, and the answer gives the ``k`` used.
     """
     n = network_graph.number_of_nodes()
     if n <= seuil_exact:
         return (nx.betweenness_centrality(network_graph),
                 Betweenness(methode="exacte", seuil_exact=seuil_exact))
-    sample = min(k, n)
+    links = max(network_graph.number_of_edges(), 1)
+    sample = min(k, n, max(10, BUDGET_ECHANTILLON // links))
     return (nx.betweenness_centrality(network_graph, k=sample, seed=graine),
             Betweenness(methode="echantillon", k=sample, graine=graine, seuil_exact=seuil_exact))
 
@@ -203,6 +212,8 @@ def communities(network_graph: nx.Graph, graine: int = GRAINE) -> list[list[str]
     """Louvain communities of the actors that interact, largest first.
 
     Isolated actors belong to no community. The seed makes the answer stable.
+    Above ``SEUIL_LOUVAIN`` actors that interact, semi-synchronous label
+    propagation (deterministic, linear) replaces Louvain.
 
     Notes
     -----
@@ -211,7 +222,10 @@ def communities(network_graph: nx.Graph, graine: int = GRAINE) -> list[list[str]
     linked = network_graph.subgraph([n for n, d in network_graph.degree() if d > 0])
     if linked.number_of_edges() == 0:
         return []
-    found = nx.community.louvain_communities(linked, weight="weight", seed=graine)
+    if linked.number_of_nodes() > SEUIL_LOUVAIN:
+        found = nx.community.label_propagation_communities(linked)
+    else:
+        found = nx.community.louvain_communities(linked, weight="weight", seed=graine)
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
 
 
@@ -265,6 +279,8 @@ def network(graph: nx.MultiDiGraph, *, seuil_exact: int = SEUIL_EXACT, k: int = 
         points_articulation=sorted(articulation),
         acteurs_isoles=sorted(r.acteur for r in roles if r.isole),
         communautes=groups, modularite=_modularity(g, groups), acteurs=roles,
+        communautes_methode=("propagation-etiquettes"
+                             if sum(len(c) for c in groups) > SEUIL_LOUVAIN else "louvain"),
     )
 
 

@@ -4,6 +4,7 @@
 - :mod:`.embedded`: the graph in memory, rebuilt from the data set, no server;
 - :mod:`.neo4j`: a Neo4j server reached with the official driver (imported
   only by the commands that use it);
+- :mod:`.cache`: built graphs kept on disk, keyed on the data set files' content;
 - :mod:`.cypher`: the Cypher files of ``cypher/``, loaded by name;
 - :mod:`.connection`: where and how to reach Neo4j;
 - :mod:`.server`: the local Neo4j server the project assembles and runs.

@@ -8,7 +8,7 @@ import networkx as nx
 
 from spie_graph.errors import StoreError
 from spie_graph.graph.build import build_graph
-from spie_graph.graph.coverage import CoverageQuery, CoverageRow, who_covers
+from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, CoverageRow, who_covers
 from spie_graph.sources.model import Dataset
 from spie_graph.store.base import GraphStore, LoadSummary, Progress
 
@@ -22,12 +22,29 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self) -> None:
         self._graphs: dict[str, nx.MultiDiGraph] = {}
+        self._indexes: dict[str, CoverageIndex] = {}
+
+    def add_graph(self, graph: nx.MultiDiGraph, index: CoverageIndex | None = None) -> None:
+        """Hold a canonical graph already built (from the cache), named by its data set."""
+        name = graph.graph["dataset"]
+        self._graphs[name] = graph
+        self._indexes.pop(name, None)
+        if index is not None:
+            self._indexes[name] = index
+
+    def coverage_index(self, dataset: str) -> CoverageIndex:
+        """The who-covers index of a data set, built on first use."""
+        found = self._indexes.get(dataset)
+        if found is None:
+            found = self._indexes[dataset] = CoverageIndex.of_graph(self.graph(dataset))
+        return found
 
     def load(self, dataset: Dataset, *, replace: bool = False,
              progress: Progress | None = None) -> LoadSummary:
         graph = build_graph(dataset)
         previous = self._graphs.get(dataset.nom)
         self._graphs[dataset.nom] = graph
+        self._indexes.pop(dataset.nom, None)
         nodes = Counter(label for _, label in graph.nodes(data="label"))
         rels = Counter(rel for _, _, rel in graph.edges(data="type"))
         before = set(previous.nodes) if previous is not None else set()
@@ -47,7 +64,7 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"le jeu de données « {dataset} » n'est pas chargé") from None
 
     def who_covers(self, dataset: str, query: CoverageQuery) -> list[CoverageRow]:
-        return who_covers(self.graph(dataset), query)
+        return who_covers(self.graph(dataset), query, self.coverage_index(dataset))
 
     def datasets(self) -> list[str]:
         return sorted(self._graphs)

@@ -1,0 +1,110 @@
+"""A cache of built graphs, keyed on the data set files' content.
+
+Asking a second question of an unchanged data set skips reading, validating and
+building it: the canonical graph is pickled, with the who-covers index beside it
+(:class:`~spie_graph.graph.coverage.CoverageIndex`, loaded alone by who-covers),
+in ``$SPIE_GRAPH_CACHE``, else ``$XDG_CACHE_HOME/spie-graph``, else
+``~/.cache/spie-graph``. The key is a SHA-256 of the data set's name, of every
+file of its folder (or of its workbook) and of the package's own files (path,
+size, modification time), so that editing the data or upgrading spie-graph
+misses the cache. Entries are written atomically; deleting the folder is always
+safe. ``SPIE_GRAPH_SANS_CACHE=1`` bypasses it.
+
+Only data the package wrote itself is unpickled: the folder is the user's own.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from spie_graph.errors import SpieGraphError
+from spie_graph.files import write_atomic
+
+__all__ = ["cache_folder", "dataset_key", "read", "write", "SANS_CACHE"]
+
+SANS_CACHE = "SPIE_GRAPH_SANS_CACHE"
+_CHUNK = 1 << 20
+
+
+def cache_folder() -> Path | None:
+    """Where entries live, or None when the cache is bypassed (``SPIE_GRAPH_SANS_CACHE``)."""
+    if os.environ.get(SANS_CACHE, "").strip().lower() in ("1", "true", "oui", "yes"):
+        return None
+    base = os.environ.get("SPIE_GRAPH_CACHE")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "spie-graph"
+
+
+def _package_stamp() -> bytes:
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(b"spie-graph")
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.digest()
+
+
+def dataset_key(path: Path | str, name: str) -> str | None:
+    """The SHA-256 of a data set's name, files and the package (hex); None when the
+    cache is bypassed or the files cannot be read (the load will say why)."""
+    path = Path(path)
+    if cache_folder() is None or not path.exists():
+        return None
+    try:
+        return _digest(path, name)
+    except OSError:
+        return None
+
+
+def _digest(path: Path, name: str) -> str:
+    digest = hashlib.sha256(_package_stamp())
+    digest.update(name.encode())
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(b"\0" + file.name.encode() + b"\0")
+        with file.open("rb") as raw:
+            while chunk := raw.read(_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read(key: str | None, part: str) -> Any | None:
+    """The cached ``part`` (``graph``, ``index``) of a key, or None."""
+    folder = cache_folder()
+    if folder is None or key is None:
+        return None
+    try:
+        data = (folder / f"{key}.{part}.pickle").read_bytes()
+    except OSError:
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small objects come back at once, none in a cycle
+    try:
+        return pickle.loads(data)
+    except Exception:  # a truncated or foreign file: a miss, rebuilt and rewritten
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def write(key: str | None, part: str, value: Any) -> None:
+    """Store ``value`` as ``part`` of a key (atomically); a cache that cannot be written
+    is skipped silently: it only saves time."""
+    folder = cache_folder()
+    if folder is None or key is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / f"{key}.{part}.pickle",
+                     pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, SpieGraphError):
+        return

@@ -1,0 +1,55 @@
+"""The cache of built graphs: a second question skips the build, a changed file misses it."""
+
+import shutil
+
+import networkx as nx
+
+from spie_graph import api
+from spie_graph.graph.coverage import CoverageQuery
+from spie_graph.store import cache
+
+QUERY = CoverageQuery(thematique="mobilite", territoire="56")
+
+
+def test_an_unchanged_data_set_is_read_from_the_cache(demo_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIE_GRAPH_CACHE", str(tmp_path / "cache"))
+    folder = shutil.copytree(demo_path, tmp_path / "morbihan")
+    first = api.load_graph(folder)
+    entries = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert len(entries) == 1 and entries[0].endswith(".graph.pickle")
+    # The cached graph is used: the data set is not read again.
+    monkeypatch.setattr(api, "load_dataset", lambda path: (_ for _ in ()).throw(AssertionError))
+    second = api.load_graph(folder)
+    assert nx.utils.graphs_equal(first, second)
+    assert dict(first.nodes(data=True)) == dict(second.nodes(data=True))
+    rows = api.who_covers(folder, QUERY)
+    assert rows and (tmp_path / "cache").joinpath(entries[0].replace("graph", "index")).exists()
+    assert api.who_covers(folder, QUERY) == rows
+
+
+def test_a_changed_file_misses_the_cache(demo_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIE_GRAPH_CACHE", str(tmp_path / "cache"))
+    folder = shutil.copytree(demo_path, tmp_path / "morbihan")
+    before = api.who_covers(folder, QUERY)
+    services = folder / "services.csv"
+    lines = services.read_text(encoding="utf-8").splitlines()
+    kept = [lines[0]] + [line for line in lines[1:] if "mobilite" not in line]
+    services.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    after = api.who_covers(folder, QUERY)
+    assert before and not after
+    assert len(list((tmp_path / "cache").iterdir())) == 4  # two keys, graph and index each
+
+
+def test_the_cache_can_be_bypassed_or_deleted(demo_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIE_GRAPH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SPIE_GRAPH_SANS_CACHE", "1")
+    assert cache.cache_folder() is None
+    api.load_graph(demo_path)
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.delenv("SPIE_GRAPH_SANS_CACHE")
+    api.load_graph(demo_path)
+    key = cache.dataset_key(demo_path, "morbihan")
+    (tmp_path / "cache" / f"{key}.graph.pickle").write_bytes(b"not a pickle")
+    assert api.load_graph(demo_path).graph["dataset"] == "morbihan"  # rebuilt
+    shutil.rmtree(tmp_path / "cache")
+    assert api.load_graph(demo_path).graph["dataset"] == "morbihan"
