@@ -29,13 +29,15 @@ FAMILLES = ["association", "ccas-cias", "mission-locale", "france-travail", "aci
 AREAS = (("commune", 45), ("epci", 30), ("departement", 18), ("region", 6), ("france", 1))
 
 
-def write_national(folder: Path | str, actors: int, seed: int = 1) -> Path:
-    """Write a national data set of ``actors`` actors into ``folder``; return it."""
+def write_national(folder: Path | str, actors: int, seed: int = 1,
+                   territoire: str = "france") -> Path:
+    """Write a data set of ``actors`` actors seated in ``territoire`` (default: all of
+    France) into ``folder``; return it."""
     rng = random.Random(seed)
     refs = referentials()
     terr = refs.territoires
     familles = [f for f in FAMILLES if f in refs.familles]
-    communes = sorted(terr.communes("france"))
+    communes = sorted(terr.communes(territoire))
     weights = list(itertools.accumulate(max(terr.population(c), 1) for c in communes))
     themes = sorted(t for t in refs.thematiques if "--" in t)
     publics = sorted(p for p in refs.publics if p != "tous-publics")
@@ -106,9 +108,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--acteurs", type=int, default=10000)
     parser.add_argument("--graine", type=int, default=1)
+    parser.add_argument("--territoire", default="france")
     parser.add_argument("--dossier", type=Path, required=True)
     args = parser.parse_args()
-    print(write_national(args.dossier, args.acteurs, args.graine))
+    print(write_national(args.dossier, args.acteurs, args.graine, args.territoire))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import networkx as nx
 import numpy as np
@@ -274,32 +275,38 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
                          else np.unique(np.concatenate(part.pieces)))
         part.population = int(index.population[part.communes].sum())
     roots: list[_Part] = []
-    roots_of: dict[str, list[_Part]] = defaultdict(list)
+    by_set: dict[frozenset[str], _Part] = {}
     ordered = sorted(by_actors.values(),
                      key=lambda p: (len(p.actors), -p.population, sorted(p.actors)))
     for part in ordered:
-        home = None
-        if len(part.actors) > 2:
-            seen: set[int] = set()
-            candidates = []
-            for actor in sorted(part.actors):
-                for r in roots_of.get(actor, ()):
-                    if id(r) in seen:
-                        continue
-                    seen.add(id(r))
-                    if r.actors < part.actors and np.isin(
-                            part.communes, r.communes, assume_unique=True).all():
-                        candidates.append(r)
-            if candidates:
-                home = min(candidates, key=lambda r: (-len(r.actors), -r.population,
-                                                      sorted(r.actors)))
+        home = _home(part, by_set) if len(part.actors) > 2 else None
         if home is not None:
             home.merged.append(part)
             continue
         roots.append(part)
-        for actor in part.actors:
-            roots_of[actor].append(part)
+        by_set[part.actors] = part
     return roots
+
+
+def _home(part: _Part, roots: dict[frozenset[str], _Part]) -> _Part | None:
+    """The finding a set of actors joins: the largest smaller set of its actors (then the
+    most populated) whose overlap contains its own, or None.
+
+    Subsets are looked up, not scanned: every size for up to 8 actors, one actor
+    less beyond (at most a few hundred lookups).
+    """
+    actors = sorted(part.actors)
+    sizes = range(len(actors) - 1, 1, -1) if len(actors) <= 8 else [len(actors) - 1]
+    for size in sizes:
+        candidates = []
+        for subset in combinations(actors, size):
+            root = roots.get(frozenset(subset))
+            if root is not None and np.isin(part.communes, root.communes,
+                                            assume_unique=True).all():
+                candidates.append(root)
+        if candidates:
+            return min(candidates, key=lambda r: (-r.population, sorted(r.actors)))
+    return None
 
 
 def _union_population(codes: list[str], index: CommuneIndex,
@@ -330,7 +337,7 @@ _SCRATCH: dict[int, np.ndarray] = {}
 
 def _overlap(part: _Part, terr: Territories, refs: Referentials) -> Overlap:
     codes = describe_indices(part.communes, refs)
-    return Overlap(acteurs=sorted(part.actors), services=sorted(part.services),
+    return Overlap.model_construct(acteurs=sorted(part.actors), services=sorted(part.services),
                    thematiques=sorted(part.thematiques),
                    moments=[m for m in refs.moments if m in part.moments],
                    publics=sorted(part.publics), territoire=codes,
@@ -381,7 +388,7 @@ def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | No
     codes = sorted({code for s in services for code in _codes(views[s])})
     whole = _union_population(codes, index, inside)
     first = overlaps[0]
-    return DuplicateGroup(
+    return DuplicateGroup.model_construct(
         thematique=thematiques[0], moment=moments[0], thematiques=thematiques, moments=moments,
         publics=sorted(set().union(*(p.publics for p in parts))), territoire=first.territoire,
         nom_territoire=first.nom_territoire, nb_communes=first.nb_communes,
