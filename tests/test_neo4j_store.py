@@ -51,6 +51,27 @@ def test_demo_round_trip_is_exact_and_loading_twice_changes_nothing(store, demo_
     assert same_graph(store.graph("morbihan"), expected)
 
 
+def test_an_unchanged_reload_compares_before_writing(store, demo_dataset, monkeypatch):
+    data = demo_dataset.model_copy(update={"nom": "inchange"})
+    store.load(data, replace=True)
+    sent: list[str] = []
+    run = store.run
+
+    def recording(cypher, parameters=None, **kwargs):
+        sent.append(cypher)
+        return run(cypher, parameters, **kwargs)
+
+    monkeypatch.setattr(store, "run", recording)
+    summary = store.load(data)
+    assert (summary.created, summary.updated, summary.removed) == (0, 0, 0)
+    assert not any("UNWIND" in cypher for cypher in sent)  # nothing written
+    changed = data.model_copy(update={"acteurs": [
+        data.acteurs[0].model_copy(update={"nom": "Nouveau nom"}), *data.acteurs[1:]]})
+    summary = store.load(changed)
+    assert summary.updated == 1 and any("UNWIND" in cypher for cypher in sent)
+    assert store.graph("inchange").nodes[f"Acteur:{data.acteurs[0].id}"]["nom"] == "Nouveau nom"
+
+
 def test_values_with_quotes_braces_and_backslashes_are_stored_verbatim(store, make_dataset):
     hostile = 'L\'atelier "{x}" \\ $param `tick` }) MATCH (n) DETACH DELETE n //'
     path = make_dataset("hostile", acteurs=[

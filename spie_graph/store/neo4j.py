@@ -6,12 +6,16 @@ label ``Spie``, a unique ``uid`` (``<dataset>/<Label>:<id>``) and its data set's
 name, so several data sets live side by side; each relationship carries a
 unique ``rid``. Loading MERGEs then SETs every property, so loading twice gives
 exactly the same graph, and a load cut short is completed by running it again.
+A ``SpieChargement`` node keeps the content hash of each data set loaded whole:
+loading unchanged data compares the hashes and writes nothing.
 Driver errors are mapped to :class:`~spie_graph.errors.StoreError` here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import networkx as nx
@@ -37,9 +41,15 @@ def _uid(dataset: str, key: str) -> str:
     return f"{dataset}/{key}"
 
 
-def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Neo4jStore(GraphStore):
@@ -118,46 +128,80 @@ class Neo4jStore(GraphStore):
             self.run(cypher)
 
     @staticmethod
-    def rows_of(graph: nx.MultiDiGraph) -> tuple[list[dict], list[dict]]:
-        """Node and relationship rows of a canonical graph, as the load statements take."""
+    def node_rows(graph: nx.MultiDiGraph) -> Iterator[dict]:
+        """The node rows of a canonical graph, one at a time, as ``load/nodes`` takes them."""
         dataset = graph.graph["dataset"]
-        nodes = []
         for key, data in graph.nodes(data=True):
             props = {k: v for k, v in data.items() if k != "label"}
             props.update(uid=_uid(dataset, key), dataset=dataset)
-            nodes.append({"uid": props["uid"], "label": data["label"], "props": props})
-        rels = []
+            yield {"uid": props["uid"], "label": data["label"], "props": props}
+
+    @staticmethod
+    def relationship_rows(graph: nx.MultiDiGraph) -> Iterator[dict]:
+        """The relationship rows of a canonical graph, one at a time."""
+        dataset = graph.graph["dataset"]
         for source, target, key, data in graph.edges(keys=True, data=True):
             rid = f"{_uid(dataset, source)}|{key}|{_uid(dataset, target)}"
             props = {k: v for k, v in data.items() if k != "type"}
             props.update(rid=rid, rkey=key)
-            rels.append({"source": _uid(dataset, source), "target": _uid(dataset, target),
-                         "type": data["type"], "rid": rid, "props": props})
-        return nodes, rels
+            yield {"source": _uid(dataset, source), "target": _uid(dataset, target),
+                   "type": data["type"], "rid": rid, "props": props}
+
+    @classmethod
+    def rows_of(cls, graph: nx.MultiDiGraph) -> tuple[list[dict], list[dict]]:
+        """Node and relationship rows of a canonical graph, as the load statements take."""
+        return list(cls.node_rows(graph)), list(cls.relationship_rows(graph))
+
+    @classmethod
+    def content_hash(cls, graph: nx.MultiDiGraph) -> str:
+        """SHA-256 of every row a load writes (in the graph's order): equal hashes, equal
+        data."""
+        digest = hashlib.sha256()
+        for rows in (cls.node_rows(graph), cls.relationship_rows(graph)):
+            for row in rows:
+                digest.update(json.dumps(row, sort_keys=True, default=str).encode())
+        return digest.hexdigest()
 
     def load(self, dataset: Dataset, *, replace: bool = False,
              progress: Progress | None = None) -> LoadSummary:
-        """Write a validated data set; ``replace`` also removes what it no longer holds."""
+        """Write a validated data set; ``replace`` also removes what it no longer holds.
+
+        The content hash of what is written is kept beside the data set: loading
+        the same data again writes nothing (unless ``replace``). Rows are sent in
+        batches as they are made, never all held at once.
+        """
         graph = build_graph(dataset)
-        nodes, rels = self.rows_of(graph)
+        digest = self.content_hash(graph)
+        params = {"dataset": dataset.nom}
+        total = graph.number_of_nodes() + graph.number_of_edges()
+        if not replace:
+            stored = self.run(statement("load/dataset_hash"), params, write=False)
+            if stored and stored[0]["hash"] == digest:
+                if progress is not None:
+                    progress(total, total)
+                held = self.counts(dataset.nom)
+                return LoadSummary(dataset=dataset.nom, store=self.name, nodes=held["node"],
+                                   relationships=held["relationship"])
         self.ensure_schema()
+        self.run(statement("load/clear_dataset_hash"), params)
         created = updated = removed = done = 0
-        total = len(nodes) + len(rels)
-        for name, rows in (("load/nodes", nodes), ("load/relationships", rels)):
+        for name, rows in (("load/nodes", self.node_rows(graph)),
+                           ("load/relationships", self.relationship_rows(graph))):
             for batch in _batches(rows, self.batch_size):
-                [counts] = self.run(statement(name), {"rows": batch})
-                created += counts["created"]
-                updated += counts["updated"]
+                [written] = self.run(statement(name), {"rows": batch})
+                created += written["created"]
+                updated += written["updated"]
                 done += len(batch)
                 if progress is not None:
                     progress(done, total)
         if replace:
-            params = {"dataset": dataset.nom}
+            rids = [row["rid"] for row in self.relationship_rows(graph)]
             [gone] = self.run(statement("load/remove_stale_relationships"),
-                              {**params, "rids": [r["rid"] for r in rels]})
-            [stale] = self.run(statement("load/remove_stale_nodes"),
-                               {**params, "uids": [n["uid"] for n in nodes]})
+                              {**params, "rids": rids})
+            uids = [row["uid"] for row in self.node_rows(graph)]
+            [stale] = self.run(statement("load/remove_stale_nodes"), {**params, "uids": uids})
             removed = gone["removed"] + stale["removed"]
+        self.run(statement("load/set_dataset_hash"), {**params, "hash": digest})
         counts = self.counts(dataset.nom)
         return LoadSummary(dataset=dataset.nom, store=self.name, nodes=counts["node"],
                            relationships=counts["relationship"], created=created,
