@@ -148,8 +148,9 @@ def open_store(path: Path | str, store: GraphStore | None = None) -> tuple[Graph
         if graph is not None:
             embedded.add_graph(graph)
             return embedded, graph.graph["dataset"]
-        dataset = load_dataset(path)
-        embedded.load(dataset)
+        with cache.collector_paused():
+            dataset = load_dataset(path)
+            embedded.load(dataset)
         cache.write(key, "graph", embedded.graph(dataset.nom))
         return embedded, dataset.nom
     return store, dataset_name(path)

@@ -143,15 +143,22 @@ def _add_services(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials) 
     publics = {p for s in dataset.services for p in (s.publics or ["tous-publics"])}
     for code in sorted(publics):
         _add_node(graph, "Public", code=code, libelle=refs.publics[code])
+    nodes = []
+    edges: list[tuple[str, str, str, dict]] = []
     for service in dataset.services:
-        key = _add_node(graph, "Service", **service.model_dump())
-        _add_edge(graph, node_key("Acteur", service.acteur), key, "PROPOSE")
-        for code in service.territoire:
-            _add_edge(graph, key, node_key("Territoire", code), "COUVRE")
-        for code in service.thematiques:
-            _add_edge(graph, key, node_key("Thematique", code), "TRAITE")
-        for code in service.publics or ["tous-publics"]:
-            _add_edge(graph, key, node_key("Public", code), "CIBLE")
+        props = clean_properties(service.model_dump())
+        key = node_key("Service", service.id)
+        nodes.append((key, {"label": "Service", **props}))
+        edges.append((f"Acteur:{service.acteur}", key, "PROPOSE", {"type": "PROPOSE"}))
+        edges += [(key, f"Territoire:{code}", "COUVRE", {"type": "COUVRE"})
+                  for code in service.territoire]
+        edges += [(key, f"Thematique:{code}", "TRAITE", {"type": "TRAITE"})
+                  for code in service.thematiques]
+        edges += [(key, f"Public:{code}", "CIBLE", {"type": "CIBLE"})
+                  for code in service.publics or ["tous-publics"]]
+    # In bulk: the same nodes and edges, in the same order, as one call each.
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
 
 
 def _add_links(graph: nx.MultiDiGraph, dataset: Dataset) -> None:
