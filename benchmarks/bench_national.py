@@ -41,10 +41,13 @@ QUERY = {"thematique": "mobilite", "territoire": "france"}
 
 
 def _graph(folder: Path):
+    """Read, validate and build, as the commands do (collector paused), without the cache."""
     from spie_graph.graph.build import build_graph
     from spie_graph.sources.validation import load_dataset
+    from spie_graph.store.cache import collector_paused
 
-    return build_graph(load_dataset(folder))
+    with collector_paused():
+        return build_graph(load_dataset(folder))
 
 
 def run_step(step: str, folder: Path, old: bool) -> dict:

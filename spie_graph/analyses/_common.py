@@ -234,9 +234,12 @@ def describe_indices(indices: np.ndarray, refs: Referentials | None = None) -> l
     Same answer, counted with arrays: a département (then an EPCI) is kept when
     all its communes are there.
     """
-    index = (refs or referentials()).territoires.index
+    refs = refs or referentials()
+    index = refs.territoires.index
     if indices.size == len(index):
         return ["france"]
+    if indices.size <= 64:  # a few communes: sets cost less than arrays
+        return describe_communes(index.to_codes(indices), refs)
     kept: list[str] = []
     rest = indices
     for parent, codes in ((index.departement, index.departements), (index.epci, index.epcis)):

@@ -111,7 +111,6 @@ class _Part:
 
     actors: frozenset[str]
     services: set[str] = field(default_factory=set)
-    views: dict[str, ServiceView] = field(default_factory=dict)
     thematiques: set[str] = field(default_factory=set)
     moments: set[str] = field(default_factory=set)
     publics: set[str] = field(default_factory=set)
@@ -265,7 +264,6 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
         if part is None:
             part = by_actors[actors] = _Part(actors)
         part.services.update(v.id for v in item.services)
-        part.views.update((v.id, v) for v in item.services)
         part.thematiques.add(item.thematique)
         part.moments.add(item.moment)
         part.publics.update(item.publics)
@@ -292,11 +290,11 @@ def _home(part: _Part, roots: dict[frozenset[str], _Part]) -> _Part | None:
     """The finding a set of actors joins: the largest smaller set of its actors (then the
     most populated) whose overlap contains its own, or None.
 
-    Subsets are looked up, not scanned: every size for up to 8 actors, one actor
-    less beyond (at most a few hundred lookups).
+    Subsets are looked up, not scanned: every size for up to 4 actors, one actor
+    less beyond (at most k lookups for k actors).
     """
     actors = sorted(part.actors)
-    sizes = range(len(actors) - 1, 1, -1) if len(actors) <= 8 else [len(actors) - 1]
+    sizes = range(len(actors) - 1, 1, -1) if len(actors) <= 4 else [len(actors) - 1]
     for size in sizes:
         candidates = []
         for subset in combinations(actors, size):
