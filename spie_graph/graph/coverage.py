@@ -106,25 +106,24 @@ class CoverageIndex:
 
     @classmethod
     def of_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
-        """Index the services of a canonical graph (areas read from ``COUVRE``)."""
+        """Index the services of a canonical graph (areas, thématiques and publics read from
+        the service's properties, which its ``COUVRE``, ``TRAITE``, ``CIBLE`` edges mirror)."""
         rows: list[dict] = []
         by_code: dict[str, list[int]] = defaultdict(list)
         themes: list[frozenset[str]] = []
         publics: list[frozenset[str]] = []
         nodes = graph.nodes
-        for key, s in graph.nodes(data=True):
+        for _, s in graph.nodes(data=True):
             if s["label"] != "Service":
                 continue
             index = len(rows)
-            areas = sorted({nodes[t]["code"] for _, t, rel in graph.out_edges(key, data="type")
-                            if rel == "COUVRE"})
+            # The service's properties name what its COUVRE, TRAITE and CIBLE edges reach
+            # (build_graph writes both from the same fields): read once, not edge by edge.
+            areas = sorted(set(s.get("territoire", ())))
             for code in areas:
                 by_code[code].append(index)
-            targets = defaultdict(set)
-            for _, t, rel in graph.out_edges(key, data="type"):
-                targets[rel].add(nodes[t].get("code"))
-            themes.append(frozenset(targets["TRAITE"]))
-            publics.append(frozenset(targets["CIBLE"]))
+            themes.append(frozenset(s.get("thematiques", ())))
+            publics.append(frozenset(s.get("publics") or ("tous-publics",)))
             a = nodes[node_key("Acteur", s["acteur"])]
             rows.append({
                 "acteur": a["id"], "nom_acteur": a["nom"], "famille": a["famille"],
