@@ -41,9 +41,9 @@ __all__ = ["ActorRole", "Betweenness", "Network", "BrokenLink", "WithoutActor",
 SEUIL_EXACT = 1000
 K_ECHANTILLON = 200
 GRAINE = 42
-BUDGET_ECHANTILLON = 4_000_000
+BUDGET_ECHANTILLON = 1_000_000
 """Sampled betweenness runs at most about this many edge visits (k·m): above
-20,000 links, fewer than ``K_ECHANTILLON`` sources are drawn (10 at least)."""
+5,000 links, fewer than ``K_ECHANTILLON`` sources are drawn (10 at least)."""
 SEUIL_LOUVAIN = 20_000
 """Above this many actors that interact, communities come from label propagation
 (linear, deterministic) instead of Louvain; ``Network.communautes_methode`` says which."""
