@@ -143,6 +143,7 @@ class CoverageIndex:
         publics = params["publics"]
         moment = params["moment"]
         inside: dict[str, frozenset[str]] = {}
+        people: dict[str, tuple[int, int]] = {}
         candidates: set[int] = set()
         for code, services in self.by_code.items():
             if code in terr:
@@ -159,11 +160,17 @@ class CoverageIndex:
             row = self.rows[index]
             if moment is not None and moment not in row["moments"]:
                 continue
-            areas = [inside[code] for code in row["_areas"] if code in inside]
-            communes = areas[0] if len(areas) == 1 else frozenset().union(*areas)
+            codes = [code for code in row["_areas"] if code in inside]
             found = {k: v for k, v in row.items() if k != "_areas"}
-            found["communes_couvertes"] = len(communes)
-            found["population_couverte"] = terr.population_of(communes)
+            if len(codes) == 1:  # most services: one area, its figures computed once
+                figures = people.get(codes[0])
+                if figures is None:
+                    met = inside[codes[0]]
+                    figures = people[codes[0]] = (len(met), terr.population_of(met))
+            else:
+                communes = frozenset().union(*(inside[code] for code in codes))
+                figures = (len(communes), terr.population_of(communes))
+            found["communes_couvertes"], found["population_couverte"] = figures
             raw.append(found)
         return finish_rows(raw, params)
 
