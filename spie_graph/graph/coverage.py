@@ -145,12 +145,15 @@ class CoverageIndex:
         inside: dict[str, frozenset[str]] = {}
         people: dict[str, tuple[int, int]] = {}
         candidates: set[int] = set()
-        for code, services in self.by_code.items():
-            if code in terr:
-                met = terr.communes(code) & asked
-                if met:
-                    inside[code] = met
-                    candidates.update(services)
+        # The areas that meet the territory: its communes and every territory above one.
+        meeting = set(asked)
+        for commune in asked:
+            meeting.update(terr.parents(commune))
+        for code in meeting:
+            services = self.by_code.get(code)
+            if services:
+                inside[code] = terr.communes(code) & asked
+                candidates.update(services)
         raw = []
         for index in sorted(candidates):
             if self.themes[index].isdisjoint(wanted):
