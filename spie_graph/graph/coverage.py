@@ -97,10 +97,10 @@ class CoverageIndex:
     treat a matching thématique. Picklable: the data set cache keeps one.
     """
 
-    def __init__(self, rows: list[dict], by_code: dict[str, list[int]],
+    def __init__(self, rows: list[dict], by_code: dict[str, dict[str, list[int]]],
                  themes: list[frozenset[str]], publics: list[frozenset[str]]):
         self.rows = rows
-        self.by_code = by_code
+        self.by_code = by_code  # territory code → thématique code → services
         self.themes = themes
         self.publics = publics
 
@@ -109,7 +109,7 @@ class CoverageIndex:
         """Index the services of a canonical graph (areas, thématiques and publics read from
         the service's properties, which its ``COUVRE``, ``TRAITE``, ``CIBLE`` edges mirror)."""
         rows: list[dict] = []
-        by_code: dict[str, list[int]] = defaultdict(list)
+        by_code: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         themes: list[frozenset[str]] = []
         publics: list[frozenset[str]] = []
         nodes = graph.nodes
@@ -120,9 +120,11 @@ class CoverageIndex:
             # The service's properties name what its COUVRE, TRAITE and CIBLE edges reach
             # (build_graph writes both from the same fields): read once, not edge by edge.
             areas = sorted(set(s.get("territoire", ())))
+            treated = frozenset(s.get("thematiques", ()))
             for code in areas:
-                by_code[code].append(index)
-            themes.append(frozenset(s.get("thematiques", ())))
+                for theme in treated:
+                    by_code[code][theme].append(index)
+            themes.append(treated)
             publics.append(frozenset(s.get("publics") or ("tous-publics",)))
             a = nodes[node_key("Acteur", s["acteur"])]
             rows.append({
@@ -131,7 +133,8 @@ class CoverageIndex:
                 "publics": s.get("publics", []), "moments": s.get("moments", []),
                 "territoire": s["territoire"], "_areas": tuple(areas),
             })
-        return cls(rows, dict(by_code), themes, publics)
+        return cls(rows, {code: dict(found) for code, found in by_code.items()}, themes,
+                   publics)
 
     def answer(self, query: CoverageQuery, refs: Referentials | None = None) -> list[CoverageRow]:
         """The rows of :func:`who_covers` for a question."""
@@ -150,10 +153,12 @@ class CoverageIndex:
         for commune in asked:
             meeting.update(terr.parents(commune))
         for code in meeting:
-            services = self.by_code.get(code)
-            if services:
-                inside[code] = terr.communes(code) & asked
-                candidates.update(services)
+            by_theme = self.by_code.get(code)
+            if not by_theme:
+                continue
+            inside[code] = terr.communes(code) & asked
+            for theme in wanted:
+                candidates.update(by_theme.get(theme, ()))
         raw = []
         for index in sorted(candidates):
             if self.themes[index].isdisjoint(wanted):
