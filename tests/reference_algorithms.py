@@ -76,6 +76,10 @@ def who_covers(graph: nx.MultiDiGraph, query: CoverageQuery) -> list[CoverageRow
             "territoire": s["territoire"], "communes_couvertes": len(communes),
             "population_couverte": sum(
                 graph.nodes[node_key("Territoire", c)]["population"] for c in communes),
+            "frais": s.get("frais"), "modes_mobilisation": s.get("modes_mobilisation", []),
+            "mobilisable_par": s.get("mobilisable_par", []),
+            "conditions_acces": s.get("conditions_acces"),
+            "score_qualite": s.get("score_qualite"), "date_maj": s.get("date_maj"),
         })
     return finish_rows(raw, params)
 

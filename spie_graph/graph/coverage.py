@@ -132,6 +132,10 @@ class CoverageIndex:
                 "service": s["id"], "nom_service": s["nom"], "thematiques": s["thematiques"],
                 "publics": s.get("publics", []), "moments": s.get("moments", []),
                 "territoire": s["territoire"], "_areas": tuple(areas),
+                "frais": s.get("frais"), "modes_mobilisation": s.get("modes_mobilisation", []),
+                "mobilisable_par": s.get("mobilisable_par", []),
+                "conditions_acces": s.get("conditions_acces"),
+                "score_qualite": s.get("score_qualite"), "date_maj": s.get("date_maj"),
             })
         return cls(rows, {code: dict(found) for code, found in by_code.items()}, themes,
                    publics)
