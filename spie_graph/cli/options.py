@@ -11,7 +11,7 @@ import click
 
 from spie_graph import api
 from spie_graph.render.tables import FORMATS
-from spie_graph.store.connection import DEFAULT_PASSWORD, DEFAULT_URI, STORES, Neo4jConnection
+from spie_graph.store.connection import DEFAULT_URI, STORES, Neo4jConnection
 
 __all__ = ["UserError", "connection_options", "dataset_option", "format_option",
            "quality_options", "show_provenance", "store_options"]
@@ -71,15 +71,15 @@ def connection_options(func: Callable) -> Callable:
                      help="Adresse du serveur Neo4j (bolt://, neo4j://, neo4j+s://)."),
         click.option("--neo4j-user", envvar="NEO4J_USER", default="neo4j", show_default=True,
                      help="Utilisateur Neo4j."),
-        click.option("--neo4j-password", envvar="NEO4J_PASSWORD", default=DEFAULT_PASSWORD,
-                     show_default=False,
-                     help="Mot de passe Neo4j (ou variable NEO4J_PASSWORD ; jamais affiché)."),
+        click.option("--neo4j-password", envvar="NEO4J_PASSWORD", default=None,
+                     help="Mot de passe Neo4j (ou variable NEO4J_PASSWORD ; jamais affiché). "
+                          "Par défaut, celui du serveur local (voir « spie-graph neo4j status »)."),
         click.option("--neo4j-database", envvar="NEO4J_DATABASE", default="neo4j",
                      show_default=True, help="Base Neo4j."),
     ]
 
     @functools.wraps(func)
-    def wrapper(*args: Any, neo4j_uri: str, neo4j_user: str, neo4j_password: str,
+    def wrapper(*args: Any, neo4j_uri: str, neo4j_user: str, neo4j_password: str | None,
                 neo4j_database: str, **kwargs: Any) -> Any:
         connection = Neo4jConnection(neo4j_uri, neo4j_user, neo4j_password, neo4j_database)
         return func(*args, connection=connection, **kwargs)

@@ -35,6 +35,11 @@ def _describe(state: ServerStatus) -> str:
         f"  dossier : {state.home}",
         f"  données : {state.data_dir}",
         f"  journal : {state.log_file}",
+        "  mot de passe : " + (f"fichier {state.password_file} (lisible par vous seul ; "
+                               "la ligne de commande le lit pour ce serveur)"
+                               if state.password_file else "donné par NEO4J_PASSWORD"),
+        "  LOAD CSV : " + (f"fichiers du dossier {state.import_dir} seulement"
+                           if state.import_dir else "aucun fichier ni adresse web"),
     ]
     return "\n".join(lines)
 
@@ -52,10 +57,18 @@ def neo4j_group() -> None:
               help="Cache de pages de Neo4j, ex. 512m (défaut : 512m).")
 @click.option("--timeout", type=click.FloatRange(1), default=120, show_default=True,
               help="Attente maximale du démarrage, en secondes.")
+@click.option("--import-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dossier que LOAD CSV FROM 'file:///…' peut lire (aucun par défaut ; "
+                   "ou SPIE_GRAPH_NEO4J_IMPORT).")
 def start(port: int | None, home: Path | None, heap: str | None, pagecache: str | None,
-          timeout: float) -> None:
-    """Démarre le serveur (le télécharge au premier lancement) et attend qu'il réponde."""
-    state = api.server_start(timeout, port=port, home=home, heap=heap, pagecache=pagecache)
+          timeout: float, import_dir: Path | None) -> None:
+    """Démarre le serveur (le télécharge au premier lancement) et attend qu'il réponde.
+
+    Au premier démarrage, un mot de passe aléatoire est créé dans le dossier du
+    serveur, lisible par vous seul ; « spie-graph neo4j status » dit où.
+    """
+    state = api.server_start(timeout, port=port, home=home, heap=heap, pagecache=pagecache,
+                             import_dir=import_dir)
     click.echo(f"Neo4j {state.version} démarré : {state.uri} (journal : {state.log_file})")
 
 

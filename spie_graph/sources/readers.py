@@ -16,29 +16,53 @@ as a person typed them: numbers that Excel stored as numbers become text again
 (``1001`` in a commune column is ``01001``, a SIRET stored as ``8.2e13`` keeps
 its 14 digits), a value merged over several rows applies to each of them, and
 empty rows are skipped.
+
+Hostile or broken files get a located French problem, in bounded time and
+memory, never a crash: tables over :data:`MAX_FILE_BYTES`, CSV fields over
+:data:`MAX_FIELD_CHARS` characters or rows over :data:`MAX_COLUMNS` cells, YAML
+with more than :data:`YAML_MAX_ALIASES` aliases, an expansion over
+:data:`YAML_MAX_NODES` nodes or nesting deeper than :data:`YAML_MAX_DEPTH`,
+workbooks over :data:`XLSX_MAX_BYTES` once uncompressed or sheets over
+:data:`XLSX_MAX_CELLS` cells (both checked before loading), XML with a DTD or
+entities (refused; openpyxl parses with defusedxml), text that is neither
+UTF-8, UTF-16 (with its BOM) nor Windows-1252, duplicated columns, unreadable
+files and links leading out of the data set.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
+import defusedxml
 import openpyxl
 import yaml
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from spie_graph.errors import Problem
+from spie_graph.french import number
 
 __all__ = [
+    "MAX_COLUMNS",
+    "MAX_FIELD_CHARS",
+    "MAX_FILE_BYTES",
+    "XLSX_MAX_BYTES",
+    "XLSX_MAX_CELLS",
+    "YAML_MAX_ALIASES",
+    "YAML_MAX_DEPTH",
+    "YAML_MAX_NODES",
     "WORKBOOK_SUFFIXES",
     "RawDataset",
     "RawRow",
@@ -52,12 +76,72 @@ __all__ = [
     "read_dataset",
     "read_sheet",
     "read_table",
+    "read_bytes",
     "read_workbook",
 ]
 
 TABLES = ("acteurs", "services", "interactions")
 CONSORTIUM = "consortium"
 _YAML_SUFFIXES = (".yaml", ".yml")
+
+# Bounds on what a data set file may hold: generous for real data sets (a
+# département has a few thousand actors and services), small enough that a
+# hostile file is refused in seconds without exhausting memory.
+MAX_FILE_BYTES = 200 * 1024 * 1024   # a CSV or YAML table
+MAX_FIELD_CHARS = 1_000_000          # one CSV cell
+MAX_COLUMNS = 1_000                  # cells of one CSV row
+YAML_MAX_ALIASES = 100               # data sets need none (``*alias``)
+YAML_MAX_NODES = 2_000_000           # values once aliases are expanded
+YAML_MAX_DEPTH = 50                  # nesting; a data set needs 4
+XLSX_MAX_BYTES = 300 * 1024 * 1024   # a workbook once uncompressed
+XLSX_MAX_CELLS = 5_000_000           # rows × columns of one sheet
+XLSX_MAX_MEMBERS = 10_000            # files inside the workbook
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+
+def _size(n_bytes: int) -> str:
+    return f"{number(n_bytes / 1024 / 1024)} Mo"
+
+
+def _os_problem(path: Path, exc: OSError, what: str = "fichier") -> Problem:
+    """A French problem for an OS error on ``path`` (permission, missing, loop…)."""
+    if isinstance(exc, PermissionError):
+        return Problem(str(path), None, None, None, f"{what} illisible : permission refusée",
+                       "donnez-vous le droit de le lire (chmod u+r) ou copiez-le ailleurs")
+    if isinstance(exc, IsADirectoryError):
+        return Problem(str(path), None, None, None, f"{what} attendu, dossier trouvé",
+                       "renommez ce dossier ou remplacez-le par le fichier")
+    if isinstance(exc, FileNotFoundError):
+        return Problem(str(path), None, None, None, f"{what} introuvable (lien cassé ?)",
+                       "vérifiez le chemin ou remplacez le lien par le fichier")
+    reason = exc.strerror or str(exc)
+    return Problem(str(path), None, None, None, f"{what} illisible : {reason}",
+                   "vérifiez le fichier, le disque et les droits, puis relancez")
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a regular file of at most ``limit`` bytes, or the problem that prevents it.
+
+    A pipe, device or folder is refused before it is opened (reading a pipe
+    would wait forever); a file over ``limit`` before it is read.
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(str(path), None, None, None,
+                                  "ce n'est pas un fichier ordinaire "
+                                  "(dossier, tube ou périphérique)",
+                                  "remplacez-le par un fichier CSV, YAML ou .xlsx")]
+        if info.st_size > limit:
+            return None, [Problem(path.name, None, None, None,
+                                  f"fichier trop gros : {_size(info.st_size)}, au plus "
+                                  f"{_size(limit)}", "découpez-le ou retirez ce qui n'est pas "
+                                  "des données (images, lignes vides, colonnes inutiles)")]
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1), []
+    except OSError as exc:
+        return None, [_os_problem(path, exc)]
 
 
 @dataclass
@@ -107,14 +191,63 @@ def normalize_header(name: object) -> str:
     return text.strip("_")
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
+ENCODING_FIX = ("enregistrez le fichier en « CSV UTF-8 » (Excel : Fichier > Enregistrer sous > "
+                "CSV UTF-8 ; LibreOffice : jeu de caractères Unicode (UTF-8))")
+
+
+def decode_text(data: bytes) -> tuple[str | None, str]:
+    """Decode a text file: its text (None if undecodable) and the encoding read or guessed.
+
+    A BOM says UTF-8, UTF-16 or UTF-32; UTF-16 without BOM is recognised by its
+    zero bytes; otherwise UTF-8, else Windows-1252 (what Excel writes in
+    France). Binary data (zero bytes in no UTF-16 pattern) gives None.
+    """
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(codec.removesuffix("-sig")), label
+            except UnicodeDecodeError:
+                return None, label
+    sample = data[:4096]
+    if b"\x00" in sample:
+        half = max(len(sample) // 2, 1)
+        even, odd = sample[0::2].count(0) / half, sample[1::2].count(0) / half
+        guess = ("utf-16-le" if odd > 0.3 and even < 0.05 else
+                 "utf-16-be" if even > 0.3 and odd < 0.05 else None)
+        if guess is not None and len(data) % 2 == 0:
+            try:
+                return data.decode(guess), "UTF-16 sans BOM"
+            except UnicodeDecodeError:
+                return None, "UTF-16 sans BOM"
+    try:  # a stray zero byte in UTF-8 text is left to validation, which locates it
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if data.count(0) > len(data) // 100 or b"\x00" in sample:
+        return None, "binaire"
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    """UTF-8 (with or without BOM), UTF-16, else Windows-1252, else Latin-1."""
+    text, _ = decode_text(data)
+    return data.decode("latin-1") if text is None else text
+
+
+def _undecodable(path: Path, encoding: str) -> Problem:
+    what = ("fichier binaire, pas du texte" if encoding == "binaire"
+            else f"texte illisible en {encoding}")
+    return Problem(path.name, None, None, None,
+                   f"{what} : encodage non reconnu (lus : UTF-8, UTF-16, Windows-1252)",
+                   ENCODING_FIX)
 
 
 def _delimiter(text: str) -> str:
@@ -124,20 +257,70 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
+def _csv_error(path: Path, line: int, exc: csv.Error) -> Problem:
+    if "field larger than field limit" in str(exc):
+        return Problem(path.name, line, None, None,
+                       f"cellule de plus de {number(MAX_FIELD_CHARS)} caractères",
+                       "raccourcissez ce texte ; si la cellule ne devait pas être si longue, "
+                       "fermez le guillemet ouvert avant elle")
+    return Problem(path.name, line, None, None, f"ligne CSV illisible ({exc})",
+                   "vérifiez les guillemets de cette ligne, ou réenregistrez le fichier en CSV "
+                   "depuis Excel ou LibreOffice")
+
+
+def _csv_header(path: Path, cells: list[str], line: int,
+                problems: list[Problem]) -> list[str]:
+    """The normalised column names; a repeated name is reported and its column ignored."""
+    columns: list[str] = []
+    first: dict[str, int] = {}
+    for position, cell in enumerate(cells, start=1):
+        column = normalize_header(cell)
+        if column and column in first:
+            problems.append(Problem(
+                path.name, line, f"{column} (colonne {position})", None, "colonne en double",
+                f"la colonne {first[column]} porte déjà ce nom : gardez-en une seule"))
+            column = ""
+        elif column:
+            first[column] = position
+        columns.append(column)
+    return columns
+
+
 def _read_csv(path: Path, name: str) -> tuple[RawTable, list[Problem]]:
-    text = _decode(path.read_bytes())
+    empty = RawTable(name, path.name, [], [], 1)
+    data, problems = read_bytes(path)
+    if data is None:
+        return empty, problems
+    text, encoding = decode_text(data)
+    if text is None:
+        return empty, [_undecodable(path, encoding)]
+    del data
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    problems: list[Problem] = []
     columns: list[str] = []
     header_line = 1
     rows: list[RawRow] = []
     previous_end = 0
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(_csv_error(path, previous_end + 1, exc))
+            break
         start, previous_end = previous_end + 1, reader.line_num
+        if len(cells) > MAX_COLUMNS:
+            problems.append(Problem(
+                path.name, start, None, None,
+                f"{number(len(cells))} valeurs sur une ligne : au plus {number(MAX_COLUMNS)}",
+                "vérifiez le séparateur (« ; » ou « , ») et les guillemets de cette ligne"))
+            if not columns:
+                break  # no usable header: nothing else can be read
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         if not columns:
-            columns, header_line = [normalize_header(c) for c in cells], start
+            columns, header_line = _csv_header(path, cells, start, problems), start
             continue
         extra = [c for c in cells[len(columns):] if c.strip()]
         if extra:
@@ -158,8 +341,45 @@ def _read_csv(path: Path, name: str) -> tuple[RawTable, list[Problem]]:
     return RawTable(name, path.name, columns, rows, header_line), problems
 
 
+class _TooComplex(yaml.YAMLError):
+    """A YAML file beyond the bounds a data set needs (aliases, nesting)."""
+
+    def __init__(self, node_or_mark: object, message: str, fix: str):
+        mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        self.line = mark.line + 1 if isinstance(mark, yaml.Mark) else None
+        self.message, self.fix = message, fix
+        super().__init__(message)
+
+
 class _StringLoader(yaml.SafeLoader):
-    """YAML loader that keeps numbers as text: ``01001`` stays ``01001``."""
+    """YAML loader that keeps numbers as text (``01001`` stays ``01001``), within bounds.
+
+    Composing counts aliases (:data:`YAML_MAX_ALIASES`) and nesting
+    (:data:`YAML_MAX_DEPTH`) as it goes, before any value is built.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > YAML_MAX_ALIASES:
+                raise _TooComplex(self.peek_event(),
+                                  f"plus de {YAML_MAX_ALIASES} alias (*nom) dans le fichier",
+                                  "écrivez chaque valeur en entier, sans ancre (&) ni alias (*)")
+        self._depth += 1
+        try:
+            if self._depth > YAML_MAX_DEPTH:
+                raise _TooComplex(self.peek_event(),
+                                  f"imbrication de plus de {YAML_MAX_DEPTH} niveaux",
+                                  "un jeu de données n'a que des listes de champs simples : "
+                                  "vérifiez les crochets et l'indentation")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _StringLoader.yaml_implicit_resolvers = {
@@ -168,12 +388,66 @@ _StringLoader.yaml_implicit_resolvers = {
 }
 
 
+_YAML_TAGS = {f"tag:yaml.org,2002:{name}" for name in (
+    "str", "seq", "map", "null", "bool", "int", "float", "timestamp", "binary", "omap",
+    "pairs", "set", "merge", "value")}
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document holds once every alias is expanded (each node counted once).
+
+    Also refuses tags of no data set (``!!python/object``…) and recursive structures.
+    """
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()  # nodes whose subtree is being counted: met again, a cycle
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if node.tag not in _YAML_TAGS:
+            raise _TooComplex(node, f"étiquette « {node.tag} » non acceptée",
+                              "retirez l'étiquette (!!…) : écrivez la valeur seule")
+        if not done and id(node) in visiting:
+            raise _TooComplex(node, "structure récursive (un alias *nom renvoie à l'élément "
+                              "qui le contient)", "écrivez chaque valeur en entier, "
+                              "sans ancre (&) ni alias (*)")
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        if done:
+            visiting.discard(id(node))
+            sizes[id(node)] = min(1 + sum(sizes[id(c)] for c in children), YAML_MAX_NODES + 1)
+        else:
+            visiting.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
 def _yaml_nodes(path: Path) -> tuple[yaml.Node | None, list[Problem]]:
-    try:
-        return yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=_StringLoader), []
-    except UnicodeDecodeError:
+    data, problems = read_bytes(path)
+    if data is None:
+        return None, problems
+    text, encoding = decode_text(data)
+    if text is None or encoding not in ("UTF-8", "UTF-16", "UTF-32"):
         return None, [Problem(path.name, None, None, None, "fichier YAML non lisible en UTF-8",
                               "enregistrez le fichier en UTF-8")]
+    try:
+        root = yaml.compose(text, Loader=_StringLoader)
+        if root is not None and _expanded_size(root) > YAML_MAX_NODES:
+            raise _TooComplex(root, f"plus de {number(YAML_MAX_NODES)} valeurs une fois les "
+                              "alias (*nom) développés", "écrivez chaque valeur en entier, "
+                              "sans ancre (&) ni alias (*)")
+        return root, []
+    except _TooComplex as exc:
+        return None, [Problem(path.name, exc.line, None, None, f"YAML refusé : {exc.message}",
+                              exc.fix)]
+    except RecursionError:
+        return None, [Problem(path.name, None, None, None, "YAML refusé : imbrication trop "
+                              "profonde", "vérifiez les crochets et l'indentation")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -229,14 +503,35 @@ def read_table(path: Path, name: str) -> tuple[RawTable | None, list[Problem]]:
     return _read_yaml(path, name)
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, links followed, stays in ``folder``."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return False
+
+
 def _find(folder: Path, name: str) -> tuple[Path | None, list[Problem]]:
-    found = [p for p in sorted(folder.iterdir()) if p.stem.lower() == name
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        return None, [_os_problem(folder, exc, "dossier")]
+    found = [p for p in entries if p.stem.lower() == name
              and p.suffix.lower() in (".csv", *_YAML_SUFFIXES)]
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
         return None, [Problem(names, None, None, None,
                               f"la table « {name} » est présente en plusieurs fichiers",
                               "gardez un seul fichier par table (CSV ou YAML)")]
+    if found and found[0].is_symlink():
+        if not found[0].exists():
+            return None, [Problem(found[0].name, None, None, None,
+                                  "lien symbolique cassé ou en boucle : il ne mène à aucun fichier",
+                                  "remplacez le lien par le fichier lui-même")]
+        if not _inside(found[0], folder):
+            return None, [Problem(found[0].name, None, None, None,
+                                  "lien symbolique qui mène hors du dossier du jeu de données",
+                                  "copiez le fichier lui-même dans le dossier à la place du lien")]
     return (found[0] if found else None), []
 
 
@@ -275,6 +570,12 @@ def read_dataset(path: Path | str) -> RawDataset:
         return read_workbook(folder)
     problems: list[Problem] = []
     tables: dict[str, RawTable] = {}
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        return RawDataset(folder.name, folder, {}, None, None,
+                          [_os_problem(folder, exc, "dossier")], opened=False)
     for name in TABLES:
         file, found_problems = _find(folder, name)
         problems += found_problems
@@ -304,6 +605,70 @@ def is_workbook(path: Path) -> bool:
     return path.suffix.lower() in WORKBOOK_SUFFIXES + _OLD_EXCEL and not path.is_dir()
 
 
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d{1,7})"
+                        rb"(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?\"")
+
+
+def _xml_declarations(path: Path, member: str) -> Problem:
+    where = f" (partie {member})" if member else ""
+    return Problem(path.name, None, None, None,
+                   f"classeur refusé : il déclare des entités XML (<!DOCTYPE>, <!ENTITY>){where}, "
+                   "ce qu'Excel et LibreOffice n'écrivent jamais",
+                   "ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau au format "
+                   ".xlsx, ou recopiez ses données dans « spie-graph template »")
+
+
+def _too_many_cells(source: str, rows: int, columns: int) -> Problem:
+    return Problem(source, None, None, None,
+                   f"feuille trop grande : {number(rows)} lignes × {number(columns)} colonnes "
+                   f"(dernière cellule {get_column_letter(columns)}{rows}), au plus "
+                   f"{number(XLSX_MAX_CELLS)} cellules",
+                   "supprimez les lignes et les colonnes vides ou inutiles après vos données "
+                   "(sélectionnez-les, clic droit, Supprimer), puis enregistrez")
+
+
+def _check_archive(path: Path) -> list[Problem]:
+    """Bounds checked before openpyxl loads a workbook: what it holds once uncompressed,
+    declared sheet dimensions, and no XML entity declaration at the start of a part.
+    A broken archive is left to openpyxl, which says it in its own error."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            total = sum(m.file_size for m in members)
+            if len(members) > XLSX_MAX_MEMBERS or total > XLSX_MAX_BYTES:
+                return [Problem(path.name, None, None, None,
+                                f"classeur trop gros une fois décompressé : {_size(total)} en "
+                                f"{number(len(members))} parties, au plus {_size(XLSX_MAX_BYTES)}",
+                                "retirez les images et les feuilles inutiles, ou enregistrez les "
+                                "tables en CSV")]
+            for member in members:
+                if not member.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(member) as handle:
+                    head = handle.read(64 * 1024)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    return [_xml_declarations(path, member.filename)]
+                match = _DIMENSION.search(head) if "worksheets/" in member.filename else None
+                if match and match.group(3):
+                    rows = int(match.group(4))
+                    columns = column_index_from_string(match.group(3).decode())
+                    if rows * columns > XLSX_MAX_CELLS:
+                        sheet = member.filename.rpartition("/")[2].removesuffix(".xml")
+                        return [_too_many_cells(f"{path.name}, {sheet}", rows, columns)]
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
+        return []
+    except OSError as exc:
+        return [_os_problem(path, exc, "classeur")]
+    return []
+
+
+def _sheet_size(ws, source: str) -> Problem | None:
+    """The sheet's real extent (cells present, once loaded) against :data:`XLSX_MAX_CELLS`."""
+    if ws.max_row * ws.max_column > XLSX_MAX_CELLS:
+        return _too_many_cells(source, ws.max_row, ws.max_column)
+    return None
+
+
 def open_workbook(path: Path) -> tuple[openpyxl.Workbook | None, list[Problem]]:
     """Open a workbook for its values (cached results of formulas); problems if it cannot be."""
     if path.suffix.lower() in _OLD_EXCEL:
@@ -314,12 +679,27 @@ def open_workbook(path: Path) -> tuple[openpyxl.Workbook | None, list[Problem]]:
     if not path.is_file():
         return None, [Problem(str(path), None, None, None, "classeur introuvable",
                               "vérifiez le chemin du fichier .xlsx")]
+    problems = _check_archive(path)
+    if problems:
+        return None, problems
     try:
         with warnings.catch_warnings():
             # openpyxl warns about Excel extensions it drops (slicers, extended validation).
             warnings.simplefilter("ignore", UserWarning)
             return openpyxl.load_workbook(path, data_only=True), []
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except defusedxml.DefusedXmlException:
+        return None, [_xml_declarations(path, "")]
+    except OSError as exc:
+        return None, [_os_problem(path, exc, "classeur")]
+    except SyntaxError as exc:  # XML ParseError
+        return None, [Problem(path.name, None, None, None,
+                              f"classeur illisible : XML invalide dans une de ses parties ({exc})",
+                              "ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau "
+                              "au format .xlsx")]
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, EOFError,
+            zlib.error) as exc:
+        if isinstance(exc.__cause__, defusedxml.DefusedXmlException):  # wrapped by openpyxl
+            return None, [_xml_declarations(path, "")]
         return None, [Problem(path.name, None, None, None, f"classeur illisible ({exc})",
                               "ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau "
                               "au format .xlsx")]
@@ -390,6 +770,9 @@ def read_sheet(ws, source: str, name: str,
     such as a title, are skipped), else the first non-empty row. Line numbers
     are the sheet's row numbers.
     """
+    too_big = _sheet_size(ws, source)
+    if too_big is not None:
+        return RawTable(name, source, [], [], 1), {}, [too_big]
     grid = _grid(ws)
     header_index = _header_index(grid, set(known))
     problems: list[Problem] = []
@@ -438,11 +821,11 @@ def read_sheet(ws, source: str, name: str,
 def line_ranges(numbers: Iterable[int]) -> str:
     """Line numbers written short: ``[5, 6, 7, 9]`` → ``5-7, 9``."""
     parts: list[list[int]] = []
-    for number in sorted(set(numbers)):
-        if parts and parts[-1][1] == number - 1:
-            parts[-1][1] = number
+    for line in sorted(set(numbers)):
+        if parts and parts[-1][1] == line - 1:
+            parts[-1][1] = line
         else:
-            parts.append([number, number])
+            parts.append([line, line])
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
 
 
@@ -508,6 +891,10 @@ def read_workbook(path: Path | str) -> RawDataset:
         ws = found[0]
         source = f"{path.name}, feuille {ws.title}"
         if name == CONSORTIUM:
+            too_big = _sheet_size(ws, source)
+            if too_big is not None:
+                problems.append(too_big)
+                continue
             raw.consortium, letters = _read_consortium_sheet(ws)
             raw.consortium_source = source
         else:

@@ -4,18 +4,26 @@
 a :class:`~spie_graph.errors.DatasetError`), or returns a
 :class:`~spie_graph.model.Dataset`. Each problem says the file, line, field,
 the bad value and a fix; for an unknown code, the closest valid ones.
+
+Lists stay readable: past :data:`MAX_SAME_PROBLEMS` problems of one kind in
+one file, the rest are counted in one line (« … et 4 812 autres erreurs du
+même type »). Invisible control characters (U+0000 to U+001F but tabs and
+line breaks, U+007F to U+009F, U+FFFE, U+FFFF) are refused, so no output
+(XML, DOCX, XLSX, Markdown) can break on them.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from spie_graph.errors import DatasetError, Problem
+from spie_graph.french import number
 from spie_graph.reference.checks import unknown
 from spie_graph.reference.referentials import Referentials, closest, referentials
 from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
@@ -28,7 +36,11 @@ from spie_graph.sources.readers import (
     read_dataset,
 )
 
-__all__ = ["load_dataset", "validate_raw", "check_dataset"]
+__all__ = ["MAX_SAME_PROBLEMS", "cap_problems", "load_dataset", "validate_raw", "check_dataset"]
+
+MAX_SAME_PROBLEMS = 50
+# Characters no output format accepts (XML 1.0) or that hide in a value.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 LIST_SEPARATOR = "|"
 _TRUE = {"true", "oui", "vrai", "1", "x", "yes", "o"}
@@ -124,9 +136,16 @@ class _Rows:
     def __init__(self, refs: Referentials, problems: list[Problem]):
         self.refs = refs
         self.problems = problems
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.dropped: Counter[tuple[str, str]] = Counter()
 
     def report(self, source: str, row: RawRow | None, field: str | None, value: object,
                message: str, fix: str | None = None) -> None:
+        key = (source, message)
+        self.counts[key] += 1
+        if self.counts[key] > MAX_SAME_PROBLEMS:  # counted, not kept: see cap_problems
+            self.dropped[key] += 1
+            return
         line = row.line_of(field) if (row is not None and field) else (row.line if row else None)
         shown = None if value is None else str(value)
         self.problems.append(Problem(source, line, field, shown, message, fix))
@@ -266,6 +285,74 @@ class _Rows:
                         "écrivez l'adresse complète, par exemple https://www.exemple.fr")
             return None
         return value
+
+
+def _shown(text: str) -> str:
+    """A value with its control characters made visible: ``a\x01b`` → ``a\\x01b``."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _values(value: object) -> list[str]:
+    if isinstance(value, RawRow):
+        return [v for item in value.values.values() for v in _values(item)]
+    if isinstance(value, list | tuple):
+        return [v for item in value for v in _values(item)]
+    if isinstance(value, dict):
+        return [v for pair in value.items() for item in pair for v in _values(item)]
+    return [] if value is None else [str(value)]
+
+
+def _control_characters(raw: RawDataset, rows: _Rows) -> None:
+    """Report every field holding an invisible control character."""
+    located = [(t.source, row) for t in raw.tables.values() for row in t.rows]
+    if raw.consortium is not None:
+        membres = raw.consortium.values.get("membres")
+        members = [m for m in membres if isinstance(m, RawRow)] if isinstance(membres, list) else []
+        source = raw.consortium_source or "consortium.yaml"
+        located += [(source, row) for row in (raw.consortium, *members)]
+    for source, row in located:
+        for field, value in row.values.items():
+            if field == "membres" and row is raw.consortium and isinstance(value, list):
+                continue  # each member is a row of its own
+            for text in _values(value):
+                found = CONTROL.search(text)
+                if found:
+                    rows.report(source, row, field, _shown(text),
+                                f"caractère de contrôle invisible U+{ord(found.group()):04X}",
+                                "supprimez-le : retapez la valeur, ou collez-la sans mise en forme "
+                                "(souvent copiée depuis un autre logiciel)")
+                    break
+
+
+def cap_problems(problems: list[Problem], dropped: Counter[tuple[str, str]] | None = None,
+                 limit: int = MAX_SAME_PROBLEMS) -> list[Problem]:
+    """At most ``limit`` problems of one kind (file, message); the others counted in one line.
+
+    ``dropped`` counts problems already left out, by (file, message). The
+    count line closes its file's problems: « … et 4 812 autres erreurs du même type ».
+    """
+    seen: Counter[tuple[str, str]] = Counter()
+    extra: Counter[tuple[str, str]] = Counter(dropped or {})
+    kept: list[Problem] = []
+    for problem in problems:
+        key = (problem.file, problem.message)
+        seen[key] += 1
+        if seen[key] > limit:
+            extra[key] += 1
+        else:
+            kept.append(problem)
+    if not extra:
+        return kept
+    capped: list[Problem] = []
+    for index, problem in enumerate(kept):
+        capped.append(problem)
+        if index + 1 < len(kept) and kept[index + 1].file == problem.file:
+            continue
+        capped += [Problem(file, None, None, None,
+                           f"… et {number(count)} autre{'s' if count > 1 else ''} "
+                           f"erreur{'s' if count > 1 else ''} du même type (« {message} »)")
+                   for (file, message), count in extra.items() if file == problem.file]
+    return capped
 
 
 def _check_columns(table: RawTable, problems: list[Problem]) -> bool:
@@ -497,6 +584,7 @@ def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Da
     refs = refs or referentials()
     problems = list(raw.problems)
     rows = _Rows(refs, problems)
+    _control_characters(raw, rows)
     if "acteurs" not in raw.tables and not any(p.message.startswith("la table") for p in problems):
         problems.append(Problem(str(raw.path), None, None, None, "aucune table « acteurs »",
                                 "ajoutez acteurs.csv (ou acteurs.yaml) "
@@ -509,7 +597,7 @@ def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Da
     finished = _cross_checks(raw, rows, acteurs, services, interactions, consortium, membre_rows)
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0))
-        return None, problems
+        return None, cap_problems(problems, rows.dropped)
     dataset = Dataset(nom=raw.name, chemin=raw.path, acteurs=acteurs, services=finished,
                       interactions=[link for _, link in interactions], consortium=consortium)
     return dataset, []

@@ -8,7 +8,15 @@ unique ``rid``. Loading MERGEs then SETs every property, so loading twice gives
 exactly the same graph, and a load cut short is completed by running it again.
 A ``SpieChargement`` node keeps the content hash of each data set loaded whole:
 loading unchanged data compares the hashes and writes nothing.
-Driver errors are mapped to :class:`~spie_graph.errors.StoreError` here.
+Driver errors are mapped to :class:`~spie_graph.errors.StoreError` here, with
+any secret of the address or the password taken out of their message.
+
+:meth:`Neo4jStore.run_read_only` (``spie-graph cypher`` without ``--write``)
+lets through only what reads the graph, as the server sees it: the plan of
+``EXPLAIN`` must say query type ``r`` (read only: a procedure's own mode counts,
+so ``db.clearQueryCaches()`` is refused) with no ``LOAD CSV``, no command
+(``SHOW …``, ``TERMINATE TRANSACTIONS``, administration) and no
+``CALL { … } IN TRANSACTIONS``; the query then runs in a read transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
 from spie_graph.sources.model import Dataset
 from spie_graph.store.base import GraphStore, LoadSummary, Progress
-from spie_graph.store.connection import Neo4jConnection
+from spie_graph.store.connection import Neo4jConnection, is_local, redact
 from spie_graph.store.cypher import statement, statements
 
 __all__ = ["Neo4jStore", "BATCH_SIZE"]
@@ -35,10 +43,26 @@ __all__ = ["Neo4jStore", "BATCH_SIZE"]
 BATCH_SIZE = 2000
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 TECHNICAL = ("uid", "dataset", "rid", "rkey")
+# Plan operators that do more than read the graph, though their query type is "r":
+# reading files or URLs, commands (SHOW…, TERMINATE TRANSACTIONS, administration)
+# and transactions of their own (CALL { … } IN TRANSACTIONS).
+_NOT_READING = ("LoadCSV", "Show", "Terminate", "AdministrationCommand", "Transaction")
 
 
 def _uid(dataset: str, key: str) -> str:
     return f"{dataset}/{key}"
+
+
+_QUERY_TYPES = {"r": "lecture", "rw": "lecture et écriture", "w": "écriture",
+                "s": "schéma ou administration"}
+
+
+def _operators(plan: dict) -> set[str]:
+    """The operator names of a plan tree (``LoadCSV``, ``ProcedureCall``…), without ``@db``."""
+    found = {str(plan.get("operatorType", "")).partition("@")[0]}
+    for child in plan.get("children", []):
+        found |= _operators(child)
+    return found - {""}
 
 
 def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -62,16 +86,18 @@ class Neo4jStore(GraphStore):
         self.batch_size = batch_size
         scheme = connection.uri.partition("://")[0]
         if scheme not in SCHEMES:
-            raise StoreUnavailable(f"adresse Neo4j invalide « {connection.uri} » : le protocole "
-                                   f"doit être l'un de {', '.join(SCHEMES)}. Exemples : "
+            raise StoreUnavailable(f"adresse Neo4j invalide « {redact(connection.uri)} » : le "
+                                   f"protocole doit être l'un de {', '.join(SCHEMES)}. Exemples : "
                                    "bolt://127.0.0.1:7687, neo4j+s://xxxx.databases.neo4j.io")
+        self._password = self._password_of(connection)
         try:
             self._driver = GraphDatabase.driver(connection.uri,
-                                                auth=(connection.user, connection.password))
+                                                auth=(connection.user, self._password))
         except (neo4j_errors.ConfigurationError, ValueError) as exc:
-            raise StoreUnavailable(f"adresse Neo4j invalide « {connection.uri} » : {exc}. "
-                                   "Exemples : bolt://127.0.0.1:7687, neo4j+s://xxxx.databases."
-                                   "neo4j.io") from exc
+            raise StoreUnavailable(redact(
+                f"adresse Neo4j invalide « {connection.uri} » : {exc}. "
+                "Exemples : bolt://127.0.0.1:7687, neo4j+s://xxxx.databases.neo4j.io",
+                self._password)) from None
         # Fail fast with a clear message rather than through the driver's retries; a
         # driver that cannot connect is closed here, the caller never gets it.
         try:
@@ -81,26 +107,47 @@ class Neo4jStore(GraphStore):
             self._driver.close()
             raise
 
+    @staticmethod
+    def _password_of(connection: Neo4jConnection) -> str:
+        """The password given, else the local server's (for an address on this machine only)."""
+        if connection.password is not None:
+            return connection.password
+        if not is_local(connection.uri):
+            raise StoreUnavailable(f"mot de passe manquant pour Neo4j sur {connection.uri} : "
+                                   "donnez-le avec --neo4j-password ou NEO4J_PASSWORD (celui du "
+                                   "serveur local ne sert qu'à une adresse de cette machine)")
+        from spie_graph.errors import ServerError
+        from spie_graph.store.server import ServerConfig, server_password
+
+        try:
+            return server_password(ServerConfig.from_env())
+        except ServerError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
     # -- driver seam ----------------------------------------------------
     @contextmanager
     def _mapped_errors(self) -> Iterator[None]:
-        where = f"{self.connection.uri} (base « {self.connection.database} »)"
+        """Driver errors as store errors in French, without any secret in their message."""
         try:
             yield
-        except neo4j_errors.AuthError as exc:
-            raise StoreUnavailable(
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as exc:
+            mapped = self._mapped(exc)
+            raise type(mapped)(redact(str(mapped), self._password)) from exc
+
+    def _mapped(self, exc: Exception) -> StoreError:
+        where = f"{self.connection.uri} (base « {self.connection.database} »)"
+        if isinstance(exc, neo4j_errors.AuthError):
+            return StoreUnavailable(
                 f"Neo4j refuse l'identification de « {self.connection.user} » sur {where}. "
-                "Vérifiez --neo4j-user et --neo4j-password (ou NEO4J_USER, NEO4J_PASSWORD)"
-            ) from exc
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
-            raise StoreUnavailable(
+                "Vérifiez --neo4j-user et --neo4j-password (ou NEO4J_USER, NEO4J_PASSWORD)")
+        if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired
+                      | OSError):
+            return StoreUnavailable(
                 f"impossible de joindre Neo4j sur {where}. Démarrez un serveur "
-                "(spie-graph neo4j start) ou vérifiez --neo4j-uri (ou NEO4J_URI)"
-            ) from exc
-        except neo4j_errors.Neo4jError as exc:
-            raise QueryError(f"Neo4j a refusé la requête : {exc.message} ({exc.code})") from exc
-        except neo4j_errors.DriverError as exc:
-            raise StoreError(f"erreur du pilote Neo4j sur {where} : {exc}") from exc
+                "(spie-graph neo4j start) ou vérifiez --neo4j-uri (ou NEO4J_URI)")
+        if isinstance(exc, neo4j_errors.Neo4jError):
+            return QueryError(f"Neo4j a refusé la requête : {exc.message} ({exc.code})")
+        return StoreError(f"erreur du pilote Neo4j sur {where} : {exc}")
 
     def run(self, cypher: str, parameters: dict | None = None, *,
             write: bool = True) -> list[dict]:
@@ -112,11 +159,33 @@ class Neo4jStore(GraphStore):
         return [record.data() for record in records]
 
     def run_read_only(self, cypher: str, parameters: dict | None = None) -> list[dict]:
-        """Run a statement in a read transaction: the server refuses any write."""
+        """Run a statement that only reads the graph, in a read transaction.
+
+        The server's plan (``EXPLAIN``) decides: its query type must be ``r``
+        and it must hold no operator of :data:`_NOT_READING`.
+
+        Raises
+        ------
+        QueryError
+            The statement does more than read the graph, or fails.
+        """
+        parameters = parameters or {}
         with self._mapped_errors(), self._driver.session(
                 database=self.connection.database) as session:
-            return session.execute_read(lambda tx: [r.data() for r in tx.run(cypher,
-                                                                              parameters or {})])
+            summary = session.execute_read(
+                lambda tx: tx.run(f"EXPLAIN {cypher}", parameters).consume())
+            operators = sorted(_operators(summary.plan or {}))
+            refused = [op for op in operators if op.startswith(_NOT_READING)]
+            if summary.query_type != "r" or refused:
+                what = (f"elle contient {', '.join(refused)}" if refused else
+                        f"son type est « {_QUERY_TYPES.get(summary.query_type or '', '?')} »")
+                raise QueryError(
+                    "requête refusée en lecture seule : Neo4j indique qu'elle ne se contente pas "
+                    f"de lire le graphe ({what}). Sans --write, « spie-graph cypher » ne fait "
+                    "que lire le graphe : ni écriture, ni LOAD CSV, ni commande d'administration "
+                    "ou de transactions. Ajoutez --write pour écrire dans le graphe")
+            return session.execute_read(
+                lambda tx: [record.data() for record in tx.run(cypher, parameters)])
 
     def close(self) -> None:
         self._driver.close()

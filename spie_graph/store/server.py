@@ -9,9 +9,10 @@ holds the compiled launcher, the data, the logs and the pid file::
     home/                     ~/.cache/spie-graph/neo4j-<version> by default
     ├── pom.xml               copy of spie_graph/store/java/pom.xml
     ├── lib/                  the jars (lib/.complete, written last, holds the pom digest)
-    ├── classes/              SpieNeo4j.class
+    ├── classes-<digest>/     SpieNeo4j.class, one folder per launcher source
     ├── data/                 databases
     ├── logs/server.log       output of the launcher; debug.log beside it
+    ├── mot-de-passe          the password of neo4j, made at first start (mode 0600)
     └── neo4j.pid
 
 Typical use::
@@ -22,8 +23,16 @@ Typical use::
     stop(config)
 
 Needs Java 17 (``java`` and ``javac``) and, for the first assembly only,
-Maven (``mvn``). The password never appears in any output, message or log:
-it reaches the JVM through the environment variable NEO4J_PASSWORD.
+Maven (``mvn``).
+
+Security: the Bolt connector listens on the loopback address only and asks for
+a password. Unless one is given (``NEO4J_PASSWORD``), it is a random one made
+at the first start and kept in ``mot-de-passe`` (readable by its owner only),
+which the command line reads for the local server. The password never appears
+in any output, message, log, command line or environment: the JVM reads it on
+its standard input. The data and log folders are private (0700). ``LOAD CSV``
+reads no URL (every address is blocked) and no local file unless an import
+folder is given (``import_dir``), to which it is then confined.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import contextlib
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -44,11 +54,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from spie_graph.errors import ServerError
-from spie_graph.store.connection import DEFAULT_PASSWORD
 
 __all__ = [
     "NEO4J_VERSION",
-    "DEFAULT_PASSWORD",
+    "PASSWORD_FILE",
     "JVM_FLAGS",
     "ServerConfig",
     "ServerStatus",
@@ -56,6 +65,7 @@ __all__ = [
     "start",
     "stop",
     "status",
+    "server_password",
 ]
 
 SERVER_SOURCES = Path(__file__).resolve().parent / "java"
@@ -63,6 +73,7 @@ POM_FILE = SERVER_SOURCES / "pom.xml"
 LAUNCHER_SOURCE = SERVER_SOURCES / "SpieNeo4j.java"
 LAUNCHER_CLASS = "SpieNeo4j"
 READY_MARK = "SpieNeo4j : prêt"
+PASSWORD_FILE = "mot-de-passe"
 START_MARK = "=== spie-graph : démarrage"
 
 #: JVM flags for Neo4j 5.26 on Java 17. Without the three --add-opens, the page
@@ -115,9 +126,15 @@ class ServerConfig:
         Default to ``home/data``, ``home/logs/server.log``, ``home/neo4j.pid``.
     host, port : str, int
         Address of the Bolt connector.
-    user, password : str
-        Credentials; the launcher sets the password of ``neo4j`` at each start.
-        The password is left out of ``repr``.
+    user : str
+        The only user, ``neo4j``.
+    password : str or None
+        The password of ``neo4j``, set by the launcher at each start; None:
+        the one of ``password_file``, made at first start. Left out of ``repr``.
+    password_file : Path
+        Defaults to ``home/mot-de-passe`` (or SPIE_GRAPH_NEO4J_PASSWORD_FILE).
+    import_dir : Path or None
+        The only folder ``LOAD CSV FROM 'file:///…'`` may read; None: none.
     heap, pagecache : str
         JVM heap (``-Xms``/``-Xmx``) and Neo4j page cache, e.g. ``"1g"``, ``"512m"``.
     """
@@ -129,7 +146,9 @@ class ServerConfig:
     host: str
     port: int
     user: str
-    password: str = field(repr=False)
+    password: str | None = field(repr=False)
+    password_file: Path
+    import_dir: Path | None
     heap: str
     pagecache: str
 
@@ -138,7 +157,8 @@ class ServerConfig:
     def __init__(self, home: Path | str | None = None, data_dir: Path | str | None = None,
                  log_file: Path | str | None = None, pid_file: Path | str | None = None,
                  host: str = "127.0.0.1", port: int | str = 7687, user: str = "neo4j",
-                 password: str = DEFAULT_PASSWORD, heap: str = "1g",
+                 password: str | None = None, password_file: Path | str | None = None,
+                 import_dir: Path | str | None = None, heap: str = "1g",
                  pagecache: str = "512m") -> None:
         self.home = Path(_default_home() if home is None else home).expanduser()
         self.data_dir = Path(data_dir) if data_dir else self.home / "data"
@@ -147,7 +167,10 @@ class ServerConfig:
         self.host = host
         self.port = int(port)
         self.user = user
-        self.password = password
+        self.password = password or None
+        self.password_file = (Path(password_file).expanduser() if password_file
+                              else self.home / PASSWORD_FILE)
+        self.import_dir = Path(import_dir).expanduser().resolve() if import_dir else None
         self.heap = heap
         self.pagecache = pagecache
 
@@ -156,6 +179,7 @@ class ServerConfig:
         """Build a configuration from the environment, then ``overrides``.
 
         Reads SPIE_GRAPH_NEO4J_HOME, SPIE_GRAPH_NEO4J_PORT, NEO4J_PASSWORD,
+        SPIE_GRAPH_NEO4J_PASSWORD_FILE, SPIE_GRAPH_NEO4J_IMPORT,
         SPIE_GRAPH_NEO4J_HEAP and SPIE_GRAPH_NEO4J_PAGECACHE. Overrides whose
         value is None are ignored, so CLI options can be passed as they are.
         """
@@ -163,6 +187,8 @@ class ServerConfig:
             "home": os.environ.get("SPIE_GRAPH_NEO4J_HOME"),
             "port": os.environ.get("SPIE_GRAPH_NEO4J_PORT"),
             "password": os.environ.get("NEO4J_PASSWORD"),
+            "password_file": os.environ.get("SPIE_GRAPH_NEO4J_PASSWORD_FILE"),
+            "import_dir": os.environ.get("SPIE_GRAPH_NEO4J_IMPORT"),
             "heap": os.environ.get("SPIE_GRAPH_NEO4J_HEAP"),
             "pagecache": os.environ.get("SPIE_GRAPH_NEO4J_PAGECACHE"),
         }
@@ -191,6 +217,8 @@ class ServerStatus:
     home: Path
     data_dir: Path
     log_file: Path
+    password_file: Path | None = None  # None: the password is given (NEO4J_PASSWORD)
+    import_dir: Path | None = None
 
 
 # ---------------------------------------------------------------- assembly
@@ -243,8 +271,14 @@ def _fetch_jars(home: Path) -> None:
     marker.write_text(digest + "\n", "utf-8")
 
 
+def _classes(home: Path) -> Path:
+    """The launcher's compiled classes: one folder per source, so that checkouts of
+    different versions sharing one home never run each other's launcher."""
+    return home / f"classes-{_digest(LAUNCHER_SOURCE, POM_FILE)[:12]}"
+
+
 def _compile_launcher(home: Path) -> None:
-    classes = home / "classes"
+    classes = _classes(home)
     marker = classes / ".source-sha256"
     digest = _digest(LAUNCHER_SOURCE, POM_FILE)
     if marker.is_file() and marker.read_text("utf-8").strip() == digest:
@@ -348,6 +382,8 @@ def status(config: ServerConfig) -> ServerStatus:
     return ServerStatus(
         running=pid is not None, pid=pid, uri=config.uri, version=NEO4J_VERSION,
         home=config.home, data_dir=config.data_dir, log_file=config.log_file,
+        password_file=None if config.password else config.password_file,
+        import_dir=config.import_dir,
     )
 
 
@@ -385,6 +421,72 @@ def _wait_exit(pid: int, timeout: float) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- password
+
+_PASSWORD_BYTES = 24  # 32 characters of URL-safe base 64: 192 random bits
+
+
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` (and parents) and make it readable by its owner only (0700)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if sys.platform != "win32":
+        folder.chmod(0o700)
+
+
+def _read_password_file(path: Path) -> str | None:
+    try:
+        text = path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ServerError(f"fichier du mot de passe de Neo4j illisible : {path} "
+                          f"({exc.strerror or exc}). Vérifiez ses droits") from exc
+    if sys.platform != "win32" and path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # readable by others (copied, restored): make it private again
+    if len(text) < 8:
+        raise ServerError(f"le fichier du mot de passe de Neo4j est vide ou trop court : {path}. "
+                          "Supprimez-le : un nouveau mot de passe sera créé au prochain démarrage "
+                          "(spie-graph neo4j stop puis start)")
+    return text
+
+
+def server_password(config: ServerConfig, *, create: bool = False) -> str:
+    """The password of the local server: the one given, else the one of its password file.
+
+    With ``create``, a missing file is made with a random password, readable by
+    its owner only (0600), before the server first starts. The password is
+    never printed.
+
+    Raises
+    ------
+    ServerError
+        No password given and no password file (the server never started), or
+        the file cannot be read or written.
+    """
+    if config.password:
+        return config.password
+    path = config.password_file
+    found = _read_password_file(path)
+    if found is not None:
+        return found
+    if not create:
+        raise ServerError(f"aucun mot de passe pour le serveur Neo4j local : {path} n'existe pas. "
+                          "Démarrez le serveur (spie-graph neo4j start), qui le crée, ou donnez "
+                          "le mot de passe (--neo4j-password ou NEO4J_PASSWORD)")
+    password = secrets.token_urlsafe(_PASSWORD_BYTES)
+    try:
+        _private_folder(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made by another process in the meantime
+        return server_password(config)
+    except OSError as exc:
+        raise ServerError(f"impossible de créer le fichier du mot de passe de Neo4j {path} : "
+                          f"{exc.strerror or exc}. Vérifiez le dossier et ses droits") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    return password
+
+
 # ---------------------------------------------------------------- start
 
 
@@ -392,9 +494,13 @@ def _check_config(config: ServerConfig) -> None:
     if config.user != "neo4j":
         raise ServerError(f"utilisateur « {config.user} » non géré : "
                           "le serveur local n'a que « neo4j »")
-    if len(config.password) < 8:
+    if config.password is not None and len(config.password) < 8:
         raise ServerError("mot de passe trop court : "
                           "Neo4j en exige au moins 8 caractères (NEO4J_PASSWORD)")
+    if config.import_dir is not None and not config.import_dir.is_dir():
+        raise ServerError(f"dossier d'import introuvable : {config.import_dir} "
+                          "(--import-dir ou SPIE_GRAPH_NEO4J_IMPORT). "
+                          "Créez-le ou corrigez le chemin")
     for name in ("heap", "pagecache"):
         value = getattr(config, name)
         if not _SIZE_RE.match(value):
@@ -428,21 +534,26 @@ def _failure(config: ServerConfig, message: str) -> ServerError:
 
 
 def _command(config: ServerConfig, java: str) -> list[str]:
-    classpath = f"{config.home / 'classes'}{os.pathsep}{config.home / 'lib' / '*'}"
+    classpath = f"{_classes(config.home)}{os.pathsep}{config.home / 'lib' / '*'}"
     return [
         java, f"-Xms{config.heap}", f"-Xmx{config.heap}", *JVM_FLAGS,
         "-cp", classpath, LAUNCHER_CLASS,
         "--home", str(config.home), "--data", str(config.data_dir),
         "--logs", str(config.log_file.parent), "--host", config.host,
         "--port", str(config.port), "--pagecache", config.pagecache,
+        *(["--import", str(config.import_dir)] if config.import_dir else []),
     ]
 
 
-def _launch(config: ServerConfig, java: str) -> tuple[int, int]:
-    """Start the JVM detached; return its pid and the log offset where it begins."""
-    config.log_file.parent.mkdir(parents=True, exist_ok=True)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "NEO4J_PASSWORD": config.password}
+def _launch(config: ServerConfig, java: str, password: str) -> tuple[int, int]:
+    """Start the JVM detached; return its pid and the log offset where it begins.
+
+    The password goes to the JVM's standard input: not in its command line nor
+    in its environment (both readable in ``/proc``).
+    """
+    _private_folder(config.log_file.parent)
+    _private_folder(config.data_dir)
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
     cmd = _command(config, java)
     with open(config.log_file, "a", encoding="utf-8") as log:
         log.write(f"{START_MARK} de Neo4j {NEO4J_VERSION}, "
@@ -450,9 +561,13 @@ def _launch(config: ServerConfig, java: str) -> tuple[int, int]:
         log.flush()
         offset = log.tell()
         child = subprocess.Popen(
-            cmd, cwd=config.home, env=env, stdin=subprocess.DEVNULL,
+            cmd, cwd=config.home, env=env, stdin=subprocess.PIPE,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+    assert child.stdin is not None  # stdin=PIPE
+    with contextlib.suppress(BrokenPipeError):  # the JVM died at once: _wait_ready says why
+        child.stdin.write(f"{password}\n".encode())
+        child.stdin.close()
     _CHILDREN[child.pid] = child
     config.pid_file.write_text(f"{child.pid}\n", "utf-8")
     return child.pid, offset
@@ -476,14 +591,14 @@ def _ready_in_log(config: ServerConfig, offset: int) -> bool:
         return False
 
 
-def _bolt_check(config: ServerConfig) -> str | None:
+def _bolt_check(config: ServerConfig, password: str) -> str | None:
     """Connect with the neo4j driver; None when it answers, else the reason."""
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
     try:
         with GraphDatabase.driver(
-            config.uri, auth=(config.user, config.password), connection_timeout=5
+            config.uri, auth=(config.user, password), connection_timeout=5
         ) as driver:
             driver.verify_connectivity()
     except AuthError:
@@ -493,7 +608,8 @@ def _bolt_check(config: ServerConfig) -> str | None:
     return None
 
 
-def _wait_ready(config: ServerConfig, pid: int, offset: int, timeout: float) -> None:
+def _wait_ready(config: ServerConfig, pid: int, offset: int, timeout: float,
+                password: str) -> None:
     """Wait until the launcher says it is ready (password set) and Bolt answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -501,14 +617,15 @@ def _wait_ready(config: ServerConfig, pid: int, offset: int, timeout: float) -> 
             config.pid_file.unlink(missing_ok=True)
             raise _failure(config, f"Neo4j s'est arrêté pendant son démarrage (processus {pid}).")
         if _ready_in_log(config, offset):
-            reason = _bolt_check(config)
+            reason = _bolt_check(config, password)
             if reason is None:
                 return
             if reason == "auth":
                 raise ServerError(
                     f"le serveur Neo4j local (processus {pid}) refuse le mot de passe configuré : "
                     "arrêtez-le (spie-graph neo4j stop) "
-                    "puis redémarrez-le pour appliquer NEO4J_PASSWORD."
+                    "puis redémarrez-le pour appliquer NEO4J_PASSWORD "
+                    f"ou le fichier {config.password_file}."
                 )
         time.sleep(0.5)
     stop(config)
@@ -532,7 +649,7 @@ def start(config: ServerConfig, timeout: float = 120) -> ServerStatus:
     _check_config(config)
     pid = _server_pid(config)
     if pid is not None:
-        _wait_ready(config, pid, _last_start_offset(config), timeout)
+        _wait_ready(config, pid, _last_start_offset(config), timeout, server_password(config))
         return status(config)
     java = _tool("java", "impossible de démarrer Neo4j")
     if _port_taken(config.host, config.port):
@@ -541,6 +658,7 @@ def start(config: ServerConfig, timeout: float = 120) -> ServerStatus:
             "arrêtez-le ou choisissez un autre port (--port ou SPIE_GRAPH_NEO4J_PORT)."
         )
     assemble(config)
-    pid, offset = _launch(config, java)
-    _wait_ready(config, pid, offset, timeout)
+    password = server_password(config, create=True)
+    pid, offset = _launch(config, java, password)
+    _wait_ready(config, pid, offset, timeout, password)
     return status(config)

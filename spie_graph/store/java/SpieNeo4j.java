@@ -1,5 +1,10 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -16,16 +21,24 @@ import org.neo4j.io.ByteUnit;
 import org.neo4j.logging.Level;
 import org.neo4j.logging.log4j.Log4jLogProvider;
 
+import inet.ipaddr.IPAddressString;
+
 /**
  * Runs an embedded Neo4j Community DBMS with a Bolt connector, for spie-graph.
  *
  * <pre>
- * NEO4J_PASSWORD=... java [JVM flags] -cp 'classes:lib/*' SpieNeo4j \
- *     --home DIR --data DIR --logs DIR --host 127.0.0.1 --port 7687 --pagecache 512m
+ * echo PASSWORD | java [JVM flags] -cp 'classes:lib/*' SpieNeo4j \
+ *     --home DIR --data DIR --logs DIR --host 127.0.0.1 --port 7687 --pagecache 512m \
+ *     [--import DIR]
  * </pre>
  *
- * The password of the user {@code neo4j} comes from the environment variable
- * NEO4J_PASSWORD only (never from the command line) and is never printed.
+ * {@code LOAD CSV} reads no URL: every IP address is blocked for Cypher (no
+ * {@code http://}), and {@code file:///} URLs are refused unless an import
+ * folder is given, which they are then confined to.
+ *
+ * The password of the user {@code neo4j} is the first line of the standard
+ * input (never the command line nor the environment, both readable in /proc)
+ * and is never printed.
  * Standard output is the log file (redirected by spie_graph/neo4j_server.py);
  * Neo4j's own debug.log goes to the logs folder. SIGTERM shuts down cleanly.
  */
@@ -35,9 +48,9 @@ public final class SpieNeo4j {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = parseArgs(args);
-        String password = System.getenv("NEO4J_PASSWORD");
+        String password = readPassword();
         if (password == null || password.isEmpty()) {
-            fail("la variable d'environnement NEO4J_PASSWORD est vide");
+            fail("aucun mot de passe sur l'entrée standard");
         }
         String host = opts.getOrDefault("host", "127.0.0.1");
         int port = Integer.parseInt(opts.getOrDefault("port", "7687"));
@@ -71,7 +84,16 @@ public final class SpieNeo4j {
         Path data = Path.of(opts.getOrDefault("data", home.resolve("data").toString())).toAbsolutePath();
         Path logs = Path.of(opts.getOrDefault("logs", home.resolve("logs").toString())).toAbsolutePath();
         long pagecache = ByteUnit.parse(opts.getOrDefault("pagecache", "512m"));
-        return new DatabaseManagementServiceBuilder(home)
+        String importDir = opts.get("import");
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
+                .setConfig(GraphDatabaseSettings.allow_file_urls, importDir != null)
+                .setConfig(GraphDatabaseInternalSettings.cypher_ip_blocklist,
+                        List.of(new IPAddressString("0.0.0.0/0"), new IPAddressString("::/0")));
+        if (importDir != null) {
+            builder.setConfig(GraphDatabaseSettings.load_csv_file_url_root,
+                    Path.of(importDir).toAbsolutePath());
+        }
+        return builder
                 .setUserLogProvider(new Log4jLogProvider(System.out, Level.INFO))
                 .setConfig(GraphDatabaseSettings.data_directory, data)
                 .setConfig(GraphDatabaseSettings.logs_directory, logs)
@@ -103,6 +125,12 @@ public final class SpieNeo4j {
             // Same password as before: only make sure no change is required.
             system.executeTransactionally("ALTER USER neo4j SET PASSWORD CHANGE NOT REQUIRED");
         }
+    }
+
+    private static String readPassword() throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line = in.readLine();
+        return line == null ? null : line.strip();
     }
 
     private static Map<String, String> parseArgs(String[] args) {
