@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     connection = Neo4jConnection(
         uri=os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"),
-        password=os.environ.get("NEO4J_PASSWORD", "spie-graph-local"))
+        password=os.environ.get("NEO4J_PASSWORD"))  # None: the local server's file
     query = CoverageQuery(thematique="mobilite", territoire="56")
     print(f"{'acteurs':>8} {'build (s)':>10} {'neo4j load':>11} {'ratio':>7} "
           f"{'reload':>7} {'who-covers emb.':>16} {'who-covers neo4j':>17}")

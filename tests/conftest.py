@@ -116,9 +116,19 @@ def _free_port() -> int:
 
 
 def neo4j_test_config(base: Path, port: int) -> ServerConfig:
-    """A server configuration whose data, log and pid file live under ``base``."""
+    """A server configuration whose data, log, pid and password files live under ``base``.
+
+    The password comes from the password file, as for a user's server; the
+    file is written beforehand with the fixed TEST_PASSWORD (mode 0600).
+    """
+    password_file = base / "mot-de-passe"
+    if not password_file.exists():
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(TEST_PASSWORD + "\n")
     return ServerConfig.from_env(
-        port=port, password=TEST_PASSWORD, pagecache="128m",
+        port=port, password_file=password_file, pagecache="128m",
         data_dir=base / "data", log_file=base / "logs" / "server.log", pid_file=base / "neo4j.pid",
     )
 

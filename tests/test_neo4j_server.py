@@ -21,7 +21,14 @@ from neo4j import GraphDatabase
 from spie_graph.cli import main
 from spie_graph.errors import ServerError
 from spie_graph.store import server as neo4j_server
-from spie_graph.store.server import NEO4J_VERSION, ServerConfig, start, status, stop
+from spie_graph.store.server import (
+    NEO4J_VERSION,
+    ServerConfig,
+    server_password,
+    start,
+    status,
+    stop,
+)
 from tests.conftest import TEST_PASSWORD, neo4j_test_config
 
 pytestmark = pytest.mark.neo4j
@@ -61,7 +68,7 @@ def test_start_reports_a_running_server(server, config):
 
 
 def test_bolt_answers_a_query(server, config):
-    with GraphDatabase.driver(server.uri, auth=(config.user, config.password)) as driver:
+    with GraphDatabase.driver(server.uri, auth=(config.user, server_password(config))) as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS one")
         assert records[0]["one"] == 1
         records, _, _ = driver.execute_query("CALL dbms.components() YIELD versions, edition "

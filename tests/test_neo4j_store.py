@@ -167,7 +167,7 @@ def test_cypher_command_named_query_and_read_only(runner, neo4j_connection, demo
     write.write_text("CREATE (n:Essai {v: $v}) RETURN n.v AS v", encoding="utf-8")
     refused = runner.invoke(main, ["cypher", str(write), "--param", "v=1", "--store", "neo4j"],
                             env=variables)
-    assert refused.exit_code == 1 and "read access mode" in refused.stderr
+    assert refused.exit_code == 1 and "requête refusée en lecture seule" in refused.stderr
     allowed = runner.invoke(main, ["cypher", str(write), "--param", "v=1", "--write",
                                    "--format", "json", "--store", "neo4j"], env=variables)
     assert json.loads(allowed.stdout) == [{"v": 1}]
@@ -188,13 +188,20 @@ def test_a_bad_data_set_writes_nothing(runner, neo4j_connection, make_dataset):
         load_dataset(path)
 
 
-def test_unreachable_server_and_bad_credentials(runner, neo4j_connection, demo_path):
-    closed = runner.invoke(main, ["who-covers", "mobilite", "--territoire", "56", "--dataset",
-                                  str(demo_path), "--store", "neo4j"],
-                           env={"NEO4J_URI": "bolt://127.0.0.1:9"})
+def test_unreachable_server_and_bad_credentials(runner, neo4j_connection, demo_path, tmp_path):
+    command = ["who-covers", "mobilite", "--territoire", "56", "--dataset", str(demo_path),
+               "--store", "neo4j"]
+    closed = runner.invoke(main, command, env={"NEO4J_URI": "bolt://127.0.0.1:9",
+                                               "NEO4J_PASSWORD": "un-mot-de-passe"})
     assert closed.exit_code == 1
     assert "impossible de joindre Neo4j sur bolt://127.0.0.1:9" in closed.stderr
     assert "Traceback" not in closed.output
+    never_started = runner.invoke(main, command, env={
+        "NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": None,
+        "SPIE_GRAPH_NEO4J_PASSWORD_FILE": str(tmp_path / "mot-de-passe")})
+    assert never_started.exit_code == 1
+    assert "aucun mot de passe pour le serveur Neo4j local" in never_started.stderr
+    assert "spie-graph neo4j start" in never_started.stderr
     with pytest.raises(StoreUnavailable, match="refuse l'identification"):
         Neo4jStore(Neo4jConnection(uri=neo4j_connection.uri, password="mauvais-mot-de-passe"))
     with pytest.raises(StoreUnavailable, match="protocole"):
