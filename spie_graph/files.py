@@ -4,21 +4,54 @@ A foundation module, like :mod:`spie_graph.errors`: every layer that writes a
 file (an imported data set, the Excel template, a report, an export) goes
 through :func:`write_atomic` or :func:`write_folder`, so that an interrupted
 or failed run never leaves a truncated file or a half-written folder.
+
+Files get the modes of any file the user makes (0644 and 0755 under the usual
+umask), not the private ones of temporary files. A folder is replaced in one
+atomic exchange where the system has it (Linux ``renameat2``), so there is no
+moment without it; the staging folders of a run that was killed (their name
+holds its process id) are removed, or put back, by the next run.
+
+:func:`xml_text` strips what XML 1.0 forbids, for every XML-based writer
+(GraphML, GEXF, XLSX, DOCX, HTML).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from spie_graph.errors import ExportError
 
-__all__ = ["neutralize", "write_atomic", "write_folder"]
+__all__ = ["markdown_text", "neutralize", "write_atomic", "write_folder", "xml_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 forbids (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF),
+# and the discouraged C1 controls, which Word and Excel refuse.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters an XML document (GraphML, XLSX, DOCX…) cannot hold."""
+    return _NOT_XML.sub("", value)
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~#])")
+
+
+def markdown_text(value: object) -> str:
+    """Data shown as written in Markdown: one line, markup (and HTML) characters escaped.
+
+    >>> markdown_text("A | <b>B</b>")
+    'A \\| \\<b\\>B\\</b\\>'
+    """
+    return _MARKDOWN.sub(r"\\\1", " ".join(xml_text(str(value)).split()))
 
 
 def neutralize(value: str) -> str:
@@ -35,13 +68,24 @@ def _cannot_write(path: Path, exc: OSError) -> ExportError:
                        "Vérifiez le dossier et les droits d'écriture")
 
 
+def _umask() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
 def write_atomic(path: Path | str, content: str | bytes) -> Path:
-    """Write a file whole or not at all: a temporary file renamed into place."""
+    """Write a file whole or not at all: a temporary file renamed into place.
+
+    The file gets the mode of a file the user makes (0666 less the umask).
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            if sys.platform != "win32":
+                os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private (0600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(_bytes(content, "utf-8"))
             os.replace(tmp, path)
@@ -53,22 +97,87 @@ def write_atomic(path: Path | str, content: str | bytes) -> Path:
     return path
 
 
-def _staging_folder(target: Path) -> Path:
+# Staging folders are named ``.<target>.<pid>.<kind>.<random>``: a later run can tell
+# those of a dead process (killed while writing) and clean them.
+_STAGING = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.(?P<kind>neuf|ancien)\.[^.]+$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Remove the staging folders of dead runs beside ``target``.
+
+    A run killed between the two moves of a non-atomic swap leaves the
+    previous folder in its ``ancien`` staging folder while ``target`` is
+    missing: it is put back.
+    """
+    with contextlib.suppress(OSError):
+        for entry in target.parent.iterdir():
+            match = _STAGING.match(entry.name)
+            if (match is None or match["target"] != target.name or not entry.is_dir()
+                    or entry.is_symlink() or _alive(int(match["pid"]))):
+                continue
+            saved = entry / target.name
+            if match["kind"] == "ancien" and saved.is_dir() and not target.exists():
+                os.replace(saved, target)
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _staging_folder(target: Path, kind: str = "neuf") -> Path:
     """A new, empty folder beside ``target``, with the permissions of a normal folder."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; an output folder is not
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.{kind}.",
+                                    dir=target.parent))
+    if sys.platform != "win32":
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; an output folder is not
     return staging
 
 
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2``); False where it is missing."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # not glibc 2.28+
+        return False
+    at_fdcwd = -100
+    done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second),
+                     _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot
+        return False
+    raise OSError(errno, os.strerror(errno), str(second))
+
+
 def _swap(staging: Path, target: Path) -> None:
-    """Put ``staging`` in the place of ``target``; the previous folder comes back on failure."""
+    """Put ``staging`` in the place of ``target``; the previous folder comes back on failure.
+
+    One atomic exchange where the system has it: ``target`` never goes missing.
+    """
     if not target.exists():
         os.replace(staging, target)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.ancien.", dir=target.parent))
+    if _exchange(staging, target):  # staging now holds the previous folder
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    old = _staging_folder(target, "ancien")
     os.replace(target, old / target.name)
     try:
         os.replace(staging, target)
@@ -90,6 +199,7 @@ def write_folder(target: Path | str, files: Mapping[str, str | bytes], *,
     Text is encoded with ``encoding``.
     """
     target = Path(target)
+    _clean_leftovers(target)
     try:
         staging = _staging_folder(target)
     except OSError as exc:

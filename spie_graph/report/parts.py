@@ -38,6 +38,7 @@ import networkx as nx
 from spie_graph import french
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.stats import graph_stats, stats_rows
+from spie_graph.files import markdown_text as md
 from spie_graph.graph.coverage import CoverageQuery, who_covers
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.annex import (
@@ -277,7 +278,7 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
                   "|---|---|---|---|---|---|"]
         lines += [f"| {ctx.refs.thematiques[g.thematique].libelle} | "
                   f"{ctx.refs.moments[g.moment]} | {g.nom_territoire} | {_number(g.population)} | "
-                  f"{', '.join(g.acteurs)} | {_percent(g.score)} |" for g in groups[:TOP]]
+                  f"{md(', '.join(g.acteurs))} | {_percent(g.score)} |" for g in groups[:TOP]]
     return _part({"doublons.csv": to_csv(rows), "doublons.json": to_json(rows)}, lines,
                  [Sheet("Doublons", rows)])
 
@@ -292,17 +293,17 @@ def consortium_part(ctx: ReportContext) -> ReportPart:
     actors = {n["id"]: n["nom"] for _, n in ctx.graph.nodes(data=True) if n["label"] == "Acteur"}
     verdict = "recevable" if result.recevable else "non recevable en l'état"
     lines = ["## Consortium et critères de l'AMI SPIE", "",
-             f"Consortium « {result.consortium} » : **{verdict}**.", ""]
-    lines += [f"- {_mark(c.ok)} {c.libelle} : {c.detail}." for c in result.criteres]
+             f"Consortium « {md(result.consortium)} » : **{verdict}**.", ""]
+    lines += [f"- {_mark(c.ok)} {c.libelle} : {md(c.detail)}." for c in result.criteres]
     missing = [groups[code] for code in result.familles_manquantes]
     lines += ["", "Familles recommandées absentes : " + ("; ".join(missing) or "aucune") + ".",
               ""]
-    lines += [f"- {_mark(c.ok)} {c.libelle} : {c.detail}." for c in result.publics]
+    lines += [f"- {_mark(c.ok)} {c.libelle} : {md(c.detail)}." for c in result.publics]
     if result.candidats:
         lines += ["", ("Acteurs du territoire, non membres, qui pourraient combler chaque "
                        "manque (les mieux placés d'abord) :")]
         lines += [f"- {_need_label(need, ctx, groups)} : "
-                  + (", ".join(f"{actors[i]} ({i})" for i in ids)
+                  + (", ".join(f"{md(actors[i])} ({md(i)})" for i in ids)
                      or "aucun acteur du jeu de données")
                   for need, ids in result.candidats.items()]
     criteria = [{"critere": c.code, "libelle": c.libelle, "ok": c.ok, "detail": c.detail}
@@ -325,7 +326,7 @@ def network_part(ctx: ReportContext) -> ReportPart:
            else f"estimée sur {method.k} sources tirées au hasard (graine {method.graine})")
 
     def listed(ids: list[str]) -> str:
-        return ", ".join(ids) or "aucun"
+        return md(", ".join(ids)) or "aucun"
 
     lines = [
         "## Réseau des interactions", "",
@@ -423,7 +424,7 @@ def header(ctx: ReportContext) -> str:
     """The title of ``rapport.md``."""
     terr = ctx.refs.territoires
     return "\n".join([
-        f"# Cartographie des acteurs : {ctx.dataset}",
+        f"# Cartographie des acteurs : {md(ctx.dataset)}",
         "",
         f"Territoire : {terr.label(ctx.territoire)}. Rapport produit le "
         f"{date.today().strftime('%d/%m/%Y')} par spie-graph.",

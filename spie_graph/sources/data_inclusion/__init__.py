@@ -120,7 +120,6 @@ __all__ = [
 
 
 # -- writing ----------------------------------------------------------------
-_TEXT_COLUMNS = ("nom", "missions", "description")
 
 
 def _csv(rows: list[dict], columns: Iterable[str], neutral: Iterable[str] = ()) -> str:
@@ -182,8 +181,10 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False,
                          for key, record in result.originals.get(table, {}).items()}
                  for table in (STRUCTURES, SERVICES)}
     files: dict[str, str | bytes] = {
-        "acteurs.csv": _csv(result.acteurs, COLUMNS["acteurs"], _TEXT_COLUMNS),
-        "services.csv": _csv(result.services, COLUMNS["services"], _TEXT_COLUMNS),
+        # The data set's tables keep the data as it is (a leading quote would change
+        # it); only the issue lists, read in a spreadsheet, are neutralised.
+        "acteurs.csv": _csv(result.acteurs, COLUMNS["acteurs"]),
+        "services.csv": _csv(result.services, COLUMNS["services"]),
         REJECTS_FILE: _csv([i.as_dict() for i in result.rejets], ISSUE_COLUMNS, ISSUE_COLUMNS),
         REMARKS_FILE: _csv([i.as_dict() for i in result.remarques], ISSUE_COLUMNS,
                            ISSUE_COLUMNS),
