@@ -64,7 +64,7 @@ class Case:
     expect: tuple[str, ...]             # texts the output must hold (French)
     exit_code: int = 1
     seconds: float = 10.0               # bounds, checked by benchmarks/bench_hostile.py
-    megabytes: int = 400
+    megabytes: int = 250
     absent: tuple[str, ...] = ()        # texts that must not appear
 
 

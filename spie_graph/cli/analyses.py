@@ -150,7 +150,8 @@ def _show_check(result: ConsortiumCheck) -> None:
 
 
 @consortium_group.command("check")
-@click.option("--consortium", "fichier", type=click.Path(path_type=Path), metavar="FICHIER",
+@click.option("--consortium", "fichier", type=click.Path(path_type=Path, readable=False),
+              metavar="FICHIER",
               help="Autre version du consortium (YAML) à vérifier à la place du "
                    "consortium.yaml du jeu de données.")
 @dataset_option

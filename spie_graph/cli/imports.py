@@ -28,8 +28,8 @@ def import_group() -> None:
 
 
 @import_group.command("data-inclusion")
-@click.argument("structures", type=click.Path(path_type=Path))
-@click.argument("services", type=click.Path(path_type=Path), required=False)
+@click.argument("structures", type=click.Path(path_type=Path, readable=False))
+@click.argument("services", type=click.Path(path_type=Path, readable=False), required=False)
 @click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
               metavar="DOSSIER", help="Dossier du jeu de données à écrire (ex. datasets/morbihan).")
 @click.option("--departement", metavar="CODE",

@@ -48,7 +48,7 @@ class UserError(click.ClickException):
 def dataset_option(func: Callable) -> Callable:
     return click.option(
         "--dataset", "dataset", envvar="SPIE_GRAPH_DATASET", required=True,
-        type=click.Path(path_type=Path), metavar="DOSSIER",
+        type=click.Path(path_type=Path, readable=False), metavar="DOSSIER",
         help="Dossier du jeu de données, ou classeur .xlsx (ou variable SPIE_GRAPH_DATASET).",
     )(func)
 
