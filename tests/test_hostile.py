@@ -36,3 +36,26 @@ def test_hostile_input(case, tmp_path):
         assert text not in output, text
     if case.exit_code:
         assert "Erreur" in output or "erreur" in output
+
+
+def test_unreadable_file_and_folder_are_french_errors(tmp_path, monkeypatch):
+    """Permissions cannot be taken from root (the tests may run as root): the OS says no here."""
+    from spie_graph.sources import readers
+    from tests.hostile import ACTEURS, _csv
+
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    (folder / "acteurs.csv").write_text(_csv(ACTEURS), "utf-8")
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(readers, "open", refused, raising=False)
+    result = CliRunner().invoke(main, ["validate", "--dataset", str(folder)], env=ENV)
+    assert result.exit_code == 1
+    assert "fichier illisible : permission refusée" in result.output
+    assert "chmod u+r" in result.output and "Traceback" not in result.output
+    monkeypatch.setattr(readers.os, "scandir", refused)
+    result = CliRunner().invoke(main, ["validate", "--dataset", str(folder)], env=ENV)
+    assert result.exit_code == 1
+    assert "dossier illisible : permission refusée" in result.output
