@@ -456,3 +456,35 @@ def _(folder: Path) -> list[str]:
     ds = _dataset(folder)
     return ["stats", "--dataset", str(ds), "--store", "neo4j",
             "--neo4j-uri", "bolt://neo4j.example.org:7687"]
+
+
+# -- imports and other entry points --------------------------------------------------------
+@case("import-json-nested-100000-deep", "JSON refusé, imbriqué trop profondément")
+def _(folder: Path) -> list[str]:
+    (folder / "structures.json").write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    return ["import", "data-inclusion", str(folder / "structures.json"), "-o", str(folder / "o")]
+
+
+@case("import-json-over-1-go", "fichier trop gros", "au plus 1 024 Mo")
+def _(folder: Path) -> list[str]:
+    with open(folder / "structures.json", "wb") as handle:  # sparse
+        handle.truncate(1100 * 1024 * 1024)
+    return ["import", "data-inclusion", str(folder / "structures.json"), "-o", str(folder / "o")]
+
+
+@case("import-csv-field-over-the-limit", "cellule de plus de 1 000 000 caractères",
+      "0 acteur(s) écrit(s)", exit_code=0)  # the import lists unreadable rows as remarks
+def _(folder: Path) -> list[str]:
+    (folder / "structures.csv").write_text("source,id,nom\ndora,\"" + "x" * 1_200_000
+                                           + "\",A\n", "utf-8")
+    return ["import", "data-inclusion", str(folder / "structures.csv"), "-o", str(folder / "o")]
+
+
+@case("consortium-draft-alias-bomb", "YAML refusé", "brouillon.yaml")
+def _(folder: Path) -> list[str]:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 10)]
+    (folder / "brouillon.yaml").write_text("\n".join(lines) + "\nnom: *a9\nporteur: cd56\n",
+                                           "utf-8")
+    return ["consortium", "check", "--dataset", str(_dataset(folder)),
+            "--consortium", str(folder / "brouillon.yaml")]

@@ -131,3 +131,13 @@ def test_data_inclusion_import_keeps_values_verbatim(tmp_path):
     assert rows and rows[0]["id"] == "=1+1"
     assert rows[0]["nom"] == "=HYPERLINK(\"http://x\")"
     assert all(not value.startswith("'") for row in rows for value in row.values() if value)
+
+
+def test_html_annex_and_map_hold_no_control_character(make_dataset):
+    from spie_graph.render.annex import annex_html, collect_annex
+    from spie_graph.render.map import build_map
+
+    graph = hostile_graph(make_dataset)
+    for html in (annex_html(collect_annex(graph)), build_map(graph).html):
+        assert not any(char in html for char in "\x00\x01\x0b\x1f"), "caractère de contrôle"
+    assert "Nomavecdescontrôles" in annex_html(collect_annex(graph))

@@ -30,10 +30,12 @@ from importlib import resources
 
 import networkx as nx
 from jinja2 import Environment, FunctionLoader, select_autoescape
+from markupsafe import Markup
 
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.gaps import GapRow, Gaps, MomentGap
 from spie_graph.errors import ArgumentError
+from spie_graph.files import xml_text
 from spie_graph.graph.build import default_territory
 from spie_graph.graph.views import ActorProfile, actor_profiles, consortium_info
 from spie_graph.reference.checks import check_code, check_territoire
@@ -73,9 +75,14 @@ def _template_text(name: str) -> str:
     return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
 
 
+def _printable(value: object) -> object:
+    """A value put in a page: text without the control characters HTML forbids."""
+    return xml_text(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @cache
 def _environment() -> Environment:
-    return Environment(loader=FunctionLoader(_template_text),
+    return Environment(loader=FunctionLoader(_template_text), finalize=_printable,
                        autoescape=select_autoescape(default=True, default_for_string=True))
 
 

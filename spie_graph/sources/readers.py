@@ -286,9 +286,10 @@ def _csv_header(path: Path, cells: list[str], line: int,
     return columns
 
 
-def _read_csv(path: Path, name: str) -> tuple[RawTable, list[Problem]]:
+def _read_csv(path: Path, name: str,
+              limit: int = MAX_FILE_BYTES) -> tuple[RawTable, list[Problem]]:
     empty = RawTable(name, path.name, [], [], 1)
-    data, problems = read_bytes(path)
+    data, problems = read_bytes(path, limit)
     if data is None:
         return empty, problems
     text, encoding = decode_text(data)
@@ -496,10 +497,11 @@ def _read_yaml(path: Path, name: str) -> tuple[RawTable | None, list[Problem]]:
     return RawTable(name, path.name, columns, rows), problems
 
 
-def read_table(path: Path, name: str) -> tuple[RawTable | None, list[Problem]]:
-    """Read one table file (``.csv``, ``.yaml`` or ``.yml``)."""
+def read_table(path: Path, name: str,
+               limit: int = MAX_FILE_BYTES) -> tuple[RawTable | None, list[Problem]]:
+    """Read one table file (``.csv``, ``.yaml`` or ``.yml``) of at most ``limit`` bytes."""
     if path.suffix.lower() == ".csv":
-        return _read_csv(path, name)
+        return _read_csv(path, name, limit)
     return _read_yaml(path, name)
 
 

@@ -649,7 +649,14 @@ def start(config: ServerConfig, timeout: float = 120) -> ServerStatus:
     _check_config(config)
     pid = _server_pid(config)
     if pid is not None:
-        _wait_ready(config, pid, _last_start_offset(config), timeout, server_password(config))
+        try:
+            password = server_password(config)
+        except ServerError:
+            raise ServerError(
+                f"le serveur Neo4j local (processus {pid}) a été démarré sans fichier de mot de "
+                f"passe ({config.password_file} manque) : arrêtez-le (spie-graph neo4j stop) "
+                "puis redémarrez-le (spie-graph neo4j start), qui crée ce fichier") from None
+        _wait_ready(config, pid, _last_start_offset(config), timeout, password)
         return status(config)
     java = _tool("java", "impossible de démarrer Neo4j")
     if _port_taken(config.host, config.port):

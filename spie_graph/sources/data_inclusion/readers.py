@@ -26,6 +26,7 @@ from spie_graph.sources.readers import (
     is_workbook,
     normalize_header,
     open_workbook,
+    read_bytes,
     read_sheet,
     read_table,
 )
@@ -104,10 +105,19 @@ def _api_element(element: dict, table: str) -> object:
     return service
 
 
+_MAX_EXPORT_BYTES = 1024 * 1024 * 1024  # the national exports weigh a few hundred Mo
+
+
 def _json_elements(path: Path, table: str) -> Iterator[tuple[str, object]]:
     """The elements of one JSON file, each with where it was read."""
+    content, problems = read_bytes(path, limit=_MAX_EXPORT_BYTES)
+    if content is None:
+        raise SourceError(str(problems[0]))
     try:
-        data = json.loads(_decode(path.read_bytes()))
+        data = json.loads(_decode(content))
+    except RecursionError:
+        raise SourceError(f"{path.name} : JSON refusé, imbriqué trop profondément. Téléchargez "
+                          "à nouveau l'export depuis data.inclusion.beta.gouv.fr") from None
     except json.JSONDecodeError as exc:
         raise SourceError(f"{path.name}, ligne {exc.lineno}, colonne {exc.colno} : JSON invalide "
                           f"({exc.msg}). Téléchargez à nouveau l'export (fichier tronqué ?)") \
@@ -204,7 +214,7 @@ def _from_table(path: Path, table: str, raw: RawTable, problems: list[Problem],
 
 
 def _read_csv(path: Path, table: str) -> Export:
-    raw, problems = read_table(path, table)
+    raw, problems = read_table(path, table, limit=_MAX_EXPORT_BYTES)
     assert raw is not None  # a CSV always reads as a table
     return _from_table(path, table, raw, problems)
 
@@ -253,7 +263,7 @@ def holds_services(path: Path) -> bool:
         try:
             return any(_is_api_item(e) for e in _records_of_json(
                 json.loads(_decode(files[0].read_bytes())), SERVICES) or [])
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return False    # read_export says what is wrong with it
     return _has_sheet(path, SERVICES)
 
