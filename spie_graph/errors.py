@@ -48,6 +48,9 @@ class Problem:
     value: str | None
     message: str
     fix: str | None = None
+    # How many problems this one stands for: more than 1 for the line that closes
+    # a capped list (« … et 4 812 autres erreurs du même type »).
+    count: int = 1
 
     def __str__(self) -> str:
         where = self.file
@@ -79,7 +82,7 @@ class DatasetError(SpieGraphError):
     def __init__(self, dataset: str, problems: list[Problem]):
         self.dataset = dataset
         self.problems = list(problems)
-        count = len(self.problems)
+        count = sum(p.count for p in self.problems)
         plural = "s" if count > 1 else ""
         lines = [f"le jeu de données « {dataset} » contient {count} erreur{plural} :"]
         lines += [f"  - {p}" for p in self.problems]

@@ -234,7 +234,7 @@ def _(folder: Path) -> list[str]:
 
 
 @case("csv-5000-errors-capped", "… et 4 950 autres erreurs du même type",
-      "famille inconnue")
+      "famille inconnue", "5001 erreur(s)")
 def _(folder: Path) -> list[str]:
     rows = "".join(f"a{n};Acteur {n};inconnue\n" for n in range(5000))
     return _validate(_dataset(folder, acteurs="id;nom;famille\n" + rows))

@@ -82,13 +82,14 @@ def validate(dataset: Path, fmt: str) -> None:
     result, problems = api.validate(dataset)
     if result is None:
         rows = [p.as_dict() for p in problems]
+        total = sum(p.count for p in problems)
         if fmt == "table":
-            click.echo(f"{len(problems)} erreur(s) dans « {dataset.name} » :")
+            click.echo(f"{total} erreur(s) dans « {dataset.name} » :")
             for problem in problems:
                 click.echo(f"  - {problem}")
         else:
             click.echo(render(rows, fmt))
-        click.echo(f"Jeu de données invalide : {len(problems)} erreur(s). Corrigez-les puis "
+        click.echo(f"Jeu de données invalide : {total} erreur(s). Corrigez-les puis "
                    "relancez « spie-graph validate ».", err=True)
         sys.exit(1)
     summary = {

@@ -350,7 +350,8 @@ def cap_problems(problems: list[Problem], dropped: Counter[tuple[str, str]] | No
             continue
         capped += [Problem(file, None, None, None,
                            f"… et {number(count)} autre{'s' if count > 1 else ''} "
-                           f"erreur{'s' if count > 1 else ''} du même type (« {message} »)")
+                           f"erreur{'s' if count > 1 else ''} du même type (« {message} »)",
+                           count=count)
                    for (file, message), count in extra.items() if file == problem.file]
     return capped
 
