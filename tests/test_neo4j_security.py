@@ -104,7 +104,8 @@ def test_status_says_where_the_password_is_never_what_it_is(neo4j_config, runner
                                   env={"SPIE_GRAPH_NEO4J_PASSWORD_FILE":
                                        str(neo4j_config.password_file), "NEO4J_PASSWORD": None})
     assert result.exit_code == 0, result.output
-    assert f"mot de passe : fichier {neo4j_config.password_file}" in result.output
+    assert f"mot de passe : fichier {neo4j_config.password_file} (lisible par vous seul" \
+        in result.output
     assert "LOAD CSV : aucun fichier ni adresse web" in result.output
     assert TEST_PASSWORD not in result.output
 
@@ -209,3 +210,37 @@ def test_the_server_environment_holds_no_password(loaded, neo4j_config):
     """The JVM reads its password on stdin: its environment has no NEO4J_PASSWORD at all."""
     pid = int(neo4j_config.pid_file.read_text())
     assert b"NEO4J_PASSWORD=" not in Path(f"/proc/{pid}/environ").read_bytes()
+
+
+def test_an_import_folder_is_the_only_one_load_csv_reads(tmp_path, runner_module):
+    """A server of its own, started with an import folder: LOAD CSV reads there, nowhere else."""
+    from spie_graph.store.server import start, stop
+    from tests.conftest import _free_port, neo4j_test_config
+
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "lignes.csv").write_text("a\nb\n", encoding="utf-8")
+    base = neo4j_test_config(tmp_path / "serveur", _free_port())
+    config = ServerConfig(home=base.home, data_dir=base.data_dir, log_file=base.log_file,
+                          pid_file=base.pid_file, port=base.port, password_file=base.password_file,
+                          pagecache="64m", heap="512m", import_dir=folder)
+    state = start(config, timeout=300)
+    try:
+        query = tmp_path / "lire.cypher"
+        env = local_env(config, state.uri)
+        status_text = runner_module.invoke(main, ["neo4j", "status", "--port", str(config.port)],
+                                           env={**env, "SPIE_GRAPH_NEO4J_IMPORT": str(folder)})
+        assert f"LOAD CSV : fichiers du dossier {folder} seulement" in status_text.output
+        query.write_text("LOAD CSV FROM 'file:///lignes.csv' AS l RETURN l[0] AS v",
+                         encoding="utf-8")
+        read = runner_module.invoke(main, ["cypher", str(query), "--write", "--format", "json"],
+                                    env=env)
+        assert read.exit_code == 0, read.output
+        assert json.loads(read.stdout) == [{"v": "a"}, {"v": "b"}]
+        query.write_text("LOAD CSV FROM 'file:///../../../../../../etc/passwd' AS l RETURN l",
+                         encoding="utf-8")
+        outside = runner_module.invoke(main, ["cypher", str(query), "--write"], env=env)
+        assert outside.exit_code == 1 and "root:" not in outside.output
+        assert "Neo4j a refusé la requête" in outside.stderr
+    finally:
+        stop(config)

@@ -35,13 +35,22 @@ def _describe(state: ServerStatus) -> str:
         f"  dossier : {state.home}",
         f"  données : {state.data_dir}",
         f"  journal : {state.log_file}",
-        "  mot de passe : " + (f"fichier {state.password_file} (lisible par vous seul ; "
-                               "la ligne de commande le lit pour ce serveur)"
-                               if state.password_file else "donné par NEO4J_PASSWORD"),
+        "  mot de passe : " + _password_line(state),
         "  LOAD CSV : " + (f"fichiers du dossier {state.import_dir} seulement"
                            if state.import_dir else "aucun fichier ni adresse web"),
     ]
     return "\n".join(lines)
+
+
+def _password_line(state: ServerStatus) -> str:
+    """Where the password is: never the password itself."""
+    if state.password_file is None:
+        return "donné par NEO4J_PASSWORD"
+    if not state.password_file.exists():
+        return (f"fichier {state.password_file}, créé au premier démarrage "
+                "(lisible par vous seul)")
+    return (f"fichier {state.password_file} (lisible par vous seul ; les commandes le lisent "
+            "pour ce serveur)")
 
 
 @click.group(name="neo4j")
