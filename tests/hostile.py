@@ -117,10 +117,21 @@ def _(folder: Path) -> list[str]:
     return _validate(_dataset(folder, acteurs=False, **{"acteurs.yaml": text}))
 
 
-@case("yaml-python-object-tag", "acteurs.yaml", "YAML", absent=("uid=",))
+@case("yaml-python-object-tag", "acteurs.yaml", "YAML refusé",
+      "étiquette « tag:yaml.org,2002:python/object/apply:os.system » non acceptée",
+      absent=("uid=",))
 def _(folder: Path) -> list[str]:
     text = "- {id: a, nom: !!python/object/apply:os.system ['id'], famille: cd}\n"
     return _validate(_dataset(folder, acteurs=False, **{"acteurs.yaml": text}))
+
+
+@case("yaml-explicit-tags-on-wrong-values", "valide", exit_code=0)
+def _(folder: Path) -> list[str]:
+    # PyYAML raised ValueError, KeyError or AttributeError building these: now the text as written.
+    text = ("- {id: cd56, nom: !!int abc, famille: cd, commune: '56260', "
+            "missions: !!timestamp nope, competences: [!!float x, !!bool peut-être]}\n")
+    return _validate(_dataset(folder, acteurs=False, **{"acteurs.yaml": text,
+                                                         "services.csv": False}))
 
 
 @case("yaml-not-utf8", "non lisible en UTF-8")

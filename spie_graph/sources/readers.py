@@ -390,8 +390,7 @@ _StringLoader.yaml_implicit_resolvers = {
 
 
 _YAML_TAGS = {f"tag:yaml.org,2002:{name}" for name in (
-    "str", "seq", "map", "null", "bool", "int", "float", "timestamp", "binary", "omap",
-    "pairs", "set", "merge", "value")}
+    "str", "seq", "map", "null", "bool", "int", "float", "timestamp", "merge")}
 
 
 def _expanded_size(root: yaml.Node) -> int:
@@ -459,7 +458,11 @@ def _yaml_nodes(path: Path) -> tuple[yaml.Node | None, list[Problem]]:
 
 def _construct(node: yaml.Node) -> object:
     loader = _StringLoader("")
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError):
+        # An explicit tag on a value it does not fit (``!!int abc``): the text as written.
+        return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _mapping_row(node: yaml.MappingNode) -> RawRow:
