@@ -265,6 +265,25 @@ def _(folder: Path) -> list[str]:
     return _validate(ds)
 
 
+@case("csv-150-000-lines", "plus de 100 000 lignes", "ligne 100001", seconds=15, megabytes=400)
+def _(folder: Path) -> list[str]:
+    # The largest input read in full: 100 000 rows, each an error (identifiant en double).
+    return _validate(_dataset(folder, acteurs="id;nom;famille\n" + "x;y;cd\n" * 150_000))
+
+
+@case("csv-400-000-blank-lines", "plus de 100 000 lignes")
+def _(folder: Path) -> list[str]:
+    return _validate(_dataset(folder, acteurs="id;nom;famille\n" + "\n" * 400_000))
+
+
+@case("yaml-over-5-mo", "fichier trop gros", "au plus 5 Mo", "enregistrez-les en CSV")
+def _(folder: Path) -> list[str]:
+    ds = _dataset(folder, acteurs=False, **{"acteurs.yaml": _ROW})
+    with open(ds / "acteurs.yaml", "r+b") as handle:
+        handle.truncate(6 * 1024 * 1024)
+    return _validate(ds)
+
+
 # -- paths -----------------------------------------------------------------------------------
 @case("path-fifo-as-table", "n'est pas un fichier ordinaire")
 def _(folder: Path) -> list[str]:
@@ -389,6 +408,27 @@ _LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
            + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;")
                                                     * 10) for n in range(1, 10))
            + b"]>\n")
+
+
+def _cells(folder: Path, rows: int) -> list[str]:
+    """A workbook of ``2 × rows`` small cells under a forged one-cell dimension."""
+    path = _workbook(folder / "cellules.xlsx")
+    data = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d"><v>2</v></c></row>'
+                    % (n, n, n) for n in range(1, rows + 1))
+    return _validate(_rewrite(path, _SHEET, lambda xml: xml.split(b"<sheetData>")[0].replace(
+        b'<dimension ref="A1:D3"', b'<dimension ref="A1"') + b"<sheetData>" + data
+        + b"</sheetData></worksheet>"))
+
+
+@case("xlsx-600-000-cells", "classeur trop grand", "plus de 200 000 cellules")
+def _(folder: Path) -> list[str]:
+    return _cells(folder, 300_000)  # counted before openpyxl loads them
+
+
+@case("xlsx-190-000-cells-are-read", "champ obligatoire vide", "autres erreurs du même type",
+      seconds=20, megabytes=300)
+def _(folder: Path) -> list[str]:
+    return _cells(folder, 95_000)  # the largest workbook read in full
 
 
 @case("xlsx-entity-expansion", "classeur refusé", "entités XML", "sheet1.xml")

@@ -58,9 +58,12 @@ __all__ = [
     "MAX_COLUMNS",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
+    "MAX_ROWS",
     "XLSX_MAX_BYTES",
     "XLSX_MAX_CELLS",
+    "XLSX_MAX_FILLED",
     "YAML_MAX_ALIASES",
+    "YAML_MAX_BYTES",
     "YAML_MAX_DEPTH",
     "YAML_MAX_NODES",
     "WORKBOOK_SUFFIXES",
@@ -87,14 +90,17 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 # Bounds on what a data set file may hold: generous for real data sets (a
 # département has a few thousand actors and services), small enough that a
 # hostile file is refused in seconds without exhausting memory.
-MAX_FILE_BYTES = 200 * 1024 * 1024   # a CSV or YAML table
+MAX_FILE_BYTES = 200 * 1024 * 1024   # a CSV table
+MAX_ROWS = 100_000                   # lines of a CSV table (a département: a few thousand)
 MAX_FIELD_CHARS = 1_000_000          # one CSV cell
 MAX_COLUMNS = 1_000                  # cells of one CSV row
+YAML_MAX_BYTES = 5 * 1024 * 1024     # a YAML file (written by hand; PyYAML reads ~1 Mo/s)
 YAML_MAX_ALIASES = 100               # data sets need none (``*alias``)
 YAML_MAX_NODES = 2_000_000           # values once aliases are expanded
 YAML_MAX_DEPTH = 50                  # nesting; a data set needs 4
 XLSX_MAX_BYTES = 300 * 1024 * 1024   # a workbook once uncompressed
 XLSX_MAX_CELLS = 5_000_000           # rows × columns of one sheet
+XLSX_MAX_FILLED = 200_000            # cells written in the workbook (openpyxl: ~40 µs, 1 Ko each)
 XLSX_MAX_MEMBERS = 10_000            # files inside the workbook
 
 csv.field_size_limit(MAX_FIELD_CHARS)
@@ -286,8 +292,8 @@ def _csv_header(path: Path, cells: list[str], line: int,
     return columns
 
 
-def _read_csv(path: Path, name: str,
-              limit: int = MAX_FILE_BYTES) -> tuple[RawTable, list[Problem]]:
+def _read_csv(path: Path, name: str, limit: int = MAX_FILE_BYTES,
+              max_rows: int = MAX_ROWS) -> tuple[RawTable, list[Problem]]:
     empty = RawTable(name, path.name, [], [], 1)
     data, problems = read_bytes(path, limit)
     if data is None:
@@ -310,6 +316,11 @@ def _read_csv(path: Path, name: str,
             problems.append(_csv_error(path, previous_end + 1, exc))
             break
         start, previous_end = previous_end + 1, reader.line_num
+        if start > max_rows:
+            problems.append(Problem(
+                path.name, start, None, None, f"plus de {number(max_rows)} lignes",
+                "découpez le fichier, ou supprimez les lignes vides ou inutiles à la fin"))
+            break
         if len(cells) > MAX_COLUMNS:
             problems.append(Problem(
                 path.name, start, None, None,
@@ -428,7 +439,10 @@ def _expanded_size(root: yaml.Node) -> int:
 
 
 def _yaml_nodes(path: Path) -> tuple[yaml.Node | None, list[Problem]]:
-    data, problems = read_bytes(path)
+    data, problems = read_bytes(path, YAML_MAX_BYTES)
+    if problems and "trop gros" in problems[0].message:
+        problems = [replace(problems[0], fix="un fichier YAML s'écrit à la main : pour de "
+                            "grandes tables, enregistrez-les en CSV")]
     if data is None:
         return None, problems
     text, encoding = decode_text(data)
@@ -500,11 +514,12 @@ def _read_yaml(path: Path, name: str) -> tuple[RawTable | None, list[Problem]]:
     return RawTable(name, path.name, columns, rows), problems
 
 
-def read_table(path: Path, name: str,
-               limit: int = MAX_FILE_BYTES) -> tuple[RawTable | None, list[Problem]]:
-    """Read one table file (``.csv``, ``.yaml`` or ``.yml``) of at most ``limit`` bytes."""
+def read_table(path: Path, name: str, limit: int = MAX_FILE_BYTES,
+               max_rows: int = MAX_ROWS) -> tuple[RawTable | None, list[Problem]]:
+    """Read one table file (``.csv``, ``.yaml`` or ``.yml``) within bounds (CSV: ``limit``
+    bytes, ``max_rows`` lines)."""
     if path.suffix.lower() == ".csv":
-        return _read_csv(path, name, limit)
+        return _read_csv(path, name, limit, max_rows)
     return _read_yaml(path, name)
 
 
@@ -632,6 +647,21 @@ def _too_many_cells(source: str, rows: int, columns: int) -> Problem:
                    "(sélectionnez-les, clic droit, Supprimer), puis enregistrez")
 
 
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _count_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """Cells (``<c …>``) in a sheet's XML, counted while decompressing it in blocks."""
+    count, tail = 0, b""
+    with archive.open(member) as handle:
+        while block := handle.read(1024 * 1024):
+            data = tail + block
+            count += len(_CELL.findall(data))
+            tail = data[-8:]
+            count -= len(_CELL.findall(tail))  # counted again with the next block
+    return count + len(_CELL.findall(tail))
+
+
 def _check_archive(path: Path) -> list[Problem]:
     """Bounds checked before openpyxl loads a workbook: what it holds once uncompressed,
     declared sheet dimensions, and no XML entity declaration at the start of a part.
@@ -646,6 +676,7 @@ def _check_archive(path: Path) -> list[Problem]:
                                 f"{number(len(members))} parties, au plus {_size(XLSX_MAX_BYTES)}",
                                 "retirez les images et les feuilles inutiles, ou enregistrez les "
                                 "tables en CSV")]
+            filled = 0
             for member in members:
                 if not member.filename.endswith((".xml", ".rels", ".vml")):
                     continue
@@ -653,6 +684,14 @@ def _check_archive(path: Path) -> list[Problem]:
                     head = handle.read(64 * 1024)
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     return [_xml_declarations(path, member.filename)]
+                if "worksheets/" in member.filename:
+                    filled += _count_cells(archive, member)
+                    if filled > XLSX_MAX_FILLED:
+                        return [Problem(path.name, None, None, None,
+                                        f"classeur trop grand : plus de {number(XLSX_MAX_FILLED)} "
+                                        "cellules remplies ou mises en forme",
+                                        "supprimez les lignes, colonnes et feuilles inutiles, ou "
+                                        "enregistrez les tables en CSV")]
                 match = _DIMENSION.search(head) if "worksheets/" in member.filename else None
                 if match and match.group(3):
                     rows = int(match.group(4))

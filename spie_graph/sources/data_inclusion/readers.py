@@ -106,6 +106,7 @@ def _api_element(element: dict, table: str) -> object:
 
 
 _MAX_EXPORT_BYTES = 1024 * 1024 * 1024  # the national exports weigh a few hundred Mo
+_MAX_EXPORT_ROWS = 2_000_000
 
 
 def _json_elements(path: Path, table: str) -> Iterator[tuple[str, object]]:
@@ -214,7 +215,7 @@ def _from_table(path: Path, table: str, raw: RawTable, problems: list[Problem],
 
 
 def _read_csv(path: Path, table: str) -> Export:
-    raw, problems = read_table(path, table, limit=_MAX_EXPORT_BYTES)
+    raw, problems = read_table(path, table, limit=_MAX_EXPORT_BYTES, max_rows=_MAX_EXPORT_ROWS)
     assert raw is not None  # a CSV always reads as a table
     return _from_table(path, table, raw, problems)
 
