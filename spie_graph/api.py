@@ -486,7 +486,10 @@ def cypher(query: str, params: list[str] | tuple[str, ...] | dict[str, object] =
     """Run a named query (``cypher/queries/``) or a ``.cypher`` file on Neo4j.
 
     ``params`` is a dict, or ``key=value`` texts (values read as JSON when
-    they are). Read only unless ``write``.
+    they are). Read only unless ``write``: the server's plan must say the
+    query only reads the graph (no write, LOAD CSV, administration or
+    transaction command; see :meth:`Neo4jStore.run_read_only`). Without a
+    password, the local server's is read from its password file.
     """
     from spie_graph.store.cypher import named_query
 
