@@ -257,7 +257,7 @@ def _(folder: Path) -> list[str]:
     return _validate(_dataset(folder, acteurs=header + "\ncd56;CD;cd\n"))
 
 
-@case("csv-over-200-mo", "fichier trop gros", "au plus 200 Mo")
+@case("csv-over-50-mo", "fichier trop gros", "au plus 50 Mo")
 def _(folder: Path) -> list[str]:
     ds = _dataset(folder)
     with open(ds / "acteurs.csv", "r+b") as handle:  # sparse: nothing is really written
@@ -282,6 +282,13 @@ def _(folder: Path) -> list[str]:
     with open(ds / "acteurs.yaml", "r+b") as handle:
         handle.truncate(6 * 1024 * 1024)
     return _validate(ds)
+
+
+@case("csv-48-mo-of-long-cells-is-read", "valide", exit_code=0, seconds=20, megabytes=400)
+def _(folder: Path) -> list[str]:
+    # The heaviest table under the bounds: 48 cells of 999 999 characters, all valid.
+    rows = [{**ACTEURS[0], "id": f"a{n}", "missions": "m" * 999_999} for n in range(48)]
+    return _validate(_dataset(folder, acteurs=_csv([*rows, ACTEURS[1]])))
 
 
 # -- paths -----------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 # Bounds on what a data set file may hold: generous for real data sets (a
 # département has a few thousand actors and services), small enough that a
 # hostile file is refused in seconds without exhausting memory.
-MAX_FILE_BYTES = 200 * 1024 * 1024   # a CSV table
+MAX_FILE_BYTES = 50 * 1024 * 1024    # a CSV table
 MAX_ROWS = 100_000                   # lines of a CSV table (a département: a few thousand)
 MAX_FIELD_CHARS = 1_000_000          # one CSV cell
 MAX_COLUMNS = 1_000                  # cells of one CSV row
@@ -258,7 +258,7 @@ def _undecodable(path: Path, encoding: str) -> Problem:
 
 def _delimiter(text: str) -> str:
     """The separator of a CSV text, read from its header line."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = next((line for line in text[:65536].splitlines() if line.strip()), "")
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
