@@ -650,6 +650,26 @@ def _too_many_cells(source: str, rows: int, columns: int) -> Problem:
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The title of each sheet by its part's name (``xl/worksheets/sheet1.xml`` → ``acteurs``)."""
+    from defusedxml import ElementTree
+
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, SyntaxError, ValueError, zipfile.BadZipFile):
+        return {}
+    targets = {link.get("Id"): link.get("Target", "") for link in links}
+    titles = {}
+    for sheet in book.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"):
+        relation = sheet.get(
+            "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+        target = targets.get(relation, "").lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        titles[part] = sheet.get("name", "")
+    return titles
+
+
 def _count_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
     """Cells (``<c …>``) in a sheet's XML, counted while decompressing it in blocks."""
     count, tail = 0, b""
@@ -697,8 +717,8 @@ def _check_archive(path: Path) -> list[Problem]:
                     rows = int(match.group(4))
                     columns = column_index_from_string(match.group(3).decode())
                     if rows * columns > XLSX_MAX_CELLS:
-                        sheet = member.filename.rpartition("/")[2].removesuffix(".xml")
-                        return [_too_many_cells(f"{path.name}, {sheet}", rows, columns)]
+                        sheet = _sheet_titles(archive).get(member.filename, member.filename)
+                        return [_too_many_cells(f"{path.name}, feuille {sheet}", rows, columns)]
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
         return []
     except OSError as exc:

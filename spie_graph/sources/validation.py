@@ -586,7 +586,9 @@ def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Da
     problems = list(raw.problems)
     rows = _Rows(refs, problems)
     _control_characters(raw, rows)
-    if "acteurs" not in raw.tables and not any(p.message.startswith("la table") for p in problems):
+    unreadable = any(Path(p.file).stem.lower() == "acteurs" for p in problems)  # said already
+    if ("acteurs" not in raw.tables and not unreadable
+            and not any(p.message.startswith("la table") for p in problems)):
         problems.append(Problem(str(raw.path), None, None, None, "aucune table « acteurs »",
                                 "ajoutez acteurs.csv (ou acteurs.yaml) "
                                 "au dossier du jeu de données"))
