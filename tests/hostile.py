@@ -173,7 +173,8 @@ def _(folder: Path) -> list[str]:
                               + "\";cd\n"))
 
 
-@case("csv-unclosed-quote", "acteurs.csv")
+@case("csv-unclosed-quote", "acteurs.csv, ligne 2", "guillemet non fermé",
+      "se poursuit jusqu'à la ligne 3")
 def _(folder: Path) -> list[str]:
     return _validate(_dataset(folder, acteurs="id;nom;famille\ncd56;\"CD;cd\nft;FT;cd\n"))
 

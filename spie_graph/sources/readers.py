@@ -334,6 +334,12 @@ def _read_csv(path: Path, name: str, limit: int = MAX_FILE_BYTES,
         if not columns:
             columns, header_line = _csv_header(path, cells, start, problems), start
             continue
+        if previous_end > start and len(cells) < len(columns):
+            problems.append(Problem(
+                path.name, start, None, None,
+                f"guillemet non fermé : la ligne {start} se poursuit jusqu'à la ligne "
+                f"{previous_end} et n'a que {len(cells)} valeurs pour {len(columns)} colonnes",
+                "fermez le guillemet « \" » ouvert dans cette ligne, ou retirez-le"))
         extra = [c for c in cells[len(columns):] if c.strip()]
         if extra:
             problems.append(
