@@ -30,7 +30,7 @@ import networkx as nx
 from neo4j import GraphDatabase, RoutingControl
 from neo4j import exceptions as neo4j_errors
 
-from spie_graph.errors import QueryError, StoreError, StoreUnavailable
+from spie_graph.errors import QueryError, ServerError, StoreError, StoreUnavailable
 from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
 from spie_graph.sources.model import Dataset
@@ -97,7 +97,7 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailable(redact(
                 f"adresse Neo4j invalide « {connection.uri} » : {exc}. "
                 "Exemples : bolt://127.0.0.1:7687, neo4j+s://xxxx.databases.neo4j.io",
-                self._password)) from None
+                self._password)) from exc
         # Fail fast with a clear message rather than through the driver's retries; a
         # driver that cannot connect is closed here, the caller never gets it.
         try:
@@ -116,7 +116,6 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailable(f"mot de passe manquant pour Neo4j sur {connection.uri} : "
                                    "donnez-le avec --neo4j-password ou NEO4J_PASSWORD (celui du "
                                    "serveur local ne sert qu'à une adresse de cette machine)")
-        from spie_graph.errors import ServerError
         from spie_graph.store.server import ServerConfig, server_password
 
         try:

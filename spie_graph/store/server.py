@@ -442,7 +442,12 @@ def _read_password_file(path: Path) -> str | None:
         raise ServerError(f"fichier du mot de passe de Neo4j illisible : {path} "
                           f"({exc.strerror or exc}). Vérifiez ses droits") from exc
     if sys.platform != "win32" and path.stat().st_mode & 0o077:
-        path.chmod(0o600)  # readable by others (copied, restored): make it private again
+        try:  # readable by others (copied, restored): make it private again
+            path.chmod(0o600)
+        except OSError as exc:
+            raise ServerError(f"le fichier du mot de passe de Neo4j {path} est lisible par "
+                              f"d'autres et ses droits ne peuvent être changés "
+                              f"({exc.strerror or exc}) : faites « chmod 600 {path} »") from exc
     if len(text) < 8:
         raise ServerError(f"le fichier du mot de passe de Neo4j est vide ou trop court : {path}. "
                           "Supprimez-le : un nouveau mot de passe sera créé au prochain démarrage "
