@@ -135,10 +135,12 @@ def test_data_inclusion_import_keeps_values_verbatim(tmp_path):
 
 
 def test_html_annex_and_map_hold_no_control_character(make_dataset):
-    from spie_graph.render.annex import annex_html, collect_annex
+    from spie_graph.render.annex import collect_annex, page_html, sheets_html
     from spie_graph.render.map import build_map
 
     graph = hostile_graph(make_dataset)
-    for html in (annex_html(collect_annex(graph)), build_map(graph).html):
+    annex = collect_annex(graph)
+    pages = (page_html(annex), sheets_html(annex), build_map(graph).html)
+    for html in pages:
         assert not any(char in html for char in "\x00\x01\x0b\x1f"), "caractère de contrôle"
-    assert "Nomavecdescontrôles" in annex_html(collect_annex(graph))
+    assert "Nomavecdescontrôles" in pages[0] + pages[1]
