@@ -53,3 +53,22 @@ def test_the_cache_can_be_bypassed_or_deleted(demo_path, tmp_path, monkeypatch):
     assert api.load_graph(demo_path).graph["dataset"] == "morbihan"  # rebuilt
     shutil.rmtree(tmp_path / "cache")
     assert api.load_graph(demo_path).graph["dataset"] == "morbihan"
+
+
+def test_the_cache_is_private_and_ignores_entries_others_could_write(demo_path, tmp_path,
+                                                                     monkeypatch):
+    """Pickles are only read from the user's own, unshared folder."""
+    monkeypatch.setenv("SPIE_GRAPH_CACHE", str(tmp_path / "cache"))
+    folder = shutil.copytree(demo_path, tmp_path / "morbihan")
+    api.load_graph(folder)
+    store = tmp_path / "cache"
+    (entry,) = store.iterdir()
+    assert store.stat().st_mode & 0o777 == 0o700
+    assert entry.stat().st_mode & 0o777 == 0o600
+    key = entry.name.split(".")[0]
+    assert cache.read(key, "graph") is not None
+    entry.chmod(0o666)  # anyone could have replaced it: never unpickled
+    assert cache.read(key, "graph") is None
+    entry.chmod(0o600)
+    store.chmod(0o777)
+    assert cache.read(key, "graph") is None

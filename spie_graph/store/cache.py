@@ -10,7 +10,10 @@ size, modification time), so that editing the data or upgrading spie-graph
 misses the cache. Entries are written atomically; deleting the folder is always
 safe. ``SPIE_GRAPH_SANS_CACHE=1`` bypasses it.
 
-Only data the package wrote itself is unpickled: the folder is the user's own.
+Only data the package wrote itself is unpickled: the folder is made 0700 and its
+entries 0600, and an entry is read only when it and its folder belong to the
+current user and nobody else can write them (on POSIX systems); anything else is
+a miss.
 """
 
 from __future__ import annotations
@@ -94,13 +97,26 @@ def _digest(path: Path, name: str) -> str:
     return digest.hexdigest()
 
 
+def _private(path: Path) -> bool:
+    """True when ``path`` is the current user's and no one else can write it (POSIX);
+    always True where there are no owners to compare (Windows)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    info = path.lstat()
+    return info.st_uid == getuid() and not info.st_mode & 0o022 and not path.is_symlink()
+
+
 def read(key: str | None, part: str) -> Any | None:
     """The cached ``part`` (``graph``, ``index``) of a key, or None."""
     folder = cache_folder()
     if folder is None or key is None:
         return None
+    entry = folder / f"{key}.{part}.pickle"
     try:
-        data = (folder / f"{key}.{part}.pickle").read_bytes()
+        if not (_private(folder) and _private(entry)):
+            return None
+        data = entry.read_bytes()
     except OSError:
         return None
     try:
@@ -117,8 +133,11 @@ def write(key: str | None, part: str, value: Any) -> None:
     if folder is None or key is None:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / f"{key}.{part}.pickle",
-                     pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder):
+            return
+        entry = folder / f"{key}.{part}.pickle"
+        write_atomic(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        entry.chmod(0o600)
     except (OSError, SpieGraphError):
         return
