@@ -273,9 +273,10 @@ def write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[object]]) 
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = [len(str(h)) for h in header]
-    for values in rows:
-        sheet.append([_xlsx_cell(v) for v in values])
-        for index, cell in enumerate(sheet[sheet.max_row]):
+    for row_number, values in enumerate(rows, start=2):
+        # sheet.cell, not sheet[sheet.max_row]: max_row walks every cell (quadratic).
+        for index, value in enumerate(values):
+            cell = sheet.cell(row=row_number, column=index + 1, value=_xlsx_cell(value))
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, never a formula
                 widths[index] = max(widths[index], min(len(cell.value), 80))
