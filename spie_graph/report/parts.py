@@ -39,7 +39,7 @@ from spie_graph import french
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.stats import graph_stats, stats_rows
 from spie_graph.files import markdown_text as md
-from spie_graph.graph.coverage import CoverageQuery, who_covers
+from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, who_covers
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.annex import (
     collect_annex,
@@ -129,10 +129,11 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
     zones = terr.epcis_in(ctx.territoire) if terr.kind(ctx.territoire) != "commune" else []
     zones = zones or [ctx.territoire]
     rows, table = [], []
+    index = CoverageIndex.of_graph(ctx.graph)  # once for every zone × need question
     for zone in zones:
         counts = []
         for need in ctx.refs.besoins_spie:
-            found = who_covers(ctx.graph, CoverageQuery(thematique=need, territoire=zone))
+            found = who_covers(ctx.graph, CoverageQuery(thematique=need, territoire=zone), index)
             for row in found:
                 data = row.model_dump()
                 data["zones_du_service"] = data.pop("territoire")
