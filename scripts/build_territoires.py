@@ -11,7 +11,7 @@ package with ``npm pack``.
     python scripts/build_territoires.py --version 6.0.0
 
 The compact file keeps, for each current commune, its name, département,
-région and population; for each EPCI its name, kind and member communes; the
+région, population and postcodes; for each EPCI its name, kind and member communes; the
 départements and régions; and the former codes (communes déléguées, associées,
 arrondissements municipaux) with the current commune they belong to.
 """
@@ -58,7 +58,8 @@ def compact(source: Path, version: str) -> dict:
         "regions": [[r["code"], r["nom"]] for r in load("regions.json")],
         "departements": [[d["code"], d["nom"], d["region"]] for d in load("departements.json")],
         "communes": [
-            [c["code"], c["nom"], c["departement"], c["region"], c.get("population", 0)]
+            [c["code"], c["nom"], c["departement"], c["region"], c.get("population", 0),
+             sorted(c.get("codesPostaux") or [])]
             for c in current
         ],
         "epci": [

@@ -47,6 +47,7 @@ from spie_graph.graph.coverage import CoverageQuery, CoverageRow
 from spie_graph.graph.views import replace_consortium, services_kept
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
+from spie_graph.reference.territories import KIND_LABELS, fold
 from spie_graph.render.annex import (
     ANNEX_FORMATS,
     Annex,
@@ -93,8 +94,10 @@ if TYPE_CHECKING:
 __all__ = [
     "REFERENTIELS", "AnnexFiles", "DiagnosticFiles", "WrittenFile",
     "validate", "dataset_name", "open_store", "load_graph", "neo4j_store",
-    "stats", "who_covers", "report", "referential",
-    "gaps", "duplicates", "check_consortium", "network", "without_actor",
+    "stats", "who_covers", "report", "referential", "territory_search",
+    "gaps", "duplicates", "duplicates_named", "NamedDuplicates", "check_consortium",
+    "check_consortium_named", "NamedCheck",
+    "network", "without_actor", "without_actor_named", "NamedWithout",
     "map", "annex", "diagnostic", "export", "to_pyvis",
     "load", "cypher",
     "import_data_inclusion", "export_data_inclusion", "template", "provenance",
@@ -103,7 +106,7 @@ __all__ = [
 
 REFERENTIELS = ("familles", "thematiques", "publics", "moments", "interactions",
                 "modes-accueil", "reseaux-porteurs", "frais", "modes-mobilisation",
-                "mobilisable-par")
+                "mobilisable-par", "territoires")
 
 
 # -- data sets and stores ----------------------------------------------------------------
@@ -173,9 +176,15 @@ def neo4j_store(connection: Neo4jConnection | None = None) -> Iterator[Neo4jStor
 
 # -- questions ---------------------------------------------------------------------------
 
-def stats(path: Path | str, store: GraphStore | None = None) -> dict:
-    """Figures of a data set (see :func:`spie_graph.analyses.stats.graph_stats`)."""
-    return graph_stats(load_graph(path, store))
+def stats(path: Path | str, store: GraphStore | None = None,
+          territoire: str | None = None) -> dict:
+    """Figures of a data set (see :func:`spie_graph.analyses.stats.graph_stats`).
+
+    Coverage counts the communes of ``territoire`` (default: the data set's).
+    """
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    return graph_stats(load_graph(path, store), territoire=territoire)
 
 
 def who_covers(path: Path | str, query: CoverageQuery,
@@ -229,24 +238,68 @@ def report(path: Path | str, out_root: Path | str = "exports",
                       provenance=provenance(path) + _quality_note(qualite_min, maj_depuis))
 
 
-def referential(nom: str) -> list[dict]:
-    """The codes and labels of a referential (``familles``, ``thematiques``…)."""
+def referential(nom: str, recherche: str | None = None) -> list[dict]:
+    """The codes and labels of a referential (``familles``, ``thematiques``…).
+
+    ``recherche`` keeps the codes whose code or label contains it (accents and
+    case ignored). For ``territoires`` it is required: the territories whose
+    name, code or postcode match it (:meth:`Territories.search`), with their
+    kind, postcodes, EPCI and département.
+    """
     refs = referentials()
+    if nom == "territoires":
+        return territory_search(recherche or "")
     if nom == "familles":
-        return [{"code": f.code, "libelle": f.libelle, "groupe": f.libelle_groupe,
+        rows = [{"code": f.code, "libelle": f.libelle, "groupe": f.libelle_groupe,
                  "volet": f.volet, "alias": list(f.alias)} for f in refs.familles.values()]
-    if nom == "thematiques":
-        return [{"code": t.code, "libelle": t.libelle, "categorie": t.categorie}
+    elif nom == "thematiques":
+        rows = [{"code": t.code, "libelle": t.libelle, "categorie": t.categorie}
                 for t in refs.thematiques.values()]
-    sources = {"publics": refs.publics, "moments": refs.moments,
-               "interactions": refs.interactions, "modes-accueil": refs.modes_accueil,
-               "reseaux-porteurs": refs.reseaux_porteurs,
-               **{codes.name: codes.codes(refs)
-                  for codes in (FRAIS, MODES_MOBILISATION, MOBILISABLE_PAR)}}
-    if nom not in sources:
-        raise ArgumentError(f"référentiel inconnu : « {nom} ». Référentiels : "
-                            f"{', '.join(REFERENTIELS)}")
-    return [{"code": code, "libelle": label} for code, label in sources[nom].items()]
+    else:
+        sources = {"publics": refs.publics, "moments": refs.moments,
+                   "interactions": refs.interactions, "modes-accueil": refs.modes_accueil,
+                   "reseaux-porteurs": refs.reseaux_porteurs,
+                   **{codes.name: codes.codes(refs)
+                      for codes in (FRAIS, MODES_MOBILISATION, MOBILISABLE_PAR)}}
+        if nom not in sources:
+            raise ArgumentError(f"référentiel inconnu : « {nom} ». Référentiels : "
+                                f"{', '.join(REFERENTIELS)}")
+        rows = [{"code": code, "libelle": label} for code, label in sources[nom].items()]
+    if recherche:
+        key = fold(recherche)
+        rows = [r for r in rows if key in fold(f"{r['code']} {r['libelle']}")]
+    return rows
+
+
+def territory_search(recherche: str, limit: int = 30) -> list[dict]:
+    """Territories (communes, EPCI, départements, régions) by name, code or postcode.
+
+    ``"lamastre"``, ``"Lamastre"``, ``"07129"`` and ``"07270"`` all find the
+    commune of Lamastre (accents and case ignored), and the CC du Pays de
+    Lamastre for the name.
+    """
+    if not recherche.strip():
+        raise ArgumentError("indiquez ce que vous cherchez : un nom, un code INSEE ou SIREN, ou "
+                            "un code postal (ex. spie-graph referentiel territoires Lamastre)")
+    terr = referentials().territoires
+    rows = []
+    for found in terr.search(recherche, limit=limit):
+        commune = found.kind == "commune"
+        epci = terr.epci_of(found.code) if commune else None
+        departement = terr.departement_of(found.code) if commune else (
+            found.code if found.kind == "departement" else None)
+        rows.append({
+            "code": found.code, "nom": found.name, "niveau": KIND_LABELS[found.kind],
+            "codes_postaux": terr.postcodes(found.code),
+            "epci": f"{terr.name(epci)} ({epci})" if epci else None,
+            "departement": (f"{terr.name(departement)} ({departement})"
+                            if departement else None),
+            "population": found.population,
+        })
+    if not rows:
+        raise ArgumentError(f"aucun territoire ne correspond à « {recherche} » : vérifiez "
+                            "l'orthographe, ou cherchez une partie du nom")
+    return rows
 
 
 # -- analyses ----------------------------------------------------------------------------
@@ -272,6 +325,25 @@ def duplicates(path: Path | str, territoire: str | None = None, *,
     return _duplicates(load_graph(path, store), niveau=niveau, territoire=territoire)
 
 
+@dataclass(frozen=True)
+class NamedDuplicates:
+    """Duplicate groups, and the names of their actors (for people, not ids)."""
+
+    groups: list[DuplicateGroup]
+    noms: dict[str, str]
+
+
+def duplicates_named(path: Path | str, territoire: str | None = None, *,
+                     niveau: str = "thematique",
+                     store: GraphStore | None = None) -> NamedDuplicates:
+    """:func:`duplicates`, with each actor's name (what ``duplicates`` shows in a table)."""
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    graph = load_graph(path, store)
+    groups = _duplicates(graph, niveau=niveau, territoire=territoire)
+    return NamedDuplicates(groups, {key: data["nom"] for key, data in actor_nodes(graph).items()})
+
+
 def _graph_with_consortium(path: Path | str, consortium: Path | str | None,
                            store: GraphStore | None) -> nx.MultiDiGraph:
     graph = load_graph(path, store)
@@ -284,6 +356,25 @@ def check_consortium(path: Path | str, consortium: Path | str | None = None,
                      store: GraphStore | None = None) -> ConsortiumCheck:
     """The consortium (the data set's, or another draft in a YAML file) against the AMI."""
     return _check_consortium(_graph_with_consortium(path, consortium, store))
+
+
+@dataclass(frozen=True)
+class NamedCheck:
+    """The consortium check, with the actors' names and the recommended families' labels."""
+
+    check: ConsortiumCheck
+    noms: dict[str, str]
+    familles: dict[str, str]
+
+
+def check_consortium_named(path: Path | str, consortium: Path | str | None = None,
+                           store: GraphStore | None = None) -> NamedCheck:
+    """:func:`check_consortium`, with what a person reads instead of codes and ids."""
+    graph = _graph_with_consortium(path, consortium, store)
+    criteria = load_criteria()
+    return NamedCheck(_check_consortium(graph, criteria=criteria),
+                      {key: data["nom"] for key, data in actor_nodes(graph).items()},
+                      {g.code: g.libelle for g in criteria.familles_recommandees})
 
 
 def network(path: Path | str, *, seuil_exact: int | None = None, day: date | None = None,
@@ -303,6 +394,25 @@ def without_actor(path: Path | str, acteur: str, *, territoire: str | None = Non
         territoire = check_territoire(territoire)
     return _without_actor(load_graph(path, store), acteur, territoire=territoire,
                           niveau=niveau, day=day)
+
+
+@dataclass(frozen=True)
+class NamedWithout:
+    """:func:`without_actor`'s answer, with the actors' names (what a person reads)."""
+
+    result: WithoutActor
+    noms: dict[str, str]
+
+
+def without_actor_named(path: Path | str, acteur: str, *, territoire: str | None = None,
+                        niveau: str = "commune", day: date | None = None,
+                        store: GraphStore | None = None) -> NamedWithout:
+    """:func:`without_actor`, with each actor's name."""
+    if territoire is not None:
+        territoire = check_territoire(territoire)
+    graph = load_graph(path, store)
+    result = _without_actor(graph, acteur, territoire=territoire, niveau=niveau, day=day)
+    return NamedWithout(result, {key: data["nom"] for key, data in actor_nodes(graph).items()})
 
 
 # -- files for people and other tools ----------------------------------------------------
@@ -522,9 +632,14 @@ def export_data_inclusion(path: Path | str, output: Path | str, fmt: str = "json
                                 force=force)
 
 
-def template(output: Path | str = "modele.xlsx", force: bool = False) -> Path:
-    """Write the Excel workbook a data set can be typed in."""
-    return write_template(output, overwrite=force)
+def template(output: Path | str = "modele.xlsx", force: bool = False,
+             departement: str | None = None) -> Path:
+    """Write the Excel workbook a data set can be typed in.
+
+    With a ``departement``, its ``codes`` sheet lists the département's
+    communes (with postcodes) and EPCI.
+    """
+    return write_template(output, overwrite=force, departement=departement)
 
 
 # -- the local Neo4j server --------------------------------------------------------------

@@ -8,7 +8,7 @@ from spie_graph.cli import main
 def test_validate_ok(runner, demo_path):
     result = runner.invoke(main, ["validate", "--dataset", str(demo_path)])
     assert result.exit_code == 0, result.output
-    assert "Jeu de données « morbihan » valide : 71 acteurs" in result.output
+    assert "Jeu de données «\u00a0morbihan\u00a0» valide\u00a0: 71 acteurs" in result.output
 
 
 def test_validate_reports_every_problem_and_exits_1(runner, make_dataset):
@@ -66,7 +66,7 @@ def test_who_covers_table_and_bad_code(runner, demo_path):
     bad = runner.invoke(main, ["who-covers", "mobilit", "--territoire", "56",
                                "--dataset", str(demo_path)])
     assert bad.exit_code == 1
-    assert "thématique inconnue : « mobilit »" in bad.stderr and "mobilite" in bad.stderr
+    assert "code de thématique inconnu : « mobilit »" in bad.stderr and "mobilite" in bad.stderr
 
 
 def test_report_writes_the_exports_folder(runner, demo_path, tmp_path):
@@ -75,7 +75,10 @@ def test_report_writes_the_exports_folder(runner, demo_path, tmp_path):
     folder = tmp_path / "morbihan"
     names = {p.name for p in folder.iterdir()}
     assert {"rapport.md", "statistiques.json", "couverture.csv"} <= names
-    assert "# Cartographie des acteurs : morbihan" in (folder / "rapport.md").read_text()
+    text = (folder / "rapport.md").read_text()
+    # Titled with the consortium's name; the data set is named below it.
+    assert "# Cartographie des acteurs : SPIE Morbihan – pour un parcours sans couture" in text
+    assert "jeu de données « morbihan »" in text
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
 
 

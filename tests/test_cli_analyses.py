@@ -1,6 +1,7 @@
 """The analyses' commands through click's runner: JSON shapes, errors, table output."""
 
 import json
+import re
 
 import pytest
 import yaml
@@ -73,12 +74,16 @@ def test_gaps_epci_csv_and_gaps_only(runner, small):
 def test_gaps_table(runner, small):
     result = run(runner, "gaps", "--dataset", small, "--thematiques", "sante")
     assert result.exit_code == 0, result.output
-    assert "34 lacune(s) sur 34 couples commune × thématique" in result.stdout
+    assert "34 lacunes sur 34 couples commune × besoin" in result.stdout
+    # Labels beside codes, French numbers: « Santé », « Vannes (56260) », « 1 429 ».
+    assert "Santé" in result.stdout and "sante" not in result.stdout
+    assert result.stdout.startswith("Commune ")  # the list's level names its column
+    assert re.search(r"\(\d{5}\)", result.stdout)
     assert "Moments du parcours qu'aucun service n'atteint" in result.stdout
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--thematiques", "mobilte"], ("thématique inconnue : « mobilte » (--thematiques). "
+    (["--thematiques", "mobilte"], ("code de thématique inconnu : « mobilte » (--thematiques). "
                                     "Codes proches : mobilite")),
     (["--territoire", "5626"], "territoire inconnu : « 5626 » (--territoire)"),
     (["--public", "jeune"], "Codes proches : jeunes"),
@@ -106,7 +111,8 @@ def test_duplicates_json_shape(runner, small):
 def test_duplicates_table_and_level(runner, small):
     result = run(runner, "duplicates", "--dataset", small, "--niveau", "categorie")
     assert result.exit_code == 0, result.output
-    assert "1 groupe(s) de services en double." in result.stdout
+    assert "1 groupe de services en double." in result.stdout
+    assert "score" not in result.stdout and "\u202f%" in result.stdout
     bad = run(runner, "duplicates", "--dataset", small, "--niveau", "famille")
     assert bad.exit_code == 2
 
@@ -138,7 +144,8 @@ def test_consortium_check_another_file(runner, small, tmp_path):
 def test_consortium_check_table(runner, demo_path):
     result = run(runner, "consortium", "check", "--dataset", demo_path)
     assert result.exit_code == 0, result.output
-    assert "[OK] porteur-cd" in result.stdout or "[NON] porteur-cd" in result.stdout
+    assert "[OK] Porté par le conseil départemental" in result.stdout or \
+        "[NON] Porté par le conseil départemental" in result.stdout
     assert "Familles recommandées manquantes" in result.stdout
 
 
@@ -157,7 +164,7 @@ def test_network_json_and_table(runner, small):
     assert data["points_articulation"] == ["ft"] and data["acteurs_isoles"] == ["asso"]
     assert data["intermediarite"]["methode"] == "exacte"
     table = run(runner, "network", "--dataset", small)
-    assert "intermédiarité exacte" in table.stdout
+    assert "intermédiarité exacte" in " ".join(table.stdout.split())  # wrapped lines
     sampled = run(runner, "network", "--dataset", small, "--seuil-exact", "2")
     assert "estimée sur 4 sources (graine 42)" in sampled.stdout
 
@@ -173,8 +180,8 @@ def test_network_without(runner, small):
     assert len(data["lacunes_nouvelles"]) == 32
     assert {r["thematique"] for r in data["lacunes_nouvelles"]} == {"mobilite"}
     table = run(runner, "network", "--dataset", small, "--sans", "ft")
-    assert "point d'articulation : oui" in table.stdout
-    assert "acteurs isolés : cd56, ml" in table.stdout
+    assert "point d'articulation\u00a0: oui" in table.stdout
+    assert "acteurs isolés\u00a0: CD 56, Mission locale" in table.stdout  # names, not ids
 
 
 def test_network_unknown_actor(runner, small):
@@ -214,4 +221,4 @@ def test_report_parts_without_consortium(make_dataset, tmp_path):
     assert not (folder / "consortium.json").exists()
     text = (folder / "rapport.md").read_text(encoding="utf-8")
     assert "Aucun consortium déclaré" in text
-    assert "0 groupe(s) de services" in text and "1 acteurs, 0 liens" in text
+    assert "0 groupe de services" in text and "1 acteur, 0 lien" in text

@@ -89,17 +89,19 @@ def test_criteria(graph):
     }
     assert result.recevable is False
     assert result.population == 180735
-    assert "ft (France Travail Vannes) membre(s) sans lettre d'engagement" in found[
+    assert "France Travail Vannes, membre sans lettre d'engagement" in found[
         "engagement-cd-france-travail"].detail
-    assert "social : 1 membre(s) (ccas)" in found["insertion-sociale-et-professionnelle"].detail
+    # Members by name (people read names, not ids), « 1 membre » in the singular.
+    assert "social : 1 membre (CCAS de Vannes)" in found[
+        "insertion-sociale-et-professionnelle"].detail
     freins = found["freins-logement-sante-mobilite"].detail
     # housing: cd-log covers the whole département, so 100 % of GMVA;
     # health: ccas-sante covers Vannes only, 55,790 / 180,735 = 30.9 % → « 31 % »;
     # mobility: no member service.
-    assert "Logement et hébergement : 100 % de la population (cd56)" in freins
-    assert "Santé : 31 % de la population (ccas)" in freins
-    assert "Mobilité : 0 % de la population (aucun service des membres)" in freins
-    assert "(seuil : 80 %)" in freins
+    assert "Logement et hébergement : 100\u202f% de la population (CD 56)" in freins
+    assert "Santé : 31\u202f% de la population (CCAS de Vannes)" in freins
+    assert "Mobilité : 0\u202f% de la population (aucun service des membres)" in freins
+    assert "(seuil : 80\u202f%)" in freins
 
 
 def test_selection_view_and_candidates(graph):
@@ -143,7 +145,7 @@ def test_another_consortium_file(graph, tmp_path):
     assert found["porteur-cd"].ok and "accord du conseil départemental déclaré (accord_cd)" in \
         found["porteur-cd"].detail
     assert found["engagement-cd-france-travail"].ok
-    assert "Mobilité : 100 % de la population (mob)" in found[
+    assert "Mobilité : 100\u202f% de la population (Plateforme mobilité)" in found[
         "freins-logement-sante-mobilite"].detail
     assert not found["freins-logement-sante-mobilite"].ok
 

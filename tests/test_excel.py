@@ -96,7 +96,8 @@ def test_every_coded_column_has_a_drop_down_fed_from_the_referentials(template):
         validations = _validations(wb[name])
         for position, column in enumerate(columns, start=1):
             letter = openpyxl.utils.get_column_letter(position)
-            if column.codes is None:
+            if column.codes is None or column.codes in ("commune", "territoire"):
+                # Territory lists come with --departement (see the test below).
                 assert letter not in validations, (name, column.name)
                 continue
             dv = validations[(letter)]
@@ -145,7 +146,10 @@ def test_cli_template_then_validate(runner, tmp_path):
     again = runner.invoke(main, ["template", "-o", str(path)])
     assert again.exit_code == 1 and "Erreur :" in again.output
     empty = runner.invoke(main, ["validate", "--dataset", str(path)])
-    assert empty.exit_code == 0 and "0 acteurs" in empty.output
+    # An empty template is not a data set: the error says what to fill in.
+    assert empty.exit_code == 1
+    assert "aucun acteur\u00a0: le jeu de données est vide" in empty.output
+    assert "remplissez la feuille «\u00a0acteurs\u00a0»" in empty.output
 
 
 # -- a workbook as a data set --------------------------------------------------
@@ -273,3 +277,29 @@ def test_unreadable_or_old_workbooks_are_problems_not_crashes(tmp_path):
     no_table = tmp_path / "vide.xlsx"
     openpyxl.Workbook().save(no_table)
     assert "absente du classeur" in api.validate(no_table)[1][0].message
+
+
+def test_template_lists_the_communes_and_epci_of_a_departement(tmp_path, runner):
+    path = tmp_path / "ardeche.xlsx"
+    result = runner.invoke(main, ["template", "-o", str(path), "--departement", "07"])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(path)
+    codes = wb[CODES_SHEET]
+    headers = {cell.value: cell.column_letter for cell in codes[1] if cell.value}
+    column = headers["territoire"]
+    listed = {codes[f"{column}{row}"].value: codes.cell(row, codes[f"{column}1"].column + 1).value
+              for row in range(2, codes.max_row + 1) if codes[f"{column}{row}"].value}
+    terr = referentials().territoires
+    # The département, its 19 EPCI... (every EPCI touching it) and its 335 communes.
+    assert listed["07"] == "Département · Ardèche"
+    assert set(terr.epcis_in("07")) <= set(listed)
+    assert terr.communes("07") <= set(listed)
+    assert listed["07129"] == "Commune · Lamastre (07270) · CC du Pays de Lamastre"
+    assert listed["200016905"] == "EPCI · CC du Pays de Lamastre"
+    # The commune and territoire columns offer these codes.
+    validations = _validations(wb["acteurs"])
+    assert validations["F"].formula1.endswith(f"${len(terr.communes('07')) + 1}")
+    assert "territoire" in {c.name for c in SHEETS["acteurs"] if c.codes == "territoire"}
+    bad = runner.invoke(main, ["template", "-o", str(tmp_path / "x.xlsx"),
+                               "--departement", "200016905"])
+    assert bad.exit_code == 1 and "n'est pas un département" in bad.output

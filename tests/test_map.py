@@ -17,7 +17,8 @@ from spie_graph.analyses.findings import Findings, compute_findings
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import build_graph
-from spie_graph.render.map import LAYOUT_THRESHOLD, build_map
+from spie_graph.reference.referentials import referentials
+from spie_graph.render.map import LAYOUT_THRESHOLD, build_map, short_label
 from spie_graph.render.pictures import SPRING_LIMIT, actor_layout, family_colors
 from spie_graph.report.parts import ReportContext, map_part
 from spie_graph.report.run import run_report
@@ -73,7 +74,7 @@ def test_map_holds_every_actor_and_interaction(small_graph):
     assert cd["color"]["background"] == family_colors()["cd"]
     assert cd["borderWidth"] == 3  # a member
     lien = next(n for n in data["nodes"] if n["id"] == "Acteur:lien-auray")
-    assert lien["borderWidth"] == 1 and lien["label"] == QUOTED_NAME
+    assert lien["borderWidth"] == 1 and lien["label"] == short_label(QUOTED_NAME)
 
 
 def test_edges_are_styled_by_interaction_type(small_graph):
@@ -132,7 +133,9 @@ def test_hostile_texts_are_escaped(small_graph):
     assert "<title>Carte &lt;b&gt;&#34;1&#34;&lt;/b&gt; &amp; &#39;2&#39;</title>" in html
     data = payload(html)  # the data round-trips exactly
     labels = {n["label"] for n in data["nodes"]}
-    assert {HOSTILE_NAME, QUOTED_NAME} <= labels
+    assert {short_label(HOSTILE_NAME), short_label(QUOTED_NAME)} <= labels
+    names = {d["nom"] for d in data["details"].values()}
+    assert {HOSTILE_NAME, QUOTED_NAME} <= names
     assert data["details"]["Acteur:hostile"]["missions"] == SCRIPT_MISSIONS
 
 
@@ -172,7 +175,7 @@ def test_territory_filter_options(small_graph):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"territoire": "99999"}, "territoire inconnu"),
-    ({"thematique": "mobilitee"}, "thématique inconnue"),
+    ({"thematique": "mobilitee"}, "code de thématique inconnu"),
     ({"taille": "poids"}, "taille inconnue"),
 ])
 def test_bad_arguments(small_graph, kwargs, message):
@@ -228,7 +231,12 @@ def test_cli_map_with_analyses(runner, small_path, tmp_path):
                                 with_network=False)
     gaps = len(findings.gaps.lacunes) + len(findings.gaps.moments_sans_service)
     data = payload(out.read_text(encoding="utf-8"))
-    assert gaps > 0 and len(data["manques"]) == gaps
+    # One line per need and EPCI (a département's gaps are counted commune by commune):
+    # every commune gap is in one line, and no line mixes levels.
+    assert gaps > 0 and sum(len(g["communes"]) for g in data["manques"]) == gaps
+    terr = referentials().territoires
+    assert {terr.kind(g["zone"]) for g in data["manques"]} == {"epci"}
+    assert len(data["manques"]) == len({(g["besoin"], g["zone"]) for g in data["manques"]})
     assert len(data["doublons"]) == len(findings.duplicates)
 
 
@@ -383,19 +391,20 @@ def test_map_in_chromium(browser_context, small_graph, tmp_path):
         assert p.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
         # filters and search
         p.select_option("#filtre-thematique", "mobilite")
-        assert p.inner_text("#visibles").startswith("3 acteur(s) affiché(s) sur 12")
+        assert p.inner_text("#visibles").startswith("3 acteurs affichés sur 12")
         p.select_option("#filtre-thematique", "")
         p.check("#filtre-membres")
-        assert p.inner_text("#visibles").startswith("8 acteur(s)")
+        assert p.inner_text("#visibles").startswith("8 acteurs")
         p.click("#reinitialiser")
         p.uncheck("#legende-familles input[data-famille='association']")
-        assert p.inner_text("#visibles").startswith("10 acteur(s)")
+        assert p.inner_text("#visibles").startswith("10 acteurs")
         p.click("#tout-cocher")
         p.fill("#recherche", "vannes")
-        assert p.inner_text("#recherche-resultat").startswith("3 acteur(s) trouvé(s)")
+        assert p.inner_text("#recherche-resultat").startswith("3 acteurs trouvés")
         assert len(p.evaluate("carte.network.getSelectedNodes()")) == 3
         p.click("#doublons button")
         assert p.evaluate("carte.network.getSelectedNodes().length") == 3
+        assert "3 acteurs sélectionnés." in p.inner_text("#doublons")
         page.assert_clean()
     finally:
         page.page.close()
@@ -414,3 +423,76 @@ def test_2000_actor_map_in_chromium(browser_context, big_graph, tmp_path):
         page.assert_clean()
     finally:
         page.page.close()
+
+
+OVERLAPS = """(() => { const n = carte.network;
+    const ids = carte.nodes.getIds({filter: x => !x.hidden});
+    const boxes = ids.map(id => n.getBoundingBox(id)); let overlaps = 0;
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps++;
+    }
+    const scale = n.getScale();
+    const px = ids.map(id => n.body.nodes[id].options.font.size * scale);
+    return {overlaps: overlaps, min: Math.min(...px), max: Math.max(...px)}; })()"""
+IN_VIEW = """(() => { const n = carte.network, c = document.getElementById('reseau');
+    const ids = carte.nodes.getIds({filter: x => !x.hidden}); const pos = n.getPositions(ids);
+    return ids.filter(id => { const d = n.canvasToDOM(pos[id]);
+      return d.x >= 0 && d.y >= 0 && d.x <= c.clientWidth && d.y <= c.clientHeight; }).length
+      + '/' + ids.length; })()"""
+
+
+@pytest.mark.browser
+def test_demo_map_reads_at_its_default_zoom(browser_context, demo_graph, tmp_path):
+    findings = compute_findings(demo_graph, with_consortium=False, with_network=False)
+    path = tmp_path / "carte.html"
+    path.write_text(build_map(demo_graph, findings=findings).html, encoding="utf-8")
+    page = Page(browser_context, path)
+    try:
+        p = page.page
+        # The title names the consortium, not the data set's folder.
+        assert p.inner_text("h1") == "Carte des acteurs : SPIE Morbihan – pour un parcours " \
+                                     "sans couture"
+        # Every label is drawn at one legible size whatever its point's size (before: 5.5 to
+        # 10 px at this zoom, the préfecture's and the DDETS's smallest), and no label's box
+        # overlaps another's (before: 53 overlapping pairs, the CD's name under another).
+        labels = p.evaluate(OVERLAPS)
+        assert labels["overlaps"] == 0, labels
+        assert labels["min"] == labels["max"] and labels["min"] >= 11, labels
+        # A search zooms in; a thématique chosen then shows every actor it keeps.
+        p.fill("#recherche", "vannes")
+        p.wait_for_timeout(600)
+        p.select_option("#filtre-thematique", "mobilite")
+        p.wait_for_timeout(600)
+        shown, total = p.evaluate(IN_VIEW).split("/")
+        assert shown == total == "12"
+        # Findings follow the filters: no duplicate group has two actors offering mobility.
+        hidden = p.evaluate("[...document.querySelectorAll('#doublons li')].map(li => li.hidden)")
+        assert hidden and all(hidden)
+        assert "0 sur 4 avec les filtres" in p.inner_text("#doublons-compte")
+        gaps = p.evaluate("[...document.querySelectorAll('#manques li')]"
+                          ".filter(li => !li.hidden).map(li => li.textContent)")
+        assert gaps and all(g.startswith("Mobilité") for g in gaps)
+        p.click("#reinitialiser")
+        page.assert_clean()
+    finally:
+        page.page.close()
+
+
+def test_map_findings_are_those_of_the_actors_shown(demo_graph):
+    findings = compute_findings(demo_graph, with_consortium=False, with_network=False)
+    assert findings.duplicates  # four groups on the whole map...
+    data = payload(build_map(demo_graph, thematique="mobilite", findings=findings).html)
+    assert data["doublons"] == []  # ...none between actors of the mobility map
+    on_map = {n["id"] for n in data["nodes"]}
+    assert all(set(g["acteurs"]) <= on_map for g in data["doublons"])
+    assert all(g["thematique"] and g["categorie"] == "mobilite" for g in data["manques"])
+
+
+def test_map_title_and_labels(small_graph, demo_graph):
+    assert build_map(demo_graph).title == ("Carte des acteurs : SPIE Morbihan – pour un "
+                                          "parcours sans couture")
+    data = payload(build_map(demo_graph).html)
+    labels = {n["label"] for n in data["nodes"]}
+    assert "Centre médico-social de Vannes" in labels  # « (Département du Morbihan) » dropped
+    assert max(len(label) for label in labels) <= 40

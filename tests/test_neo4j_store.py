@@ -181,7 +181,7 @@ def test_a_bad_data_set_writes_nothing(runner, neo4j_connection, make_dataset):
         {"id": "b", "nom": "B", "famille": "inconnue", "commune": "56260"}])
     result = runner.invoke(main, ["load", "--dataset", str(path), "--store", "neo4j"],
                            env=env(neo4j_connection))
-    assert result.exit_code == 1 and "famille inconnue" in result.stderr
+    assert result.exit_code == 1 and "code de famille inconnu" in result.stderr
     with Neo4jStore(neo4j_connection) as opened:
         assert "mauvais" not in opened.datasets()
     with pytest.raises(DatasetError):
@@ -226,3 +226,34 @@ def test_an_interrupted_load_is_completed_by_running_it_again(store, demo_datase
     summary = store.load(demo_dataset.model_copy(update={"nom": "coupe"}))
     assert summary.created > 0
     assert same_graph(store.graph("coupe"), graph)
+
+
+def test_a_workbook_is_named_the_same_by_every_command(runner, neo4j_connection, tmp_path):
+    """``load --dataset ardeche.xlsx`` then ``who-covers --dataset ardeche.xlsx`` (and the
+    same data set given as a path written differently) find the same loaded data set."""
+    import openpyxl
+
+    from spie_graph import api
+    from spie_graph.sources.template import write_template
+
+    path = write_template(tmp_path / "Ardeche.xlsx", departement="07")
+    wb = openpyxl.load_workbook(path)
+    wb["acteurs"].append(["cd07", "CD de l'Ardèche", "cd", None, None, "07186", "07"])
+    wb["services"].append(["s1", "cd07", "Référent RSA", "mobilite"])
+    wb.save(path)
+    variables = env(neo4j_connection)
+    loaded = runner.invoke(main, ["load", "--dataset", str(path), "--store", "neo4j"],
+                           env=variables)
+    assert loaded.exit_code == 0, loaded.output
+    assert "« Ardeche » chargé" in loaded.output.replace("\u00a0", " ")
+    assert api.dataset_name(path) == "Ardeche" == api.dataset_name(tmp_path / "Ardeche")
+    for given in (str(path), str(tmp_path / "." / "Ardeche.xlsx")):
+        found = runner.invoke(main, ["who-covers", "mobilite", "--territoire", "07186",
+                                     "--dataset", given, "--store", "neo4j", "--format", "json"],
+                              env=variables)
+        assert found.exit_code == 0, found.output
+        assert [row["service"] for row in json.loads(found.stdout)] == ["s1"]
+    other = runner.invoke(main, ["who-covers", "mobilite", "--territoire", "07186", "--dataset",
+                                 str(tmp_path / "autre.xlsx"), "--store", "neo4j"], env=variables)
+    assert other.exit_code == 1
+    assert "« autre » n'est pas chargé" in other.output and "« Ardeche »" in other.output

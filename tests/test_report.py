@@ -18,6 +18,7 @@ import pytest
 from spie_graph import api
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError
+from spie_graph.reference.referentials import referentials
 
 DATA = re.compile(r'<script type="application/json" id="carte-donnees">(.*?)</script>', re.DOTALL)
 
@@ -52,12 +53,14 @@ def test_every_part_shows_the_same_gaps(demo_report):
     assert saved["niveau"] == "commune"  # a département: counted commune by commune
     assert len(gaps_csv) > 100
 
-    # The map: the same (territory, need) pairs, and the same moments of the parcours.
+    # The map: the same (commune, need) pairs, and the same moments of the parcours,
+    # grouped by need and EPCI (one level per list).
     shown = map_data(demo_report)["manques"]
-    assert {(g["territoire"], g["thematique"]) for g in shown if g["thematique"]} == \
-        {(r["nom_territoire"], r["thematique"]) for r in gaps_csv}
-    assert sorted((g["territoire"], g["besoin"]) for g in shown if not g["thematique"]) == \
-        sorted((m["nom_territoire"], moments[m["moment"]]) for m in saved["moments_sans_service"])
+    assert sorted((c, g["thematique"]) for g in shown if g["thematique"] for c in g["communes"]) \
+        == sorted((r["nom_territoire"], r["thematique"]) for r in gaps_csv)
+    assert sorted((c, g["besoin"]) for g in shown if not g["thematique"] for c in g["communes"]) \
+        == sorted((m["nom_territoire"], moments[m["moment"]])
+                  for m in saved["moments_sans_service"])
 
     # The diagnostic: the most populated gaps first, the same as the map's, then the count left.
     everything = sorted([*((r["nom_territoire"], refs_labels[r["thematique"]],
@@ -73,11 +76,21 @@ def test_every_part_shows_the_same_gaps(demo_report):
 
     # rapport.md: the count, the level, and the table's first rows.
     text = (demo_report / "rapport.md").read_text(encoding="utf-8")
-    assert f"{len(gaps_csv)} couples commune × besoin sans aucun service" in text
+    assert f"{len(gaps_csv)} couples commune × besoin sans aucun service, sur 1\u202f494" in text
     assert "comptés commune par commune" in text
-    first = gaps_csv[0]
-    assert (f"| {first['nom_territoire']} ({first['territoire']}) | "
-            f"{refs_labels[first['thematique']]} |") in text
+    # One level per list: the table names EPCI (a département's 19 EPCI...), never communes,
+    # and its first line is the need and EPCI whose communes without it are the most populated.
+    header = "| EPCI | Besoin | Communes sans service | Population |"
+    table = text.split(header)[1].split("\n\n")[0].strip().splitlines()[1:]
+    codes = {re.search(r"\((\w+)\) \|", line).group(1) for line in table}
+    assert table and {referentials().territoires.kind(c) for c in codes} == {"epci"}
+    epci_of = referentials().territoires.epci_of
+    totals: dict[tuple[str, str], int] = {}
+    for r in gaps_csv:
+        key = (epci_of(r["territoire"]), refs_labels[r["thematique"]])
+        totals[key] = totals.get(key, 0) + int(r["population"])
+    (zone, need), _ = max(totals.items(), key=lambda item: item[1])
+    assert f"({zone}) | {need} |" in table[0]
 
 
 def test_every_part_shows_the_same_duplicates(demo_report):
@@ -88,7 +101,7 @@ def test_every_part_shows_the_same_duplicates(demo_report):
     assert [d["population"] for d in shown] == sorted((int(r["population"]) for r in rows),
                                                       reverse=True)
     text = (demo_report / "rapport.md").read_text(encoding="utf-8")
-    assert f"{len(rows)} groupe(s) de services" in text
+    assert f"{len(rows)} groupes de services" in text
     annex_items = markdown_list((demo_report / "diagnostic.md").read_text(encoding="utf-8"),
                                 "Doublons repérés")
     assert len(annex_items) == min(len(rows), 10) + (len(rows) > 10)

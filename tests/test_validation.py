@@ -1,8 +1,10 @@
 """Validation: every error kind is reported, located, with a fix; all at once."""
 
+import openpyxl
 import pytest
 
 from spie_graph.errors import DatasetError
+from spie_graph.sources.template import write_template
 from spie_graph.sources.validation import load_dataset
 
 ACTEURS = [
@@ -136,5 +138,85 @@ def test_problem_text_says_what_where_and_how(make_dataset):
     with pytest.raises(DatasetError) as info:
         load_dataset(path)
     text = str(info.value)
-    assert "acteurs.csv, ligne 2, champ « famille » : famille inconnue (valeur : « caff »)" in text
+    assert ("acteurs.csv, ligne 2, champ « famille » : code de famille inconnu "
+            "(valeur : « caff »)") in text
     assert "codes proches : caf" in text
+
+
+# -- messages for people: one problem said once, every problem in one run ---------------
+ARDECHE = [
+    {"id": "cd07", "nom": "Conseil départemental de l'Ardèche", "famille": "cd",
+     "commune": "07186", "territoire": "07"},
+    {"id": "ml-aubenas", "nom": "Mission locale Ardèche méridionale", "famille": "mission-locale",
+     "commune": "07019", "territoire": "20007324"},
+]
+
+
+def test_a_missing_column_is_named_once_even_in_a_workbook(tmp_path):
+    path = write_template(tmp_path / "ardeche.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["acteurs"].append(["cd07", "CD de l'Ardèche", "cd", None, None, "07186"])
+    services = wb["services"]
+    for index in range(18):
+        services.append([f"s{index}", "cd07", f"Service {index}", "mobilite"])
+    services.delete_cols(4)  # the thématiques column, deleted by hand
+    wb.save(path)
+    problems = problems_of(path)
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (1, "thematiques", "colonne obligatoire absente")]
+    assert "ajoutez la colonne « thematiques »" in problems[0].fix
+
+
+def test_every_table_and_every_reference_in_one_run(make_dataset):
+    path = make_dataset(
+        acteurs=ARDECHE,
+        services=[{"id": "s1", "acteur": "cd07", "nom": "x"}],  # no thematiques column
+        interactions=[{"source": "cd07", "cible": "ml-privas", "type": "conventionn"}],
+    )
+    found = {(p.file, p.field, p.message) for p in problems_of(path)}
+    # The interaction's bad type does not hide its unknown actor, nor the missing column
+    # of services the interactions' checks.
+    assert ("services.csv", "thematiques", "colonne obligatoire absente") in found
+    assert ("interactions.csv", "type", "code de type d'interaction inconnu") in found
+    assert ("interactions.csv", "cible", "acteur inconnu") in found
+    assert ("acteurs.csv", "territoire", "territoire inconnu du COG 2026") in found
+
+
+def test_a_digit_typo_in_a_code_suggests_codes_not_names(make_dataset):
+    path = make_dataset(acteurs=ARDECHE)
+    [problem] = problems_of(path)
+    assert problem.value == "20007324"
+    # One digit dropped from the SIREN of the CC du Bassin d'Aubenas, in the data set's
+    # département: first, before codes one edit away elsewhere in France.
+    assert problem.fix.startswith("codes proches : 200073245 (CC du Bassin d'Aubenas)")
+    assert "étangs" not in problem.fix and "spie-graph referentiel territoires" in problem.fix
+
+
+def test_a_name_typed_for_a_code(make_dataset):
+    path = make_dataset(acteurs=[
+        {**ARDECHE[0], "territoire": "Privas"},
+        {**ARDECHE[1], "territoire": "07", "famille": "missions locales"},
+    ], interactions=[{"source": "Conseil départemental de l'Ardèche", "cible": "ml-aubenas",
+                      "type": "convention"}])
+    found = {p.field: p for p in problems_of(path)}
+    assert found["territoire"].message == "un code de territoire est attendu, pas un nom"
+    assert "07186 (Privas, commune)" in found["territoire"].fix
+    assert found["famille"].message == "code de famille inconnu"
+    assert found["famille"].fix.startswith("codes proches : mission-locale (Mission locale)")
+    assert found["source"].message == "un identifiant d'acteur est attendu, pas un nom"
+    assert "cd07" in found["source"].fix
+
+
+def test_wording_is_gender_neutral(make_dataset):
+    path = make_dataset(acteurs=ARDECHE[:1], services=[
+        {"id": "s1", "acteur": "cd07", "nom": "x", "thematiques": "mobilitee"}])
+    [problem] = problems_of(path)
+    assert problem.message == "code de thématique inconnu"
+    assert "inconnu(e)" not in str(problem) and "mobilite (Mobilité)" in problem.fix
+
+
+def test_an_empty_data_set_is_an_error_that_says_what_to_do(tmp_path):
+    (tmp_path / "acteurs.csv").write_text("id;nom;famille\n", encoding="utf-8")
+    [problem] = problems_of(tmp_path)
+    assert problem.message == "aucun acteur : le jeu de données est vide"
+    assert "remplissez le fichier acteurs.csv" in problem.fix

@@ -264,10 +264,32 @@ def _sizes(parent: np.ndarray, count: int) -> np.ndarray:
     return found
 
 
+_LEVELS = {"france": ("", ""), "region": ("région", "régions"),
+           "departement": ("département", "départements"), "epci": ("EPCI", "EPCI"),
+           "commune": ("commune", "communes")}
+
+
 def names(codes: list[str], refs: Referentials | None = None, limit: int = 4) -> str:
-    """``Vannes, Séné et 3 autres``: the names of territories, for tables."""
+    """``Vannes, Séné et 3 autres communes``: the names of territories, one level per list.
+
+    Codes of several levels are listed level by level, each named:
+    ``EPCI : CA Lorient Agglomération ; communes : Vannes, Séné et 3 autres``.
+    """
     terr = (refs or referentials()).territoires
-    shown = [terr.name(code) for code in codes[:limit]]
-    if len(codes) > limit:
-        return ", ".join(shown) + f" et {len(codes) - limit} autres"
-    return ", ".join(shown)
+    by_level: dict[str, list[str]] = {}
+    for code in codes:
+        by_level.setdefault(terr.kind(code) or "commune", []).append(code)
+
+    def listed(level: str, found: list[str]) -> str:
+        shown = ", ".join(terr.name(code) for code in found[:limit])
+        if len(found) <= limit:
+            return shown
+        rest = len(found) - limit
+        word = _LEVELS[level][0 if rest < 2 else 1]
+        return f"{shown} et {rest} {'autre' if rest < 2 else 'autres'} {word}".rstrip()
+
+    if len(by_level) == 1:
+        return listed(*next(iter(by_level.items())))
+    order = [level for level in _LEVELS if level in by_level]
+    return " ; ".join(f"{_LEVELS[level][0 if len(by_level[level]) < 2 else 1]} : "
+                      f"{listed(level, by_level[level])}" for level in order)

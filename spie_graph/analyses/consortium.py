@@ -17,7 +17,7 @@ territory who are not members and would fill it, best first:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import networkx as nx
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from spie_graph import french
 from spie_graph.analyses._common import (
     Areas,
     ServiceView,
@@ -255,8 +256,9 @@ class _Context:
         self.member_views = [v for v in self.views if v.acteur in self.members]
         self.population = population(self.communes, self.refs)
 
-    def label(self, acteur: str) -> str:
-        return f"{acteur} ({self.actors[acteur]['nom']})"
+    def names(self, acteurs: Iterable[str]) -> str:
+        """Actors by name, for the criteria's details (people read names, not ids)."""
+        return ", ".join(self.actors[a]["nom"] if a in self.actors else a for a in acteurs)
 
     def famille(self, code: str) -> str:
         return self.refs.familles[code].libelle
@@ -273,9 +275,9 @@ class _Context:
         """Share of the population the members reach; records a need below ``minimum``."""
         reached, who = self.coverage(matches)
         part = share(population(reached, self.refs), self.population)
-        text = f"{label} : {part:.0%} de la population".replace("%", " %")
+        text = f"{label} : {french.percent(part)} de la population"
         if who:
-            text += f" ({', '.join(who)})"
+            text += f" ({self.names(who)})"
         else:
             text += " (aucun service des membres)"
         missing = describe_communes(self.communes - reached, self.refs)
@@ -291,7 +293,7 @@ class _Context:
 def _porteur_famille_or_flag(ctx: _Context, params: dict) -> tuple[bool, str]:
     porteur = ctx.consortium.porteur
     famille = ctx.actors[porteur]["famille"]
-    text = f"porteur : {ctx.label(porteur)}, famille « {ctx.famille(famille)} »"
+    text = f"porteur : {ctx.names([porteur])}, famille « {ctx.famille(famille)} »"
     if famille == params["famille"]:
         return True, text
     holder, flag = ctx.famille(params["famille"]).lower(), params["drapeau"]
@@ -307,13 +309,14 @@ def _member_with_letter(ctx: _Context, params: dict) -> tuple[bool, str]:
         members = [a for a in ctx.members if ctx.actors[a]["famille"] == famille]
         signed = [a for a in members if ctx.members[a].lettre_engagement]
         if signed:
-            parts.append(f"{ctx.famille(famille)} : {', '.join(map(ctx.label, signed))}, "
+            parts.append(f"{ctx.famille(famille)} : {ctx.names(signed)}, "
                          "lettre d'engagement signée")
             continue
         ok = False
         if members:
-            parts.append(f"{ctx.famille(famille)} : {', '.join(map(ctx.label, members))} "
-                         "membre(s) sans lettre d'engagement")
+            who = "membre" if len(members) < 2 else "membres"
+            parts.append(f"{ctx.famille(famille)} : {ctx.names(members)}, {who} sans lettre "
+                         "d'engagement")
         else:
             parts.append(f"{ctx.famille(famille)} : aucun membre")
             ctx.needs.append(_Need(f"famille:{famille}", familles=frozenset((famille,))))
@@ -327,7 +330,8 @@ def _members_of_volet(ctx: _Context, params: dict) -> tuple[bool, str]:
         found = [a for a in ctx.members if ctx.actors[a].get("volet") == volet
                  and ctx.actors[a]["famille"] not in excluded]
         if found:
-            parts.append(f"{volet} : {len(found)} membre(s) ({', '.join(found)})")
+            parts.append(f"{volet} : {french.plural(len(found), 'membre')} "
+                         f"({ctx.names(found)})")
         else:
             ok = False
             parts.append(f"{volet} : aucun membre")
@@ -360,7 +364,7 @@ def _members_cover_thematiques(ctx: _Context, params: dict) -> tuple[bool, str]:
                                       f"besoin:{theme}", minimum)
         ok &= met
         parts.append(text)
-    return ok, " ; ".join(parts) + f" (seuil : {minimum:.0%})".replace("%", " %")
+    return ok, " ; ".join(parts) + f" (seuil : {french.percent(minimum)})"
 
 
 def _consortium_publics_include(ctx: _Context, params: dict) -> tuple[bool, str]:
@@ -372,7 +376,7 @@ def _consortium_publics_include(ctx: _Context, params: dict) -> tuple[bool, str]
             parts.append(f"{label} : déclaré par le consortium")
         elif targeting:
             parts.append(f"{label} : non déclaré par le consortium, mais visé par les services "
-                         f"de {', '.join(targeting)}")
+                         f"de {ctx.names(targeting)}")
         else:
             ok = False
             parts.append(f"{label} : ni déclaré par le consortium, ni visé par un service "
@@ -390,7 +394,7 @@ def _moments_coverage(ctx: _Context, params: dict) -> tuple[bool, str]:
                                       f"moment:{moment}", minimum)
         ok &= met
         parts.append(text)
-    return ok, " ; ".join(parts) + f" (seuil : {minimum:.0%})".replace("%", " %")
+    return ok, " ; ".join(parts) + f" (seuil : {french.percent(minimum)})"
 
 
 @dataclass(frozen=True)
@@ -418,7 +422,7 @@ def _served(ctx: _Context, public: str) -> Criterion:
     targeting = sorted({v.acteur for v in ctx.member_views if public in v.publics})
     declared = " ; déclaré par le consortium" if public in ctx.consortium.publics else ""
     if targeting:
-        detail = f"visé par les services de {', '.join(targeting)}{declared}"
+        detail = f"visé par les services de {ctx.names(targeting)}{declared}"
     else:
         detail = f"aucun service des membres ne vise ce public{declared}"
         ctx.needs.append(_Need(f"public:{public}", service=lambda v: public in v.publics))

@@ -6,6 +6,7 @@ from collections import Counter
 
 import networkx as nx
 
+from spie_graph.graph.build import default_territory
 from spie_graph.reference.referentials import Referentials, referentials
 
 __all__ = ["graph_stats", "stats_rows"]
@@ -15,14 +16,23 @@ def _nodes(graph: nx.MultiDiGraph, label: str) -> list[dict]:
     return [data for _, data in graph.nodes(data=True) if data["label"] == label]
 
 
-def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dict:
+def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None,
+                territoire: str | None = None) -> dict:
     """Counts by family, thématique category, moment, interaction type; coverage.
+
+    Coverage counts the communes of ``territoire`` (default: the data set's,
+    :func:`spie_graph.graph.build.default_territory`) that at least one service
+    covers: a regional service covers the whole région, but a report on the
+    Morbihan counts only the Morbihan's communes and inhabitants.
 
     Notes
     -----
     Linear in the size of the graph, plus the communes of the areas covered.
     """
     refs = refs or referentials()
+    terr = refs.territoires
+    territoire = territoire or default_territory(graph)
+    scope = terr.communes(territoire)
     acteurs = _nodes(graph, "Acteur")
     services = _nodes(graph, "Service")
     links = [d for _, _, d in graph.edges(data=True) if d["type"] == "INTERAGIT"]
@@ -31,7 +41,7 @@ def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dic
         for cat in {refs.thematiques[t].categorie for t in service["thematiques"]}:
             categories[cat] += 1
     areas = {code for s in services for code in s["territoire"]}
-    communes = refs.territoires.communes_of_all(sorted(areas))
+    communes = terr.communes_of_all(sorted(a for a in areas if a in terr)) & scope
     consortium = _nodes(graph, "Consortium")
     members = [d for _, _, d in graph.edges(data=True) if d["type"] == "MEMBRE_DE"]
     return {
@@ -53,8 +63,12 @@ def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dic
             "par_type": dict(Counter(d["interaction"] for d in links).most_common()),
         },
         "territoire": {
+            "code": territoire,
+            "nom": terr.name(territoire),
+            "communes": len(scope),
+            "population": terr.population(territoire),
             "communes_couvertes": len(communes),
-            "population_couverte": sum(refs.territoires.population(c) for c in communes),
+            "population_couverte": sum(terr.population(c) for c in communes),
         },
         "consortium": {
             "nom": consortium[0]["nom"] if consortium else None,
@@ -73,6 +87,20 @@ _LABELS = {
 }
 
 
+_FIGURES = {
+    "moments_deduits": "services dont les moments sont déduits des thématiques",
+    "lettres_engagement": "lettres d'engagement",
+    "communes_couvertes": "communes couvertes par au moins un service",
+    "population_couverte": "habitants de ces communes",
+    "communes": "communes du territoire",
+    "population": "habitants du territoire",
+    "code": "code du territoire",
+    "nom": "nom",
+    "total": "total",
+    "membres": "membres",
+}
+
+
 def stats_rows(stats: dict, refs: Referentials | None = None) -> list[dict]:
     """Flatten :func:`graph_stats` into rows (rubrique, code, libelle, valeur)."""
     refs = refs or referentials()
@@ -87,6 +115,7 @@ def stats_rows(stats: dict, refs: Referentials | None = None) -> list[dict]:
                           "libelle": label(refs, code), "valeur": count}
                          for code, count in value.items()]
             else:
-                rows.append({"rubrique": section, "code": key, "libelle": key.replace("_", " "),
+                rows.append({"rubrique": section, "code": key,
+                             "libelle": _FIGURES.get(key, key.replace("_", " ")),
                              "valeur": value})
     return rows

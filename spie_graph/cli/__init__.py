@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from spie_graph import __version__, api
+from spie_graph import __version__, api, french
 from spie_graph.analyses.stats import stats_rows
 from spie_graph.cli import analyses, imports, outputs, server, store
 from spie_graph.cli.options import (
@@ -32,6 +32,7 @@ from spie_graph.cli.options import (
 from spie_graph.errors import SpieGraphError
 from spie_graph.graph.coverage import CoverageQuery
 from spie_graph.render.tables import render, to_table
+from spie_graph.render.terminal import coverage_table, show, stats_table
 from spie_graph.store import GraphStore
 
 __all__ = ["main"]
@@ -82,40 +83,52 @@ def validate(dataset: Path, fmt: str) -> None:
     result, problems = api.validate(dataset)
     if result is None:
         rows = [p.as_dict() for p in problems]
-        total = sum(p.count for p in problems)
+        count = french.plural(sum(p.count for p in problems), "erreur")
         if fmt == "table":
-            click.echo(f"{total} erreur(s) dans « {dataset.name} » :")
+            click.echo(french.typography(f"{count} dans « {dataset.name} » :"))
             for problem in problems:
-                click.echo(f"  - {problem}")
+                click.echo(f"  - {french.typography(str(problem))}")
         else:
             click.echo(render(rows, fmt))
-        click.echo(f"Jeu de données invalide : {total} erreur(s). Corrigez-les puis "
-                   "relancez « spie-graph validate ».", err=True)
+        click.echo(french.typography(f"Jeu de données invalide : {count}. Corrigez-les puis "
+                                     "relancez « spie-graph validate »."), err=True)
         sys.exit(1)
-    summary = {
+    summary: dict[str, object] = {
         "jeu_de_donnees": result.nom, "valide": True, "acteurs": len(result.acteurs),
         "services": len(result.services), "interactions": len(result.interactions),
         "membres_consortium": len(result.consortium.membres) if result.consortium else 0,
     }
     if fmt == "table":
-        consortium = (f", consortium de {summary['membres_consortium']} membres"
+        members = len(result.consortium.membres) if result.consortium else 0
+        consortium = (f", consortium de {french.plural(members, 'membre')}"
                       if result.consortium else ", sans consortium")
-        click.echo(f"Jeu de données « {result.nom} » valide : {summary['acteurs']} acteurs, "
-                   f"{summary['services']} services, {summary['interactions']} interactions"
-                   f"{consortium}.")
+        click.echo(french.typography(
+            f"Jeu de données « {result.nom} » valide : "
+            f"{french.plural(len(result.acteurs), 'acteur')}, "
+            f"{french.plural(len(result.services), 'service')}, "
+            f"{french.plural(len(result.interactions), 'interaction')}{consortium}."))
     else:
         click.echo(render([summary], fmt, data=summary))
 
 
 @main.command()
+@click.option("--territoire", metavar="CODE",
+              help="Territoire dont on compte les communes couvertes (par défaut : celui du "
+                   "consortium, sinon le département principal).")
 @dataset_option
 @format_option
 @store_options
-def stats(dataset: Path, fmt: str, store: GraphStore | None) -> None:
-    """Chiffres clés : acteurs par famille, services par thématique et moment, interactions."""
-    figures = api.stats(dataset, store)
+def stats(territoire: str | None, dataset: Path, fmt: str, store: GraphStore | None) -> None:
+    """Chiffres clés : acteurs par famille, services par thématique et moment, interactions.
+
+    La couverture compte les communes du territoire étudié qu'au moins un service couvre.
+    """
+    figures = api.stats(dataset, store, territoire)
     rows = stats_rows(figures)
-    click.echo(render(rows, fmt, data=figures))
+    if fmt == "table":
+        click.echo(show(stats_table(rows)))
+    else:
+        click.echo(render(rows, fmt, data=figures))
 
 
 @main.command("who-covers")
@@ -144,16 +157,15 @@ def who_covers(thematique: str, territoire: str, public: str | None, moment: str
     query = CoverageQuery(thematique=thematique, territoire=territoire, public=public,
                           moment=moment, qualite_min=qualite_min,
                           maj_depuis=maj_depuis.date() if maj_depuis else None)
-    rows = [r.model_dump() for r in api.who_covers(dataset, query, store)]
+    found = api.who_covers(dataset, query, store)
     notes = api.provenance(dataset)
-    columns = ["acteur", "nom_acteur", "famille", "service", "nom_service", "couverture",
-               "population_couverte", "publics", "moments"]
     if fmt == "table":
-        click.echo(render(rows, fmt, columns))
-        click.echo(f"\n{len(rows)} service(s) ; {sum(r['couverture'] == 'total' for r in rows)} "
-                   "couvrent tout le territoire.")
+        click.echo(show(coverage_table(found)))
+        total = sum(r.couverture == "total" for r in found)
+        click.echo(f"\n{french.plural(len(found), 'service')} ; {french.number(total)} "
+                   f"{'couvre' if total < 2 else 'couvrent'} tout le territoire.")
     else:
-        click.echo(render(rows, fmt))
+        click.echo(render([r.model_dump() for r in found], fmt))
     show_provenance(notes, fmt)
 
 
@@ -177,11 +189,17 @@ def report(dataset: Path, output_dir: Path, territoire: str | None, qualite_min:
 
 @main.command()
 @click.argument("nom", type=click.Choice(api.REFERENTIELS))
+@click.argument("recherche", required=False)
 @format_option
-def referentiel(nom: str, fmt: str) -> None:
-    """Liste les codes d'un référentiel et leurs libellés."""
-    rows = api.referential(nom)
-    click.echo(to_table(rows, max_width=70) if fmt == "table" else render(rows, fmt))
+def referentiel(nom: str, recherche: str | None, fmt: str) -> None:
+    """Liste les codes d'un référentiel et leurs libellés ; RECHERCHE filtre la liste.
+
+    « territoires » cherche une commune, un EPCI, un département ou une région
+    par son nom, son code ou un code postal (accents et majuscules ignorés) :
+    spie-graph referentiel territoires Lamastre
+    """
+    rows = api.referential(nom, recherche)
+    click.echo(to_table(rows) if fmt == "table" else render(rows, fmt))
 
 
 for module in (server, store, analyses, outputs, imports):

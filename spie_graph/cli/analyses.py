@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from spie_graph import api
-from spie_graph.analyses import ConsortiumCheck, Network, WithoutActor
+from spie_graph import api, french
+from spie_graph.analyses import Network
 from spie_graph.analyses._common import split_codes
 from spie_graph.analyses.duplicates import NIVEAUX as NIVEAUX_DOUBLONS
 from spie_graph.analyses.gaps import NIVEAUX as NIVEAUX_LACUNES
@@ -26,7 +26,17 @@ from spie_graph.cli.options import (
     show_provenance,
     store_options,
 )
-from spie_graph.render.tables import render, to_table
+from spie_graph.reference.referentials import referentials
+from spie_graph.render.tables import render
+from spie_graph.render.terminal import (
+    duplicates_table,
+    gaps_table,
+    moments_table,
+    need_label,
+    network_table,
+    paragraph,
+    show,
+)
 from spie_graph.store import GraphStore
 
 __all__ = ["register"]
@@ -41,10 +51,6 @@ _territoire = click.option(
 def _niveau_lacunes(func: Callable) -> Callable:
     return click.option("--niveau", type=click.Choice(NIVEAUX_LACUNES), default="commune",
                         show_default=True, help="Maille du tableau : commune ou EPCI.")(func)
-
-
-def _yes(value: bool) -> str:
-    return "oui" if value else "non"
 
 
 # -- gaps -----------------------------------------------------------------------------
@@ -84,15 +90,19 @@ def gaps_command(territoire: str | None, niveau: str, thematiques: tuple[str, ..
         click.echo(render(data["lignes"], fmt, data=data))
         show_provenance(notes, fmt)
         return
-    click.echo(to_table(data["lignes"]))
+    shown = result.lacunes if lacunes_seulement else result.lignes
+    click.echo(show(gaps_table(shown, niveau=result.niveau)))
     if result.moments_sans_service:
         click.echo("\nMoments du parcours qu'aucun service n'atteint :")
-        click.echo(to_table([m.model_dump() for m in result.moments_sans_service]))
+        click.echo(show(moments_table(result.moments_sans_service, niveau=result.niveau)))
     people = sum({r.territoire: r.population for r in result.lacunes}.values())
-    click.echo(f"\n{len(result.lacunes)} lacune(s) sur {len(result.lignes)} couples "
-               f"{niveau} × thématique ; {people:,} habitants vivent où manque au moins un "
-               f"besoin ; {len(result.moments_sans_service)} moment(s) du parcours manquant(s)."
-               .replace(",", "\u202f"))
+    unit = "EPCI" if niveau == "epci" else "commune"
+    click.echo(paragraph(
+        f"\n{french.plural(len(result.lacunes), 'lacune')} sur "
+        f"{french.plural(len(result.lignes), 'couple')} {unit} × besoin ; "
+        f"{french.number(people)} habitants vivent où manque au moins un besoin ; "
+        f"{french.plural(len(result.moments_sans_service), 'moment')} du parcours sans "
+        "service."))
     show_provenance(notes, fmt)
 
 
@@ -115,15 +125,15 @@ def duplicates_command(niveau: str, territoire: str | None, dataset: Path, fmt: 
     recouvrent. Le score de recouvrement est la population commune aux zones
     des services divisée par la population de leur réunion.
     """
-    groups = api.duplicates(dataset, territoire, niveau=niveau, store=store)
-    rows = [group.model_dump() for group in groups]
-    columns = ["thematique", "moment", "publics", "nom_territoire", "population", "acteurs",
-               "score"]
+    found = api.duplicates_named(dataset, territoire, niveau=niveau, store=store)
+    groups = found.groups
     if fmt != "table":
-        click.echo(render(rows, fmt))
+        click.echo(render([group.model_dump() for group in groups], fmt))
         return
-    click.echo(to_table(rows, columns))
-    click.echo(f"\n{len(groups)} groupe(s) de services en double.")
+    click.echo(show(duplicates_table(groups, found.noms)))
+    click.echo(paragraph(f"\n{french.plural(len(groups), 'groupe')} de services en double. "
+                          "Recouvrement des zones : population commune aux zones des "
+                          "services, sur la population de leur réunion."))
 
 
 # -- consortium check -------------------------------------------------------------------
@@ -133,20 +143,30 @@ def consortium_group() -> None:
     """Le consortium qui répond à l'AMI SPIE."""
 
 
-def _show_check(result: ConsortiumCheck) -> None:
+def _show_check(found: api.NamedCheck) -> None:
+    result, names = found.check, found.noms
     verdict = "recevable" if result.recevable else "NON recevable en l'état"
-    click.echo(f"Consortium « {result.consortium} » (porteur {result.porteur}, territoire "
-               f"{', '.join(result.territoire)}) : {verdict}.\n")
+    terr = referentials().territoires
+    places = ", ".join(terr.label(c) if c in terr else c for c in result.territoire)
+    click.echo(paragraph(f"Consortium « {result.consortium} » (porteur : "
+                          f"{names.get(result.porteur, result.porteur)} ; territoire : {places})"
+                          f" : {verdict}.\n"))
     for item in [*result.criteres, *result.publics]:
-        click.echo(f"[{'OK' if item.ok else 'NON'}] {item.code} : {item.libelle}")
-        click.echo(f"      {item.detail}")
-    click.echo(f"\nFamilles recommandées présentes : {', '.join(result.familles_presentes)}")
-    click.echo(f"Familles recommandées manquantes : "
-               f"{', '.join(result.familles_manquantes) or 'aucune'}")
+        click.echo(paragraph(f"[{'OK' if item.ok else 'NON'}] {item.libelle}"))
+        click.echo(paragraph(item.detail, indent="      "))
+
+    def families(codes: list[str]) -> str:
+        return ", ".join(found.familles.get(c, c) for c in codes) or "aucune"
+
+    click.echo(paragraph(f"\nFamilles recommandées présentes : "
+                          f"{families(result.familles_presentes)}"))
+    click.echo(paragraph(f"Familles recommandées manquantes : "
+                          f"{families(result.familles_manquantes)}"))
     if result.candidats:
         click.echo("\nCandidats non membres, les mieux placés d'abord :")
         for need, ids in result.candidats.items():
-            click.echo(f"  {need} : {', '.join(ids) or 'aucun acteur du jeu de données'}")
+            who = ", ".join(names.get(i, i) for i in ids) or "aucun acteur du jeu de données"
+            click.echo(paragraph(f"{need_label(need, found.familles)} : {who}", indent="  "))
 
 
 @consortium_group.command("check")
@@ -165,10 +185,10 @@ def consortium_check(fichier: Path | None, dataset: Path, fmt: str,
     Pour chaque famille ou besoin manquant : les acteurs du territoire, non
     membres, qui pourraient le combler, les mieux placés d'abord.
     """
-    result = api.check_consortium(dataset, fichier, store)
     if fmt == "table":
-        _show_check(result)
+        _show_check(api.check_consortium_named(dataset, fichier, store))
         return
+    result = api.check_consortium(dataset, fichier, store)
     rows = [c.model_dump() for c in [*result.criteres, *result.publics]]
     click.echo(render(rows, fmt, data=result.model_dump()))
 
@@ -180,35 +200,49 @@ def _show_network(result: Network) -> None:
     how = ("exacte" if method.methode == "exacte"
            else f"estimée sur {method.k} sources (graine {method.graine}), au-delà de "
                 f"{method.seuil_exact} acteurs")
-    click.echo(f"{result.nb_acteurs} acteurs, {result.nb_liens} liens ; densité "
-               f"{result.densite:.3f} ; centralisation des degrés (Freeman) "
-               f"{result.centralisation_degre:.3f} ; intermédiarité {how}.")
-    click.echo(f"Acteurs pilotes : {', '.join(result.acteurs_pilotes) or 'aucun'}")
-    click.echo(f"Intermédiaires : {', '.join(result.courtiers) or 'aucun'}")
-    click.echo(f"Points d'articulation : {', '.join(result.points_articulation) or 'aucun'}")
-    click.echo(f"Acteurs isolés : {', '.join(result.acteurs_isoles) or 'aucun'}")
-    click.echo(f"{len(result.communautes)} communautés (Louvain), modularité "
-               f"{result.modularite:.2f}\n")
-    columns = ["acteur", "famille", "degre", "intermediarite", "taille_effective", "communaute",
-               "courtier", "point_articulation"]
-    click.echo(to_table([r.model_dump() for r in result.acteurs], columns))
+    names = {r.acteur: r.nom for r in result.acteurs}
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join(names.get(i, i) for i in ids) or "aucun"
+
+    click.echo(paragraph(
+        f"{french.plural(result.nb_acteurs, 'acteur')}, {french.plural(result.nb_liens, 'lien')} "
+        f"; densité {french.decimal(result.densite, 3)} ; centralisation des degrés (Freeman) "
+        f"{french.decimal(result.centralisation_degre, 3)} ; intermédiarité {how}."))
+    click.echo(paragraph(f"Acteurs pilotes : {listed(result.acteurs_pilotes)}"))
+    click.echo(paragraph(f"Intermédiaires : {listed(result.courtiers)}"))
+    click.echo(paragraph(f"Points d'articulation : {listed(result.points_articulation)}"))
+    click.echo(paragraph(f"Acteurs isolés : {listed(result.acteurs_isoles)}"))
+    click.echo(paragraph(f"{french.plural(len(result.communautes), 'communauté')} (Louvain), "
+                          f"modularité {french.decimal(result.modularite, 2)}\n"))
+    click.echo(show(network_table(result.acteurs)))
 
 
-def _show_without(result: WithoutActor) -> None:
-    click.echo(f"Si {result.nom} ({result.acteur}) quitte le réseau :")
-    links = ", ".join(f"{link.cible} ({', '.join(link.interactions)})"
+def _show_without(found: api.NamedWithout, niveau: str) -> None:
+    result, names = found.result, found.noms
+    kinds = referentials().interactions
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join(names.get(i, i) for i in ids) or "aucun"
+
+    click.echo(paragraph(f"Si {result.nom} quitte le réseau :"))
+    links = ", ".join(f"{names.get(link.cible, link.cible)} "
+                      f"({', '.join(kinds.get(k, k).lower() for k in link.interactions)})"
                       for link in result.liens_rompus)
-    click.echo(f"- {len(result.liens_rompus)} lien(s) rompu(s) : {links or 'aucun'}")
-    click.echo(f"- point d'articulation : {_yes(result.point_articulation)}")
-    click.echo(f"- acteurs isolés : {', '.join(result.acteurs_isoles) or 'aucun'}")
-    cut = ", ".join(result.acteurs_coupes) or "aucun"
-    click.echo(f"- acteurs coupés du reste du réseau : {cut}")
-    click.echo(f"- besoins qui ne seraient plus couverts : {len(result.lacunes_nouvelles)}")
+    broken = french.plural(len(result.liens_rompus), "lien rompu", "liens rompus")
+    click.echo(paragraph(f"- {broken} : {links or 'aucun'}"))
+    articulation = french.yes_no(result.point_articulation)
+    click.echo(paragraph(f"- point d'articulation : {articulation}"))
+    click.echo(paragraph(f"- acteurs isolés : {listed(result.acteurs_isoles)}"))
+    cut = listed(result.acteurs_coupes)
+    click.echo(paragraph(f"- acteurs coupés du reste du réseau : {cut}"))
+    click.echo(paragraph(f"- besoins qui ne seraient plus couverts : "
+                          f"{french.number(len(result.lacunes_nouvelles))}"))
     if result.lacunes_nouvelles:
-        click.echo(to_table([r.model_dump() for r in result.lacunes_nouvelles]))
+        click.echo(show(gaps_table(result.lacunes_nouvelles, niveau=niveau)))
     if result.moments_sans_service_nouveaux:
         click.echo("- moments du parcours qui ne seraient plus atteints :")
-        click.echo(to_table([m.model_dump() for m in result.moments_sans_service_nouveaux]))
+        click.echo(show(moments_table(result.moments_sans_service_nouveaux, niveau=niveau)))
 
 
 @click.command("network")
@@ -237,13 +271,14 @@ def network_command(sans: str | None, territoire: str | None, niveau: str,
     """
     day = jour.date() if jour else None
     if sans:
+        if fmt == "table":
+            _show_without(api.without_actor_named(dataset, sans, territoire=territoire,
+                                                  niveau=niveau, day=day, store=store), niveau)
+            return
         without = api.without_actor(dataset, sans, territoire=territoire, niveau=niveau, day=day,
                                     store=store)
-        if fmt == "table":
-            _show_without(without)
-        else:
-            rows = [r.model_dump() for r in without.lacunes_nouvelles]
-            click.echo(render(rows, fmt, data=without.model_dump()))
+        rows = [r.model_dump() for r in without.lacunes_nouvelles]
+        click.echo(render(rows, fmt, data=without.model_dump()))
         return
     result = api.network(dataset, seuil_exact=seuil_exact, day=day, store=store)
     if fmt == "table":

@@ -108,15 +108,18 @@ def export_data_inclusion(dataset: Path, output: Path, fmt: str, source: str,
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path),
               default=Path("modele.xlsx"), show_default=True, metavar="FICHIER.xlsx",
               help="Classeur à écrire.")
+@click.option("--departement", metavar="CODE",
+              help="Lister dans la feuille « codes » les communes (avec codes postaux) et les "
+                   "EPCI de ce département (ex. 07).")
 @click.option("--force", is_flag=True, help="Remplacer un fichier existant.")
-def template(output: Path, force: bool) -> None:
+def template(output: Path, departement: str | None, force: bool) -> None:
     """Écrit un classeur Excel modèle : feuilles acteurs, services, interactions, consortium.
 
     Chaque colonne codée a une liste déroulante (feuille « codes » : codes et
-    libellés). Le classeur rempli se vérifie avec « spie-graph validate --dataset
-    modele.xlsx ».
+    libellés ; avec --departement, ses communes et EPCI). Le classeur rempli se
+    vérifie avec « spie-graph validate --dataset modele.xlsx ».
     """
-    path = api.template(output, force)
+    path = api.template(output, force, departement)
     click.echo(f"Modèle écrit : {path} (feuilles acteurs, services, interactions, consortium, "
                f"codes).\nRemplissez-le, puis : spie-graph validate --dataset {path}")
 

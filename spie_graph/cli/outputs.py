@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from spie_graph import api
+from spie_graph import api, french
 from spie_graph.cli.options import dataset_option, store_options
 from spie_graph.render.exports import EXPORT_FORMATS, PERIMETRES
 from spie_graph.render.map import SIZES
@@ -67,9 +67,12 @@ def register(main: click.Group) -> None:
                                taille=taille, gaps=gaps, doublons=doublons, store=store)
         mode = "" if result.physics else " ; disposition calculée, physique désactivée"
         extra = result.edges - result.interactions
-        links = f" et {extra} liens de doublons" if extra else ""
-        click.echo(f"Carte écrite dans {path} : {result.nodes} acteurs, {result.interactions} "
-                   f"interactions{links}{mode}. Ouvrez-la dans un navigateur.")
+        links = (f" et {french.plural(extra, 'lien de doublon', 'liens de doublons')}"
+                 if extra else "")
+        click.echo(french.typography(
+            f"Carte écrite dans {path} : {french.plural(result.nodes, 'acteur')}, "
+            f"{french.plural(result.interactions, 'interaction')}{links}{mode}. "
+            "Ouvrez-la dans un navigateur."))
 
     @main.command("annex")
     @dataset_option
@@ -95,17 +98,19 @@ def register(main: click.Group) -> None:
         written = api.annex(dataset, output, consortium=consortium_file, territoire=territoire,
                             fiches=fiches, store=store)
         annex = written.annex
-        who = "membres du consortium" if annex.avec_consortium else "acteurs"
+        who = (french.plural(len(annex.membres), "membre du consortium",
+                             "membres du consortium") if annex.avec_consortium
+               else french.plural(len(annex.membres), "acteur"))
         paths = ", ".join(str(path) for path in written.paths)
         if fiches:
-            click.echo(f"Fiches détaillées écrites : {paths} ({len(annex.membres)} {who}).")
+            click.echo(french.typography(f"Fiches détaillées écrites : {paths} ({who})."))
             return
         if annex.fit.tient:
-            click.echo(f"Annexe écrite : {paths} ({len(annex.membres)} {who}, une page A4 "
-                       "paysage, texte de 7 pt au moins).")
+            click.echo(french.typography(f"Annexe écrite : {paths} ({who}, une page A4 "
+                                         "paysage, texte de 7 pt au moins)."))
         else:
-            click.echo(f"Annexe écrite : {paths} ({len(annex.membres)} {who}).")
-            click.echo(f"Attention : {annex.fit.message}", err=True)
+            click.echo(french.typography(f"Annexe écrite : {paths} ({who})."))
+            click.echo(french.typography(f"Attention : {annex.fit.message}"), err=True)
 
     @main.command("diagnostic")
     @dataset_option
@@ -156,5 +161,6 @@ def register(main: click.Group) -> None:
                        store: GraphStore | None) -> None:
         """Exporte le graphe pour Gephi (GraphML, GEXF), en JSON ou pour Kumu (XLSX)."""
         written = api.export(dataset, fmt, perimetre=perimetre, output=output, store=store)
-        click.echo(f"Export {fmt} écrit dans {written.path} : {written.nodes} nœuds, "
-                   f"{written.edges} liens (périmètre {perimetre}).")
+        click.echo(french.typography(
+            f"Export {fmt} écrit dans {written.path} : {french.plural(written.nodes, 'nœud')}, "
+            f"{french.plural(written.edges, 'lien')} (périmètre {perimetre})."))

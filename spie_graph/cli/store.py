@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from spie_graph import api
+from spie_graph import api, french
 from spie_graph.cli.options import connection_options, dataset_option, format_option
 from spie_graph.render.tables import render
 from spie_graph.store.connection import Neo4jConnection
@@ -33,6 +33,12 @@ class _ProgressBar:
         self._done = done
 
 
+_NODES = {"Acteur": ("acteur", "acteurs"), "Consortium": ("consortium", "consortiums"),
+          "Public": ("public", "publics"), "Service": ("service", "services"),
+          "Territoire": ("territoire", "territoires"),
+          "Thematique": ("thématique", "thématiques")}
+
+
 def register(main: click.Group) -> None:
     """Add ``load`` and ``cypher`` to the ``spie-graph`` group."""
 
@@ -49,18 +55,23 @@ def register(main: click.Group) -> None:
         """
         if store == "embedded":
             summary = api.load(dataset, replace=replace)
-            click.echo("Stockage embarqué : le graphe est construit en mémoire à chaque "
-                       "commande ; rien n'est conservé. Utilisez --store neo4j pour le partager.")
+            click.echo(french.typography(
+                "Stockage embarqué : le graphe est construit en mémoire à chaque commande ; "
+                "rien n'est conservé. Utilisez --store neo4j pour le partager."))
         else:
             with ExitStack() as stack:
                 neo4j = stack.enter_context(api.neo4j_store(connection))
                 progress = _ProgressBar(stack, "Chargement dans Neo4j")
                 summary = api.load(dataset, neo4j, replace=replace, progress=progress)
-        nodes_text = ", ".join(f"{v} {k}" for k, v in sorted(summary.nodes.items()))
-        click.echo(f"Jeu de données « {summary.dataset} » chargé ({summary.store}) : "
-                   f"{nodes_text}.")
-        click.echo(f"Créés : {summary.created} ; modifiés : {summary.updated} ; "
-                   f"supprimés : {summary.removed}.")
+        nodes_text = ", ".join(french.plural(v, _NODES.get(k, (k, k + "s"))[0],
+                                             _NODES.get(k, (k, k + "s"))[1])
+                               for k, v in sorted(summary.nodes.items()))
+        where = "Neo4j" if summary.store == "neo4j" else "en mémoire"
+        click.echo(french.typography(f"Jeu de données « {summary.dataset} » chargé ({where}) : "
+                                     f"{nodes_text}."))
+        click.echo(french.typography(
+            f"Créés : {french.number(summary.created)} ; modifiés : "
+            f"{french.number(summary.updated)} ; supprimés : {french.number(summary.removed)}."))
 
     @main.command()
     @click.argument("requete", metavar="NOM_OU_FICHIER")

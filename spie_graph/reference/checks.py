@@ -14,12 +14,13 @@ from spie_graph.reference.referentials import Referentials, closest, referential
 
 __all__ = ["check_code", "check_territoire", "unknown"]
 
-_FEMININE = frozenset({"thématique", "famille", "interaction"})
-
-
 def unknown(what: str) -> str:
-    """``famille`` → « famille inconnue », ``public`` → « public inconnu »."""
-    return f"{what} inconnue" if what in _FEMININE else f"{what} inconnu"
+    """``thématique`` → « code de thématique inconnu »: one wording for every code list.
+
+    « code de … inconnu » agrees with « code » whatever the gender of the list's
+    name, never « inconnu(e) ».
+    """
+    return f"code de {what} inconnu"
 
 
 def check_code(value: str | None, codes: Collection[str], what: str, option: str,

@@ -15,15 +15,18 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache, cached_property
 
 import numpy as np
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from spie_graph.reference import data_file
 
-__all__ = ["Territories", "Territory", "CommuneIndex", "territories", "KINDS"]
+__all__ = ["Territories", "Territory", "CommuneIndex", "territories", "fold", "KINDS"]
 
 KINDS = ("commune", "epci", "departement", "region", "france")
 KIND_LABELS = {
@@ -71,7 +74,8 @@ class Territories:
         self._members: dict[str, frozenset[str]] = {"france": frozenset(self._communes)}
         by_dep: dict[str, set[str]] = {}
         by_reg: dict[str, set[str]] = {}
-        for code, (_, _, dep, reg, _) in self._communes.items():
+        for code, row in self._communes.items():
+            dep, reg = row[2], row[3]
             by_dep.setdefault(dep, set()).add(code)
             by_reg.setdefault(f"region:{reg}", set()).add(code)
         self._members.update({k: frozenset(v) for k, v in by_dep.items()})
@@ -79,6 +83,7 @@ class Territories:
         self._members.update({k: v[2] for k, v in self._epci.items()})
         self._people = {code: int(row[4]) for code, row in self._communes.items()}
         self._people_memo: dict[str, int] = {}
+        self._index: list[tuple[str, str, str]] | None = None  # (key, kind, code), lazily
 
     # -- identification -------------------------------------------------
     @staticmethod
@@ -185,7 +190,7 @@ class Territories:
 
     def parents(self, commune: str) -> list[str]:
         """The territories a commune belongs to: its EPCI (if any), département, région, France."""
-        _, _, dep, reg, _ = self._communes[commune]
+        dep, reg = self._communes[commune][2], self._communes[commune][3]
         result = [self._epci_of[commune]] if commune in self._epci_of else []
         result.append(dep)
         if f"region:{reg}" in self._regions:
@@ -210,8 +215,80 @@ class Territories:
         """For a former commune code: (name, type, current commune code); else None."""
         return self._former.get(code)
 
-    def suggest(self, code: str, limit: int = 3) -> list[str]:
-        """The closest valid codes to an unknown one, as ``code (nom)`` strings."""
+    def postcodes(self, code: str) -> list[str]:
+        """The postcodes of a commune (COG data of La Poste), empty for other territories."""
+        row = self._communes.get(code)
+        return list(row[5]) if row is not None and len(row) > 5 else []
+
+    def _search_index(self) -> list[tuple[str, str, str]]:
+        if self._index is None:
+            index = [(fold(v[1]), "commune", c) for c, v in self._communes.items()]
+            index += [(fold(v[0]), "epci", c) for c, v in self._epci.items()]
+            index += [(fold(v[0]), "departement", c) for c, v in self._departements.items()]
+            index += [(fold(v), "region", c) for c, v in self._regions.items()]
+            self._index = index
+        return self._index
+
+    def search(self, query: str, limit: int = 20) -> list[Territory]:
+        """Territories whose name, code or postcode matches ``query``; accents and case ignored.
+
+        A code or a postcode finds its territories exactly (``56000`` → Vannes);
+        a name finds the territories of that name first, then those whose name
+        starts with it, then those that contain it, then the closest spellings.
+        Larger territories come first among equals (départements, EPCI, communes
+        by population).
+
+        Notes
+        -----
+        O(n) over the 36,000 names, about 20 ms.
+        """
+        text = str(query).strip()
+        if not text:
+            return []
+        normal = self.normalize(text)
+        found: list[str] = []
+        if self.kind(normal) is not None:
+            found.append(normal)
+        if re.fullmatch(r"\d{5}", text):
+            found += sorted(c for c, v in self._communes.items() if len(v) > 5 and text in v[5])
+        if re.fullmatch(r"\d{2,9}|2[AB]\d{0,3}", normal) and not found:
+            found += sorted(c for c in [*self._communes, *self._epci] if c.startswith(normal))
+        key = fold(text)
+        rank = {"departement": 0, "region": 0, "epci": 1, "commune": 2}
+        exact: list[tuple[str, str]] = []
+        prefix: list[tuple[str, str]] = []
+        near: dict[str, float] = {}
+        index = self._search_index()
+        for name, kind, code in index:
+            if name == key:
+                exact.append((kind, code))
+            elif name.startswith(key):
+                prefix.append((kind, code))
+            elif f" {key} " in f" {name} ":  # the words typed, within a longer name
+                near[code] = fuzz.ratio(key, name) + 200
+            elif key in name:  # inside a word: « vanes » in « sylvanes », weaker than a typo
+                near[code] = fuzz.ratio(key, name) + 10
+        for tier in (exact, prefix):
+            tier.sort(key=lambda kc: (rank[kc[0]], -self.population(kc[1]), kc[1]))
+            found += [code for _, code in tier]
+        if len(found) + len(near) < 3 and len(key) >= 3:  # few matches: maybe a typo
+            names = [entry[0] for entry in index]
+            for _, score, i in process.extract(key, names, scorer=fuzz.ratio, limit=limit,
+                                               score_cutoff=75):
+                near[index[i][2]] = max(near.get(index[i][2], 0), score)
+        found += sorted(near, key=lambda c: (-near[c], -self.population(c), c))
+        unique = list(dict.fromkeys(found))[:limit]
+        return [self.get(code) for code in unique]
+
+    def suggest(self, code: str, limit: int = 3, near: Collection[str] = ()) -> list[str]:
+        """The closest valid codes to an unknown one, as ``code (nom)`` strings.
+
+        A mistyped code is compared with the codes of its kind by edit distance
+        (``20007324`` → the EPCI ``200073245``, a digit dropped); a name typed
+        where a code is expected gives the codes of the territories of that name.
+        Among equally close codes, those in the départements ``near`` (the data
+        set's) come first.
+        """
         former = self.former_code(code)
         if former is not None:
             name, kind, current = former
@@ -219,22 +296,30 @@ class Territories:
             return [f"{current} ({self.name(current)}, dont {name} est {label})"]
         if _REGION.match(code):
             pool = list(self._regions)
-        elif _EPCI.match(code):
+        elif re.fullmatch(r"\d{7,11}", code):
             pool = list(self._epci)
-        elif _COMMUNE.match(code):
-            pool = [c for c in self._communes if c[:2] == code[:2]] or list(self._communes)
-        elif _DEPARTEMENT.match(code) or len(code) <= 3:
+        elif re.fullmatch(r"\d{4,6}|2[AB]\d{2,4}", code):
+            pool = list(self._communes)
+        elif _DEPARTEMENT.match(code) or re.fullmatch(r"\d{1,3}", code):
             pool = list(self._departements)
         else:
-            # Maybe a name: match on names of communes, EPCI and départements.
-            names = {f"{c} ({self.name(c)})": self.name(c) for c in self._departements}
-            names.update({f"{c} ({v[0]})": v[0] for c, v in self._epci.items()})
-            names.update({f"{c} ({v[1]})": v[1] for c, v in self._communes.items()})
-            found = process.extract(code, names, scorer=fuzz.ratio,
-                                    processor=utils.default_process, limit=limit)
-            return [key for _, _, key in found]
-        closest = process.extract(code, pool, limit=limit)
-        return [f"{c} ({self.name(c)})" for c, _, _ in closest]
+            return [f"{t.code} ({t.name})" for t in self.search(code, limit)]
+        scored = process.extract(code, pool, scorer=Levenshtein.distance, limit=None,
+                                 score_cutoff=2)
+        # Closest first; among equals, the data set's départements, then the same first digits.
+        scored.sort(key=lambda found: (found[1], not self._in_departements(found[0], near),
+                                       found[0][:2] != code[:2], found[0]))
+        return [f"{c} ({self.name(c)})" for c, _, _ in scored[:limit]]
+
+    def _in_departements(self, code: str, departements: Collection[str]) -> bool:
+        if not departements:
+            return False
+        if code in self._communes:
+            return self._communes[code][2] in departements
+        if code in self._epci:
+            return any(self._communes[c][2] in departements for c in self._epci[code][2]
+                       if c in self._communes)
+        return code in departements
 
     @staticmethod
     def shape_hint() -> str:
@@ -243,6 +328,13 @@ class Territories:
             "un code de territoire s'écrit : commune INSEE sur 5 caractères (56260, 2A004), "
             "EPCI sur 9 chiffres (SIREN), département (56, 2A, 974), région (region:53) ou france"
         )
+
+
+def fold(text: str) -> str:
+    """``L'Île-d'Yeu`` → ``l ile d yeu``: lower case, no accents, words only, for searching."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"\bst(e?)\b", r"saint\1", re.sub(r"[^a-z0-9]+", " ", text))
+    return " ".join(text.split())
 
 
 @cache

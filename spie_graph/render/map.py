@@ -24,6 +24,7 @@ the same elements in a pyvis network: :mod:`spie_graph.render.notebook`):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -32,6 +33,7 @@ import networkx as nx
 from jinja2 import Environment, FunctionLoader, select_autoescape
 from markupsafe import Markup
 
+from spie_graph import french
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.gaps import GapRow, Gaps, MomentGap
 from spie_graph.errors import ArgumentError
@@ -49,7 +51,7 @@ from spie_graph.render.pictures import (
 )
 
 __all__ = ["LAYOUT_THRESHOLD", "SIZES", "MapElements", "MapResult", "build_map", "check_filters",
-           "map_elements", "render_template", "vis_network_js"]
+           "gap_groups", "map_elements", "render_template", "short_label", "vis_network_js"]
 
 LAYOUT_THRESHOLD = 300
 """Above this number of actors, layout in Python and physics off."""
@@ -135,6 +137,25 @@ def _filter_options(profiles: list[ActorProfile], territoire: str,
     return options
 
 
+LABEL_CHARS = 40
+"""Longest label drawn on the map; the full name is in the actor's card and tooltip."""
+
+
+def short_label(name: str) -> str:
+    """The name drawn beside a point: without a trailing « (…) », at most 40 characters.
+
+    ``Centre médico-social de Vannes (Département du Morbihan)`` → ``Centre
+    médico-social de Vannes``: the map stays readable at its default zoom, the
+    card keeps the whole name.
+    """
+    text = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip()
+    text = text if len(text) >= 6 else name.strip()
+    if len(text) > LABEL_CHARS:
+        cut = text[: LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
+        text = cut + "…"
+    return text
+
+
 def _node(profile: ActorProfile, value: int, colors: dict[str, str],
           position: tuple[float, float] | None, duplicate: bool) -> dict:
     color = colors.get(profile.famille, "#8a8f98")
@@ -143,7 +164,7 @@ def _node(profile: ActorProfile, value: int, colors: dict[str, str],
         border = DUPLICATE_STYLE.color
     node = {
         "id": profile.key,
-        "label": profile.nom,
+        "label": short_label(profile.nom),
         "value": value,
         "shape": "star" if profile.porteur else "dot",
         "color": {"background": color, "border": border,
@@ -265,26 +286,84 @@ def _gap_rows(found: Gaps) -> list[GapRow | MomentGap]:
     return sorted(rows, key=lambda g: -g.population)
 
 
+def _wanted(thematique: str | None, refs: Referentials) -> frozenset[str] | None:
+    """The thématiques a finding may be about to stay on a map filtered on ``thematique``."""
+    if thematique is None:
+        return None
+    theme = refs.thematiques[thematique]
+    return refs.matching_thematiques(thematique) | {thematique, theme.categorie}
+
+
+def gap_groups(found: Gaps, refs: Referentials,
+               wanted: frozenset[str] | None = None) -> list[dict]:
+    """The gaps grouped at one named level: EPCI by EPCI, each with its communes missing.
+
+    Commune-level gaps (a département) become one line per need and EPCI
+    (« Mobilité · CC du Pays de Lamastre : 3 communes sur 8 »); EPCI-level gaps
+    (a région, France) stay one line per EPCI. Moments of the parcours are
+    dropped on a map filtered on a thématique, like the actors.
+    """
+    terr = refs.territoires
+    scope = terr.communes(found.territoire)
+    groups: dict[tuple[str, str], dict] = {}
+    for gap in _gap_rows(found):
+        need = gap.thematique if isinstance(gap, GapRow) else gap.moment
+        theme = refs.thematiques.get(need) if isinstance(gap, GapRow) else None
+        if wanted is not None and (theme is None or theme.code not in wanted):
+            continue
+        commune = terr.kind(gap.territoire) == "commune"
+        zone = (terr.epci_of(gap.territoire) or gap.territoire) if commune else gap.territoire
+        key = (need, zone)
+        if key not in groups:
+            label = (theme.libelle if theme is not None else refs.moments.get(need, need))
+            departements = sorted({terr.departement_of(c) for c in terr.communes(zone)
+                                   if c in scope})
+            groups[key] = {
+                "besoin": label, "thematique": theme.code if theme else None,
+                "categorie": theme.categorie if theme else None,
+                "zone": zone, "zones": [zone, *departements], "territoire": terr.name(zone),
+                "niveau": "commune" if commune else (terr.kind(zone) or ""),
+                "communes": [], "nb_communes_zone": len(terr.communes(zone) & scope),
+                "population": 0,
+            }
+        group = groups[key]
+        group["population"] += gap.population
+        if commune:
+            group["communes"].append(gap.nom_territoire)
+    for group in groups.values():
+        count = len(group["communes"])
+        if group["niveau"] != "commune":
+            group["detail"] = ""
+        elif count == group["nb_communes_zone"]:
+            group["detail"] = ("toute la commune" if count == 1
+                               else f"toutes ses communes ({french.number(count)})")
+        else:
+            group["detail"] = (f"{french.plural(count, 'commune')} sur "
+                               f"{french.number(group['nb_communes_zone'])}")
+    return sorted(groups.values(), key=lambda g: (-g["population"], g["besoin"]))
+
+
 def _findings_payload(findings: Findings | None, profiles: dict[str, ActorProfile],
-                      refs: Referentials) -> tuple[list[dict] | None, list[dict] | None]:
+                      refs: Referentials, kept: set[str] | None = None,
+                      thematique: str | None = None) -> tuple[list[dict] | None,
+                                                               list[dict] | None]:
+    """The gaps and duplicates of the side panel, filtered like the actors on the map.
+
+    A duplicate stays when at least two of its actors are on the map (and, on a
+    map filtered on a thématique, when it is about that thématique).
+    """
     if findings is None:
         return None, None
-    gaps = None
-    if findings.gaps is not None:
-        gaps = []
-        for gap in _gap_rows(findings.gaps):
-            need = gap.thematique if isinstance(gap, GapRow) else gap.moment
-            label = (refs.thematiques[need].libelle if need in refs.thematiques
-                     else refs.moments.get(need, need))
-            theme = refs.thematiques.get(need) if isinstance(gap, GapRow) else None
-            gaps.append({"besoin": label, "thematique": theme.code if theme else None,
-                         "categorie": theme.categorie if theme else None,
-                         "territoire": gap.nom_territoire, "population": gap.population})
+    wanted = _wanted(thematique, refs)
+    gaps = None if findings.gaps is None else gap_groups(findings.gaps, refs, wanted)
     duplicates = None
     if findings.duplicates is not None:
         duplicates = []
         for dup in sorted(findings.duplicates, key=lambda d: -d.population):
-            known = [profiles[a] for a in dup.acteurs if a in profiles]
+            known = [profiles[a] for a in dup.acteurs if a in profiles
+                     and (kept is None or profiles[a].key in kept)]
+            if len(known) < 2 or (wanted is not None and dup.thematique not in wanted):
+                continue
             need = dup.thematique
             duplicates.append({
                 "besoin": refs.thematiques[need].libelle if need in refs.thematiques else need,
@@ -374,7 +453,7 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
 
     links = [(u, v, d.get("interaction", "")) for u, v, d in graph.edges(data=True)
              if d["type"] == "INTERAGIT" and u in kept and v in kept]
-    gaps, duplicates = _findings_payload(findings, all_profiles, refs)
+    gaps, duplicates = _findings_payload(findings, all_profiles, refs, kept, thematique)
     duplicated: set[str] = set()
     dup_links: list[tuple[str, str]] = []
     for group in duplicates or []:
@@ -421,7 +500,8 @@ def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     """The interactive map of a data set's actors, as one self-contained HTML page.
 
     The arguments are those of :func:`map_elements`; ``title`` defaults to
-    « Carte des acteurs : <data set> ».
+    « Carte des acteurs : <consortium's name> », else « Carte des acteurs du
+    Morbihan » (the territory's name).
 
     Returns
     -------
@@ -433,8 +513,11 @@ def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                          findings=findings, taille=taille, restreindre=restreindre, refs=refs)
     profiles, colors = found.profiles, family_colors(refs)
     consortium = consortium_info(graph)
-    dataset = graph.graph.get("dataset") or "jeu de données"
-    title = title or f"Carte des acteurs : {dataset}"
+    terr = refs.territoires
+    named = consortium.get("nom") if consortium else None
+    kind = terr.kind(found.code) or "france"
+    place = french.of_territory(kind, found.code, terr.name(found.code))
+    title = title or (f"Carte des acteurs : {named}" if named else f"Carte des acteurs {place}")
     payload = {
         "nodes": found.nodes, "edges": found.edges, "options": found.options,
         "physics": not found.large,
@@ -447,14 +530,18 @@ def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     subtitle = [refs.territoires.label(found.code)]
     if found.thematique is not None:
         subtitle.append(f"thématique : {refs.thematiques[found.thematique].libelle}")
-    if consortium:
-        subtitle.append(f"consortium : {consortium.get('nom', '')}")
+    if consortium and not named:
+        subtitle.append("consortium sans nom")
     html = render_template(
         "carte.html.j2", title=title, subtitle=" · ".join(subtitle), payload=payload,
         legend=_legend(profiles, found.kinds, colors, refs, bool(found.duplicate_links)),
         themes=_thematique_options(profiles, refs), has_consortium=consortium is not None,
         taille="nombre de services" if taille == "services" else "nombre d'interactions",
         nb_acteurs=len(found.nodes), nb_liens=found.interactions, vis_js=vis_network_js(),
+        nb_acteurs_texte=french.plural(len(found.nodes), "acteur"),
+        nb_liens_texte=french.plural(found.interactions, "interaction"),
+        gap_level=(findings.gaps.niveau if findings is not None and findings.gaps is not None
+                   else None),
         has_gaps=found.gaps is not None, has_duplicates=found.duplicates is not None,
     )
     return MapResult(html, len(found.nodes), len(found.edges), not found.large, title,
@@ -466,11 +553,11 @@ def _options(large: bool, count: int) -> dict:
     options: dict = {
         "autoResize": True,
         "nodes": {
-            "scaling": {"min": 8, "max": 34,
-                        "label": {"enabled": True, "min": 11, "max": 20,
-                                  "drawThreshold": 7, "maxVisible": 26}},
-            "font": {"size": 13, "face": "DejaVu Sans, Arial, sans-serif",
-                     "strokeWidth": 3, "strokeColor": "#ffffff"},
+            # Labels keep one legible size whatever the node's size: a small node
+            # (the préfecture, the DDETS) is read as easily as a large one.
+            "scaling": {"min": 8, "max": 34, "label": {"enabled": False}},
+            "font": {"size": 14, "color": "#1d2125", "face": "DejaVu Sans, Arial, sans-serif",
+                     "strokeWidth": 4, "strokeColor": "#ffffff"},
         },
         "edges": {"selectionWidth": 2, "hoverWidth": 1.5},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False,

@@ -1,6 +1,8 @@
 """Render answers as a terminal table, JSON, CSV for French Excel, or an XLSX workbook.
 
-- :func:`to_table`: the terminal's aligned table;
+- :func:`to_table`: the terminal's table, for people: French numbers and
+  typography (:mod:`spie_graph.french`), fitted to the terminal's width
+  (:func:`terminal_width`), cells wrapped between words;
 - :func:`to_json`: the machine format (UTF-8, codes, plain numbers, ``true``/``false``);
 - :func:`to_csv`: a table for people, in the convention French Excel and
   LibreOffice open with a double click: ``;`` between cells, UTF-8 with a byte
@@ -21,18 +23,24 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+import shutil
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from spie_graph import french
 from spie_graph.files import neutralize
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
 
-__all__ = ["BOM", "FORMATS", "TITLES", "Sheet", "render", "to_csv", "to_json", "to_table",
-           "to_xlsx", "with_labels", "write_sheet"]
+__all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "render", "terminal_width", "to_csv",
+           "to_json", "to_table", "to_xlsx", "with_labels", "write_sheet"]
 
 FORMATS = ("table", "json", "csv")
+MAX_LINES = 3
+"""Lines a cell may take in a terminal table before it is cut with « … »."""
+_GAP = "  "
 BOM = "\ufeff"
 """UTF-8 byte order mark: how Excel knows a CSV file is UTF-8 (else it reads accents as cp1252)."""
 
@@ -93,6 +101,21 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _shown(value: object) -> str:
+    """A value as a person reads it: French numbers, oui/non, lists joined by commas."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return french.yes_no(value)
+    if isinstance(value, int):
+        return french.number(value)
+    if isinstance(value, float):
+        return french.decimal(value, 3)
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(v) for v in value)
+    return french.typography(str(value))
+
+
 def _columns(rows: Sequence[dict], columns: Sequence[str] | None) -> list[str]:
     if columns:
         return list(columns)
@@ -102,22 +125,88 @@ def _columns(rows: Sequence[dict], columns: Sequence[str] | None) -> list[str]:
     return list(seen)
 
 
+def terminal_width() -> int:
+    """The terminal's width in columns (``COLUMNS`` first; 100 when not a terminal)."""
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _fit(natural: list[int], floors: list[int], available: int) -> list[int]:
+    """Column widths within ``available``: the widest columns give way first, down to a floor."""
+    widths = list(natural)
+    while sum(widths) > available:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        # Take from the widest down to the next widest (at least one character).
+        others = [widths[i] for i in shrinkable if i != widest]
+        target = max(floors[widest], max(others, default=0), widths[widest] - (
+            sum(widths) - available))
+        widths[widest] = target if target < widths[widest] else widths[widest] - 1
+    return widths
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """A cell's lines: wrapped on spaces and hyphens, at most :data:`MAX_LINES`, then « … »."""
+    if len(text) <= width:
+        return [text]
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=True) or [""]
+    # A word longer than the column is cut with « … » rather than split across lines.
+    lines = [line if len(line) <= width else line[: width - 1] + "…" for line in lines]
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES]
+        last = lines[-1]
+        lines[-1] = (last if len(last) < width else last[: width - 1]) + "…"
+    return lines
+
+
 def to_table(rows: Sequence[dict], columns: Sequence[str] | None = None,
-             max_width: int = 60) -> str:
-    """An aligned text table; long cells are cut with « … »."""
+             headers: Mapping[str, str] | None = None, width: int | None = None) -> str:
+    """An aligned text table that fits the terminal (:func:`terminal_width`).
+
+    Values are shown the French way (``3 449 370``, ``0,143``, ``oui``). When
+    the table is wider than ``width``, the widest columns are narrowed first
+    (down to their longest word, then further if needed) and their cells
+    wrap on spaces and hyphens, up to :data:`MAX_LINES` lines ending with « … »;
+    a row on several lines is set apart by blank lines so that it reads as one. Headers
+    come from ``headers`` (``{"nom_acteur": "Acteur"}``), else the column name
+    with spaces.
+    """
     cols = _columns(rows, columns)
     if not rows:
         return "(aucun résultat)"
+    headers = headers or {}
+    titles = [headers.get(c, c.replace("_", " ")) for c in cols]
+    cells = [[_shown(row.get(c)) for c in cols] for row in rows]
+    # A header wraps on its words rather than widening a column of short values.
+    natural = [max(*(len(w) for w in t.split() or [""]), *(len(r[i]) for r in cells))
+               for i, t in enumerate(titles)]
+    # A column keeps room for its longest word (up to 16 characters) and its header's words,
+    # so cells wrap between words; only when that does not fit either are words cut.
+    floors = [min(n, max(6, *(len(w) for w in t.split()),
+                         *(min(len(w), 16) for r in cells for w in r[i].split())))
+              for i, (n, t) in enumerate(zip(natural, titles, strict=True))]
+    available = (width or terminal_width()) - len(_GAP) * (len(cols) - 1)
+    widths = _fit(natural, floors, available)
+    if sum(widths) > available:
+        widths = _fit(widths, [min(w, 6) for w in widths], available)
 
-    def clip(text: str) -> str:
-        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+    def block(values: list[str]) -> list[str]:
+        parts = [_wrap(v, w) for v, w in zip(values, widths, strict=True)]
+        height = max(len(p) for p in parts)
+        return [_GAP.join((p[k] if k < len(p) else "").ljust(w)
+                          for p, w in zip(parts, widths, strict=True)).rstrip()
+                for k in range(height)]
 
-    cells = [[clip(_cell(row.get(c))) for c in cols] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
-    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
-    rule = "  ".join("-" * w for w in widths)
-    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join([line.rstrip(), rule, *body])
+    out = [*block(titles), _GAP.join("-" * w for w in widths)]
+    previous = 1
+    for index, values in enumerate(cells):
+        lines = block(values)
+        if index and (len(lines) > 1 or previous > 1):
+            out.append("")  # a row on several lines stands apart from its neighbours
+        out += lines
+        previous = len(lines)
+    return "\n".join(out)
 
 
 # -- labels beside codes --------------------------------------------------------------------
@@ -224,13 +313,13 @@ def to_json(data: object) -> str:
 
 
 def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
-           data: object = None) -> str:
+           data: object = None, headers: Mapping[str, str] | None = None) -> str:
     """Render rows in ``fmt``; JSON renders ``data`` instead when given."""
     if fmt == "json":
         return to_json(rows if data is None else data)
     if fmt == "csv":
         return to_csv(rows, columns).rstrip("\r\n")
-    return to_table(rows, columns)
+    return to_table(rows, columns, headers)
 
 
 # -- XLSX ---------------------------------------------------------------------------------------

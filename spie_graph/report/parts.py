@@ -55,8 +55,9 @@ from spie_graph.render.annex import (
 )
 from spie_graph.render.exports import node_styles, select, to_gexf, to_graphml, to_kumu
 from spie_graph.render.exports import to_json as graph_json
-from spie_graph.render.map import build_map
+from spie_graph.render.map import build_map, gap_groups
 from spie_graph.render.tables import Sheet, to_csv, to_json, to_xlsx
+from spie_graph.render.terminal import need_label
 
 __all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
 
@@ -94,21 +95,25 @@ def _part(files: dict[str, str | bytes], lines: list[str],
 
 
 def stats_part(ctx: ReportContext) -> ReportPart:
-    stats = graph_stats(ctx.graph, ctx.refs)
+    stats = graph_stats(ctx.graph, ctx.refs, ctx.territoire)
     a, s, i = stats["acteurs"], stats["services"], stats["interactions"]
-    famille = ", ".join(f"{ctx.refs.familles[k].libelle} ({v})"
+    t = stats["territoire"]
+    famille = ", ".join(f"{ctx.refs.familles[k].libelle} ({french.number(v)})"
                         for k, v in list(a["par_famille"].items())[:8])
-    moments = ", ".join(f"{ctx.refs.moments[k].lower()} : {v}" for k, v in s["par_moment"].items())
+    moments = ", ".join(f"{ctx.refs.moments[k].lower()} : {french.number(v)}"
+                        for k, v in s["par_moment"].items())
+    place = french.of_territory(ctx.refs.territoires.kind(t["code"]) or "", t["code"], t["nom"])
     section = "\n".join([
         "## Chiffres clés",
         "",
-        f"- {a['total']} acteurs de {len(a['par_famille'])} familles ; les plus nombreuses : "
-        f"{famille}.",
-        f"- {s['total']} services ; par moment du parcours : {moments}.",
-        f"- {i['total']} interactions entre acteurs.",
-        f"- {stats['territoire']['communes_couvertes']} communes couvertes par au moins un "
-        f"service ({stats['territoire']['population_couverte']:,} habitants)."
-        .replace(",", "\u202f"),
+        f"- {french.plural(a['total'], 'acteur')} de "
+        f"{french.plural(len(a['par_famille']), 'famille')} ; les plus nombreuses : {famille}.",
+        f"- {french.plural(s['total'], 'service')} ; par moment du parcours : {moments}.",
+        f"- {french.plural(i['total'], 'interaction')} entre acteurs.",
+        f"- {french.number(t['communes_couvertes'])} communes {place} sur "
+        f"{french.number(t['communes'])} couvertes par au moins un service "
+        f"({french.number(t['population_couverte'])} habitants sur "
+        f"{french.number(t['population'])}).",
     ])
     rows = [{"rubrique": row["rubrique"],
              "libelle_rubrique": row["rubrique"].replace(".", " ").replace("_", " ").capitalize(),
@@ -160,32 +165,14 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
 TOP = 10
 
 
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
-
-
-def _percent(value: float) -> str:
-    return f"{value:.0%}".replace("%", "\u202f%")
-
-
-def _decimal(value: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+def _actor_names(ctx: ReportContext) -> dict[str, str]:
+    """Actor id → name: human outputs name actors, never by their ids."""
+    return {n["id"]: n["nom"] for _, n in ctx.graph.nodes(data=True) if n["label"] == "Acteur"}
 
 
 def _need_label(key: str, ctx: ReportContext, groups: dict[str, str]) -> str:
     """``besoin:sante`` → ``Besoin « Santé »``: a candidate key in French."""
-    kind, code = key.split(":", 1)
-    refs = ctx.refs
-    if kind == "famille":
-        label = groups.get(code) or (refs.familles[code].libelle if code in refs.familles
-                                     else code)
-        return f"Famille « {label} »"
-    labels = {"besoin": ("Besoin", lambda c: refs.thematiques[c].libelle),
-              "moment": ("Moment", lambda c: refs.moments[c]),
-              "public": ("Public", lambda c: refs.publics[c]),
-              "volet": ("Volet", lambda c: c)}
-    title, name = labels[kind]
-    return f"{title} « {name(code)} »"
+    return need_label(key, groups, ctx.refs)
 
 
 def _mark(ok: bool) -> str:
@@ -206,20 +193,31 @@ def gaps_part(ctx: ReportContext) -> ReportPart:
     rows = [row.model_dump() for row in result.lignes]
     label = {code: ctx.refs.thematiques[code].libelle for code in result.thematiques}
     lines = ["## Lacunes de couverture", "",
-             (f"{len(found)} couples {unit.lower()} × besoin sans aucun service, sur "
-              f"{len(rows)} ({', '.join(label.values())}), comptés "
+             (f"{french.number(len(found))} couples {unit.lower()} × besoin sans aucun service, "
+              f"sur {french.number(len(rows))} ({', '.join(label.values())}), comptés "
               + ("EPCI par EPCI." if result.niveau == "epci" else "commune par commune.")
               + " La carte et l'annexe montrent les mêmes lacunes.")]
-    if found:
+    groups = [g for g in gap_groups(result, ctx.refs) if g["thematique"]]
+    if groups and result.niveau == "commune":
+        # One level per list: EPCI by EPCI, with how many of their communes lack the need.
+        lines += ["", "Par EPCI, les communes sans aucun service pour un besoin (les plus "
+                  "peuplées d'abord) :", "",
+                  "| EPCI | Besoin | Communes sans service | Population |", "|---|---|---|---|"]
+        lines += [f"| {g['territoire']} ({g['zone']}) | {g['besoin']} | {g['detail']} | "
+                  f"{french.number(g['population'])} |" for g in groups[:TOP]]
+        if len(groups) > TOP:
+            more = french.plural(len(groups) - TOP, "autre ligne", "autres lignes")
+            lines.append(f"\n… et {more} : toutes les lacunes sont dans `lacunes.csv`.")
+    elif groups:
         lines += ["", f"| {unit} | Besoin | Population |", "|---|---|---|"]
-        lines += [f"| {r.nom_territoire} ({r.territoire}) | {label[r.thematique]} | "
-                  f"{_number(r.population)} |" for r in found[:TOP]]
+        lines += [f"| {g['territoire']} ({g['zone']}) | {g['besoin']} | "
+                  f"{french.number(g['population'])} |" for g in groups[:TOP]]
     missing = result.moments_sans_service
     if missing:
         by_moment = {m: [g for g in missing if g.moment == m] for m in ctx.refs.moments}
         lines += ["", "Moments du parcours qu'aucun service n'atteint :"]
-        lines += [f"- {ctx.refs.moments[m]} : {len(g)} {unit.lower()}(s), "
-                  f"{_number(sum(x.population for x in g))} habitants"
+        lines += [f"- {ctx.refs.moments[m]} : {french.plural(len(g), unit.lower())}, "
+                  f"{french.number(sum(x.population for x in g))} habitants"
                   for m, g in by_moment.items() if g]
     files: dict[str, str | bytes] = {"lacunes.csv": to_csv(rows),
                                      "lacunes.json": to_json(result.model_dump())}
@@ -271,15 +269,18 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
         return _part({}, [])
     rows = [group.model_dump() for group in groups]
     lines = ["## Accompagnements en double", "",
-             (f"{len(groups)} groupe(s) de services d'acteurs différents sur la même "
-              "thématique, le même moment du parcours, des publics et un territoire communs "
+             (f"{french.plural(len(groups), 'groupe')} de services d'acteurs différents sur la "
+              "même thématique, le même moment du parcours, des publics et un territoire communs "
               "(l'AMI demande d'éviter les accompagnements en double).")]
     if groups:
         lines += ["", "| Thématique | Moment | Territoire | Population | Acteurs | Recouvrement |",
                   "|---|---|---|---|---|---|"]
+        names = _actor_names(ctx)
         lines += [f"| {ctx.refs.thematiques[g.thematique].libelle} | "
-                  f"{ctx.refs.moments[g.moment]} | {g.nom_territoire} | {_number(g.population)} | "
-                  f"{md(', '.join(g.acteurs))} | {_percent(g.score)} |" for g in groups[:TOP]]
+                  f"{ctx.refs.moments[g.moment]} | {g.nom_territoire} | "
+                  f"{french.number(g.population)} | "
+                  f"{md(', '.join(names.get(a, a) for a in g.acteurs))} | "
+                  f"{french.percent(g.score)} |" for g in groups[:TOP]]
     return _part({"doublons.csv": to_csv(rows), "doublons.json": to_json(rows)}, lines,
                  [Sheet("Doublons", rows)])
 
@@ -291,7 +292,7 @@ def consortium_part(ctx: ReportContext) -> ReportPart:
         return _part({}, ["## Consortium et critères de l'AMI SPIE", "",
                           "Aucun consortium déclaré (ajoutez consortium.yaml au jeu de données)."])
     groups = ctx.findings.family_labels
-    actors = {n["id"]: n["nom"] for _, n in ctx.graph.nodes(data=True) if n["label"] == "Acteur"}
+    actors = _actor_names(ctx)
     verdict = "recevable" if result.recevable else "non recevable en l'état"
     lines = ["## Consortium et critères de l'AMI SPIE", "",
              f"Consortium « {md(result.consortium)} » : **{verdict}**.", ""]
@@ -304,7 +305,7 @@ def consortium_part(ctx: ReportContext) -> ReportPart:
         lines += ["", ("Acteurs du territoire, non membres, qui pourraient combler chaque "
                        "manque (les mieux placés d'abord) :")]
         lines += [f"- {_need_label(need, ctx, groups)} : "
-                  + (", ".join(f"{md(actors[i])} ({md(i)})" for i in ids)
+                  + (", ".join(md(actors.get(i, i)) for i in ids)
                      or "aucun acteur du jeu de données")
                   for need, ids in result.candidats.items()]
     criteria = [{"critere": c.code, "libelle": c.libelle, "ok": c.ok, "detail": c.detail}
@@ -326,22 +327,25 @@ def network_part(ctx: ReportContext) -> ReportPart:
     how = ("exacte" if method.methode == "exacte"
            else f"estimée sur {method.k} sources tirées au hasard (graine {method.graine})")
 
+    names = _actor_names(ctx)
+
     def listed(ids: list[str]) -> str:
-        return md(", ".join(ids)) or "aucun"
+        return md(", ".join(names.get(i, i) for i in ids)) or "aucun"
 
     lines = [
         "## Réseau des interactions", "",
-        (f"- {result.nb_acteurs} acteurs, {result.nb_liens} liens ; densité "
-         f"{_decimal(result.densite)}, centralisation des degrés (Freeman) "
-         f"{_decimal(result.centralisation_degre)}."),
+        (f"- {french.plural(result.nb_acteurs, 'acteur')}, "
+         f"{french.plural(result.nb_liens, 'lien')} ; densité "
+         f"{french.decimal(result.densite, 3)}, centralisation des degrés (Freeman) "
+         f"{french.decimal(result.centralisation_degre, 3)}."),
         f"- Acteurs pilotes (les plus reliés) : {listed(result.acteurs_pilotes)}.",
         (f"- Intermédiaires (relient plusieurs communautés ; intermédiarité {how}) : "
          f"{listed(result.courtiers)}."),
         (f"- Points d'articulation (leur départ coupe le réseau) : "
          f"{listed(result.points_articulation)}."),
         f"- Acteurs isolés (aucune interaction) : {listed(result.acteurs_isoles)}.",
-        (f"- {len(result.communautes)} communautés (Louvain), modularité "
-         f"{_decimal(result.modularite, 2)}."),
+        (f"- {french.plural(len(result.communautes), 'communauté')} (Louvain), modularité "
+         f"{french.decimal(result.modularite, 2)}."),
     ]
     rows = [role.model_dump() for role in result.acteurs]
     return _part({"reseau.json": to_json(result.model_dump()), "reseau.csv": to_csv(rows)}, lines,
@@ -422,13 +426,19 @@ def exports_part(ctx: ReportContext) -> ReportPart:
 
 
 def header(ctx: ReportContext) -> str:
-    """The title of ``rapport.md``."""
+    """The title of ``rapport.md``: the consortium's name, else the territory's."""
     terr = ctx.refs.territoires
+    consortium = ctx.findings.consortium
+    kind = terr.kind(ctx.territoire) or "france"
+    place = french.of_territory(kind, ctx.territoire, terr.name(ctx.territoire))
+    title = (f"Cartographie des acteurs : {consortium.consortium}"
+             if consortium is not None and consortium.consortium
+             else f"Cartographie des acteurs {place}")
     return "\n".join([
-        f"# Cartographie des acteurs : {md(ctx.dataset)}",
+        f"# {md(title)}",
         "",
-        f"Territoire : {terr.label(ctx.territoire)}. Rapport produit le "
-        f"{date.today().strftime('%d/%m/%Y')} par spie-graph.",
+        f"Territoire : {terr.label(ctx.territoire)} ; jeu de données « {md(ctx.dataset)} ». "
+        f"Rapport produit le {date.today().strftime('%d/%m/%Y')} par spie-graph.",
     ])
 
 

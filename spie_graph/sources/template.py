@@ -4,7 +4,8 @@ The workbook has one sheet per table (``acteurs``, ``services``,
 ``interactions``, ``consortium``), the headers that
 :mod:`spie_graph.sources.validation` expects, a comment on each header, and a
 drop-down list (data validation) on every coded column, fed from a ``codes``
-sheet that lists each referential with its French labels. A workbook filled
+sheet that lists each referential with its French labels (and, for a chosen
+département, its communes with their postcodes and its EPCI). A workbook filled
 in this layout is a data set: ``spie-graph validate --dataset modele.xlsx``
 (read by :func:`spie_graph.sources.readers.read_workbook`).
 
@@ -34,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from spie_graph.errors import ArgumentError
 from spie_graph.files import write_atomic
+from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.validation import LIST_SEPARATOR, REQUIRED
 
@@ -75,10 +77,10 @@ SHEETS: dict[str, tuple[Column, ...]] = {
                "reseau_porteur"),
         Column("siret", "SIRET : 14 chiffres, saisis en texte.", text=True),
         Column("commune", "Code INSEE de la commune du siège (5 caractères, ex. 01001).",
-               text=True),
+               "commune", text=True),
         Column("territoire", "Territoire d'intervention. " + _TERRITOIRE
                + f" Plusieurs codes : séparez-les par « {LIST_SEPARATOR} ». "
-               "Vide : la commune du siège.", multi=True, text=True),
+               "Vide : la commune du siège.", "territoire", multi=True, text=True),
         Column("missions", "Missions de l'acteur, en texte libre."),
         Column("competences", f"Compétences, séparées par « {LIST_SEPARATOR} ».", multi=True),
         Column("publics", "Publics visés (liste).", "publics", multi=True),
@@ -95,7 +97,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("moments", "Moments du parcours (liste) ; vide : déduits des thématiques.",
                "moments", multi=True),
         Column("territoire", "Zone du service. " + _TERRITOIRE + " Vide : celle de l'acteur.",
-               multi=True, text=True),
+               "territoire", multi=True, text=True),
         Column("modes_accueil", "Modes d'accueil (liste).", "modes_accueil", multi=True),
         Column("description", "Description du service, en texte libre."),
         Column("frais", "gratuit ou payant (data·inclusion)."),
@@ -122,7 +124,7 @@ CONSORTIUM_FIELDS: tuple[Column, ...] = (
     Column("nom", "Nom du consortium."),
     Column("porteur", "Identifiant de l'acteur porteur (feuille acteurs).", "acteurs"),
     Column("accord_cd", "Accord du conseil départemental : oui ou non.", "oui-non"),
-    Column("territoire", "Territoire du projet. " + _TERRITOIRE, multi=True),
+    Column("territoire", "Territoire du projet. " + _TERRITOIRE, "territoire", multi=True),
     Column("publics", "Publics visés (liste).", "publics", multi=True),
 )
 CONSORTIUM_MEMBERS: tuple[Column, ...] = (
@@ -134,9 +136,36 @@ CONSORTIUM_MEMBERS: tuple[Column, ...] = (
 _MEMBERS_HEADER_ROW = len(CONSORTIUM_FIELDS) + 2
 
 
-def _code_lists(refs: Referentials) -> dict[str, tuple[str, dict[str, str]]]:
-    """The lists of the codes sheet: name → (label of the list, {code: French label})."""
+def _territory_lists(refs: Referentials,
+                     departement: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """The communes, and every territory (département, EPCI, communes) of a département."""
+    terr = refs.territoires
+    communes = sorted(terr.communes(departement), key=lambda c: (terr.name(c), c))
+
+    def commune_label(code: str) -> str:
+        postcodes = ", ".join(terr.postcodes(code))
+        epci = terr.epci_of(code)
+        return (terr.name(code) + (f" ({postcodes})" if postcodes else "")
+                + (f" · {terr.name(epci)}" if epci else ""))
+
+    everything = {departement: f"Département · {terr.name(departement)}"}
+    everything.update({e: f"EPCI · {terr.name(e)}" for e in terr.epcis_in(departement)})
+    everything.update({c: f"Commune · {commune_label(c)}" for c in communes})
+    name = terr.name(departement)
+    return {"commune": (f"Communes ({name})", {c: commune_label(c) for c in communes}),
+            "territoire": (f"Territoires ({name})", everything)}
+
+
+def _code_lists(refs: Referentials,
+                departement: str | None = None) -> dict[str, tuple[str, dict[str, str]]]:
+    """The lists of the codes sheet: name → (label of the list, {code: French label}).
+
+    With a ``departement``, also its communes and its territories (the
+    département, its EPCI, its communes), with names and postcodes.
+    """
+    territories = _territory_lists(refs, departement) if departement else {}
     return {
+        **territories,
         "famille": ("Familles d'acteurs", {k: f.libelle for k, f in refs.familles.items()}),
         "reseau_porteur": ("Réseaux porteurs", dict(refs.reseaux_porteurs)),
         "thematiques": ("Thématiques", {
@@ -177,7 +206,7 @@ def _header(ws: Worksheet, row: int, column: int, spec: Column, required: bool,
 
 
 def _validation(spec: Column, formulas: dict[str, str]) -> DataValidation | None:
-    if spec.codes is None:
+    if spec.codes is None or spec.codes not in formulas:
         return None
     if spec.multi:
         # Propose the codes, accept any text: "a|b" cannot match a list.
@@ -192,12 +221,13 @@ def _validation(spec: Column, formulas: dict[str, str]) -> DataValidation | None
                           error="Choisissez une valeur de la liste (feuille codes).")
 
 
-def _codes_sheet(wb: Workbook, refs: Referentials) -> tuple[dict[str, str], dict[str, str]]:
+def _codes_sheet(wb: Workbook, refs: Referentials,
+                 departement: str | None) -> tuple[dict[str, str], dict[str, str]]:
     """Write the codes sheet; return the validation formula and a help text of each list."""
     ws = wb.create_sheet(CODES_SHEET)
     formulas: dict[str, str] = {}
     where: dict[str, str] = {}
-    for index, (name, (title, codes)) in enumerate(_code_lists(refs).items()):
+    for index, (name, (title, codes)) in enumerate(_code_lists(refs, departement).items()):
         code_col = 2 * index + 1
         for offset, header in enumerate((name, f"libellé ({title})")):
             cell = ws.cell(row=1, column=code_col + offset, value=header)
@@ -259,22 +289,29 @@ def _consortium_sheet(ws: Worksheet, formulas: dict[str, str], where: dict[str, 
     ws.column_dimensions["C"].width = 22
 
 
-def template_workbook(refs: Referentials | None = None) -> Workbook:
-    """The template as an openpyxl workbook (see the module docstring for its layout)."""
+def template_workbook(refs: Referentials | None = None,
+                      departement: str | None = None) -> Workbook:
+    """The template as an openpyxl workbook (see the module docstring for its layout).
+
+    With a ``departement`` (``07``), the codes sheet also lists its communes
+    (code, name, postcodes, EPCI) and its EPCI, offered in the commune and
+    territoire columns.
+    """
     refs = refs or referentials()
     wb = Workbook()
     sheets = {"acteurs": wb.active}
     sheets["acteurs"].title = "acteurs"
     for name in ("services", "interactions", "consortium"):
         sheets[name] = wb.create_sheet(name)
-    formulas, where = _codes_sheet(wb, refs)
+    formulas, where = _codes_sheet(wb, refs, departement)
     for name in SHEETS:
         _table_sheet(sheets[name], name, formulas, where)
     _consortium_sheet(sheets["consortium"], formulas, where)
     return wb
 
 
-def write_template(path: Path | str, overwrite: bool = False) -> Path:
+def write_template(path: Path | str, overwrite: bool = False,
+                   departement: str | None = None) -> Path:
     """Write the template workbook to ``path`` (whole or not at all).
 
     Parameters
@@ -282,10 +319,13 @@ def write_template(path: Path | str, overwrite: bool = False) -> Path:
     path : the ``.xlsx`` file to write.
     overwrite : replace an existing file; by default an existing file is kept,
         so a filled workbook is never lost.
+    departement : a département code (``07``, ``2A``): its communes and EPCI
+        are listed in the codes sheet.
 
     Raises
     ------
-    ArgumentError : the file exists (without ``overwrite``) or is not ``.xlsx``.
+    ArgumentError : the file exists (without ``overwrite``), is not ``.xlsx``, or the
+        département is unknown.
     ExportError : the file cannot be written.
     """
     path = Path(path)
@@ -295,6 +335,12 @@ def write_template(path: Path | str, overwrite: bool = False) -> Path:
     if path.exists() and not overwrite:
         raise ArgumentError(f"{path} existe déjà : choisissez un autre nom, ou ajoutez --force "
                             "pour le remplacer (son contenu sera perdu)")
+    refs = referentials()
+    if departement is not None:
+        departement = check_territoire(departement, refs, "--departement")
+        if refs.territoires.kind(departement) != "departement":
+            raise ArgumentError(f"« {departement} » n'est pas un département (--departement) : "
+                                "indiquez son numéro, ex. 07, 2A, 974")
     buffer = io.BytesIO()
-    template_workbook().save(buffer)
+    template_workbook(refs, departement).save(buffer)
     return write_atomic(path, buffer.getvalue())

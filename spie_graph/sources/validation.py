@@ -22,10 +22,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from rapidfuzz import fuzz, process
+
 from spie_graph.errors import DatasetError, Problem
 from spie_graph.french import number
 from spie_graph.reference.checks import unknown
 from spie_graph.reference.referentials import Referentials, closest, referentials
+from spie_graph.reference.territories import KIND_LABELS, Territories, fold
 from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
 from spie_graph.sources.readers import (
     RawDataset,
@@ -90,9 +93,26 @@ class CodeList:
             memo[value] = found
         return found
 
+    def suggest(self, refs: Referentials, value: str, limit: int = 3) -> list[str]:
+        """The closest codes to ``value``, compared with the codes and with their labels."""
+        codes = self.codes(refs)
+        aliases = self.aliases(refs)
+        typed = _slug(value) or value
+        scores: dict[str, float] = {}
+        pools = [{code: code for code in codes},
+                 {code: _slug(label) for code, label in codes.items()}]
+        for pool in pools:
+            for _, score, code in process.extract(typed, pool, scorer=fuzz.WRatio, limit=limit):
+                scores[code] = max(scores.get(code, 0), score)
+        for alias in aliases:  # an alias is shown as itself: « pole-emploi »
+            score = fuzz.WRatio(typed, alias)
+            if score > scores.get(alias, 0):
+                scores[alias] = score
+        ranked = sorted(scores, key=lambda c: (-scores[c], c))[:limit]
+        return [f"{c} ({codes[c]})" if c in codes and codes[c] != c else c for c in ranked]
+
     def fix(self, refs: Referentials, value: str) -> str:
-        pool = [*self.codes(refs), *self.aliases(refs)]
-        near = closest(_slug(value) or value, pool)
+        near = self.suggest(refs, value)
         hint = f"codes proches : {', '.join(near)}. " if near else ""
         return f"{hint}Liste complète : spie-graph referentiel {self.name}"
 
@@ -138,6 +158,13 @@ class _Rows:
         self.problems = problems
         self.counts: Counter[tuple[str, str]] = Counter()
         self.dropped: Counter[tuple[str, str]] = Counter()
+        # (source, column) of required columns already reported absent: not again per row.
+        self.absent: set[tuple[str, str]] = set()
+        # The data set's départements, to rank territory suggestions.
+        self.departements: set[str] = set()
+
+    def _missing(self, source: str, field: str) -> bool:
+        return (source, field) in self.absent
 
     def report(self, source: str, row: RawRow | None, field: str | None, value: object,
                message: str, fix: str | None = None) -> None:
@@ -158,7 +185,7 @@ class _Rows:
                         "écrivez une seule valeur, sans liste")
             return None
         text = None if value is None else str(value).strip() or None
-        if text is None and required:
+        if text is None and required and not self._missing(source, field):
             self.report(source, row, field, None, "champ obligatoire vide",
                         f"renseignez « {field} »")
         return text
@@ -184,7 +211,7 @@ class _Rows:
             code = self._resolve(source, row, field, value, codes)
             if code is not None and code not in result:
                 result.append(code)
-        if required and not self.items(source, row, field):
+        if required and not self.items(source, row, field) and not self._missing(source, field):
             self.report(source, row, field, None, "champ obligatoire vide",
                         f"renseignez au moins un code ({codes.label}), séparés par « | »")
         return result
@@ -210,9 +237,8 @@ class _Rows:
             code = terr.normalize(value)
             kind = terr.kind(code)
             if kind is None:
-                near = terr.suggest(code)
-                hint = f"codes proches : {', '.join(near)}" if near else terr.shape_hint()
-                self.report(source, row, field, value, "territoire inconnu du COG 2026", hint)
+                self.report(source, row, field, value, *_unknown_territory(terr, code, value,
+                                                                            self.departements))
             elif commune_only and kind != "commune":
                 self.report(source, row, field, value,
                             f"un code de commune est attendu, pas un code de {kind}",
@@ -356,8 +382,24 @@ def cap_problems(problems: list[Problem], dropped: Counter[tuple[str, str]] | No
     return capped
 
 
-def _check_columns(table: RawTable, problems: list[Problem]) -> bool:
-    """Unknown and missing columns; False when a required column is missing."""
+def _unknown_territory(terr: Territories, code: str, value: str,
+                       departements: set[str]) -> tuple[str, str]:
+    """The message and fix for an unknown territory: a name, or a mistyped code."""
+    if not any(ch.isdigit() for ch in value) and value.lower() != "france":
+        named = [t for t in terr.search(value, limit=4) if fold(t.name) == fold(value)]
+        if named:
+            codes = ", ".join(f"{t.code} ({t.name}, {KIND_LABELS[t.kind]})" for t in named)
+            return ("un code de territoire est attendu, pas un nom",
+                    f"écrivez le code : {codes}. Chercher un code : "
+                    "spie-graph referentiel territoires NOM")
+    near = terr.suggest(code, near=departements)
+    hint = f"codes proches : {', '.join(near)}. " if near else terr.shape_hint() + ". "
+    return ("territoire inconnu du COG 2026",
+            hint + "Chercher un code : spie-graph referentiel territoires NOM")
+
+
+def _check_columns(table: RawTable, problems: list[Problem], absent: set[tuple[str, str]]) -> None:
+    """Unknown columns, and required columns absent (each named once, in ``absent`` too)."""
     known = COLUMNS[table.name]
     for column in table.columns:
         if column and column not in known:
@@ -367,13 +409,14 @@ def _check_columns(table: RawTable, problems: list[Problem]) -> bool:
                 f"colonnes proches : {', '.join(near)}. Colonnes possibles : {', '.join(known)}",
             ))
     missing = [c for c in REQUIRED[table.name] if c not in table.columns]
-    if missing and table.rows and table.source.lower().endswith(".csv"):
+    if missing and table.rows:
+        where = ("un champ « {c} » à chaque élément" if table.source.lower().endswith(
+            (".yaml", ".yml")) else "la colonne « {c} » à la ligne d'en-tête")
         for column in missing:
             problems.append(Problem(table.source, table.header_line, column, None,
                                     "colonne obligatoire absente",
-                                    f"ajoutez la colonne « {column} » à la ligne d'en-tête"))
-        return False
-    return True
+                                    f"ajoutez {where.format(c=column)}"))
+            absent.add((table.source, column))
 
 
 def _acteurs(table: RawTable, rows: _Rows) -> list[Acteur]:
@@ -409,8 +452,9 @@ def _publics(src: str, row: RawRow, rows: _Rows) -> list[str]:
     return publics
 
 
-def _services(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Service]]:
-    src, result = table.source, []
+def _services(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Service | None]]:
+    src: str = table.source
+    result: list[tuple[RawRow, Service | None]] = []
     refs = rows.refs
     for row in table.rows:
         service_id = rows.text(src, row, "id", required=True)
@@ -441,11 +485,14 @@ def _services(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Service]]:
                 date_maj=date_maj,
             )
             result.append((row, service))
+        else:
+            result.append((row, None))
     return result
 
 
-def _interactions(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Interaction]]:
-    src, result = table.source, []
+def _interactions(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Interaction | None]]:
+    src: str = table.source
+    result: list[tuple[RawRow, Interaction | None]] = []
     for row in table.rows:
         source = rows.text(src, row, "source", required=True)
         cible = rows.text(src, row, "cible", required=True)
@@ -459,6 +506,8 @@ def _interactions(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Interactio
             result.append((row, Interaction(source=source, cible=cible, type=kind,
                                             description=rows.text(src, row, "description"),
                                             depuis=depuis, jusqu_a=jusqu_a)))
+        else:
+            result.append((row, None))
     return result
 
 
@@ -498,21 +547,35 @@ def _consortium(raw: RawDataset, rows: _Rows) -> tuple[Consortium | None, list[R
 
 
 def _unknown_ref(rows: _Rows, src: str, row: RawRow, field: str, value: str,
-                 ids: dict[str, int]) -> None:
+                 ids: dict[str, int], names: dict[str, str] | None = None) -> None:
+    """An unknown actor id: the actor of that name, else the closest ids and names."""
+    names = names or {}
+    by_name = {fold(nom): acteur for acteur, nom in names.items()}
+    if fold(value) in by_name:
+        acteur = by_name[fold(value)]
+        rows.report(src, row, field, value, "un identifiant d'acteur est attendu, pas un nom",
+                    f"écrivez l'identifiant de cet acteur : {acteur}")
+        return
     near = closest(value, list(ids))
-    hint = f"identifiants proches : {', '.join(near)}" if near else "déclarez l'acteur dans acteurs"
+    by_label = closest(fold(value), {a: fold(n) for a, n in names.items()}, limit=2)
+    shown = [f"{a} ({names[a]})" if a in names else a for a in dict.fromkeys([*near, *by_label])]
+    hint = (f"identifiants proches : {', '.join(shown[:4])}" if shown
+            else "déclarez l'acteur dans la table acteurs")
     rows.report(src, row, field, value, "acteur inconnu", hint)
 
 
 def _cross_checks(raw: RawDataset, rows: _Rows, acteurs: list[Acteur],
-                  services: list[tuple[RawRow, Service]],
-                  interactions: list[tuple[RawRow, Interaction]],
+                  services: list[tuple[RawRow, Service | None]],
+                  interactions: list[tuple[RawRow, Interaction | None]],
                   consortium: Consortium | None, membre_rows: list[RawRow]) -> list[Service]:
+    """References between tables, checked on every row as typed (even rows with errors)."""
     tables = raw.tables
     ids: dict[str, int] = {}
+    names: dict[str, str] = {}
+    placed: dict[str, bool] = {}
     for row in tables["acteurs"].rows if "acteurs" in tables else []:
         value = row.values.get("id")
-        if value is None:
+        if value is None or isinstance(value, list | dict) or not str(value).strip():
             continue
         value = str(value).strip()
         if value in ids:
@@ -520,36 +583,50 @@ def _cross_checks(raw: RawDataset, rows: _Rows, acteurs: list[Acteur],
                         f"déjà utilisé ligne {ids[value]} : donnez un identifiant unique")
         else:
             ids[value] = row.line
+            # Whether the actor says where it works (its own problems are reported on its row).
+            placed[value] = bool(_raw_text(row, "territoire") or _raw_text(row, "commune"))
+            nom = row.values.get("nom")
+            if isinstance(nom, str) and nom.strip():
+                names[value] = nom.strip()
     territory_of = {a.id: a.territoire for a in acteurs}
     finished: list[Service] = []
     seen_services: dict[str, int] = {}
     for row, service in services:
         src = tables["services"].source
-        if service.id in seen_services:
-            rows.report(src, row, "id", service.id, "identifiant de service en double",
-                        f"déjà utilisé ligne {seen_services[service.id]}")
-        seen_services.setdefault(service.id, row.line)
-        if service.acteur not in ids:
-            _unknown_ref(rows, src, row, "acteur", service.acteur, ids)
+        service_id = _raw_text(row, "id")
+        if service_id is not None:
+            if service_id in seen_services:
+                rows.report(src, row, "id", service_id, "identifiant de service en double",
+                            f"déjà utilisé ligne {seen_services[service_id]}")
+            seen_services.setdefault(service_id, row.line)
+        acteur = _raw_text(row, "acteur")
+        if acteur is not None and acteur not in ids:
+            _unknown_ref(rows, src, row, "acteur", acteur, ids, names)
+            continue
+        if service is None:
             continue
         if not service.territoire:
             if not territory_of.get(service.acteur):
-                rows.report(src, row, "territoire", None, "territoire inconnu",
-                            "renseignez le territoire du service, ou le territoire ou la commune "
-                            "de son acteur")
+                if not placed.get(service.acteur):
+                    rows.report(src, row, "territoire", None, "territoire inconnu",
+                                "renseignez le territoire du service, ou le territoire ou la "
+                                "commune de son acteur")
                 continue
             service = service.model_copy(update={"territoire": territory_of[service.acteur]})
         finished.append(service)
     seen_links: dict[tuple[str, str, str], int] = {}
     for row, link in interactions:
         src = tables["interactions"].source
-        for field in ("source", "cible"):
-            value = getattr(link, field)
-            if value not in ids:
-                _unknown_ref(rows, src, row, field, value, ids)
-        if link.source == link.cible:
-            rows.report(src, row, "cible", link.cible, "un acteur ne peut interagir avec lui-même",
+        ends = {field: _raw_text(row, field) for field in ("source", "cible")}
+        for field, value in ends.items():
+            if value is not None and value not in ids:
+                _unknown_ref(rows, src, row, field, value, ids, names)
+        if ends["source"] is not None and ends["source"] == ends["cible"]:
+            rows.report(src, row, "cible", ends["cible"],
+                        "un acteur ne peut interagir avec lui-même",
                         "vérifiez la source et la cible")
+        if link is None:
+            continue
         key = (link.source, link.cible, link.type)
         if key in seen_links:
             rows.report(src, row, "type", link.type, "interaction en double",
@@ -557,22 +634,30 @@ def _cross_checks(raw: RawDataset, rows: _Rows, acteurs: list[Acteur],
                         "fusionnez-les")
         seen_links.setdefault(key, row.line)
     if consortium is not None:
-        check_members(consortium, membre_rows, raw, rows, ids)
+        check_members(consortium, membre_rows, raw, rows, ids, names)
     return finished
 
 
+def _raw_text(row: RawRow, field: str) -> str | None:
+    value = row.values.get(field)
+    if value is None or isinstance(value, list | dict):
+        return None
+    return str(value).strip() or None
+
+
 def check_members(consortium: Consortium, membre_rows: list[RawRow], raw: RawDataset,
-                  rows: _Rows, acteurs: Collection[str]) -> None:
+                  rows: _Rows, acteurs: Collection[str],
+                  names: dict[str, str] | None = None) -> None:
     """Porteur and members must be actors of the data set, each member once."""
     ids = dict.fromkeys(acteurs, 0)
     source = raw.consortium_source or "consortium.yaml"
     if consortium.porteur and consortium.porteur not in ids:
         assert raw.consortium is not None  # a Consortium is only ever read from that row
-        _unknown_ref(rows, source, raw.consortium, "porteur", consortium.porteur, ids)
+        _unknown_ref(rows, source, raw.consortium, "porteur", consortium.porteur, ids, names)
     seen: set[str] = set()
     for row, membre in zip(membre_rows, consortium.membres, strict=True):
         if membre.acteur not in ids:
-            _unknown_ref(rows, source, row, "acteur", membre.acteur, ids)
+            _unknown_ref(rows, source, row, "acteur", membre.acteur, ids, names)
         elif membre.acteur in seen:
             rows.report(source, row, "acteur", membre.acteur, "membre en double",
                         "citez chaque membre une seule fois")
@@ -592,18 +677,51 @@ def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Da
         problems.append(Problem(str(raw.path), None, None, None, "aucune table « acteurs »",
                                 "ajoutez acteurs.csv (ou acteurs.yaml) "
                                 "au dossier du jeu de données"))
-    usable = {name: t for name, t in raw.tables.items() if _check_columns(t, problems)}
-    acteurs = _acteurs(usable["acteurs"], rows) if "acteurs" in usable else []
-    services = _services(usable["services"], rows) if "services" in usable else []
-    interactions = _interactions(usable["interactions"], rows) if "interactions" in usable else []
+    for table in raw.tables.values():
+        _check_columns(table, problems, rows.absent)
+    rows.departements = _departements(raw, refs)
+    tables = raw.tables
+    acteurs = _acteurs(tables["acteurs"], rows) if "acteurs" in tables else []
+    services = _services(tables["services"], rows) if "services" in tables else []
+    interactions = _interactions(tables["interactions"], rows) if "interactions" in tables else []
     consortium, membre_rows = _consortium(raw, rows)
     finished = _cross_checks(raw, rows, acteurs, services, interactions, consortium, membre_rows)
+    if "acteurs" in tables and not tables["acteurs"].rows and not problems:
+        problems.append(_empty(raw))
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0))
         return None, cap_problems(problems, rows.dropped)
     dataset = Dataset(nom=raw.name, chemin=raw.path, acteurs=acteurs, services=finished,
-                      interactions=[link for _, link in interactions], consortium=consortium)
+                      interactions=[link for _, link in interactions if link is not None],
+                      consortium=consortium)
     return dataset, []
+
+
+def _departements(raw: RawDataset, refs: Referentials) -> set[str]:
+    """The départements the data set's valid territory codes lie in (to rank suggestions)."""
+    terr = refs.territoires
+    found: set[str] = set()
+    for table in raw.tables.values():
+        for row in table.rows:
+            for field in ("commune", "territoire"):
+                value = row.values.get(field)
+                for item in str(value).split(LIST_SEPARATOR) if value else ():
+                    code = terr.normalize(item)
+                    if terr.kind(code) == "commune":
+                        found.add(terr.departement_of(code))
+                    elif terr.kind(code) == "departement":
+                        found.add(code)
+    return found
+
+
+def _empty(raw: RawDataset) -> Problem:
+    """An empty ``acteurs`` table: nothing to analyse, and what to do."""
+    table = raw.tables["acteurs"]
+    where = "la feuille « acteurs »" if "feuille" in table.source else f"le fichier {table.source}"
+    return Problem(table.source, None, None, None, "aucun acteur : le jeu de données est vide",
+                   f"remplissez {where}, une ligne par structure (id, nom, famille ; "
+                   "codes : spie-graph referentiel familles), puis relancez "
+                   "« spie-graph validate »")
 
 
 def validate_raw(raw: RawDataset) -> Dataset:

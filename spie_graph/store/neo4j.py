@@ -294,8 +294,7 @@ class Neo4jStore(GraphStore):
             props = {k: v for k, v in row["props"].items() if k not in TECHNICAL}
             graph.add_node(row["uid"][prefix:], label=row["label"], **props)
         if graph.number_of_nodes() == 0:
-            raise StoreError(f"le jeu de données « {dataset} » n'est pas chargé dans Neo4j. "
-                             f"Chargez-le : spie-graph load --dataset DOSSIER --store neo4j")
+            raise self._not_loaded(dataset)
         for row in self.run(statement("load/read_relationships"), {"dataset": dataset},
                             write=False):
             source, target = row["source"][prefix:], row["target"][prefix:]
@@ -310,9 +309,15 @@ class Neo4jStore(GraphStore):
         rows = self.run(statement("queries/who_covers"), {"dataset": dataset, **cypher_params},
                         write=False)
         if not rows and not self.datasets_contains(dataset):
-            raise StoreError(f"le jeu de données « {dataset} » n'est pas chargé dans Neo4j. "
-                             f"Chargez-le : spie-graph load --dataset DOSSIER --store neo4j")
+            raise self._not_loaded(dataset)
         return finish_rows(rows, params)
+
+    def _not_loaded(self, dataset: str) -> StoreError:
+        loaded = ", ".join(f"« {name} »" for name in sorted(self.datasets())) or "aucun"
+        return StoreError(f"le jeu de données « {dataset} » n'est pas chargé dans Neo4j "
+                          f"(jeux chargés : {loaded}). Chargez-le : spie-graph load --dataset "
+                          "DOSSIER_OU_CLASSEUR.xlsx --store neo4j ; un classeur ardeche.xlsx "
+                          "et un dossier ardeche portent le même nom, « ardeche »")
 
     def datasets_contains(self, dataset: str) -> bool:
         return dataset in self.datasets()

@@ -407,7 +407,7 @@ class _Converter:
                 mapped = self.widening(report, code, mapped)
             else:
                 near = closest(code, list(known))
-                report.remark("thematiques", code, "thématique inconnue",
+                report.remark("thematiques", code, "code de thématique inconnu",
                               f"codes proches : {', '.join(near)}. Valeur écartée")
                 mapped = []
             result += [m for m in mapped if m not in result]
