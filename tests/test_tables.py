@@ -103,7 +103,7 @@ def test_referentiel_territoires_finds_names_codes_and_postcodes(runner):
     missing = runner.invoke(main, ["referentiel", "territoires"])
     assert missing.exit_code == 1 and "indiquez ce que vous cherchez" in missing.output
     themes = runner.invoke(main, ["referentiel", "thematiques", "mobilité", "--format", "csv"])
-    assert themes.output.splitlines()[1].startswith("mobilite,")
+    assert themes.output.splitlines()[1].startswith("mobilite;")
 
 
 def test_territory_lists_name_one_level_at_a_time():
