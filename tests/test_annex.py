@@ -414,7 +414,7 @@ def test_cli_annex_too_large_warns(runner, make_dataset, tmp_path):
     result = runner.invoke(main, ["annex", "--dataset", str(folder), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "30 membres du consortium)" in result.output
-    assert "Attention : 30 membres\u00a0: la cartographie ne tient pas" in result.output
+    assert "Attention\u00a0: 30 membres\u00a0: la cartographie ne tient pas" in result.output
     assert "--fiches" in result.output and out.exists()
 
 

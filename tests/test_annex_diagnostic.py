@@ -128,7 +128,8 @@ def test_criteria_say_which_thresholds_are_the_projects(demo_graph):
     check = check_consortium(demo_graph)
     by_code = {c.code: c for c in check.criteres}
     freins = by_code["freins-logement-sante-mobilite"]
-    assert "(seuil : 80 %)" in freins.detail and "choix du projet, pas de l'AMI" in freins.detail
+    assert "(seuil : 80\u202f%)" in freins.detail
+    assert "choix du projet, pas de l'AMI" in freins.detail
     assert len(freins.choix_du_projet) == 1
     assert freins.choix_du_projet[0].startswith(
         "Seuil de 80\u202f% de la population : choix du projet, pas de l'AMI.")
@@ -142,7 +143,7 @@ def test_another_share_changes_the_verdict(demo_graph):
     check = check_consortium(demo_graph, criteria=lower)
     assert check.recevable
     freins = next(c for c in check.criteres if c.code == "freins-logement-sante-mobilite")
-    assert "(seuil : 25 %)" in freins.detail
+    assert "(seuil : 25\u202f%)" in freins.detail
     assert "donné pour cette fois par l'option --seuil-population" in freins.choix_du_projet[0]
     with pytest.raises(ArgumentError, match="part de population hors limites"):
         load_criteria().with_population_share(80)
