@@ -1,5 +1,6 @@
 """The README documents every command, and its two set-up commands stay as CI reads them."""
 
+import json
 import re
 import shlex
 import shutil
@@ -12,6 +13,7 @@ import pytest
 
 from spie_graph.cli import main
 from tests.conftest import ROOT
+from tests.data_inclusion_export import api_pages, generate, write_export
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -152,6 +154,14 @@ def example_files(folder: Path) -> None:
         shutil.copy(ROOT / "datasets" / "morbihan" / "consortium.yaml", folder / name)
     shutil.copy(ROOT / "spie_graph" / "reference" / "data" / "criteres_ami.yaml",
                 folder / "mes-criteres.yaml")
+    # The weekly export in Parquet (La Réunion) and pages of the data·inclusion API.
+    structures, services = generate(12, 30, seed=3, departements=("974",))
+    for table, rows in (("structures", structures), ("services", services)):
+        write_export(rows, folder, table, "parquet")
+    (folder / "pages-api").mkdir()
+    for page in api_pages(structures, services, size=10):
+        (folder / "pages-api" / f"page-{page['page']}.json").write_text(
+            json.dumps(page), encoding="utf-8")
     (folder / "ma-requete.cypher").write_text(
         "MATCH (a:Acteur) WHERE size([(a)-[:PROPOSE]->() | 1]) >= $seuil RETURN count(a) AS n",
         encoding="utf-8")

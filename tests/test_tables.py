@@ -55,19 +55,19 @@ def test_who_covers_shows_names_and_labels_and_keeps_new_fields(demo_path):
     assert "Mobilité" in text  # the family's label
     assert re.search(r"\d\u202f\d{3}", text)  # populations grouped the French way
     rows, headers = coverage_table(found)
-    extra = [row.model_copy() for row in found]
-    data = [{**row.model_dump(), "frais": "gratuit"} for row in extra]
-    assert all("frais" not in r for r in rows)
+    # The services' details (frais, modes de mobilisation...) are in CSV and JSON only.
+    assert all("frais" not in r and "modes_mobilisation" not in r for r in rows)
+    data = [{**row.model_dump(), "horaires": "lundi 9 h - 12 h"} for row in found]
 
-    class WithFees:  # a field an analysis gains later still reaches the table
+    class WithHours:  # a field an answer gains later still reaches the table
         def __init__(self, row):
             self.__dict__.update(row)
 
         def model_dump(self):
             return dict(self.__dict__)
 
-    shown, _ = coverage_table([WithFees(row) for row in data])
-    assert shown[0]["frais"] == "gratuit"
+    shown, _ = coverage_table([WithHours(row) for row in data])
+    assert shown[0]["horaires"] == "lundi 9 h - 12 h"
 
 
 def test_stats_are_scoped_to_the_territory(demo_graph):
