@@ -146,3 +146,11 @@ def test_load_counts_read_the_french_way(runner, demo_path):
     assert "71 acteurs, 1 consortium, 13 publics, 144 services, 1\u202f269 territoires" in \
         result.output
     assert "Créés\u00a0: 1\u202f565" in result.output
+
+
+def test_duplicates_are_explained_in_words(runner, demo_path):
+    result = runner.invoke(main, ["duplicates", "--dataset", str(demo_path)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "1. Conseil départemental du Morbihan et MSA Portes de Bretagne proposent le même " \
+           "accompagnement" in text

@@ -131,6 +131,11 @@ def duplicates_command(niveau: str, territoire: str | None, dataset: Path, fmt: 
         click.echo(render([group.model_dump() for group in groups], fmt))
         return
     click.echo(show(duplicates_table(groups, found.noms)))
+    explained = [g.explication for g in groups if g.explication]
+    if explained:
+        click.echo("")
+        for index, text in enumerate(explained, start=1):
+            click.echo(paragraph(f"{index}. {text}"))
     click.echo(paragraph(f"\n{french.plural(len(groups), 'groupe')} de services en double. "
                           "Recouvrement des zones : population commune aux zones des "
                           "services, sur la population de leur réunion."))
