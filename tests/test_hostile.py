@@ -53,9 +53,9 @@ def test_unreadable_file_and_folder_are_french_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "open", refused, raising=False)
     result = CliRunner().invoke(main, ["validate", "--dataset", str(folder)], env=ENV)
     assert result.exit_code == 1
-    assert "fichier illisible : permission refusée" in result.output
+    assert "fichier illisible : permission refusée" in result.output.replace("\u00a0", " ")
     assert "chmod u+r" in result.output and "Traceback" not in result.output
     monkeypatch.setattr(readers.os, "scandir", refused)
     result = CliRunner().invoke(main, ["validate", "--dataset", str(folder)], env=ENV)
     assert result.exit_code == 1
-    assert "dossier illisible : permission refusée" in result.output
+    assert "dossier illisible : permission refusée" in result.output.replace("\u00a0", " ")

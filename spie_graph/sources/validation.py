@@ -664,9 +664,13 @@ def check_members(consortium: Consortium, membre_rows: list[RawRow], raw: RawDat
         seen.add(membre.acteur)
 
 
-def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Dataset | None,
-                                                                            list[Problem]]:
-    """Validate raw tables; return the data set (None if any problem) and the problems."""
+def check_dataset(raw: RawDataset, refs: Referentials | None = None, *,
+                  allow_empty: bool = False) -> tuple[Dataset | None, list[Problem]]:
+    """Validate raw tables; return the data set (None if any problem) and the problems.
+
+    A data set without any actor is a problem (« aucun acteur »), unless
+    ``allow_empty`` (an import that kept nothing says so itself).
+    """
     refs = refs or referentials()
     problems = list(raw.problems)
     rows = _Rows(refs, problems)
@@ -686,7 +690,7 @@ def check_dataset(raw: RawDataset, refs: Referentials | None = None) -> tuple[Da
     interactions = _interactions(tables["interactions"], rows) if "interactions" in tables else []
     consortium, membre_rows = _consortium(raw, rows)
     finished = _cross_checks(raw, rows, acteurs, services, interactions, consortium, membre_rows)
-    if "acteurs" in tables and not tables["acteurs"].rows and not problems:
+    if "acteurs" in tables and not tables["acteurs"].rows and not problems and not allow_empty:
         problems.append(_empty(raw))
     if problems:
         problems.sort(key=lambda p: (p.file, p.line or 0))
