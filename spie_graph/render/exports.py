@@ -58,6 +58,7 @@ from datetime import date
 import networkx as nx
 
 from spie_graph.errors import ArgumentError, ExportError
+from spie_graph.files import xml_text
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import map_elements
 from spie_graph.render.pictures import actor_layout, interaction_style
@@ -318,19 +319,18 @@ def _rgb(color: str) -> tuple[int, int, int]:
 
 # -- XML writing ------------------------------------------------------------------------------
 
-# Characters XML 1.0 cannot hold at all: they are dropped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot hold are dropped (files.xml_text), the rest escaped.
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 
 def _attr(value: object) -> str:
-    return _NOT_XML.sub("", str(value)).translate(_ATTR_ESCAPES)
+    return xml_text(str(value)).translate(_ATTR_ESCAPES)
 
 
 def _text(value: object) -> str:
-    return _NOT_XML.sub("", str(value)).translate(_TEXT_ESCAPES)
+    return xml_text(str(value)).translate(_TEXT_ESCAPES)
 
 
 # NameChar of XML 1.0 (5th edition): what an NMTOKEN (GraphML's ids) may hold.

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from spie_graph import french
-from spie_graph.files import neutralize
+from spie_graph.files import neutralize, xml_text
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
 
@@ -43,9 +43,6 @@ MAX_LINES = 3
 _GAP = "  "
 BOM = "\ufeff"
 """UTF-8 byte order mark: how Excel knows a CSV file is UTF-8 (else it reads accents as cp1252)."""
-
-# Characters XML 1.0 (hence XLSX) cannot hold; tab, line feed and carriage return stay.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 TITLES = {
     "identifiant": "Identifiant", "type_noeud": "Nature", "famille": "Famille (code)",
@@ -284,8 +281,8 @@ def _csv_cell(value: object) -> str:
     if isinstance(value, int | float):
         return sheet_number(value)
     if isinstance(value, list | tuple):
-        return neutralize("|".join(_CONTROL.sub("", _cell(v)) for v in value))
-    return neutralize(_CONTROL.sub("", str(value)))
+        return neutralize("|".join(xml_text(_cell(v)) for v in value))
+    return neutralize(xml_text(str(value)))
 
 
 def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
@@ -344,7 +341,7 @@ def _xlsx_cell(value: object) -> object:
         return value
     if isinstance(value, list | tuple):
         value = " | ".join(str(v) for v in value)
-    return _CONTROL.sub("", str(value))
+    return xml_text(str(value))
 
 
 def write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -10,7 +10,6 @@ property of python-docx's template is left behind.
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, datetime
 
 from docx import Document
@@ -18,6 +17,8 @@ from docx.document import Document as DocumentObject
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+
+from spie_graph.files import xml_text
 
 __all__ = ["FONT", "new_document", "x", "shade", "cell_margins", "borders", "widths",
            "compact", "add_run", "repeat_header", "cant_split", "page_footer", "to_bytes",
@@ -28,12 +29,9 @@ INK = RGBColor(0x1D, 0x21, 0x25)
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 MUTED = RGBColor(0x4A, 0x55, 0x63)
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def x(text: object) -> str:
     """Text Word accepts: XML-invalid control characters removed."""
-    return _XML_INVALID.sub("", str(text))
+    return xml_text(str(text))
 
 
 def _fonts(rpr, name: str = FONT) -> None:

@@ -1,14 +1,11 @@
-"""Markdown escaping shared by the page, the detailed sheets and the diagnostic."""
+"""Markdown escaping shared by the page, the detailed sheets and the diagnostic.
+
+It is the project's one Markdown escaping (:func:`spie_graph.files.markdown_text`, also
+used by ``rapport.md``), under the name the annex's renderers use.
+"""
 
 from __future__ import annotations
 
-import re
+from spie_graph.files import markdown_text as md_escape
 
 __all__ = ["md_escape"]
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~#])")
-
-
-def md_escape(text: object) -> str:
-    """Text that Markdown shows as written: markup characters escaped, one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
