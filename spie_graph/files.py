@@ -27,9 +27,10 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from spie_graph.errors import ExportError
+from spie_graph.errors import ArgumentError, ExportError
 
-__all__ = ["markdown_text", "neutralize", "write_atomic", "write_folder", "xml_text"]
+__all__ = ["check_new_folder", "markdown_text", "neutralize", "write_atomic", "write_folder",
+           "xml_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 forbids (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF),
@@ -52,6 +53,16 @@ def markdown_text(value: object) -> str:
     'A \\| \\<b\\>B\\</b\\>'
     """
     return _MARKDOWN.sub(r"\\\1", " ".join(xml_text(str(value)).split()))
+
+
+def check_new_folder(output: Path, force: bool) -> None:
+    """Refuse an output folder that is a file, or holds files when ``--force`` is not given
+    (:func:`write_folder` then replaces it whole)."""
+    if output.exists() and not output.is_dir():
+        raise ArgumentError(f"{output} est un fichier : indiquez un dossier")
+    if output.is_dir() and any(output.iterdir()) and not force:
+        raise ArgumentError(f"le dossier {output} n'est pas vide : choisissez un nouveau dossier,"
+                            " ou ajoutez --force pour le remplacer entièrement")
 
 
 def neutralize(value: str) -> str:

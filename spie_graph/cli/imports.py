@@ -8,15 +8,13 @@ registered by :func:`register`.
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import click
 
 from spie_graph import api
-from spie_graph.cli.options import dataset_option
+from spie_graph.cli.options import ProgressBar, dataset_option
 from spie_graph.render.data_inclusion import DEFAULT_SOURCE, DI_FORMATS
 
 __all__ = ["register"]
@@ -57,27 +55,13 @@ def data_inclusion(structures: Path, services: Path | None, output: Path,
     la provenance (comptes par source, date de l'export) dans provenance.json.
     """
     with ExitStack() as stack:
-        progress = _ProgressBar(stack, "Conversion des enregistrements")
+        progress = ProgressBar(stack, "Conversion des enregistrements")
         result = api.import_data_inclusion(structures, services, output, departement, force,
                                            region=region, elargir=not strict,
                                            infer_famille=not no_name_family, progress=progress)
     click.echo("\n".join(result.summary()))
 
 
-class _ProgressBar:
-    """A progress bar on stderr, opened at the first news of the conversion."""
-
-    def __init__(self, stack: ExitStack, label: str):
-        self._stack, self._label = stack, label
-        self._bar: Any = None
-        self._done = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            self._bar = self._stack.enter_context(
-                click.progressbar(length=total, label=self._label, file=sys.stderr))
-        self._bar.update(done - self._done)
-        self._done = done
 
 
 @click.command("export-data-inclusion")

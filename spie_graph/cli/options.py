@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,25 @@ from spie_graph import api
 from spie_graph.render.tables import FORMATS
 from spie_graph.store.connection import DEFAULT_URI, STORES, Neo4jConnection
 
-__all__ = ["UserError", "connection_options", "dataset_option", "format_option",
+__all__ = ["ProgressBar", "UserError", "connection_options", "dataset_option", "format_option",
            "quality_options", "show_provenance", "store_options"]
+
+
+class ProgressBar:
+    """A progress callback ``(done, total)`` drawn as a bar on stderr, opened at its
+    first call (when the library knows the total) inside ``stack``."""
+
+    def __init__(self, stack: ExitStack, label: str):
+        self._stack, self._label = stack, label
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = self._stack.enter_context(
+                click.progressbar(length=total, label=self._label, file=sys.stderr))
+        self._bar.update(done - self._done)
+        self._done = done
 
 
 def quality_options(func: Callable) -> Callable:

@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import click
 
 from spie_graph import api, french
-from spie_graph.cli.options import connection_options, dataset_option, format_option
+from spie_graph.cli.options import (
+    ProgressBar,
+    connection_options,
+    dataset_option,
+    format_option,
+)
 from spie_graph.render.tables import render
 from spie_graph.store.connection import Neo4jConnection
 
 __all__ = ["register"]
-
-
-class _ProgressBar:
-    """A progress bar on stderr, opened when the store says how many rows it writes."""
-
-    def __init__(self, stack: ExitStack, label: str):
-        self._stack, self._label = stack, label
-        self._bar: Any = None
-        self._done = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            self._bar = self._stack.enter_context(
-                click.progressbar(length=total, label=self._label, file=sys.stderr))
-        self._bar.update(done - self._done)
-        self._done = done
 
 
 _NODES = {"Acteur": ("acteur", "acteurs"), "Consortium": ("consortium", "consortiums"),
@@ -61,7 +48,7 @@ def register(main: click.Group) -> None:
         else:
             with ExitStack() as stack:
                 neo4j = stack.enter_context(api.neo4j_store(connection))
-                progress = _ProgressBar(stack, "Chargement dans Neo4j")
+                progress = ProgressBar(stack, "Chargement dans Neo4j")
                 summary = api.load(dataset, neo4j, replace=replace, progress=progress)
         nodes_text = ", ".join(french.plural(v, _NODES.get(k, (k, k + "s"))[0],
                                              _NODES.get(k, (k, k + "s"))[1])

@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 
 from spie_graph.errors import ArgumentError
-from spie_graph.files import write_folder
+from spie_graph.files import check_new_folder, write_folder
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.data_inclusion.records import FIELDS, SERVICES, STRUCTURES, V1_ENUMS
 from spie_graph.sources.model import Acteur, Dataset, Service
@@ -273,11 +273,7 @@ def write_data_inclusion(dataset: Dataset, originals: dict | None, output: Path 
     if fmt not in DI_FORMATS:
         raise ArgumentError(f"format inconnu : « {fmt} ». Formats : {', '.join(DI_FORMATS)}")
     output = Path(output)
-    if output.exists() and not output.is_dir():
-        raise ArgumentError(f"{output} est un fichier : indiquez un dossier")
-    if output.is_dir() and any(output.iterdir()) and not force:
-        raise ArgumentError(f"le dossier {output} n'est pas vide : choisissez un nouveau dossier,"
-                            " ou ajoutez --force pour le remplacer entièrement")
+    check_new_folder(output, force)
     result = to_data_inclusion(dataset, originals, source=source, today=today)
     if fmt == "json":
         files = {f"{STRUCTURES}.json": json.dumps(result.structures, ensure_ascii=False,

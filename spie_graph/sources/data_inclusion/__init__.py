@@ -65,8 +65,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from spie_graph.errors import ArgumentError, SourceError
-from spie_graph.files import neutralize, write_folder
+from spie_graph.errors import SourceError
+from spie_graph.files import check_new_folder, neutralize, write_folder
 from spie_graph.sources.data_inclusion.mapping import ImportResult, convert
 from spie_graph.sources.data_inclusion.provenance import (
     ORIGINALS_FILE,
@@ -170,11 +170,7 @@ def write_import(result: ImportResult, output: Path | str, force: bool = False,
     SourceError : the data set written does not validate (a bug of the import).
     """
     output = Path(output)
-    if output.exists() and not output.is_dir():
-        raise ArgumentError(f"{output} est un fichier : indiquez un dossier")
-    if output.is_dir() and any(output.iterdir()) and not force:
-        raise ArgumentError(f"le dossier {output} n'est pas vide : choisissez un nouveau dossier,"
-                            " ou ajoutez --force pour le remplacer entièrement")
+    check_new_folder(output, force)
     rows = {STRUCTURES: {str(r["id"]): r for r in result.acteurs},
             SERVICES: {str(r["id"]): r for r in result.services}}
     originals = {table: {key: {"origine": record, "import": _filled(rows[table].get(key))}
