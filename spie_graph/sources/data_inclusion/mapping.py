@@ -795,6 +795,22 @@ def convert(structures: Export, services: Export | None = None,
             or row["id"] in carriers
 
     issues: list[Issue] = list(file_issues)
+
+    def keep(table: str, report: _Report, row: dict, seen: dict[str, str]) -> bool:
+        """Whether a record in scope is written: a second record with the same id is
+        rejected; the record's issues join the import's; outcomes are counted."""
+        if not report.rejected and row["id"] in seen:
+            report.reject("id", row["id"], "identifiant en double",
+                          f"déjà pris : {seen[row['id']]} ; seul le premier est repris")
+        issues.extend(report.issues)
+        if report.rejected:
+            counts[table]["rejetes"] += 1
+            count(table, report.record, "rejetes")
+            return False
+        seen[row["id"]] = _where(report.record)
+        count(table, report.record, "ecrits")
+        return True
+
     acteurs: list[dict] = []
     taken: set[str] = set()
     seen_lines: dict[str, str] = {}
@@ -807,18 +823,10 @@ def convert(structures: Export, services: Export | None = None,
             counts[STRUCTURES]["hors_territoire"] += 1
             count(STRUCTURES, report.record, "hors_territoire")
             continue
-        if not report.rejected and row["id"] in seen_lines:
-            report.reject("id", row["id"], "identifiant en double",
-                          f"déjà pris : {seen_lines[row['id']]} ; seul le premier est repris")
-        issues += report.issues
-        if report.rejected:
-            counts[STRUCTURES]["rejetes"] += 1
-            count(STRUCTURES, report.record, "rejetes")
+        if not keep(STRUCTURES, report, row, seen_lines):
             continue
-        seen_lines[row["id"]] = _where(report.record)
         taken.add(row["id"])
         acteurs.append(row)
-        count(STRUCTURES, report.record, "ecrits")
         if scope_communes is not None and row["commune"] not in scope_communes:
             counts[STRUCTURES]["hors_territoire_gardees"] += 1
     service_rows: list[dict] = []
@@ -833,19 +841,11 @@ def convert(structures: Export, services: Export | None = None,
             counts[SERVICES]["hors_territoire"] += 1
             count(SERVICES, report.record, "hors_territoire")
             continue
-        if not report.rejected and row["id"] in seen_lines:
-            report.reject("id", row["id"], "identifiant en double",
-                          f"déjà pris : {seen_lines[row['id']]} ; seul le premier est repris")
-        issues += report.issues
-        if report.rejected:
-            counts[SERVICES]["rejetes"] += 1
-            count(SERVICES, report.record, "rejetes")
+        if not keep(SERVICES, report, row, seen_lines):
             reason = next(i for i in report.issues if i.level == REJET).problem.message
             by_source[_source(report.record)][SERVICES]["motif:" + reason] += 1
             continue
-        seen_lines[row["id"]] = _where(report.record)
         service_rows.append(row)
-        count(SERVICES, report.record, "ecrits")
         if scope_communes is not None and wide_only(row["territoire"]):
             counts[SERVICES]["zone_large"] += 1
     assert taken >= {row["acteur"] for row in service_rows}
