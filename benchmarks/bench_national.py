@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """National scale: each step's time and peak memory on generated national data sets.
 
-    python benchmarks/bench_national.py [--sizes 10000 30000 100000] [--ancien-max 10000]
+    python benchmarks/bench_national.py [--sizes 10000 30000 100000] [--precedente 48aec49]
 
 For each size, a data set over the real communes (3 services and 2 interactions
 per actor, :mod:`benchmarks.national`) is written once under ``--dossier``, then
@@ -9,56 +9,88 @@ every step runs in its own Python process, which reports the step's CPU time
 (``time.process_time``: the machine may be shared, CPU time is what the code
 costs), its wall time, and the process's peak resident memory (``ru_maxrss``,
 build included). Steps after ``build`` first read and build the graph, outside
-the time measured. ``ancien`` is the previous release's code path for the same
-step (tests/reference_algorithms.py: who-covers walking the graph commune by
-commune, gaps counting service × commune, duplicates indexing every commune of
-every service), run up to ``--ancien-max`` actors, and ``ratio`` = ancien / new.
-The cached steps use a cache folder of their own (``SPIE_GRAPH_CACHE``):
-``who-covers-cli`` is the second ``spie-graph who-covers`` call (the first fills the
-cache); ``who-covers-api`` the mean of 20 questions on the Morbihan to a store
-opened once with ``api.open_store``.
+the time measured, as a command does once per run.
 
-Nothing here asserts a time: the targets are read from the printed table.
+``précédente`` is the previous release's code itself: the package at the
+revision ``--precedente`` (by default 48aec49, the release issue 15 measured) is
+extracted with ``git archive`` into a temporary folder and the same step runs on
+it in its own process (up to ``--precedente-max`` actors: the previous release
+took minutes per step at 30,000). ``ratio`` = précédente / nouvelle, in CPU time.
+
+The cached steps use a cache folder of their own (``SPIE_GRAPH_CACHE``):
+``who-covers-cli`` is the second ``spie-graph who-covers`` call (the first fills
+the cache; the previous release had none, so it rebuilds every call);
+``who-covers-api`` is the mean of 20 questions on the Morbihan to a store opened
+once with ``api.open_store``. ``report`` is the whole main job, cold (cache
+empty), as a user runs it after changing a file. A département-sized data set
+(``--departement`` actors in the Morbihan) gets ``build`` and ``report`` too.
+
+Nothing here asserts a time: the targets are read from the printed table, and
+``--markdown`` prints the summary table the README shows.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 STEPS = ("build", "who-covers", "gaps", "duplicates", "network", "report",
          "who-covers-cli", "who-covers-api")
-OLD = {"who-covers", "gaps", "duplicates"}
+DEPARTEMENT_STEPS = ("build", "report")
+PREVIOUS = "48aec49"
 QUERY = {"thematique": "mobilite", "territoire": "france"}
+LABELS = {
+    "build": "lecture + validation + construction",
+    "who-covers": "`who-covers mobilite --territoire france`, graphe construit",
+    "gaps": "`gaps` France entière (par EPCI)",
+    "duplicates": "`duplicates` France entière",
+    "network": "`network`",
+    "report": "`report` (tâche principale, cache vide)",
+    "who-covers-cli": "`who-covers` en ligne de commande, cache rempli",
+    "who-covers-api": "`who-covers` par la bibliothèque, magasin ouvert une fois",
+}
 
 
 def _graph(folder: Path):
-    """Read, validate and build, as the commands do (collector paused), without the cache."""
+    """Read, validate and build as the commands do (collector paused where the release
+    pauses it), without the cache."""
     from spie_graph.graph.build import build_graph
     from spie_graph.sources.validation import load_dataset
-    from spie_graph.store.cache import collector_paused
 
+    try:
+        from spie_graph.store.cache import collector_paused
+    except ImportError:  # the previous release had no cache and kept the collector on
+        collector_paused = contextlib.nullcontext
     with collector_paused():
         return build_graph(load_dataset(folder))
 
 
-def run_step(step: str, folder: Path, old: bool) -> dict:
-    """Run one step in this process; return its CPU and wall seconds and what it found."""
+def _found(value: object) -> object:
+    """A short, comparable description of what a step found."""
+    if isinstance(value, list):
+        return len(value)
+    return value
+
+
+def run_step(step: str, folder: Path) -> dict:
+    """Run one step in this process (whichever release is first on the path); return
+    its CPU and wall seconds and what it found."""
     from spie_graph import api
     from spie_graph.analyses import duplicates, gaps, network
     from spie_graph.graph.coverage import CoverageQuery, who_covers
-    from tests import reference_algorithms as reference
 
     query = CoverageQuery(**QUERY)
     graph = None
@@ -68,36 +100,57 @@ def run_step(step: str, folder: Path, old: bool) -> dict:
     found: object = None
     if step == "build":
         graph = _graph(folder)
-        found = graph.number_of_nodes() + graph.number_of_edges()
+        found = f"{graph.number_of_nodes()} nœuds, {graph.number_of_edges()} liens"
     elif step == "who-covers":
-        found = len((reference.who_covers if old else who_covers)(graph, query))
+        found = f"{len(who_covers(graph, query))} lignes"
     elif step == "gaps":
-        result = (reference.gaps if old else gaps)(graph, "france", niveau="epci")
-        found = len(result.lacunes)
+        found = f"{len(gaps(graph, 'france', niveau='epci').lacunes)} lacunes"
     elif step == "duplicates":
-        found = len(reference.duplicate_pieces(graph) if old else duplicates(graph))
+        found = f"{len(duplicates(graph))} doublons"
     elif step == "network":
-        found = network(graph).intermediarite.model_dump()
+        result = network(graph)
+        betweenness = result.intermediarite
+        found = (f"{len(result.communautes)} communautés "
+                 f"({getattr(result, 'communautes_methode', 'louvain')}), "
+                 f"intermédiarité {betweenness.methode}"
+                 + (f" k={betweenness.k}" if getattr(betweenness, "k", None) else ""))
     elif step == "report":
         with tempfile.TemporaryDirectory() as out:
-            found = str(api.report(folder, out).name)
+            written = api.report(folder, out)
+            found = f"{sum(1 for p in written.rglob('*') if p.is_file())} fichiers"
     elif step == "who-covers-api":
         # A program asking many questions opens the store once (from the cache when the
-        # files are unchanged); the store keeps its who-covers index.
+        # files are unchanged); the store keeps what it needs between questions.
         store, name = api.open_store(folder)
-        store.who_covers(name, query)  # builds the index once
+        store.who_covers(name, query)
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(20):
             found = len(store.who_covers(name, CoverageQuery(thematique="mobilite",
                                                               territoire="56")))
         return {"cpu": (time.process_time() - cpu) / 20,
-                "wall": (time.perf_counter() - wall) / 20, "found": found}
+                "wall": (time.perf_counter() - wall) / 20, "found": f"{found} lignes (56)"}
     return {"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
             "found": found}
 
 
-def child(step: str, folder: Path, old: bool, env: dict[str, str]) -> dict:
-    """Run a step in a new process; add its peak memory (MiB)."""
+def previous_release(revision: str, into: Path) -> Path | None:
+    """Extract the package at ``revision`` into ``into``; ``None`` outside a git clone."""
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision,
+                                  "spie_graph", "cypher"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"version précédente {revision} indisponible ({exc}) : colonnes vides",
+              file=sys.stderr)
+        return None
+    with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def child(step: str, folder: Path, code: Path, env: dict[str, str]) -> dict:
+    """Run a step in a new process on the package found in ``code``; add its peak
+    memory (MiB)."""
+    env = {**env, "PYTHONPATH": os.pathsep.join([str(code), str(ROOT)])}
     if step == "who-covers-cli":
         command = [sys.executable, "-m", "spie_graph.cli", "who-covers", QUERY["thematique"],
                    "--territoire", QUERY["territoire"], "--dataset", str(folder)]
@@ -108,65 +161,123 @@ def child(step: str, folder: Path, old: bool, env: dict[str, str]) -> dict:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
                 "wall": time.perf_counter() - began, "rss": after.ru_maxrss / 1024,
-                "found": None}
+                "found": "2e appel"}
     command = [sys.executable, __file__, "--etape", step, "--dossier", str(folder)]
-    if old:
-        command.append("--ancien")
-    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode:
+        tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return {"cpu": float("nan"), "wall": float("nan"), "rss": float("nan"),
+                "found": f"échec : {tail[:100]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _seconds(value: float) -> str:
+    if value != value:  # NaN: the step failed
+        return "échec"
+    if value < 0.1:
+        return f"{value * 1000:.1f} ms".replace(".", ",")
+    return f"{value:.1f} s".replace(".", ",")
+
+
+def _memory(mib: float) -> str:
+    if mib != mib:
+        return "?"
+    if mib >= 1024:
+        return f"{mib / 1024:.1f} Gio".replace(".", ",")
+    return f"{mib:.0f} Mio"
+
+
+def markdown(results: dict[tuple[str, str], dict]) -> str:
+    """The README's summary: one row per step, one column per data set."""
+    sets = list(dict.fromkeys(name for name, _ in results))
+    lines = ["| Étape (temps CPU, mémoire maximale) | " + " | ".join(sets) + " |",
+             "|---|" + "---|" * len(sets)]
+    for step in STEPS:
+        if not any((name, step) in results for name in sets):
+            continue
+        cells = []
+        for name in sets:
+            measure = results.get((name, step))
+            if measure is None:
+                cells.append("")
+                continue
+            cell = f"{_seconds(measure['cpu'])} ({_memory(measure['rss'])})"
+            old = measure.get("precedente")
+            if old is not None:
+                cell += f" ; avant : {_seconds(old['cpu'])}"
+                if measure["cpu"] == measure["cpu"] and old["cpu"] == old["cpu"]:
+                    cell += f", × {old['cpu'] / max(measure['cpu'], 1e-9):.0f}"
+            cells.append(cell)
+        lines.append(f"| {LABELS[step]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 30000, 100000])
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
-    parser.add_argument("--ancien-max", type=int, default=10000,
-                        help="run the previous release's path up to this many actors")
+    parser.add_argument("--precedente", default=PREVIOUS,
+                        help="git revision of the previous release ('' : none)")
+    parser.add_argument("--precedente-max", type=int, default=10000,
+                        help="run the previous release up to this many actors")
     parser.add_argument("--departement", type=int, default=2000,
-                        help="actors of the département-sized report (0: skip it)")
+                        help="actors of the département-sized data set (0: skip it)")
     parser.add_argument("--dossier", type=Path,
                         default=Path(tempfile.gettempdir()) / "spie-graph-bench")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the summary as a Markdown table at the end")
     parser.add_argument("--etape", choices=STEPS, help=argparse.SUPPRESS)
-    parser.add_argument("--ancien", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.etape:
-        result = run_step(args.etape, args.dossier, args.ancien)
+        result = run_step(args.etape, args.dossier)
         result["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
 
+    sys.path.insert(0, str(ROOT))
     from benchmarks.national import write_national
 
-    cache = Path(tempfile.mkdtemp(prefix="spie-graph-bench-cache-"))
-    env = {**os.environ, "SPIE_GRAPH_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
-    env.pop("SPIE_GRAPH_SANS_CACHE", None)
+    work = Path(tempfile.mkdtemp(prefix="spie-graph-bench-"))
+    env = {k: v for k, v in os.environ.items() if k != "SPIE_GRAPH_SANS_CACHE"}
+    env["SPIE_GRAPH_CACHE"] = str(work / "cache")
+    previous = previous_release(args.precedente, work / "precedente") if args.precedente else None
     print("CPU seconds of the step (wall in brackets), peak memory of its process in MiB; "
-          "ancien: the previous release's path; ratio = ancien / nouveau", flush=True)
-    print(f"{'acteurs':>8} {'étape':<15} {'CPU (s)':>9} {'(mur)':>9} {'Mio':>7} "
-          f"{'ancien (s)':>11} {'ratio':>7}  trouvé", flush=True)
-    plan = [(size, f"national-{size}", "france") for size in args.sizes]
+          f"précédente: the release {args.precedente}; ratio = précédente / nouvelle",
+          flush=True)
+    print(f"{'acteurs':>8} {'étape':<16} {'CPU (s)':>9} {'(mur)':>9} {'Mio':>7} "
+          f"{'précédente':>11} {'ratio':>7}  trouvé", flush=True)
+    plan = [(size, f"national-{size}", "france", args.steps) for size in args.sizes]
     if args.departement:
-        plan.append((args.departement, f"departement-{args.departement}", "56"))
+        plan.append((args.departement, f"departement-{args.departement}", "56",
+                     [s for s in DEPARTEMENT_STEPS if s in args.steps]))
+    results: dict[tuple[str, str], dict] = {}
     try:
-        for size, name, territoire in plan:
+        for size, name, territoire, steps in plan:
             folder = args.dossier / name
             if not (folder / "interactions.csv").exists():
                 write_national(folder, size, territoire=territoire)
-            steps = ["build", "report"] if territoire != "france" else args.steps
+            column = (f"{size:,} acteurs".replace(",", "\u202f") if territoire == "france"
+                      else f"{size:,} acteurs du Morbihan".replace(",", "\u202f"))
             for step in steps:
-                new = child(step, folder, False, env)
+                if step == "report":
+                    shutil.rmtree(work / "cache", ignore_errors=True)
+                new = child(step, folder, ROOT, env)
                 old_text, ratio = "", ""
-                if step in OLD and size <= args.ancien_max:
-                    old = child(step, folder, True, env)
+                if previous is not None and size <= args.precedente_max:
+                    shutil.rmtree(work / "cache", ignore_errors=True)
+                    old = child(step, folder, previous, env)
+                    new["precedente"] = old
                     old_text = f"{old['cpu']:.2f}"
                     ratio = f"{old['cpu'] / max(new['cpu'], 1e-9):.1f}x"
-                label = step if territoire == "france" else f"{step} (56)"
-                print(f"{size:>8} {label:<15} {new['cpu']:>9.3f} {new['wall']:>8.2f}s "
+                results[(column, step)] = new
+                print(f"{size:>8} {step:<16} {new['cpu']:>9.3f} {new['wall']:>8.2f}s "
                       f"{new['rss']:>7.0f} {old_text:>11} {ratio:>7}  {new['found']}",
                       flush=True)
+        if args.markdown:
+            print()
+            print(markdown(results))
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
