@@ -2,8 +2,9 @@
 
 Slow but plain: who-covers walks the graph commune by commune, gaps count once
 per service × commune, duplicates index every commune of every service per
-bucket. The tests check that the fast implementations give the same answers on
-generated data sets; the benchmarks time both.
+bucket; the network analysis runs NetworkX's algorithms node by node. The tests
+check that the fast implementations give the same answers on generated data
+sets; the benchmarks time both.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from spie_graph.analyses._common import (
     check_thematiques,
 )
 from spie_graph.analyses.gaps import GapRow, Gaps, MomentGap, territory_units
+from spie_graph.analyses.network import ActorRole, Betweenness, Network
 from spie_graph.graph.build import default_territory, node_key
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
 from spie_graph.reference.referentials import Referentials, referentials
@@ -215,3 +217,79 @@ def duplicate_pieces(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
                 found_all.add((key[0], key[1], tuple(sorted(publics)),
                                tuple(sorted(v.id for v in serving)), communes))
     return found_all
+
+
+# -- network: NetworkX's own algorithms, node by node (before the array kernels) -----------
+
+def interaction_graph(graph: nx.MultiDiGraph) -> nx.Graph:
+    """The interaction graph, read from every edge of the canonical graph."""
+    result = nx.Graph()
+    for data in sorted((d for _, d in graph.nodes(data=True) if d["label"] == "Acteur"),
+                       key=lambda d: d["id"]):
+        result.add_node(data["id"], nom=data["nom"], famille=data["famille"])
+    links: dict[tuple[str, str], set[str]] = {}
+    for source, target, data in graph.edges(data=True):
+        if data["type"] == "INTERAGIT":
+            pair = tuple(sorted((graph.nodes[source]["id"], graph.nodes[target]["id"])))
+            links.setdefault(pair, set()).add(data["interaction"])
+    for (a, b), kinds in sorted(links.items()):
+        result.add_edge(a, b, weight=len(kinds), interactions=sorted(kinds))
+    return result
+
+
+def network(graph: nx.MultiDiGraph, *, seuil_exact: int, k: int, graine: int,
+            seuil_louvain: int, budget: int) -> Network:
+    """The previous release's ``network``: NetworkX betweenness, Louvain or label
+    propagation and modularity, every role validated by pydantic."""
+    g = interaction_graph(graph)
+    n = g.number_of_nodes()
+    if n <= seuil_exact:
+        between = nx.betweenness_centrality(g)
+        method = Betweenness(methode="exacte", seuil_exact=seuil_exact)
+    else:
+        sample = min(k, n, max(10, budget // max(g.number_of_edges(), 1)))
+        between = nx.betweenness_centrality(g, k=sample, seed=graine)
+        method = Betweenness(methode="echantillon", k=sample, graine=graine,
+                             seuil_exact=seuil_exact)
+    linked = g.subgraph([v for v, d in g.degree() if d > 0])
+    groups: list[list[str]] = []
+    if linked.number_of_edges():
+        found = (nx.community.label_propagation_communities(linked)
+                 if linked.number_of_nodes() > seuil_louvain
+                 else nx.community.louvain_communities(linked, weight="weight", seed=graine))
+        groups = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
+    modularity = 0.0
+    if groups:
+        members = g.subgraph([v for group in groups for v in group])
+        modularity = round(nx.community.modularity(members, groups, weight="weight"), 4)
+    articulation = set(nx.articulation_points(g))
+    community_of = {v: i for i, group in enumerate(groups, 1) for v in group}
+    triangles = nx.triangles(g)
+    scale = max(n - 1, 1)
+    values = [between[v] for v, d in g.degree() if d > 0]
+    mean = sum(values) / len(values) if values else 0.0
+    roles = []
+    for v, data in g.nodes(data=True):
+        d = g.degree(v)
+        reached = {community_of[p] for p in g[v]}
+        roles.append(ActorRole(
+            acteur=v, nom=data["nom"], famille=data["famille"], degre=d,
+            centralite_degre=round(d / scale, 4), intermediarite=round(between[v], 4),
+            taille_effective=round(d - 2 * triangles[v] / d, 4) if d else 0.0,
+            communaute=community_of.get(v), communautes_reliees=len(reached),
+            courtier=len(reached) > 1 and between[v] > mean,
+            point_articulation=v in articulation, isole=d == 0))
+    roles.sort(key=lambda r: (-r.degre, -r.intermediarite, r.acteur))
+    degrees = [d for _, d in g.degree()]
+    return Network(
+        nb_acteurs=n, nb_liens=g.number_of_edges(), densite=round(nx.density(g), 4),
+        centralisation_degre=(round(sum(max(degrees) - d for d in degrees)
+                                    / ((n - 1) * (n - 2)), 4) if n >= 3 else 0.0),
+        intermediarite=method, acteurs_pilotes=[r.acteur for r in roles if r.degre > 0][:5],
+        courtiers=[r.acteur for r in sorted(roles, key=lambda r: (-r.intermediarite, r.acteur))
+                   if r.courtier],
+        points_articulation=sorted(articulation),
+        acteurs_isoles=sorted(r.acteur for r in roles if r.isole), communautes=groups,
+        communautes_methode=("propagation-etiquettes" if linked.number_of_nodes() > seuil_louvain
+                             else "louvain"),
+        modularite=modularity, acteurs=roles)

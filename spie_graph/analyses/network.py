@@ -28,8 +28,10 @@ from collections.abc import Iterable
 from datetime import date
 
 import networkx as nx
+import numpy as np
 from pydantic import BaseModel
 
+from spie_graph.analyses import _network_arrays as arrays
 from spie_graph.analyses._common import actor_nodes, check_acteur, service_views
 from spie_graph.analyses.gaps import GapRow, MomentGap, gaps
 from spie_graph.reference.referentials import Referentials, referentials
@@ -121,6 +123,27 @@ def _current(edge: dict, day: date | None) -> bool:
     return (not start or start <= day.isoformat()) and (not end or end >= day.isoformat())
 
 
+def _links(graph: nx.MultiDiGraph, day: date | None) -> dict[tuple[str, str], set[str]]:
+    """The interaction types of every pair of actors (ids sorted within the pair)."""
+    links: dict[tuple[str, str], set[str]] = {}
+    nodes, successors = graph.nodes, graph.succ
+    for key, data in nodes(data=True):
+        if data["label"] != "Acteur":
+            continue
+        source = data["id"]
+        for target, keyed in successors[key].items():
+            for edge in keyed.values():
+                if edge["type"] == "INTERAGIT" and _current(edge, day):
+                    other = nodes[target]["id"]
+                    pair = (source, other) if source < other else (other, source)
+                    found = links.get(pair)
+                    if found is None:
+                        links[pair] = {edge["interaction"]}
+                    else:
+                        found.add(edge["interaction"])
+    return links
+
+
 def interaction_graph(graph: nx.MultiDiGraph, day: date | None = None) -> nx.Graph:
     """The undirected, simple interaction graph of the actors.
 
@@ -140,19 +163,27 @@ def interaction_graph(graph: nx.MultiDiGraph, day: date | None = None) -> nx.Gra
 
     Notes
     -----
-    O(n log n + m log m) for n actors and m interactions.
+    O(n log n + m log m) for n actors and m interactions (only the actors'
+    outgoing edges are read).
     """
     result = nx.Graph()
-    for ident, data in actor_nodes(graph).items():
-        result.add_node(ident, nom=data["nom"], famille=data["famille"])
-    links: dict[tuple[str, str], set[str]] = {}
-    for source, target, data in graph.edges(data=True):
-        if data["type"] == "INTERAGIT" and _current(data, day):
-            pair = tuple(sorted((graph.nodes[source]["id"], graph.nodes[target]["id"])))
-            links.setdefault(pair, set()).add(data["interaction"])
-    for (a, b), kinds in sorted(links.items()):
-        result.add_edge(a, b, weight=len(kinds), interactions=sorted(kinds))
+    result.add_nodes_from((ident, {"nom": data["nom"], "famille": data["famille"]})
+                          for ident, data in actor_nodes(graph).items())
+    result.add_edges_from((a, b, {"weight": len(kinds), "interactions": sorted(kinds)})
+                          for (a, b), kinds in sorted(_links(graph, day).items()))
     return result
+
+
+def _adjacency(network_graph: nx.Graph) -> tuple[list[str], arrays.Adjacency]:
+    """The nodes of an interaction graph in its order, and its edges as arrays."""
+    nodes = list(network_graph)
+    position = {node: i for i, node in enumerate(nodes)}
+    heads, tails, weights = [], [], []
+    for a, b, weight in network_graph.edges(data="weight", default=1):
+        heads.append(position[a])
+        tails.append(position[b])
+        weights.append(weight)
+    return nodes, arrays.Adjacency.of_edges(len(nodes), heads, tails, weights)
 
 
 def degree_centralization(network_graph: nx.Graph) -> float:
@@ -177,19 +208,32 @@ def betweenness(network_graph: nx.Graph, seuil_exact: int = SEUIL_EXACT,
                                                                       Betweenness]:
     """Normalised betweenness: exact up to ``seuil_exact`` nodes, else sampled.
 
+    The values of ``networkx.betweenness_centrality`` (the same sources for
+    a sample), computed on arrays (:func:`._network_arrays.betweenness`).
+
     Notes
     -----
     Exact: O(n·m) (Brandes). Sampled: O(k·m), from ``k`` sources drawn with
     the seed ``graine``, so that two runs agree; ``k`` shrinks (10 at least) so
     that k·m stays under ``BUDGET_ECHANTILLON``, and the answer gives the ``k`` used.
     """
-    n = network_graph.number_of_nodes()
+    nodes, adjacency = _adjacency(network_graph)
+    values, method = _betweenness(nodes, adjacency, seuil_exact, k, graine)
+    return dict(zip(nodes, values.tolist(), strict=True)), method
+
+
+def _betweenness(nodes: list[str], adjacency: arrays.Adjacency, seuil_exact: int, k: int,
+                 graine: int) -> tuple[np.ndarray, Betweenness]:
+    n = len(nodes)
     if n <= seuil_exact:
-        return (nx.betweenness_centrality(network_graph),
+        return (arrays.betweenness(adjacency),
                 Betweenness(methode="exacte", seuil_exact=seuil_exact))
-    links = max(network_graph.number_of_edges(), 1)
+    links = max(adjacency.heads.size, 1)
     sample = min(k, n, max(10, BUDGET_ECHANTILLON // links))
-    return (nx.betweenness_centrality(network_graph, k=sample, seed=graine),
+    position = {node: i for i, node in enumerate(nodes)}
+    sources = np.array([position[s] for s in arrays.sample_sources(nodes, sample, graine)],
+                       dtype=np.int64)
+    return (arrays.betweenness(adjacency, sources),
             Betweenness(methode="echantillon", k=sample, graine=graine, seuil_exact=seuil_exact))
 
 
@@ -201,11 +245,16 @@ def effective_sizes(network_graph: nx.Graph) -> dict[str, float]:
 
     Notes
     -----
-    O(m·d_max), the cost of counting triangles.
+    The cost of counting triangles (:func:`._network_arrays.triangles`), O(m·√m) at worst.
     """
-    triangles = nx.triangles(network_graph)
-    return {node: (round(d - 2 * triangles[node] / d, 4) if d else 0.0)
-            for node, d in network_graph.degree()}
+    nodes, adjacency = _adjacency(network_graph)
+    return dict(zip(nodes, _effective_sizes(adjacency), strict=True))
+
+
+def _effective_sizes(adjacency: arrays.Adjacency) -> list[float]:
+    triangles = arrays.triangles(adjacency).tolist()
+    return [round(d - 2 * t / d, 4) if d else 0.0
+            for d, t in zip(adjacency.degree.tolist(), triangles, strict=True)]
 
 
 def communities(network_graph: nx.Graph, graine: int = GRAINE) -> list[list[str]]:
@@ -213,27 +262,39 @@ def communities(network_graph: nx.Graph, graine: int = GRAINE) -> list[list[str]
 
     Isolated actors belong to no community. The seed makes the answer stable.
     Above ``SEUIL_LOUVAIN`` actors that interact, semi-synchronous label
-    propagation (deterministic, linear) replaces Louvain.
+    propagation (deterministic, linear; NetworkX's
+    ``label_propagation_communities`` computed on arrays) replaces Louvain.
 
     Notes
     -----
-    About O(m) per pass of the Louvain method, a few passes in practice.
+    About O(m) per pass of the Louvain method, a few passes in practice;
+    O(m log m) per round of label propagation.
     """
-    linked = network_graph.subgraph([n for n, d in network_graph.degree() if d > 0])
-    if linked.number_of_edges() == 0:
+    nodes, adjacency = _adjacency(network_graph)
+    return _communities(network_graph, nodes, adjacency, graine)
+
+
+def _communities(network_graph: nx.Graph, nodes: list[str], adjacency: arrays.Adjacency,
+                 graine: int) -> list[list[str]]:
+    linked = np.flatnonzero(adjacency.degree > 0)
+    if linked.size == 0:
         return []
-    if linked.number_of_nodes() > SEUIL_LOUVAIN:
-        found = nx.community.label_propagation_communities(linked)
+    if linked.size > SEUIL_LOUVAIN:
+        found: Iterable[Iterable[str]] = (
+            [nodes[i] for i in group.tolist()]
+            for group in arrays.label_propagation(adjacency, linked))
     else:
-        found = nx.community.louvain_communities(linked, weight="weight", seed=graine)
+        found = nx.community.louvain_communities(
+            network_graph.subgraph([nodes[i] for i in linked.tolist()]), weight="weight",
+            seed=graine)
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
 
 
-def _modularity(network_graph: nx.Graph, groups: list[list[str]]) -> float:
-    if not groups:
+def _modularity(adjacency: arrays.Adjacency, community: np.ndarray) -> float:
+    """``networkx.community.modularity`` of the communities (weighted), 4 decimals."""
+    if not (community >= 0).any():
         return 0.0
-    linked = network_graph.subgraph([n for group in groups for n in group])
-    return round(nx.community.modularity(linked, groups, weight="weight"), 4)
+    return round(arrays.modularity(adjacency, community), 4)
 
 
 def network(graph: nx.MultiDiGraph, *, seuil_exact: int = SEUIL_EXACT, k: int = K_ECHANTILLON,
@@ -262,14 +323,21 @@ def network(graph: nx.MultiDiGraph, *, seuil_exact: int = SEUIL_EXACT, k: int = 
     -----
     Dominated by betweenness: O(n·m) up to ``seuil_exact`` actors, O(k·m)
     above; the rest is O(m·d_max) (triangles, articulation points in O(n + m),
-    Louvain about O(m) per pass).
+    Louvain about O(m) per pass, label propagation O(m log m) per round).
+    Betweenness, label propagation and modularity run on arrays
+    (:mod:`._network_arrays`), with NetworkX's answers.
     """
     g = interaction_graph(graph, day)
-    between, method = betweenness(g, seuil_exact, k, graine)
-    groups = communities(g, graine)
+    nodes, adjacency = _adjacency(g)
+    between, method = _betweenness(nodes, adjacency, seuil_exact, k, graine)
+    groups = _communities(g, nodes, adjacency, graine)
+    position = {node: i for i, node in enumerate(nodes)}
+    community = np.full(len(nodes), -1, dtype=np.int64)
+    for number, group in enumerate(groups):
+        community[[position[node] for node in group]] = number
     articulation = set(nx.articulation_points(g))
-    roles = _roles(g, between, groups, articulation)
-    return Network(
+    roles = _roles(g, nodes, adjacency, between, community, articulation)
+    return Network.model_construct(
         nb_acteurs=g.number_of_nodes(), nb_liens=g.number_of_edges(),
         densite=round(nx.density(g), 4), centralisation_degre=degree_centralization(g),
         intermediarite=method,
@@ -278,34 +346,41 @@ def network(graph: nx.MultiDiGraph, *, seuil_exact: int = SEUIL_EXACT, k: int = 
                    if r.courtier],
         points_articulation=sorted(articulation),
         acteurs_isoles=sorted(r.acteur for r in roles if r.isole),
-        communautes=groups, modularite=_modularity(g, groups), acteurs=roles,
+        communautes=groups, modularite=_modularity(adjacency, community), acteurs=roles,
         communautes_methode=("propagation-etiquettes"
                              if sum(len(c) for c in groups) > SEUIL_LOUVAIN else "louvain"),
     )
 
 
-def _roles(g: nx.Graph, between: dict[str, float], groups: list[list[str]],
-           articulation: set[str]) -> list[ActorRole]:
+def _roles(g: nx.Graph, nodes: list[str], adjacency: arrays.Adjacency, between: np.ndarray,
+           community: np.ndarray, articulation: set[str]) -> list[ActorRole]:
     """Every actor's role, by degree, then betweenness, then id.
 
     A broker's partners fall in two communities or more, and its betweenness is
-    above the mean of the actors that interact.
+    above the mean of the actors that interact. Built from trusted arrays
+    (``model_construct``: 100,000 roles at national scale).
     """
-    community_of = {node: i for i, group in enumerate(groups, 1) for node in group}
-    sizes = effective_sizes(g)
-    scale = max(g.number_of_nodes() - 1, 1)
-    linked = [between[n] for n, d in g.degree() if d > 0]
+    sizes = _effective_sizes(adjacency)
+    scale = max(len(nodes) - 1, 1)
+    degree = adjacency.degree.tolist()
+    values = between.tolist()
+    linked = [v for v, d in zip(values, degree, strict=True) if d > 0]
     mean = sum(linked) / len(linked) if linked else 0.0
+    owners, partners = adjacency.neighbours(np.arange(len(nodes)))
+    pairs = np.unique(owners * (len(nodes) + 1) + community[partners])
+    reached = np.bincount(pairs // (len(nodes) + 1), minlength=len(nodes)).tolist()
+    number = community.tolist()
     roles = []
-    for node, data in g.nodes(data=True):
-        reached = {community_of[p] for p in g[node]}
-        roles.append(ActorRole(
-            acteur=node, nom=data["nom"], famille=data["famille"], degre=g.degree(node),
-            centralite_degre=round(g.degree(node) / scale, 4),
-            intermediarite=round(between[node], 4), taille_effective=sizes[node],
-            communaute=community_of.get(node), communautes_reliees=len(reached),
-            courtier=len(reached) > 1 and between[node] > mean,
-            point_articulation=node in articulation, isole=g.degree(node) == 0,
+    for i, (node, data) in enumerate(g.nodes(data=True)):
+        d = degree[i]
+        roles.append(ActorRole.model_construct(
+            acteur=node, nom=data["nom"], famille=data["famille"], degre=d,
+            centralite_degre=round(d / scale, 4),
+            intermediarite=round(values[i], 4), taille_effective=sizes[i],
+            communaute=number[i] + 1 if number[i] >= 0 else None,
+            communautes_reliees=reached[i],
+            courtier=reached[i] > 1 and values[i] > mean,
+            point_articulation=node in articulation, isole=d == 0,
         ))
     return sorted(roles, key=lambda r: (-r.degre, -r.intermediarite, r.acteur))
 
