@@ -46,6 +46,7 @@ from spie_graph.errors import ArgumentError
 from spie_graph.french import number, plural
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex, Territories
+from spie_graph.store.cache import collector_paused
 
 __all__ = ["NIVEAUX", "DuplicateGroup", "Overlap", "duplicates"]
 
@@ -160,24 +161,56 @@ class _Keys:
                         index.region]
 
 
-def _pieces(members: list[ServiceView], keys: _Keys,
-            inside: np.ndarray | None) -> dict[tuple[int, ...], np.ndarray]:
-    """Communes (as indices) grouped by the exact set of services of the bucket reaching them.
+class _Bucket:
+    """The services of one bucket, each a bit of Python integers (sets of services as masks)."""
+
+    def __init__(self, members: list[ServiceView]):
+        self.members = members
+        self.actors: dict[str, int] = {}
+        self.publics: dict[str, int] = {}
+        self.tous = 0
+        for position, view in enumerate(members):
+            bit = 1 << position
+            self.actors[view.acteur] = self.actors.get(view.acteur, 0) | bit
+            if view.tous_publics:
+                self.tous |= bit
+            for public in view.publics:
+                self.publics[public] = self.publics.get(public, 0) | bit
+        self.public_order = sorted(self.publics)
+
+    def several_actors(self, mask: int) -> bool:
+        """Whether the services of ``mask`` belong to two actors or more."""
+        first = self.members[(mask & -mask).bit_length() - 1].acteur
+        return mask & ~self.actors[first] != 0
+
+    def services(self, mask: int) -> tuple[ServiceView, ...]:
+        found = []
+        while mask:
+            low = mask & -mask
+            found.append(self.members[low.bit_length() - 1])
+            mask ^= low
+        return tuple(found)
+
+
+def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None) -> dict[int, np.ndarray]:
+    """Communes (as indices) grouped by the exact set of services of the bucket reaching them
+    (a mask of :class:`_Bucket`), for sets of two actors or more.
 
     Each commune's key is, for each level, the territory of that level above it
     when a service of the bucket covers it (else −1); communes with one key are
     reached by the same services.
     """
     terr = keys.terr
-    at: list[dict[int, list[int]]] = [defaultdict(list) for _ in range(4)]
-    national: list[int] = []
-    for position, view in enumerate(members):
+    at: list[dict[int, int]] = [{} for _ in range(4)]
+    national = 0
+    for position, view in enumerate(bucket.members):
         for code in _codes(view):
             level = _LEVELS.index(terr.kind(code) or "france")
             if level == 4:
-                national.append(position)
+                national |= 1 << position
             else:
-                at[level][keys.number[_LEVELS[level]][code]].append(position)
+                number = keys.number[_LEVELS[level]][code]
+                at[level][number] = at[level].get(number, 0) | 1 << position
     columns = []
     reached = np.zeros(len(keys.index), dtype=bool) if not national else np.ones(
         len(keys.index), dtype=bool)
@@ -200,32 +233,32 @@ def _pieces(members: list[ServiceView], keys: _Keys,
     unique, inverse = np.unique(combined, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(unique.size + 1))
-    found: dict[tuple[int, ...], list[np.ndarray]] = defaultdict(list)
+    firsts = where[order[bounds[:-1]]]
+    above = [columns[level][firsts].tolist() for level in range(4)]
+    found: dict[int, list[np.ndarray]] = defaultdict(list)
     for k in range(unique.size):
-        first = where[order[bounds[k]]]
-        services = set(national)
+        mask = national
         for level in range(4):
-            above = int(columns[level][first])
-            if above >= 0:
-                services.update(at[level][above])
-        if len(services) < 2:
-            continue
-        found[tuple(sorted(services))].append(where[order[bounds[k]:bounds[k + 1]]])
-    result = {}
-    for indexes, parts in found.items():
-        if len({members[i].acteur for i in indexes}) > 1:
-            result[indexes] = np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0]
-    return result
+            territory = above[level][k]
+            if territory >= 0:
+                mask |= at[level][territory]
+        if mask & (mask - 1):  # two services or more
+            found[mask].append(where[order[bounds[k]:bounds[k + 1]]])
+    return {mask: (np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0])
+            for mask, parts in found.items() if bucket.several_actors(mask)}
 
 
-def _by_public(piece: tuple[ServiceView, ...]) -> Iterable[tuple[str, tuple[ServiceView, ...]]]:
+def _by_public(bucket: _Bucket, piece: int) -> Iterable[tuple[str, int]]:
     """For each public met in a piece, the services that serve it (two actors or more)."""
-    publics = sorted(set().union(*(v.publics for v in piece))) + [TOUS_PUBLICS]
-    for public in publics:
-        serving = tuple(v for v in piece
-                        if (v.tous_publics if public == TOUS_PUBLICS else v.serves(public)))
-        if len({v.acteur for v in serving}) > 1:
-            yield public, serving
+    for public in bucket.public_order:
+        serving = bucket.publics[public]
+        if serving & piece:
+            serving = (serving | bucket.tous) & piece
+            if bucket.several_actors(serving):
+                yield public, serving
+    serving = bucket.tous & piece
+    if serving and bucket.several_actors(serving):
+        yield TOUS_PUBLICS, serving
 
 
 def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
@@ -236,20 +269,21 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
     for key, members in sorted(_buckets(views, niveau, refs).items()):
         if len({v.acteur for v in members}) < 2:
             continue
-        found: dict[tuple[ServiceView, ...], dict[str, list[np.ndarray]]] = defaultdict(
-            lambda: defaultdict(list))
-        for indexes, communes in _pieces(members, keys, inside).items():
-            piece = tuple(members[i] for i in indexes)
-            for public, serving in _by_public(piece):
+        bucket = _Bucket(members)
+        found: dict[int, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
+        for piece, communes in _pieces(bucket, keys, inside).items():
+            for public, serving in _by_public(bucket, piece):
                 found[serving][public].append(communes)
         for serving, by_public in found.items():
             # Publics that share the same communes make one overlap.
             same: dict[bytes, tuple[np.ndarray, list[str]]] = {}
             for public, arrays in by_public.items():
-                communes = arrays[0] if len(arrays) == 1 else np.unique(np.concatenate(arrays))
+                communes = arrays[0] if len(arrays) == 1 else _union(arrays)
                 entry = same.setdefault(communes.tobytes(), (communes, []))
                 entry[1].append(public)
-            result += [_Elementary(key[0], key[1], tuple(sorted(publics)), serving, communes)
+            views_serving = bucket.services(serving)
+            result += [_Elementary(key[0], key[1], tuple(sorted(publics)), views_serving,
+                                   communes)
                        for communes, publics in same.values()]
     return result
 
@@ -270,7 +304,7 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
         part.pieces.append(item.communes)
     for part in by_actors.values():
         part.communes = (part.pieces[0] if len(part.pieces) == 1
-                         else np.unique(np.concatenate(part.pieces)))
+                         else _union(part.pieces))
         part.population = int(index.population[part.communes].sum())
     roots: list[_Part] = []
     by_set: dict[frozenset[str], _Part] = {}
@@ -299,12 +333,29 @@ def _home(part: _Part, roots: dict[frozenset[str], _Part]) -> _Part | None:
         candidates = []
         for subset in combinations(actors, size):
             root = roots.get(frozenset(subset))
-            if root is not None and np.isin(part.communes, root.communes,
-                                            assume_unique=True).all():
+            if root is not None and _within(part.communes, root.communes):
                 candidates.append(root)
         if candidates:
             return min(candidates, key=lambda r: (-r.population, sorted(r.actors)))
     return None
+
+
+def _union(arrays: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of arrays of indices (sorting beats ``np.unique``'s hashing here)."""
+    joined = np.concatenate(arrays)
+    joined.sort()
+    keep = np.empty(joined.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(joined[1:], joined[:-1], out=keep[1:])
+    return joined[keep]
+
+
+def _within(small: np.ndarray, large: np.ndarray) -> bool:
+    """Whether the sorted unique indices ``small`` are all in the sorted ``large``."""
+    if small.size > large.size or small[0] < large[0] or small[-1] > large[-1]:
+        return False
+    found = np.searchsorted(large, small)
+    return bool((large[found] == small).all())
 
 
 def _union_population(codes: list[str], index: CommuneIndex,
@@ -333,13 +384,30 @@ def _union_population(codes: list[str], index: CommuneIndex,
 _SCRATCH: dict[int, np.ndarray] = {}
 
 
-def _overlap(part: _Part, terr: Territories, refs: Referentials) -> Overlap:
-    codes = describe_indices(part.communes, refs)
+class _Described:
+    """The COG codes and names of sets of communes, each distinct set described once."""
+
+    def __init__(self, refs: Referentials):
+        self.refs = refs
+        self.memo: dict[bytes, tuple[list[str], str]] = {}
+        self.needs: dict[tuple, str] = {}
+
+    def __call__(self, communes: np.ndarray) -> tuple[list[str], str]:
+        key = communes.tobytes()
+        found = self.memo.get(key)
+        if found is None:
+            codes = describe_indices(communes, self.refs)
+            found = self.memo[key] = (codes, names(codes, self.refs))
+        return found
+
+
+def _overlap(part: _Part, refs: Referentials, described: _Described) -> Overlap:
+    codes, name = described(part.communes)
     return Overlap.model_construct(acteurs=sorted(part.actors), services=sorted(part.services),
                    thematiques=sorted(part.thematiques),
                    moments=[m for m in refs.moments if m in part.moments],
-                   publics=sorted(part.publics), territoire=codes,
-                   nom_territoire=names(codes, refs), nb_communes=int(part.communes.size),
+                   publics=sorted(part.publics), territoire=list(codes),
+                   nom_territoire=name, nb_communes=int(part.communes.size),
                    population=part.population)
 
 
@@ -347,17 +415,25 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
 
 
-def _explain(parts: list[Overlap], actor_names: dict[str, str], refs: Referentials) -> str:
-    """The finding in words: who overlaps, on what, where; then who joins where."""
+def _explain(parts: list[Overlap], actor_names: dict[str, str], refs: Referentials,
+             needs: dict[tuple, str]) -> str:
+    """The finding in words: who overlaps, on what, where; then who joins where.
+
+    ``needs`` memoises the words of each distinct (thématiques, moments, publics).
+    """
     def who(ids: Iterable[str]) -> str:
         return _and([actor_names.get(a, a) for a in ids])
 
     def what(part: Overlap) -> str:
-        themes = [refs.thematiques[t].libelle if t in refs.thematiques else t
-                  for t in part.thematiques]
-        moments = [refs.moments.get(m, m).lower() for m in part.moments]
-        publics = [refs.publics.get(p, p).lower() for p in part.publics]
-        return (f"{_and(themes)} ({_and(moments)}), pour {_and(publics)}")
+        key = (tuple(part.thematiques), tuple(part.moments), tuple(part.publics))
+        found = needs.get(key)
+        if found is None:
+            themes = [refs.thematiques[t].libelle if t in refs.thematiques else t
+                      for t in part.thematiques]
+            moments = [refs.moments.get(m, m).lower() for m in part.moments]
+            publics = [refs.publics.get(p, p).lower() for p in part.publics]
+            found = needs[key] = f"{_and(themes)} ({_and(moments)}), pour {_and(publics)}"
+        return found
 
     def where(part: Overlap) -> str:
         return (f"{part.nom_territoire} ({plural(part.nb_communes, 'commune')}, "
@@ -375,11 +451,12 @@ def _explain(parts: list[Overlap], actor_names: dict[str, str], refs: Referentia
 
 
 def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | None,
-             actor_names: dict[str, str], refs: Referentials) -> DuplicateGroup:
+             actor_names: dict[str, str], refs: Referentials,
+             described: _Described) -> DuplicateGroup:
     terr = refs.territoires
     index = terr.index
     parts = [root, *sorted(root.merged, key=lambda p: (-p.population, sorted(p.actors)))]
-    overlaps = [_overlap(p, terr, refs) for p in parts]
+    overlaps = [_overlap(p, refs, described) for p in parts]
     services = sorted(set().union(*(p.services for p in parts)))
     thematiques = sorted(set().union(*(p.thematiques for p in parts)))
     moments = [m for m in refs.moments if any(m in p.moments for p in parts)]
@@ -393,7 +470,7 @@ def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | No
         population=first.population, services=services,
         acteurs=sorted(set().union(*(p.actors for p in parts))),
         score=share(first.population, whole), recouvrements=overlaps,
-        explication=_explain(overlaps, actor_names, refs),
+        explication=_explain(overlaps, actor_names, refs, described.needs),
     )
 
 
@@ -439,11 +516,16 @@ def duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
     if territoire is not None:
         inside = np.zeros(len(terr.index), dtype=bool)
         inside[terr.index.of(check_territoire(territoire, refs))] = True
-    views = views if views is not None else service_views(graph, refs=refs)
-    by_id = {v.id: v for v in views}
-    actor_names = {ident: data.get("nom", ident) for ident, data in actor_nodes(graph).items()}
-    roots = _parts(_elementary(views, niveau, inside, refs), terr.index)
-    groups = [_finding(root, by_id, inside, actor_names, refs) for root in roots]
-    groups.sort(key=lambda g: (-g.population, -len(g.acteurs), g.thematique, g.moment,
-                               g.services, g.publics))
+    # Hundreds of thousands of small objects and no cycle: the collector would only
+    # walk the graph's millions of objects again and again.
+    with collector_paused():
+        views = views if views is not None else service_views(graph, refs=refs)
+        by_id = {v.id: v for v in views}
+        actor_names = {ident: data.get("nom", ident)
+                       for ident, data in actor_nodes(graph).items()}
+        roots = _parts(_elementary(views, niveau, inside, refs), terr.index)
+        described = _Described(refs)
+        groups = [_finding(root, by_id, inside, actor_names, refs, described) for root in roots]
+        groups.sort(key=lambda g: (-g.population, -len(g.acteurs), g.thematique, g.moment,
+                                   g.services, g.publics))
     return groups
