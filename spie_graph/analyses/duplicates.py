@@ -306,6 +306,7 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
         part.communes = (part.pieces[0] if len(part.pieces) == 1
                          else _union(part.pieces))
         part.population = int(index.population[part.communes].sum())
+        part.pieces = []  # hundreds of thousands of small arrays, no longer needed
     roots: list[_Part] = []
     by_set: dict[frozenset[str], _Part] = {}
     ordered = sorted(by_actors.values(),
