@@ -35,6 +35,7 @@ from spie_graph.analyses import _network_arrays as arrays
 from spie_graph.analyses._common import actor_nodes, check_acteur, service_views
 from spie_graph.analyses.gaps import GapRow, MomentGap, gaps
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.store.cache import collector_paused
 
 __all__ = ["ActorRole", "Betweenness", "Network", "BrokenLink", "WithoutActor",
            "interaction_graph", "degree_centralization", "betweenness", "effective_sizes",
@@ -327,6 +328,13 @@ def network(graph: nx.MultiDiGraph, *, seuil_exact: int = SEUIL_EXACT, k: int = 
     Betweenness, label propagation and modularity run on arrays
     (:mod:`._network_arrays`), with NetworkX's answers.
     """
+    # 100,000 roles and dicts, no cycle: the collector would only walk the graph again.
+    with collector_paused():
+        return _network(graph, seuil_exact, k, graine, day, nb_pilotes)
+
+
+def _network(graph: nx.MultiDiGraph, seuil_exact: int, k: int, graine: int, day: date | None,
+             nb_pilotes: int) -> Network:
     g = interaction_graph(graph, day)
     nodes, adjacency = _adjacency(g)
     between, method = _betweenness(nodes, adjacency, seuil_exact, k, graine)
