@@ -359,7 +359,7 @@ def _within(small: np.ndarray, large: np.ndarray) -> bool:
     return bool((large[found] == small).all())
 
 
-def _union_population(codes: list[str], index: CommuneIndex,
+def _union_population(codes: tuple[str, ...], index: CommuneIndex,
                       inside: np.ndarray | None) -> int:
     """The population of the union of territories (inside ``inside``), in O(their size)."""
     if "france" in codes:
@@ -386,12 +386,14 @@ _SCRATCH: dict[int, np.ndarray] = {}
 
 
 class _Described:
-    """The COG codes and names of sets of communes, each distinct set described once."""
+    """The COG codes and names of sets of communes, each distinct set described once; the
+    words of each distinct need and the population of each distinct union of areas, once."""
 
     def __init__(self, refs: Referentials):
         self.refs = refs
         self.memo: dict[bytes, tuple[list[str], str]] = {}
         self.needs: dict[tuple, str] = {}
+        self.populations: dict[tuple[str, ...], int] = {}
 
     def __call__(self, communes: np.ndarray) -> tuple[list[str], str]:
         key = communes.tobytes()
@@ -461,8 +463,10 @@ def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | No
     services = sorted(set().union(*(p.services for p in parts)))
     thematiques = sorted(set().union(*(p.thematiques for p in parts)))
     moments = [m for m in refs.moments if any(m in p.moments for p in parts)]
-    codes = sorted({code for s in services for code in _codes(views[s])})
-    whole = _union_population(codes, index, inside)
+    codes = tuple(sorted({code for s in services for code in _codes(views[s])}))
+    whole = described.populations.get(codes)
+    if whole is None:  # findings share few distinct unions of areas
+        whole = described.populations[codes] = _union_population(codes, index, inside)
     first = overlaps[0]
     return DuplicateGroup.model_construct(
         thematique=thematiques[0], moment=moments[0], thematiques=thematiques, moments=moments,
