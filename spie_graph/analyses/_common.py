@@ -278,7 +278,10 @@ def names(codes: list[str], refs: Referentials | None = None, limit: int = 4) ->
     terr = (refs or referentials()).territoires
     by_level: dict[str, list[str]] = {}
     for code in codes:
-        by_level.setdefault(terr.kind(code) or "commune", []).append(code)
+        # Five characters: a commune, or an unknown code listed with them (no other level's
+        # code has five), without asking the COG (overlaps list thousands of communes).
+        level = "commune" if len(code) == 5 else (terr.kind(code) or "commune")
+        by_level.setdefault(level, []).append(code)
 
     def listed(level: str, found: list[str]) -> str:
         shown = ", ".join(terr.name(code) for code in found[:limit])
