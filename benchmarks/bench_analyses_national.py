@@ -64,11 +64,11 @@ def run(step: str, folder: Path) -> dict:
         found = f"k={result.intermediarite.k} {result.communautes_methode} " \
                 f"{len(result.communautes)} communautés"
     elif step == "duplicates":
-        groups = duplicates(graph)
+        findings = len(duplicates(graph))
         spent = time.process_time() - cpu
-        with collector_paused():
+        with collector_paused():  # counted after the findings are freed: same peak memory
             count = len(_elementary(service_views(graph), "thematique", None, referentials()))
-        return {"cpu": spent, "found": f"{len(groups)} constats, {count} recouvrements "
+        return {"cpu": spent, "found": f"{findings} constats, {count} recouvrements "
                                        "élémentaires"}
     else:
         found = f"{len(gaps(graph, 'france', niveau='epci').lacunes)} lacunes"
