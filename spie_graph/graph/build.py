@@ -70,6 +70,30 @@ def clean_properties(values: dict[str, object]) -> dict[str, object]:
     return result
 
 
+class SharedAttributes(dict):
+    """The attributes of every edge of one type that carries nothing else (``{"type":
+    "COUVRE"}``): one read-only dict for all of them, not 1.6 million copies.
+
+    Changing one would change them all, so it refuses: copy it first
+    (``dict(data)``); ``graph.copy()`` and the exports give every edge its own dict.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("attributs d'arête partagés par toutes les arêtes de ce type : "
+                        "copiez-les (dict(...)) avant de les modifier")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        return SharedAttributes, (dict(self),)
+
+
+_SHARED = {rel: SharedAttributes(type=rel) for rel in REL_TYPES}
+
+
 def _add_node(graph: nx.MultiDiGraph, label: str, **props: object) -> str:
     key = node_key(label, str(props[ID_PROPERTY[label]]))
     graph.add_node(key, label=label, **clean_properties(props))
@@ -79,6 +103,39 @@ def _add_node(graph: nx.MultiDiGraph, label: str, **props: object) -> str:
 def _add_edge(graph: nx.MultiDiGraph, source: str, target: str, rel: str,
               key: str | None = None, **props: object) -> None:
     graph.add_edge(source, target, key=key or rel, type=rel, **clean_properties(props))
+
+
+def _insert_nodes(graph: nx.MultiDiGraph, nodes: Iterable[tuple[str, dict]]) -> None:
+    """``graph.add_nodes_from(nodes)`` for new nodes, each keeping the dict given."""
+    succ, pred, node = graph._succ, graph._pred, graph._node
+    for key, data in nodes:
+        if key in node:
+            node[key].update(data)
+        else:
+            succ[key], pred[key], node[key] = {}, {}, data
+
+
+def _insert_edges(graph: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, dict]]) -> None:
+    """``graph.add_edges_from(edges)`` (``(source, target, key, data)``), each new edge
+    keeping the dict given (a :class:`SharedAttributes` is shared, never copied).
+
+    The same graph as networkx makes (nodes, adjacency and their order), without
+    its per-edge checks and copies: the build adds about 18 edges per actor.
+    """
+    succ, pred, node = graph._succ, graph._pred, graph._node
+    for source, target, key, data in edges:
+        if source not in succ:
+            succ[source], pred[source], node[source] = {}, {}, {}
+        if target not in succ:
+            succ[target], pred[target], node[target] = {}, {}, {}
+        keys = succ[source].get(target)
+        if keys is None:
+            succ[source][target] = pred[target][source] = {key: data}
+        else:
+            keys[key] = {**keys[key], **data} if key in keys else data
+    clear = getattr(nx, "_clear_cache", None)  # networkx ≥ 3.3 caches backend conversions
+    if clear is not None:
+        clear(graph)
 
 
 def _territory_codes(dataset: Dataset) -> set[str]:
@@ -105,34 +162,54 @@ def _add_territories(graph: nx.MultiDiGraph, codes: Iterable[str], refs: Referen
         place = terr.get(code)
         _add_node(graph, "Territoire", code=code, nom=place.name, niveau=place.kind,
                   population=place.population)
+    part_of = _SHARED["FAIT_PARTIE_DE"]
+    edges: list[tuple[str, str, str, dict]] = []
     for commune in sorted(communes):
         for parent in terr.parents(commune)[:-1]:
             if terr.kind(parent) in ("epci", "departement"):
-                _add_edge(graph, node_key("Territoire", commune), node_key("Territoire", parent),
-                          "FAIT_PARTIE_DE")
+                edges.append((node_key("Territoire", commune), node_key("Territoire", parent),
+                              "FAIT_PARTIE_DE", part_of))
     for code in sorted(c for c in all_codes if terr.kind(c) == "departement"):
         commune = next(iter(terr.communes(code)))
         region, country = terr.parents(commune)[-2:]
         if region.startswith("region:"):
-            _add_edge(graph, node_key("Territoire", code), node_key("Territoire", region),
-                      "FAIT_PARTIE_DE")
-            _add_edge(graph, node_key("Territoire", region), node_key("Territoire", country),
-                      "FAIT_PARTIE_DE")
+            edges.append((node_key("Territoire", code), node_key("Territoire", region),
+                          "FAIT_PARTIE_DE", part_of))
+            edges.append((node_key("Territoire", region), node_key("Territoire", country),
+                          "FAIT_PARTIE_DE", part_of))
         else:
-            _add_edge(graph, node_key("Territoire", code), node_key("Territoire", country),
-                      "FAIT_PARTIE_DE")
+            edges.append((node_key("Territoire", code), node_key("Territoire", country),
+                          "FAIT_PARTIE_DE", part_of))
+    _insert_edges(graph, edges)
 
 
-def _add_actors(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials) -> None:
+def _fields(model: object) -> dict[str, object]:
+    """A model's fields as :func:`clean_properties` keeps them, lists not copied
+    (``model_dump`` would copy every list of 400,000 models)."""
+    return clean_properties(vars(model))
+
+
+def _add_actors(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials) -> dict[str, str]:
+    """Add the actors and their seats; return the node key of each actor id."""
+    keys: dict[str, str] = {}
+    seat = _SHARED["SIEGE_A"]
+    nodes: list[tuple[str, dict]] = []
+    edges: list[tuple[str, str, str, dict]] = []
     for acteur in dataset.acteurs:
         famille = refs.familles[acteur.famille]
-        key = _add_node(graph, "Acteur", **acteur.model_dump(), libelle_famille=famille.libelle,
-                        groupe=famille.groupe, volet=famille.volet)
+        key = keys[acteur.id] = node_key("Acteur", acteur.id)
+        nodes.append((key, {"label": "Acteur", **_fields(acteur), **clean_properties({
+            "libelle_famille": famille.libelle, "groupe": famille.groupe,
+            "volet": famille.volet})}))
         if acteur.commune:
-            _add_edge(graph, key, node_key("Territoire", acteur.commune), "SIEGE_A")
+            edges.append((key, node_key("Territoire", acteur.commune), "SIEGE_A", seat))
+    _insert_nodes(graph, nodes)
+    _insert_edges(graph, edges)
+    return keys
 
 
-def _add_services(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials) -> None:
+def _add_services(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials,
+                  actor_keys: dict[str, str]) -> None:
     themes: set[str] = set()
     for service in dataset.services:
         themes.update(service.thematiques)
@@ -143,29 +220,39 @@ def _add_services(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials) 
     publics = {p for s in dataset.services for p in (s.publics or ["tous-publics"])}
     for code in sorted(publics):
         _add_node(graph, "Public", code=code, libelle=refs.publics[code])
-    nodes = []
+    # One string per node key, shared by all the edges that reach it.
+    keys: dict[str, str] = {key: key for key in graph._node}
+    propose, covers = _SHARED["PROPOSE"], _SHARED["COUVRE"]
+    treats, targets = _SHARED["TRAITE"], _SHARED["CIBLE"]
+    nodes: list[tuple[str, dict]] = []
     edges: list[tuple[str, str, str, dict]] = []
     for service in dataset.services:
-        props = clean_properties(service.model_dump())
         key = node_key("Service", service.id)
-        nodes.append((key, {"label": "Service", **props}))
-        edges.append((f"Acteur:{service.acteur}", key, "PROPOSE", {"type": "PROPOSE"}))
-        edges += [(key, f"Territoire:{code}", "COUVRE", {"type": "COUVRE"})
-                  for code in service.territoire]
-        edges += [(key, f"Thematique:{code}", "TRAITE", {"type": "TRAITE"})
-                  for code in service.thematiques]
-        edges += [(key, f"Public:{code}", "CIBLE", {"type": "CIBLE"})
-                  for code in service.publics or ["tous-publics"]]
-    # In bulk: the same nodes and edges, in the same order, as one call each.
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from(edges)
+        nodes.append((key, {"label": "Service", **_fields(service)}))
+        actor = actor_keys.get(service.acteur) or node_key("Acteur", service.acteur)
+        edges.append((actor, key, "PROPOSE", propose))
+        for code in service.territoire:
+            target = f"Territoire:{code}"
+            edges.append((key, keys.setdefault(target, target), "COUVRE", covers))
+        for code in service.thematiques:
+            target = f"Thematique:{code}"
+            edges.append((key, keys.setdefault(target, target), "TRAITE", treats))
+        for code in service.publics or ["tous-publics"]:
+            target = f"Public:{code}"
+            edges.append((key, keys.setdefault(target, target), "CIBLE", targets))
+    _insert_nodes(graph, nodes)
+    _insert_edges(graph, edges)
 
 
-def _add_links(graph: nx.MultiDiGraph, dataset: Dataset) -> None:
+def _add_links(graph: nx.MultiDiGraph, dataset: Dataset, actor_keys: dict[str, str]) -> None:
+    edges: list[tuple[str, str, str, dict]] = []
     for link in dataset.interactions:
-        _add_edge(graph, node_key("Acteur", link.source), node_key("Acteur", link.cible),
-                  "INTERAGIT", key=f"INTERAGIT:{link.type}", interaction=link.type,
-                  description=link.description, depuis=link.depuis, jusqu_a=link.jusqu_a)
+        source = actor_keys.get(link.source) or node_key("Acteur", link.source)
+        target = actor_keys.get(link.cible) or node_key("Acteur", link.cible)
+        edges.append((source, target, f"INTERAGIT:{link.type}", {"type": "INTERAGIT", **(
+            clean_properties({"interaction": link.type, "description": link.description,
+                              "depuis": link.depuis, "jusqu_a": link.jusqu_a}))}))
+    _insert_edges(graph, edges)
     consortium = dataset.consortium
     if consortium is None:
         return
@@ -203,9 +290,9 @@ def build_graph(dataset: Dataset, refs: Referentials | None = None) -> nx.MultiD
     gc.disable()
     try:
         _add_territories(graph, _territory_codes(dataset), refs)
-        _add_actors(graph, dataset, refs)
-        _add_services(graph, dataset, refs)
-        _add_links(graph, dataset)
+        actor_keys = _add_actors(graph, dataset, refs)
+        _add_services(graph, dataset, refs, actor_keys)
+        _add_links(graph, dataset, actor_keys)
     finally:
         if collecting:
             gc.enable()
