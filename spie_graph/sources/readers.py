@@ -54,6 +54,7 @@ from spie_graph.errors import Problem
 from spie_graph.french import number
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "MAX_COLUMNS",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
@@ -105,6 +106,11 @@ XLSX_MAX_FILLED = 200_000            # cells written in the workbook (openpyxl: 
 XLSX_MAX_MEMBERS = 10_000            # files inside the workbook
 
 csv.field_size_limit(MAX_FIELD_CHARS)
+
+# Characters no output format accepts (XML 1.0) or that hide in a value: validation
+# refuses them (U+0000 to U+001F but tabs and line breaks, U+007F to U+009F, U+FFFE,
+# U+FFFF, lone surrogates).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 def _size(n_bytes: int) -> str:
@@ -173,6 +179,9 @@ class RawTable:
     columns: list[str]
     rows: list[RawRow]
     header_line: int = 1
+    # True when read from a text holding no invisible control character
+    # (:data:`CONTROL_CHARACTERS`): validation need not search cell by cell.
+    clean: bool = False
 
 
 @dataclass
@@ -371,7 +380,8 @@ def _read_csv(path: Path, name: str, limit: int = MAX_FILE_BYTES,
             if col
         }
         rows.append(RawRow(start, values))
-    return RawTable(name, path.name, columns, rows, header_line), problems
+    return RawTable(name, path.name, columns, rows, header_line,
+                    clean=CONTROL_CHARACTERS.search(text) is None), problems
 
 
 class _TooComplex(yaml.YAMLError):

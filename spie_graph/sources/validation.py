@@ -31,6 +31,7 @@ from spie_graph.reference.referentials import Referentials, closest, referential
 from spie_graph.reference.territories import KIND_LABELS, Territories, fold
 from spie_graph.sources.model import Acteur, Consortium, Dataset, Interaction, Membre, Service
 from spie_graph.sources.readers import (
+    CONTROL_CHARACTERS,
     RawDataset,
     RawRow,
     RawTable,
@@ -42,8 +43,7 @@ from spie_graph.sources.readers import (
 __all__ = ["MAX_SAME_PROBLEMS", "cap_problems", "load_dataset", "validate_raw", "check_dataset"]
 
 MAX_SAME_PROBLEMS = 50
-# Characters no output format accepts (XML 1.0) or that hide in a value.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+CONTROL = CONTROL_CHARACTERS
 
 LIST_SEPARATOR = "|"
 _TRUE = {"true", "oui", "vrai", "1", "x", "yes", "o"}
@@ -162,6 +162,11 @@ class _Rows:
         self.absent: set[tuple[str, str]] = set()
         # The data set's départements, to rank territory suggestions.
         self.departements: set[str] = set()
+        # Problems reported so far, and the lists read from cells that raised none, by
+        # (field, code list) then cell text: a national data set repeats the same few
+        # thousand cells hundreds of thousands of times.
+        self.reported = 0
+        self._read: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
 
     def _missing(self, source: str, field: str) -> bool:
         return (source, field) in self.absent
@@ -169,6 +174,7 @@ class _Rows:
     def report(self, source: str, row: RawRow | None, field: str | None, value: object,
                message: str, fix: str | None = None) -> None:
         key = (source, message)
+        self.reported += 1
         self.counts[key] += 1
         if self.counts[key] > MAX_SAME_PROBLEMS:  # counted, not kept: see cap_problems
             self.dropped[key] += 1
@@ -206,6 +212,21 @@ class _Rows:
 
     def codes(self, source: str, row: RawRow, field: str, codes: CodeList,
               required: bool = False) -> list[str]:
+        value = row.values.get(field)
+        if value.__class__ is not str:
+            return self._codes(source, row, field, codes, required)
+        memo = self._read.setdefault((field, codes.name), {})
+        found = memo.get(value)
+        if found is None:
+            before = self.reported
+            result = self._codes(source, row, field, codes, required)
+            if self.reported == before:  # a cell that raised a problem is read again
+                memo[value] = tuple(result)
+            return result
+        return list(found)
+
+    def _codes(self, source: str, row: RawRow, field: str, codes: CodeList,
+               required: bool) -> list[str]:
         result: list[str] = []
         for value in self.items(source, row, field):
             code = self._resolve(source, row, field, value, codes)
@@ -228,6 +249,21 @@ class _Rows:
 
     def territories(self, source: str, row: RawRow, field: str,
                     commune_only: bool = False) -> list[str]:
+        value = row.values.get(field)
+        if value.__class__ is not str:
+            return self._territories(source, row, field, commune_only)
+        memo = self._read.setdefault((field, "commune" if commune_only else "territoire"), {})
+        found = memo.get(value)
+        if found is None:
+            before = self.reported
+            result = self._territories(source, row, field, commune_only)
+            if self.reported == before:
+                memo[value] = tuple(result)
+            return result
+        return list(found)
+
+    def _territories(self, source: str, row: RawRow, field: str,
+                     commune_only: bool) -> list[str]:
         terr = self.refs.territoires
         result: list[str] = []
         values = [self.text(source, row, field)] if commune_only else self.items(source, row, field)
@@ -330,7 +366,8 @@ def _values(value: object) -> list[str]:
 
 def _control_characters(raw: RawDataset, rows: _Rows) -> None:
     """Report every field holding an invisible control character."""
-    located = [(t.source, row) for t in raw.tables.values() for row in t.rows]
+    # A CSV table read from a text without any is not searched cell by cell.
+    located = [(t.source, row) for t in raw.tables.values() if not t.clean for row in t.rows]
     if raw.consortium is not None:
         membres = raw.consortium.values.get("membres")
         members = [m for m in membres if isinstance(m, RawRow)] if isinstance(membres, list) else []
@@ -705,11 +742,16 @@ def _departements(raw: RawDataset, refs: Referentials) -> set[str]:
     """The départements the data set's valid territory codes lie in (to rank suggestions)."""
     terr = refs.territoires
     found: set[str] = set()
+    seen: set[object] = set()
     for table in raw.tables.values():
         for row in table.rows:
             for field in ("commune", "territoire"):
                 value = row.values.get(field)
-                for item in str(value).split(LIST_SEPARATOR) if value else ():
+                if not value or (value.__class__ is str and value in seen):
+                    continue
+                if value.__class__ is str:
+                    seen.add(value)
+                for item in str(value).split(LIST_SEPARATOR):
                     code = terr.normalize(item)
                     if terr.kind(code) == "commune":
                         found.add(terr.departement_of(code))
