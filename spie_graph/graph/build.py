@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 import networkx as nx
@@ -60,6 +60,14 @@ def clean_properties(values: dict[str, object]) -> dict[str, object]:
     """Drop absent values, turn dates into ISO text: what Neo4j stores as-is."""
     result: dict[str, object] = {}
     for key, value in values.items():
+        kind = value.__class__
+        if kind is str:  # most values: no other test (called for every node)
+            if value:
+                result[key] = value
+            continue
+        if kind is list or kind is bool or kind is int or kind is float:
+            result[key] = value
+            continue
         if value is None or value == "":
             continue
         if isinstance(value, date):
@@ -124,13 +132,17 @@ def _insert_edges(graph: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, d
     """
     succ, pred, node = graph._succ, graph._pred, graph._node
     for source, target, key, data in edges:
-        if source not in succ:
-            succ[source], pred[source], node[source] = {}, {}, {}
-        if target not in succ:
-            succ[target], pred[target], node[target] = {}, {}, {}
-        keys = succ[source].get(target)
+        out = succ.get(source)
+        if out is None:
+            out = succ[source] = {}
+            pred[source], node[source] = {}, {}
+        into = pred.get(target)
+        if into is None:
+            succ[target], into, node[target] = {}, {}, {}
+            pred[target] = into
+        keys = out.get(target)
         if keys is None:
-            succ[source][target] = pred[target][source] = {key: data}
+            out[target] = into[source] = {key: data}
         else:
             keys[key] = {**keys[key], **data} if key in keys else data
     clear = getattr(nx, "_clear_cache", None)  # networkx ≥ 3.3 caches backend conversions
@@ -220,28 +232,34 @@ def _add_services(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials,
     publics = {p for s in dataset.services for p in (s.publics or ["tous-publics"])}
     for code in sorted(publics):
         _add_node(graph, "Public", code=code, libelle=refs.publics[code])
+    _insert_nodes(graph, ((node_key("Service", service.id), {"label": "Service",
+                                                            **_fields(service)})
+                          for service in dataset.services))
     # One string per node key, shared by all the edges that reach it.
     keys: dict[str, str] = {key: key for key in graph._node}
+    # Made as they are inserted: a list would hold 1.6 million tuples at 100,000 actors.
+    _insert_edges(graph, _service_edges(dataset, actor_keys, keys))
+
+
+def _service_edges(dataset: Dataset, actor_keys: dict[str, str],
+                   keys: dict[str, str]) -> Iterator[tuple[str, str, str, dict]]:
+    """The PROPOSE, COUVRE, TRAITE and CIBLE edges of every service, in order."""
     propose, covers = _SHARED["PROPOSE"], _SHARED["COUVRE"]
     treats, targets = _SHARED["TRAITE"], _SHARED["CIBLE"]
-    nodes: list[tuple[str, dict]] = []
-    edges: list[tuple[str, str, str, dict]] = []
     for service in dataset.services:
-        key = node_key("Service", service.id)
-        nodes.append((key, {"label": "Service", **_fields(service)}))
-        actor = actor_keys.get(service.acteur) or node_key("Acteur", service.acteur)
-        edges.append((actor, key, "PROPOSE", propose))
+        key = f"Service:{service.id}"
+        key = keys.setdefault(key, key)
+        yield actor_keys.get(service.acteur) or node_key("Acteur", service.acteur), key, \
+            "PROPOSE", propose
         for code in service.territoire:
             target = f"Territoire:{code}"
-            edges.append((key, keys.setdefault(target, target), "COUVRE", covers))
+            yield key, keys.setdefault(target, target), "COUVRE", covers
         for code in service.thematiques:
             target = f"Thematique:{code}"
-            edges.append((key, keys.setdefault(target, target), "TRAITE", treats))
+            yield key, keys.setdefault(target, target), "TRAITE", treats
         for code in service.publics or ["tous-publics"]:
             target = f"Public:{code}"
-            edges.append((key, keys.setdefault(target, target), "CIBLE", targets))
-    _insert_nodes(graph, nodes)
-    _insert_edges(graph, edges)
+            yield key, keys.setdefault(target, target), "CIBLE", targets
 
 
 def _add_links(graph: nx.MultiDiGraph, dataset: Dataset, actor_keys: dict[str, str]) -> None:

@@ -472,11 +472,13 @@ def _acteurs(table: RawTable, rows: _Rows) -> list[Acteur]:
         publics = _publics(src, row, rows)
         site_web = rows.url(src, row, "site_web")
         if acteur_id and nom and famille:
-            result.append(Acteur(id=acteur_id, nom=nom, famille=famille,
-                                 commune=commune[0] if commune else None,
-                                 territoire=territoire, reseau_porteur=reseau_porteur,
-                                 siret=siret, missions=missions, competences=competences,
-                                 publics=publics, site_web=site_web))
+            # Every value is checked and typed above: no second check (Acteur.checked).
+            result.append(Acteur.checked(id=acteur_id, nom=nom, famille=famille,
+                                         reseau_porteur=reseau_porteur, siret=siret,
+                                         commune=commune[0] if commune else None,
+                                         territoire=territoire, missions=missions,
+                                         competences=competences, publics=publics,
+                                         site_web=site_web))
     return result
 
 
@@ -512,10 +514,10 @@ def _services(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Service | None
         score_qualite = rows.share(src, row, "score_qualite")
         date_maj = rows.day(src, row, "date_maj")
         if service_id and acteur and nom and thematiques:
-            service = Service(
+            service = Service.checked(
                 id=service_id, acteur=acteur, nom=nom, thematiques=thematiques,
-                moments=moments or refs.infer_moments(thematiques),
-                moments_deduits=deduced, publics=publics, territoire=territoire,
+                publics=publics, moments=moments or refs.infer_moments(thematiques),
+                moments_deduits=deduced, territoire=territoire,
                 modes_accueil=modes_accueil, description=description, frais=frais,
                 modes_mobilisation=modes_mobilisation, mobilisable_par=mobilisable_par,
                 conditions_acces=conditions_acces, score_qualite=score_qualite,
@@ -540,9 +542,10 @@ def _interactions(table: RawTable, rows: _Rows) -> list[tuple[RawRow, Interactio
             rows.report(src, row, "jusqu_a", jusqu_a.isoformat(),
                         "la fin précède le début", "vérifiez les dates « depuis » et « jusqu_a »")
         if source and cible and kind:
-            result.append((row, Interaction(source=source, cible=cible, type=kind,
-                                            description=rows.text(src, row, "description"),
-                                            depuis=depuis, jusqu_a=jusqu_a)))
+            result.append((row, Interaction.checked(
+                source=source, cible=cible, type=kind,
+                description=rows.text(src, row, "description"), depuis=depuis,
+                jusqu_a=jusqu_a)))
         else:
             result.append((row, None))
     return result

@@ -1,0 +1,98 @@
+"""The fast read, validation and build give exactly what the previous release's gave.
+
+Models are made with ``checked`` (no second pydantic check, one shared fields set)
+and the graph is inserted in bulk (:mod:`spie_graph.graph.build`): both are
+compared with pydantic's validated models and with the previous release's
+networkx build (tests/reference_build.py), node by node and edge by edge, order
+and attributes included.
+"""
+
+import pickle
+
+import pytest
+
+from benchmarks.national import write_national
+from spie_graph.graph.build import SharedAttributes, build_graph
+from spie_graph.sources.validation import load_dataset
+from tests import reference_build
+from tests.conftest import DEMO
+from tests.test_validation import ACTEURS
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("national") / "national-400"
+    write_national(folder, 400, seed=3)
+    return folder
+
+
+@pytest.fixture
+def dated(make_dataset):
+    """Dates, descriptions, a consortium, list cells and data·inclusion attributes."""
+    return make_dataset(
+        acteurs=[*ACTEURS, {"id": "mission-locale", "nom": "Mission locale",
+                            "famille": "mission-locale", "commune": "56121",
+                            "territoire": "56121|56260",
+                            "competences": "orientation|emploi", "site_web": "https://ml.fr",
+                            "siret": "123 456 789 00012", "publics": "jeunes"}],
+        services=[{"id": "s1", "acteur": "cd56", "nom": "RSA", "thematiques": "mobilite",
+                   "publics": "", "moments": "", "description": "Aide « mobilité »"},
+                  {"id": "s2", "acteur": "mission-locale", "nom": "Garage", "territoire": "",
+                   "thematiques": "mobilite|se-former", "publics": "jeunes|familles",
+                   "moments": "entree|suivi", "frais": "gratuit", "score_qualite": "0,5",
+                   "date_maj": "2025-03-01", "modes_mobilisation": "telephoner"}],
+        interactions=[{"source": "cd56", "cible": "ft-vannes", "type": "convention",
+                       "depuis": "01/01/2021", "description": "Convention"},
+                      {"source": "ft-vannes", "cible": "mission-locale",
+                       "type": "orientation"}],
+        consortium={"nom": "SPIE 56", "porteur": "cd56", "territoire": "56",
+                    "membres": [{"acteur": "cd56", "lettre_engagement": "oui"},
+                                {"acteur": "ft-vannes", "role": "pilote"}]},
+    )
+
+
+def _same_graph(new, old):
+    assert new.graph == old.graph
+    assert list(new.nodes(data=True)) == list(old.nodes(data=True))
+    assert list(new.edges(keys=True, data=True)) == list(old.edges(keys=True, data=True))
+    for node in old:  # the adjacency in both directions, in the same order
+        assert list(new.succ[node].items()) == list(old.succ[node].items())
+        assert list(new.pred[node].items()) == list(old.pred[node].items())
+
+
+@pytest.mark.parametrize("which", ["demo", "national", "dated"])
+def test_the_bulk_build_makes_the_previous_graph(which, national, dated):
+    dataset = load_dataset({"demo": DEMO, "national": national, "dated": dated}[which])
+    _same_graph(build_graph(dataset), reference_build.build_graph(dataset))
+
+
+@pytest.mark.parametrize("which", ["demo", "national", "dated"])
+def test_checked_models_are_the_validated_models(which, national, dated):
+    dataset = load_dataset({"demo": DEMO, "national": national, "dated": dated}[which])
+    models = [*dataset.acteurs, *dataset.services, *dataset.interactions]
+    assert models
+    for model in models:
+        again = type(model).model_validate(model.model_dump(), strict=True)
+        assert model == again and repr(model) == repr(again)
+        assert list(vars(model)) == list(type(model).model_fields)
+        assert model.model_fields_set == again.model_fields_set
+    if which == "dated":  # a service without territory takes its actor's (model_copy)
+        assert dataset.services[1].territoire == ["56121", "56260"]
+
+
+def test_shared_edge_attributes_are_read_only_and_survive_pickling():
+    graph = build_graph(load_dataset(DEMO))
+    covers = [data for _, _, data in graph.edges(data=True) if data["type"] == "COUVRE"]
+    assert len(covers) > 1 and all(data is covers[0] for data in covers)
+    assert isinstance(covers[0], SharedAttributes)
+    with pytest.raises(TypeError, match="partagés"):
+        covers[0]["poids"] = 2
+    with pytest.raises(TypeError):
+        covers[0].update(poids=2)
+    again = pickle.loads(pickle.dumps(graph))
+    shared = [data for _, _, data in again.edges(data=True) if data["type"] == "COUVRE"]
+    assert shared == covers and all(data is shared[0] for data in shared)
+    copied = graph.copy()  # a copy gives every edge a dict of its own, free to change
+    first = next(data for _, _, data in copied.edges(data=True) if data["type"] == "COUVRE")
+    first["poids"] = 2
+    assert "poids" not in covers[0]
