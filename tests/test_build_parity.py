@@ -1,4 +1,4 @@
-"""The fast read, validation and build give exactly what the previous release's gave.
+"""The fast read, validation, build and who-covers index give the previous release's answers.
 
 Models are made with ``checked`` (no second pydantic check, one shared fields set)
 and the graph is inserted in bulk (:mod:`spie_graph.graph.build`): both are
@@ -8,13 +8,15 @@ and attributes included.
 """
 
 import pickle
+from datetime import date
 
 import pytest
 
 from benchmarks.national import write_national
 from spie_graph.graph.build import SharedAttributes, build_graph
+from spie_graph.graph.coverage import CoverageIndex, CoverageQuery
 from spie_graph.sources.validation import load_dataset
-from tests import reference_build
+from tests import reference_algorithms, reference_build
 from tests.conftest import DEMO
 from tests.test_validation import ACTEURS
 
@@ -96,3 +98,27 @@ def test_shared_edge_attributes_are_read_only_and_survive_pickling():
     first = next(data for _, _, data in copied.edges(data=True) if data["type"] == "COUVRE")
     first["poids"] = 2
     assert "poids" not in covers[0]
+
+
+@pytest.mark.parametrize("which", ["demo", "national", "dated"])
+def test_the_columnar_index_answers_as_the_graph_walk(which, national, dated):
+    """Every field of every row (frais, mobilisation, quality, date included), on several
+    territories, publics, moments and filters, as the previous release's walk."""
+    graph = build_graph(load_dataset({"demo": DEMO, "national": national,
+                                      "dated": dated}[which]))
+    index = CoverageIndex.of_graph(graph)
+    again = pickle.loads(pickle.dumps(index))
+    extras = ({}, {"public": "jeunes"}, {"moment": "suivi"}, {"qualite_min": 0.4},
+              {"maj_depuis": date(2025, 1, 1)})
+    questions = [CoverageQuery(thematique=theme, territoire=territoire, **extra)
+                 for number, extra in enumerate(extras)
+                 for theme in ("mobilite", ("se-former", "famille")[number % 2])
+                 for territoire in ("56", "region:53", "56260", "200067932", "75")
+                 + (("france",) if which != "national" else ())]  # the walk: 1 s a France
+    answered = 0
+    for query in questions:
+        expected = reference_algorithms.who_covers(graph, query)
+        assert index.answer(query) == expected
+        assert again.answer(query) == expected
+        answered += bool(expected)
+    assert answered > 10
