@@ -43,7 +43,7 @@ from spie_graph.analyses.findings import compute_findings
 from spie_graph.analyses.stats import graph_stats
 from spie_graph.errors import ArgumentError, DatasetError, Problem
 from spie_graph.files import write_atomic
-from spie_graph.graph.coverage import CoverageQuery, CoverageRow
+from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, CoverageRow
 from spie_graph.graph.views import replace_consortium, services_kept
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
@@ -191,19 +191,28 @@ def who_covers(path: Path | str, query: CoverageQuery,
                store: GraphStore | None = None) -> list[CoverageRow]:
     """The services that cover a need on a territory (see :mod:`spie_graph.graph.coverage`).
 
-    With no store, an unchanged data set is answered from the cached index alone.
+    With no store, an unchanged data set is answered from its who-covers index alone:
+    read from the cache on disk (about 0.05 s at 100,000 actors), then kept in the
+    process while the files are unchanged, so that a program asking many questions
+    pays only the question (milliseconds for a département).
     """
     if store is None:
-        key = cache.dataset_key(path, dataset_name(path))
-        index = cache.read(key, "index")
-        if index is None:
-            opened, name = open_store(path)
-            assert isinstance(opened, EmbeddedStore)
-            index = opened.coverage_index(name)
-            cache.write(key, "index", index)
+        index = cache.remembered(path, "index", lambda: _coverage_index(path))
         return index.answer(query)
     opened, name = open_store(path, store)
     return opened.who_covers(name, query)
+
+
+def _coverage_index(path: Path | str) -> CoverageIndex:
+    """The who-covers index of a data set: from the cache, else built (and cached)."""
+    key = cache.dataset_key(path, dataset_name(path))
+    index = cache.read(key, "index")
+    if not isinstance(index, CoverageIndex):  # a miss, or an entry of another release
+        opened, name = open_store(path)
+        assert isinstance(opened, EmbeddedStore)
+        index = opened.coverage_index(name)
+        cache.write(key, "index", index)
+    return index
 
 
 def provenance(path: Path | str) -> list[str]:

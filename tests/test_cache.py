@@ -5,7 +5,7 @@ import shutil
 import networkx as nx
 
 from spie_graph import api
-from spie_graph.graph.coverage import CoverageQuery
+from spie_graph.graph.coverage import CoverageIndex, CoverageQuery
 from spie_graph.store import cache
 
 QUERY = CoverageQuery(thematique="mobilite", territoire="56")
@@ -72,3 +72,33 @@ def test_the_cache_is_private_and_ignores_entries_others_could_write(demo_path, 
     entry.chmod(0o600)
     store.chmod(0o777)
     assert cache.read(key, "graph") is None
+
+
+def test_repeated_questions_in_one_process_read_nothing_again(demo_path, tmp_path, monkeypatch):
+    """The library keeps the who-covers index while the files are unchanged: a second
+    question neither hashes nor unpickles anything; a rewritten file is seen at once."""
+    monkeypatch.setenv("SPIE_GRAPH_CACHE", str(tmp_path / "cache"))
+    folder = shutil.copytree(demo_path, tmp_path / "morbihan")
+    first = api.who_covers(folder, QUERY)
+    monkeypatch.setattr(cache, "dataset_key", lambda *args: (_ for _ in ()).throw(
+        AssertionError("hashed again")))
+    assert api.who_covers(folder, QUERY) == first
+    assert api.who_covers(folder, CoverageQuery(thematique="sante", territoire="56"))
+    monkeypatch.undo()
+    monkeypatch.setenv("SPIE_GRAPH_CACHE", str(tmp_path / "cache"))
+    services = folder / "services.csv"
+    lines = services.read_text(encoding="utf-8").splitlines()
+    kept = [lines[0]] + [line for line in lines[1:] if "mobilite" not in line]
+    services.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    assert first and not api.who_covers(folder, QUERY)
+    monkeypatch.setenv("SPIE_GRAPH_SANS_CACHE", "1")  # bypasses the process's memory too
+    built = []
+
+    def build(path):
+        built.append(path)
+        return CoverageIndex.of_graph(api.load_graph(path))
+
+    monkeypatch.setattr(api, "_coverage_index", build)
+    api.who_covers(folder, QUERY)
+    api.who_covers(folder, QUERY)
+    assert len(built) == 2

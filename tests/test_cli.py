@@ -69,6 +69,24 @@ def test_who_covers_table_and_bad_code(runner, demo_path):
     assert "code de thématique inconnu : « mobilit »" in bad.stderr and "mobilite" in bad.stderr
 
 
+def test_who_covers_shows_the_first_rows_and_says_how_to_get_all(runner, demo_path):
+    args = ["who-covers", "logement-hebergement", "--territoire", "56", "--dataset",
+            str(demo_path)]
+    every = runner.invoke(main, [*args, "--format", "json"])
+    count = len(json.loads(every.stdout))
+    assert count > 3
+    short = runner.invoke(main, [*args, "--limite", "2"])
+    assert short.exit_code == 0, short.output
+    assert f"{count} services" in short.stdout
+    assert "Seuls les 2 premiers sont affichés" in short.stdout
+    assert "--format csv > services.csv" in short.stdout and "--limite 0" in short.stdout
+    first = json.loads(every.stdout)[:3]
+    assert first[0]["nom_service"].split()[0] in short.stdout
+    whole = runner.invoke(main, [*args, "--limite", "0"])
+    assert "Seuls les" not in whole.stdout
+    assert all(row["service"] for row in first)
+
+
 def test_report_writes_the_exports_folder(runner, demo_path, tmp_path):
     result = runner.invoke(main, ["report", "--dataset", str(demo_path), "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output

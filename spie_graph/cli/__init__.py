@@ -37,6 +37,8 @@ from spie_graph.store import GraphStore
 
 __all__ = ["main"]
 
+SHOWN = 50  # who-covers: rows of the terminal table (a national answer has 40,000)
+
 
 def _french_help(command: click.Command) -> None:
     """Make ``--help`` describe itself in French, for a command and its sub-commands."""
@@ -140,12 +142,15 @@ def stats(territoire: str | None, dataset: Path, fmt: str, store: GraphStore | N
 @click.option("--moment", type=click.Choice(["entree", "suivi", "offre"]),
               help="Moment du parcours.")
 @quality_options
+@click.option("--limite", type=click.IntRange(min=0), default=SHOWN, show_default=True,
+              metavar="N", help="Tableau : n'afficher que les N premiers services (0 : tous). "
+                                "Le JSON et le CSV donnent toujours la liste complète.")
 @dataset_option
 @format_option
 @store_options
 def who_covers(thematique: str, territoire: str, public: str | None, moment: str | None,
-               qualite_min: float | None, maj_depuis: datetime | None, dataset: Path, fmt: str,
-               store: GraphStore | None) -> None:
+               qualite_min: float | None, maj_depuis: datetime | None, limite: int,
+               dataset: Path, fmt: str, store: GraphStore | None) -> None:
     """Qui couvre une THEMATIQUE sur un territoire (ex. mobilite, logement-hebergement) ?
 
     Chaque service trouvé est marqué « total » quand sa zone contient tout le
@@ -160,10 +165,16 @@ def who_covers(thematique: str, territoire: str, public: str | None, moment: str
     found = api.who_covers(dataset, query, store)
     notes = api.provenance(dataset)
     if fmt == "table":
-        click.echo(show(coverage_table(found)))
+        shown = found[:limite] if limite else found
+        click.echo(show(coverage_table(shown)))
         total = sum(r.couverture == "total" for r in found)
         click.echo(f"\n{french.plural(len(found), 'service')} ; {french.number(total)} "
                    f"{'couvre' if total < 2 else 'couvrent'} tout le territoire.")
+        if len(shown) < len(found):
+            click.echo(french.typography(
+                f"Seuls les {french.number(len(shown))} premiers sont affichés (ceux qui "
+                "couvrent tout le territoire d'abord). La liste complète : ajoutez "
+                "« --format csv > services.csv » (à ouvrir dans un tableur) ou « --limite 0 »."))
     else:
         click.echo(render([r.model_dump() for r in found], fmt))
     show_provenance(notes, fmt)

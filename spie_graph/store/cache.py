@@ -22,7 +22,7 @@ import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,13 @@ from typing import Any
 from spie_graph.errors import SpieGraphError
 from spie_graph.files import write_atomic
 
-__all__ = ["collector_paused", "cache_folder", "dataset_key", "read", "write", "SANS_CACHE"]
+__all__ = ["collector_paused", "cache_folder", "dataset_key", "files_stamp", "remembered",
+           "read", "write", "SANS_CACHE"]
 
 SANS_CACHE = "SPIE_GRAPH_SANS_CACHE"
 _CHUNK = 1 << 20
+_REMEMBERED = 4  # data sets whose parts this process keeps (see remembered)
+_MEMORY: dict[tuple[str, str], tuple[tuple, Any]] = {}
 
 
 @contextmanager
@@ -95,6 +98,49 @@ def _digest(path: Path, name: str) -> str:
             while chunk := raw.read(_CHUNK):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def files_stamp(path: Path | str) -> tuple | None:
+    """What the files of a data set look like from outside: for each file of its folder
+    (or its workbook), its name, size, inode, and modification and change times (ns);
+    None when they cannot be read. Costs a few ``stat`` calls, not a read."""
+    path = Path(path)
+    try:
+        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        stamps = []
+        for file in files:
+            info = file.stat()
+            stamps.append((file.name, info.st_size, info.st_ino, info.st_mtime_ns,
+                           info.st_ctime_ns))
+        return tuple(stamps)
+    except OSError:
+        return None
+
+
+def remembered(path: Path | str, part: str, load: Callable[[], Any]) -> Any:
+    """A part of a data set (``index``) kept in this process while its files are unchanged.
+
+    The first call (and any call once a file's size, inode or times have changed)
+    returns ``load()``, which goes through the cache on disk; later calls return
+    the same object without hashing or reading anything: a program asking many
+    questions of a data set pays the load once. Only parts nobody changes may be
+    kept so (the who-covers index; never a graph, which callers may edit). The
+    last :data:`_REMEMBERED` data sets are kept; ``SPIE_GRAPH_SANS_CACHE`` bypasses
+    this as well.
+    """
+    stamp = files_stamp(path) if cache_folder() is not None else None
+    if stamp is None:
+        return load()
+    where = (str(Path(path).resolve()), part)
+    known = _MEMORY.get(where)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    value = load()
+    _MEMORY.pop(where, None)
+    while len(_MEMORY) >= _REMEMBERED:
+        _MEMORY.pop(next(iter(_MEMORY)))
+    _MEMORY[where] = (stamp, value)
+    return value
 
 
 def _private(path: Path) -> bool:
