@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 from pydantic import BaseModel
 
-from spie_graph.graph.build import node_key
+from spie_graph.graph.build import collector_paused, node_key
 from spie_graph.reference.checks import check_code, check_territoire
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex
@@ -112,11 +112,12 @@ class CoverageIndex:
     """
 
     def __init__(self, values: dict[str, list], codes: dict[str, np.ndarray],
-                 areas: list[tuple[str, ...]], area_of: np.ndarray):
+                 areas: list[tuple[str, ...]], area_of: np.ndarray, commune: np.ndarray):
         self.values = values    # field → distinct values
         self.codes = codes      # field → the number of each service's value (int32)
         self.areas = areas      # distinct areas: the sorted codes of a service's territory
         self.area_of = area_of  # service → its area's number
+        self.commune = commune  # area → its commune's number (CommuneIndex) if just one, or −1
         self._unions: dict[int, np.ndarray] = {}  # area → its communes (several codes)
 
     def __len__(self) -> int:
@@ -152,9 +153,12 @@ class CoverageIndex:
                 columns[field].append(known.setdefault(value, len(known)))
             area = tuple(sorted(set(s.get("territoire", ()))))
             area_of.append(area_numbers.setdefault(area, len(area_numbers)))
+        position = referentials().territoires.index.position
+        commune = [position.get(area[0], -1) if len(area) == 1 else -1 for area in area_numbers]
         return cls({field: list(numbers[field]) for field in _COLUMNS},
                    {field: np.array(columns[field], dtype=np.int32) for field in _COLUMNS},
-                   list(area_numbers), np.array(area_of, dtype=np.int32))
+                   list(area_numbers), np.array(area_of, dtype=np.int32),
+                   np.array(commune, dtype=np.int32))
 
     def _passing(self, field: str, test: Callable[[tuple[str, ...]], bool]) -> np.ndarray:
         """Per service, whether its value of ``field`` passes ``test`` (tested once a value)."""
@@ -173,7 +177,10 @@ class CoverageIndex:
 
     def answer(self, query: CoverageQuery, refs: Referentials | None = None) -> list[CoverageRow]:
         """The rows of :func:`who_covers` for a question."""
-        refs = refs or referentials()
+        with collector_paused():  # tens of thousands of rows beside a national index
+            return self._answer(query, refs or referentials())
+
+    def _answer(self, query: CoverageQuery, refs: Referentials) -> list[CoverageRow]:
         params = coverage_parameters(query, refs)
         wanted = frozenset(params["thematiques"])
         chosen = self._passing("thematiques", lambda themes: not wanted.isdisjoint(themes))
@@ -188,28 +195,34 @@ class CoverageIndex:
         index = refs.territoires.index
         asked = np.zeros(len(index), dtype=bool)
         asked[index.of(params["territoire"])] = True
-        figures: dict[int, tuple[int, int]] = {}
-        for area in np.unique(self.area_of[chosen]).tolist():
+        needed = np.zeros(len(self.areas), dtype=bool)
+        needed[self.area_of[chosen]] = True
+        count = np.zeros(len(self.areas), dtype=np.int64)
+        people = np.zeros(len(self.areas), dtype=np.int64)
+        # Areas of one commune (most of them) at once; the others one by one.
+        single = np.flatnonzero(needed & (self.commune >= 0))
+        where = self.commune[single]
+        count[single] = asked[where]
+        people[single] = np.where(asked[where], index.population[where], 0)
+        for area in np.flatnonzero(needed & (self.commune < 0)).tolist():
             communes = self._communes(area, index)
             inside = communes[asked[communes]]
-            if len(inside):
-                figures[area] = (len(inside), int(index.population[inside].sum()))
-        met = np.zeros(len(self.areas), dtype=bool)
-        met[list(figures)] = True
-        picked = np.flatnonzero(chosen & met[self.area_of])
+            count[area] = len(inside)
+            people[area] = index.population[inside].sum()
+        picked = np.flatnonzero(chosen & (count > 0)[self.area_of])
+        areas = self.area_of[picked]
         columns = [[self.values[field][n] for n in self.codes[field][picked].tolist()]
                    for field in _COLUMNS]
         raw = []  # each row in CoverageRow's field order, made straight from the columns
-        for (area, acteur, nom_acteur, famille, service, nom_service, thematiques, publics,
-             moments, territoire, modes_mobilisation, mobilisable_par, frais, conditions_acces,
-             score_qualite, date_maj) in zip(self.area_of[picked].tolist(), *columns,
-                                             strict=True):
-            count, population = figures[area]
+        for (communes, population, acteur, nom_acteur, famille, service, nom_service,
+             thematiques, publics, moments, territoire, modes_mobilisation, mobilisable_par,
+             frais, conditions_acces, score_qualite, date_maj) in zip(
+                count[areas].tolist(), people[areas].tolist(), *columns, strict=True):
             raw.append({"acteur": acteur, "nom_acteur": nom_acteur, "famille": famille,
                         "service": service, "nom_service": nom_service,
                         "thematiques": list(thematiques), "publics": list(publics),
                         "moments": list(moments), "territoire": list(territoire),
-                        "couverture": None, "communes_couvertes": count,
+                        "couverture": None, "communes_couvertes": communes,
                         "population_couverte": population, "frais": frais,
                         "modes_mobilisation": list(modes_mobilisation),
                         "mobilisable_par": list(mobilisable_par),

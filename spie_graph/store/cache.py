@@ -18,17 +18,16 @@ a miss.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from spie_graph.errors import SpieGraphError
 from spie_graph.files import write_atomic
+from spie_graph.graph.build import collector_paused
 
 __all__ = ["collector_paused", "cache_folder", "dataset_key", "files_stamp", "remembered",
            "read", "write", "SANS_CACHE"]
@@ -37,22 +36,6 @@ SANS_CACHE = "SPIE_GRAPH_SANS_CACHE"
 _CHUNK = 1 << 20
 _REMEMBERED = 4  # data sets whose parts this process keeps (see remembered)
 _MEMORY: dict[tuple[str, str], tuple[tuple, Any]] = {}
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small objects are made.
-
-    None of them forms a cycle; the collector would walk them again and again
-    (15 to 40 % of the time of reading, validating and building a national set).
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def cache_folder() -> Path | None:
