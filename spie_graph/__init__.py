@@ -30,25 +30,25 @@ Use the library through :mod:`spie_graph.api`, e.g.
 
 __version__ = "0.1.0"
 
-from spie_graph import api  # noqa: E402 - the version first, for the CLI
-from spie_graph.api import (  # noqa: E402
-    annex,
-    check_consortium,
-    diagnostic,
-    duplicates,
-    export,
-    gaps,
-    load,
-    load_graph,
-    network,
-    referential,
-    report,
-    stats,
-    to_pyvis,
-    validate,
-    who_covers,
-    without_actor,
-)
+# The API, and the functions exported here, are imported on first use (PEP 562): a
+# program that imports one module (``spie_graph.graph.coverage``) does not pay for
+# the whole package (the renderers import python-docx, openpyxl, jinja2, Pillow…).
+_EXPORTED = ("annex", "check_consortium", "diagnostic", "duplicates", "export", "gaps", "load",
+             "load_graph", "network", "referential", "report", "stats", "to_pyvis", "validate",
+             "who_covers", "without_actor")
+
+
+def __getattr__(name: str) -> object:
+    if name == "api" or name in _EXPORTED:
+        import importlib
+
+        api = importlib.import_module("spie_graph.api")
+        # As the eager import did: the functions, not the subpackages of the same name
+        # (``spie_graph.report`` is the function, ``spie_graph.report.run`` the module).
+        globals().update({exported: getattr(api, exported) for exported in _EXPORTED})
+        return api if name == "api" else getattr(api, name)
+    raise AttributeError(f"module 'spie_graph' has no attribute {name!r}")
+
 
 __all__ = [
     "__version__", "api",
