@@ -149,7 +149,8 @@ def open_store(path: Path | str, store: GraphStore | None = None) -> tuple[Graph
         embedded = EmbeddedStore()
         graph = cache.read(key, "graph")
         if graph is not None:
-            embedded.add_graph(graph)
+            index = cache.read(key, "index")  # who-covers' index, when a question made it
+            embedded.add_graph(graph, index if isinstance(index, CoverageIndex) else None)
             return embedded, graph.graph["dataset"]
         with cache.collector_paused():
             dataset = load_dataset(path)

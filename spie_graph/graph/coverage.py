@@ -106,9 +106,11 @@ class CoverageIndex:
     the rows who-covers returns is a column: its distinct values (lists as tuples)
     and, per service, the number of its value (a numpy array). A question tests
     each distinct thématique set, public set, moment set and area once, then picks
-    the services with numpy. Picklable and compact (the data set cache keeps one:
-    about 30 bytes a service beside its names), so a process that only asks
-    who-covers loads it in a fraction of the graph's time.
+    the services with numpy; below France, only the services whose area names a
+    commune of the territory or a territory above one are looked at. Picklable and
+    compact (the data set cache keeps one: about 40 bytes a service beside its
+    names), so a process that only asks who-covers loads it in a fraction of the
+    graph's time.
     """
 
     def __init__(self, values: dict[str, list], codes: dict[str, np.ndarray],
@@ -118,6 +120,13 @@ class CoverageIndex:
         self.areas = areas      # distinct areas: the sorted codes of a service's territory
         self.area_of = area_of  # service → its area's number
         self.commune = commune  # area → its commune's number (CommuneIndex) if just one, or −1
+        # The services of area a: by_area[starts[a]:starts[a + 1]]; the areas naming a code.
+        self.by_area = np.argsort(area_of, kind="stable").astype(np.int32)
+        self.starts = np.searchsorted(area_of[self.by_area], np.arange(len(areas) + 1))
+        self.naming: dict[str, list[int]] = {}
+        for number, area in enumerate(areas):
+            for code in area:
+                self.naming.setdefault(code, []).append(number)
         self._unions: dict[int, np.ndarray] = {}  # area → its communes (several codes)
 
     def __len__(self) -> int:
@@ -160,11 +169,29 @@ class CoverageIndex:
                    list(area_numbers), np.array(area_of, dtype=np.int32),
                    np.array(commune, dtype=np.int32))
 
-    def _passing(self, field: str, test: Callable[[tuple[str, ...]], bool]) -> np.ndarray:
-        """Per service, whether its value of ``field`` passes ``test`` (tested once a value)."""
+    def _passing(self, field: str, test: Callable[[tuple[str, ...]], bool],
+                 services: np.ndarray) -> np.ndarray:
+        """For each service given, whether its value of ``field`` passes ``test`` (tested
+        once a value)."""
         verdicts = np.fromiter((test(value) for value in self.values[field]), dtype=bool,
                                count=len(self.values[field]))
-        return verdicts[self.codes[field]]
+        return verdicts[self.codes[field][services]]
+
+    def _services_meeting(self, code: str, refs: Referentials) -> np.ndarray:
+        """The services whose area names a commune of the territory or a territory above
+        one (every other area misses it), in order."""
+        if code == "france":
+            return np.arange(len(self.area_of), dtype=np.int32)
+        terr = refs.territoires
+        communes = terr.communes(code)
+        meeting = set(communes)
+        for commune in communes:
+            meeting.update(terr.parents(commune))
+        areas = sorted({area for place in meeting for area in self.naming.get(place, ())})
+        if not areas:
+            return np.zeros(0, dtype=np.int32)
+        return np.sort(np.concatenate([self.by_area[self.starts[area]:self.starts[area + 1]]
+                                       for area in areas]))
 
     def _communes(self, area: int, index: CommuneIndex) -> np.ndarray:
         codes = self.areas[area]
@@ -182,21 +209,24 @@ class CoverageIndex:
 
     def _answer(self, query: CoverageQuery, refs: Referentials) -> list[CoverageRow]:
         params = coverage_parameters(query, refs)
+        services = self._services_meeting(params["territoire"], refs)
         wanted = frozenset(params["thematiques"])
-        chosen = self._passing("thematiques", lambda themes: not wanted.isdisjoint(themes))
+        chosen = self._passing("thematiques", lambda themes: not wanted.isdisjoint(themes),
+                               services)
         if params["publics"] is not None:
             publics = frozenset(params["publics"])
             chosen &= self._passing("publics", lambda found: not publics.isdisjoint(
-                found or ("tous-publics",)))
+                found or ("tous-publics",)), services)
         if params["moment"] is not None:
             moment = params["moment"]
-            chosen &= self._passing("moments", lambda found: moment in found)
+            chosen &= self._passing("moments", lambda found: moment in found, services)
         # Each area met by a chosen service is intersected once with the territory asked.
         index = refs.territoires.index
         asked = np.zeros(len(index), dtype=bool)
         asked[index.of(params["territoire"])] = True
+        area_of = self.area_of[services]
         needed = np.zeros(len(self.areas), dtype=bool)
-        needed[self.area_of[chosen]] = True
+        needed[area_of[chosen]] = True
         count = np.zeros(len(self.areas), dtype=np.int64)
         people = np.zeros(len(self.areas), dtype=np.int64)
         # Areas of one commune (most of them) at once; the others one by one.
@@ -209,8 +239,8 @@ class CoverageIndex:
             inside = communes[asked[communes]]
             count[area] = len(inside)
             people[area] = index.population[inside].sum()
-        picked = np.flatnonzero(chosen & (count > 0)[self.area_of])
-        areas = self.area_of[picked]
+        kept = chosen & (count > 0)[area_of]
+        picked, areas = services[kept], area_of[kept]
         columns = [[self.values[field][n] for n in self.codes[field][picked].tolist()]
                    for field in _COLUMNS]
         raw = []  # each row in CoverageRow's field order, made straight from the columns
