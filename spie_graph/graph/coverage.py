@@ -142,6 +142,11 @@ class CoverageIndex:
     def of_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
         """Index the services of a canonical graph (areas, thématiques and publics read from
         the service's properties, which its ``COUVRE``, ``TRAITE``, ``CIBLE`` edges mirror)."""
+        with collector_paused():  # beside a national graph, collections would walk it
+            return cls._of_graph(graph)
+
+    @classmethod
+    def _of_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
         numbers: dict[str, dict] = {field: {} for field in _COLUMNS}
         columns: dict[str, list[int]] = {field: [] for field in _COLUMNS}
         area_numbers: dict[tuple[str, ...], int] = {}
