@@ -8,7 +8,9 @@ in ``$SPIE_GRAPH_CACHE``, else ``$XDG_CACHE_HOME/spie-graph``, else
 file of its folder (or of its workbook) and of the package's own files (path,
 size, modification time), so that editing the data or upgrading spie-graph
 misses the cache. Entries are written atomically; deleting the folder is always
-safe. ``SPIE_GRAPH_SANS_CACHE=1`` bypasses it.
+safe. ``SPIE_GRAPH_SANS_CACHE=1`` bypasses it. Within one process,
+:func:`remembered` also keeps the who-covers index of the last data sets while
+their files' sizes, inodes and times are unchanged (no hash, no unpickling).
 
 Only data the package wrote itself is unpickled: the folder is made 0700 and its
 entries 0600, and an entry is read only when it and its folder belong to the
