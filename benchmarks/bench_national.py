@@ -152,12 +152,15 @@ def child(step: str, folder: Path, code: Path, env: dict[str, str]) -> dict:
     memory (MiB)."""
     env = {**env, "PYTHONPATH": os.pathsep.join([str(code), str(ROOT)])}
     if step == "who-covers-cli":
+        # ``python -m`` puts the working folder first on the path: run from the code's own
+        # folder so that the release asked for is the one imported.
         command = [sys.executable, "-m", "spie_graph.cli", "who-covers", QUERY["thematique"],
-                   "--territoire", QUERY["territoire"], "--dataset", str(folder)]
-        subprocess.run(command, env=env, check=True, capture_output=True)  # fills the cache
+                   "--territoire", QUERY["territoire"], "--dataset", str(folder.resolve())]
+        subprocess.run(command, env=env, check=True, capture_output=True,
+                       cwd=code)  # fills the cache
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True)
+        subprocess.run(command, env=env, check=True, capture_output=True, cwd=code)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
                 "wall": time.perf_counter() - began, "rss": after.ru_maxrss / 1024,
