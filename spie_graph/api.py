@@ -48,30 +48,10 @@ from spie_graph.graph.views import replace_consortium, services_kept
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
 from spie_graph.reference.territories import KIND_LABELS, fold
-from spie_graph.render.annex import (
-    ANNEX_FORMATS,
-    Annex,
-    Diagnostic,
-    collect_annex,
-    collect_diagnostic,
-    render_diagnostic,
-    render_page,
-    render_sheets,
-)
-from spie_graph.render.data_inclusion import (
-    DEFAULT_SOURCE,
-    DataInclusionExport,
-    write_data_inclusion,
-)
-from spie_graph.render.exports import EXPORT_FORMATS, EXTENSIONS, export_graph, select
-from spie_graph.render.map import MapResult, build_map
-from spie_graph.report.run import run_report
 from spie_graph.sources.consortium import read_consortium
-from spie_graph.sources.data_inclusion import ImportResult, read_originals, read_provenance
-from spie_graph.sources.data_inclusion import import_data_inclusion as _import_data_inclusion
+from spie_graph.sources.data_inclusion.provenance import read_provenance
 from spie_graph.sources.model import Dataset
 from spie_graph.sources.readers import is_workbook, locate_columns, read_dataset
-from spie_graph.sources.template import write_template
 from spie_graph.sources.validation import (
     FRAIS,
     MOBILISABLE_PAR,
@@ -88,6 +68,10 @@ if TYPE_CHECKING:
 
     from spie_graph.analyses.findings import Findings
     from spie_graph.reference.referentials import Referentials
+    from spie_graph.render.annex import Annex, Diagnostic
+    from spie_graph.render.data_inclusion import DataInclusionExport
+    from spie_graph.render.map import MapResult
+    from spie_graph.sources.data_inclusion import ImportResult
     from spie_graph.store.neo4j import Neo4jStore
     from spie_graph.store.server import ServerConfig, ServerStatus
 
@@ -240,6 +224,8 @@ def report(path: Path | str, out_root: Path | str = "exports",
     The territory is checked before the data set is read. ``qualite_min`` and
     ``maj_depuis`` leave out the services of lower data·inclusion quality or older.
     """
+    from spie_graph.report.run import run_report
+
     if territoire is not None:
         territoire = check_territoire(territoire)
     opened, name = open_store(path, store)
@@ -461,6 +447,8 @@ def map(path: Path | str, output: Path | str | None = None, *,  # noqa: A001 - t
     ``gaps`` and ``doublons`` show the findings of the territory, computed as
     the report computes them (:func:`spie_graph.analyses.findings.compute_findings`).
     """
+    from spie_graph.render.map import build_map
+
     if output is not None and Path(output).suffix.lower() not in (".html", ".htm"):
         raise ArgumentError(f"la carte s'écrit en HTML : « {output} » (-o). "
                             "Donnez un nom de fichier en .html")
@@ -486,6 +474,8 @@ _ANNEX_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "htm
 def _annex_format(output: Path, what: str, example: str) -> str:
     fmt = _ANNEX_SUFFIXES.get(output.suffix.lower())
     if fmt is None:
+        from spie_graph.render.annex import ANNEX_FORMATS
+
         raise ArgumentError(f"extension inconnue pour {what} : « {output.name} » (-o). "
                             f"Formats possibles : {', '.join(ANNEX_FORMATS)} (ex. {example})")
     return fmt
@@ -501,6 +491,8 @@ def annex(path: Path | str, output: Path | str, *, consortium: Path | str | None
     member sheets instead. When the consortium is too large for one legible
     page, ``annex.fit.message`` says so and proposes a split.
     """
+    from spie_graph.render.annex import collect_annex, render_page, render_sheets
+
     output = Path(output)
     fmt = _annex_format(output, "les fiches" if fiches else "l'annexe",
                         "fiches.docx" if fiches else "annexe.docx")
@@ -524,6 +516,8 @@ def diagnostic(path: Path | str, output: Path | str, *, consortium: Path | str |
     of the population the coverage criteria ask for (0 to 1; the project's
     choice is 0.8). The findings are those the report computes.
     """
+    from spie_graph.render.annex import collect_diagnostic, render_diagnostic
+
     output = Path(output)
     fmt = _annex_format(output, "le diagnostic", "diagnostic.docx")
     if territoire is not None:
@@ -547,6 +541,8 @@ def diagnostic(path: Path | str, output: Path | str, *, consortium: Path | str |
 def export(path: Path | str, fmt: str = "graphml", *, perimetre: str = "complet",
            output: Path | str | None = None, store: GraphStore | None = None) -> WrittenFile:
     """Export the graph for Gephi (GraphML, GEXF), as node-link JSON or for Kumu (XLSX)."""
+    from spie_graph.render.exports import EXPORT_FORMATS, EXTENSIONS, export_graph, select
+
     if fmt not in EXPORT_FORMATS:
         raise ArgumentError(f"format d'export inconnu : « {fmt} ». Formats possibles : "
                             f"{', '.join(EXPORT_FORMATS)}")
@@ -627,18 +623,25 @@ def import_data_inclusion(structures: Path | str, services: Path | str | None,
                           elargir: bool = True, infer_famille: bool = True,
                           progress: Progress | None = None) -> ImportResult:
     """Convert data·inclusion exports into a data set folder (see :mod:`sources.data_inclusion`)."""
-    return _import_data_inclusion(structures, services, output, departement, force,
-                                  region=region, elargir=elargir, infer_famille=infer_famille,
-                                  progress=progress)
+    from spie_graph.sources.data_inclusion import import_data_inclusion as run_import
+
+    return run_import(structures, services, output, departement, force,
+                      region=region, elargir=elargir, infer_famille=infer_famille,
+                      progress=progress)
 
 
 def export_data_inclusion(path: Path | str, output: Path | str, fmt: str = "json", *,
-                          source: str = DEFAULT_SOURCE, force: bool = False) -> DataInclusionExport:
+                          source: str | None = None, force: bool = False
+                          ) -> DataInclusionExport:
     """Write a data set back as data·inclusion schema v1 structures and services (see
     :mod:`spie_graph.render.data_inclusion`)."""
+    from spie_graph.render.data_inclusion import DEFAULT_SOURCE, write_data_inclusion
+    from spie_graph.sources.data_inclusion import read_originals
+
     dataset = load_dataset(path)
     folder = Path(path) if Path(path).is_dir() else None
-    return write_data_inclusion(dataset, read_originals(folder), output, fmt, source=source,
+    return write_data_inclusion(dataset, read_originals(folder), output, fmt,
+                                source=DEFAULT_SOURCE if source is None else source,
                                 force=force)
 
 
@@ -649,6 +652,8 @@ def template(output: Path | str = "modele.xlsx", force: bool = False,
     With a ``departement``, its ``codes`` sheet lists the département's
     communes (with postcodes) and EPCI.
     """
+    from spie_graph.sources.template import write_template
+
     return write_template(output, overwrite=force, departement=departement)
 
 

@@ -8,6 +8,7 @@ layers drawn in ``spie_graph/__init__.py``.
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,48 @@ def test_server_and_driver_are_not_loaded_by_the_cli():
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_question_does_not_load_the_renderers(tmp_path):
+    """who-covers (and validate) import neither the document writers nor the other
+    commands' modules: a repeated question costs its answer, not python-docx."""
+    demo = PACKAGE.parent / "datasets" / "morbihan"
+    heavy = ("docx", "openpyxl", "jinja2", "PIL", "spie_graph.render.annex",
+             "spie_graph.render.exports", "spie_graph.render.map", "spie_graph.report.run",
+             "spie_graph.cli.outputs", "spie_graph.cli.imports", "spie_graph.cli.analyses")
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from spie_graph.cli import main\n"
+        "for args in (['who-covers', 'mobilite', '--territoire', '56', '--dataset', "
+        f"{str(demo)!r}], ['validate', '--dataset', {str(demo)!r}]):\n"
+        "    result = CliRunner().invoke(main, args)\n"
+        "    assert result.exit_code == 0, result.output\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "SPIE_GRAPH_CACHE": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_command_module_registers_what_the_cli_expects():
+    """The CLI imports a command's module on first use (cli.LAZY): the table must name
+    every command each module registers, and nothing else."""
+    import importlib
+
+    import click
+
+    from spie_graph.cli import LAZY, main
+
+    for module in set(LAZY.values()):
+        group = click.Group()
+        importlib.import_module(f"spie_graph.cli.{module}").register(group)
+        assert set(group.commands) == {c for c, m in LAZY.items() if m == module}, module
+    assert set(main.list_commands(None)) >= set(LAZY)  # type: ignore[arg-type]
+    for name in LAZY:
+        assert main.get_command(None, name) is not None, name  # type: ignore[arg-type]
 
 
 def test_cypher_files_are_found_from_a_checkout(monkeypatch):

@@ -6,11 +6,15 @@ are caught in one place, :meth:`SpieGroup.invoke`, and printed as
 ``Erreur : message`` with exit status 1, never as a traceback.
 
 Commands of other concerns live in their own modules: :mod:`.analyses`,
-:mod:`.outputs`, :mod:`.store`, :mod:`.imports`, :mod:`.server`.
+:mod:`.outputs`, :mod:`.store`, :mod:`.imports`, :mod:`.server`. A module is
+imported when one of its commands is asked for (:data:`LAZY`), so that a quick
+question (``who-covers`` on a cached data set) does not pay for the renderers,
+python-docx or openpyxl.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +24,6 @@ import click
 
 from spie_graph import __version__, api, french
 from spie_graph.analyses.stats import stats_rows
-from spie_graph.cli import analyses, imports, outputs, server, store
 from spie_graph.cli.options import (
     UserError,
     dataset_option,
@@ -56,8 +59,28 @@ def _french_help(command: click.Command) -> None:
         _french_help(sub)
 
 
+# Commands registered by the other modules of this package, imported on first use.
+LAZY = {
+    "neo4j": "server",
+    "load": "store", "cypher": "store",
+    "gaps": "analyses", "duplicates": "analyses", "consortium": "analyses",
+    "network": "analyses",
+    "map": "outputs", "annex": "outputs", "diagnostic": "outputs", "export": "outputs",
+    "import": "imports", "export-data-inclusion": "imports", "template": "imports",
+}
+
+
 class SpieGroup(click.Group):
-    """Catches the library's root error for every command, options' work included."""
+    """Catches the library's root error for every command, options' work included, and
+    imports a command's module when the command is asked for (:data:`LAZY`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(LAZY))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY:
+            register_module(self, LAZY[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -213,8 +236,14 @@ def referentiel(nom: str, recherche: str | None, fmt: str) -> None:
     click.echo(to_table(rows) if fmt == "table" else render(rows, fmt))
 
 
-for module in (server, store, analyses, outputs, imports):
-    module.register(main)
+def register_module(group: click.Group, name: str) -> None:
+    """Import ``spie_graph.cli.<name>`` and add its commands (in French) to ``group``."""
+    before = set(group.commands)
+    importlib.import_module(f"spie_graph.cli.{name}").register(group)
+    for added in set(group.commands) - before:
+        _french_help(group.commands[added])
+
+
 _french_help(main)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,12 +43,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import defusedxml
-import openpyxl
 import yaml
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+
+if TYPE_CHECKING:
+    import openpyxl
 
 from spie_graph.errors import Problem
 from spie_graph.french import number
@@ -651,6 +652,22 @@ _CONSORTIUM_MEMBER_HEADER = "acteur"
 _HEADER_HINTS = ("id", "nom", "famille", "acteur", "thematiques", "source", "cible", "type")
 
 
+# openpyxl is imported when a workbook is read: a command on a folder of CSV files (or
+# answered from the cache) does not pay for it.
+def get_column_letter(index: int) -> str:
+    """Excel's letters for a 1-based column index (openpyxl's)."""
+    from openpyxl.utils import get_column_letter as letters
+
+    return letters(index)
+
+
+def column_index_from_string(letters: str) -> int:
+    """The 1-based column index of Excel's letters (openpyxl's)."""
+    from openpyxl.utils import column_index_from_string as index
+
+    return index(letters)
+
+
 def is_workbook(path: Path) -> bool:
     """Whether a path names a workbook (``.xlsx``, ``.xlsm``; ``.xls`` is refused later)."""
     return path.suffix.lower() in WORKBOOK_SUFFIXES + _OLD_EXCEL and not path.is_dir()
@@ -766,6 +783,9 @@ def _sheet_size(ws, source: str) -> Problem | None:
 
 def open_workbook(path: Path) -> tuple[openpyxl.Workbook | None, list[Problem]]:
     """Open a workbook for its values (cached results of formulas); problems if it cannot be."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
     if path.suffix.lower() in _OLD_EXCEL:
         return None, [Problem(path.name, None, None, None,
                               f"format {path.suffix.lower()} non pris en charge",
