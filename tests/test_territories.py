@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from spie_graph.reference.territories import Territories, territories
+from spie_graph.reference.territories import CommuneIndex, Territories, territories
 from tests.conftest import REFERENCE
 
 T = territories()
@@ -78,3 +78,16 @@ def test_epcis_in_a_departement():
     epcis = T.epcis_in("56")
     assert "200067932" in epcis and "200042174" in epcis
     assert all(not T.communes("56").isdisjoint(T.communes(e)) for e in epcis)
+
+
+def test_commune_index_of_every_territory_is_its_communes():
+    """CommuneIndex.of reads départements and régions from the communes grouped by
+    parent: the same sorted communes as the COG's own sets, for every territory."""
+    terr = territories()
+    index = CommuneIndex(terr)  # a fresh one: nothing memoised yet
+    assert index.departements and index.regions
+    for code in ["france", *index.departements, *index.regions, *index.epcis, "56260"]:
+        expected = sorted(index.position[c] for c in terr.communes(code))
+        found = index.of(code)
+        assert found.tolist() == expected, code
+        assert not found.flags.writeable

@@ -392,15 +392,39 @@ class CommuneIndex:
         return len(self.codes)
 
     def of(self, code: str) -> np.ndarray:
-        """The sorted indices of the communes of a territory code (read-only array)."""
+        """The sorted indices of the communes of a territory code (read-only array).
+
+        Départements and régions are read from the communes grouped once by their
+        parent (a national question meets hundreds of areas); other codes walk the
+        territory's communes.
+        """
         found = self._memo.get(code)
         if found is None:
-            position = self.position
-            found = np.array(sorted(position[c] for c in self._terr.communes(code)),
-                             dtype=np.int64)
-            found.setflags(write=False)
+            found = self._grouped().get(code)
+            if found is None:
+                position = self.position
+                found = np.array(sorted(position[c] for c in self._terr.communes(code)),
+                                 dtype=np.int64)
+                found.setflags(write=False)
             self._memo[code] = found
         return found
+
+    def _grouped(self) -> dict[str, np.ndarray]:
+        """Every département's and région's communes, sorted, from one stable sort of
+        each parent array (made on first use)."""
+        groups = self.__dict__.get("_groups")
+        if groups is None:
+            groups = {}
+            for numbers, names in ((self.departement, self.departements),
+                                   (self.region, self.regions)):
+                order = np.argsort(numbers, kind="stable")
+                bounds = np.searchsorted(numbers[order], np.arange(len(names) + 1))
+                for i, name in enumerate(names):
+                    part = order[bounds[i]:bounds[i + 1]]
+                    part.setflags(write=False)
+                    groups[name] = part
+            self.__dict__["_groups"] = groups
+        return groups
 
     def of_all(self, codes: tuple[str, ...] | list[str]) -> np.ndarray:
         """The sorted indices of the union of the communes of several territories."""
