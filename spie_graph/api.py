@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import networkx as nx
 
@@ -43,6 +43,7 @@ from spie_graph.analyses.findings import compute_findings
 from spie_graph.analyses.stats import graph_stats
 from spie_graph.errors import ArgumentError, DatasetError, Problem
 from spie_graph.files import write_atomic
+from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, CoverageRow
 from spie_graph.graph.views import replace_consortium, services_kept
 from spie_graph.reference.checks import check_territoire
@@ -576,10 +577,22 @@ def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = F
          progress: Progress | None = None) -> LoadSummary:
     """Validate a data set, then write it into a store (embedded when None).
 
-    Nothing is written unless the whole data set is valid.
+    Nothing is written unless the whole data set is valid. Into Neo4j, a data
+    set whose files have not changed since its last complete load is neither
+    read nor written again (without ``replace``).
     """
-    dataset = load_dataset(path)
-    return (store or EmbeddedStore()).load(dataset, replace=replace, progress=progress)
+    if store is None or store.name != "neo4j":
+        dataset = load_dataset(path)
+        return (store or EmbeddedStore()).load(dataset, replace=replace, progress=progress)
+    neo4j = cast("Neo4jStore", store)
+    # Neo4j: files unchanged since the data set's last complete load: nothing to read.
+    source = cache.dataset_key(path, dataset_name(path))
+    done = None if replace else neo4j.unchanged(dataset_name(path), source)
+    if done is not None:
+        return done
+    with cache.collector_paused():
+        graph = build_graph(load_dataset(path))  # the data set is freed once built
+    return neo4j.load_graph(graph, replace=replace, progress=progress, source=source)
 
 
 def _cypher_parameters(pairs: list[str] | tuple[str, ...]) -> dict[str, object]:

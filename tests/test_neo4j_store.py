@@ -55,13 +55,13 @@ def test_an_unchanged_reload_compares_before_writing(store, demo_dataset, monkey
     data = demo_dataset.model_copy(update={"nom": "inchange"})
     store.load(data, replace=True)
     sent: list[str] = []
-    run = store.run
+    execute = store.execute
 
     def recording(cypher, parameters=None, **kwargs):
         sent.append(cypher)
-        return run(cypher, parameters, **kwargs)
+        return execute(cypher, parameters, **kwargs)
 
-    monkeypatch.setattr(store, "run", recording)
+    monkeypatch.setattr(store, "execute", recording)
     summary = store.load(data)
     assert (summary.created, summary.updated, summary.removed) == (0, 0, 0)
     assert not any("UNWIND" in cypher for cypher in sent)  # nothing written

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 import networkx as nx
-from neo4j import GraphDatabase, RoutingControl
+from neo4j import GraphDatabase, RoutingControl, SummaryCounters
 from neo4j import exceptions as neo4j_errors
 
 from spie_graph.errors import QueryError, ServerError, StoreError, StoreUnavailable
@@ -38,9 +41,11 @@ from spie_graph.store.base import GraphStore, LoadSummary, Progress
 from spie_graph.store.connection import Neo4jConnection, is_local, redact
 from spie_graph.store.cypher import statement, statements
 
-__all__ = ["Neo4jStore", "BATCH_SIZE"]
+__all__ = ["Neo4jStore", "BATCH_SIZE", "WORKERS"]
 
-BATCH_SIZE = 2000
+#: Rows per write transaction and transactions in flight at once (benchmarks/bench_neo4j.py).
+BATCH_SIZE = 10_000
+WORKERS = 2
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 TECHNICAL = ("uid", "dataset", "rid", "rkey")
 # Plan operators that do more than read the graph, though their query type is "r":
@@ -65,6 +70,33 @@ def _operators(plan: dict) -> set[str]:
     return found - {""}
 
 
+class _Counter:
+    """Rows written, created and updated so far; tells ``progress`` as they go."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.progress = total, progress
+        self.done = self.created = self.updated = 0
+
+    def add(self, rows: int, created: int, updated: int) -> None:
+        self.done += rows
+        self.created += created
+        self.updated += updated
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def _grouped(rows: Iterable[dict], key: str, size: int) -> Iterator[tuple[str, list[dict]]]:
+    """Batches of at most ``size`` rows sharing the value of ``key`` (a label, a type), as
+    the rows come: at most one batch per value is held at once."""
+    pending: dict[str, list[dict]] = {}
+    for row in rows:
+        batch = pending.setdefault(row[key], [])
+        batch.append(row)
+        if len(batch) >= size:
+            yield row[key], pending.pop(row[key])
+    yield from pending.items()
+
+
 def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
     batch: list[dict] = []
     for row in rows:
@@ -81,9 +113,11 @@ class Neo4jStore(GraphStore):
 
     name = "neo4j"
 
-    def __init__(self, connection: Neo4jConnection, batch_size: int = BATCH_SIZE):
+    def __init__(self, connection: Neo4jConnection, batch_size: int = BATCH_SIZE,
+                 workers: int = WORKERS):
         self.connection = connection
         self.batch_size = batch_size
+        self.workers = workers
         scheme = connection.uri.partition("://")[0]
         if scheme not in SCHEMES:
             raise StoreUnavailable(f"adresse Neo4j invalide « {redact(connection.uri)} » : le "
@@ -148,14 +182,19 @@ class Neo4jStore(GraphStore):
             return QueryError(f"Neo4j a refusé la requête : {exc.message} ({exc.code})")
         return StoreError(f"erreur du pilote Neo4j sur {where} : {exc}")
 
+    def execute(self, cypher: str, parameters: dict | None = None, *,
+                write: bool = True) -> tuple[list[dict], SummaryCounters]:
+        """Run one statement with parameters; its records as dicts and its counters."""
+        routing = RoutingControl.WRITE if write else RoutingControl.READ
+        with self._mapped_errors():
+            records, summary, _ = self._driver.execute_query(
+                cypher, parameters or {}, database_=self.connection.database, routing_=routing)
+        return [record.data() for record in records], summary.counters
+
     def run(self, cypher: str, parameters: dict | None = None, *,
             write: bool = True) -> list[dict]:
         """Run one statement with parameters and return its records as dicts."""
-        routing = RoutingControl.WRITE if write else RoutingControl.READ
-        with self._mapped_errors():
-            records, _, _ = self._driver.execute_query(
-                cypher, parameters or {}, database_=self.connection.database, routing_=routing)
-        return [record.data() for record in records]
+        return self.execute(cypher, parameters, write=write)[0]
 
     def run_read_only(self, cypher: str, parameters: dict | None = None) -> list[dict]:
         """Run a statement that only reads the graph, in a read transaction.
@@ -220,60 +259,164 @@ class Neo4jStore(GraphStore):
         """Node and relationship rows of a canonical graph, as the load statements take."""
         return list(cls.node_rows(graph)), list(cls.relationship_rows(graph))
 
+    @staticmethod
+    def _hashed(rows: Iterable[dict], digest: Any) -> Iterator[dict]:
+        """``rows`` unchanged, each also fed to ``digest`` (see :meth:`content_hash`)."""
+        for row in rows:
+            digest.update(json.dumps(row, sort_keys=True, default=str).encode())
+            yield row
+
     @classmethod
     def content_hash(cls, graph: nx.MultiDiGraph) -> str:
         """SHA-256 of every row a load writes (in the graph's order): equal hashes, equal
         data."""
         digest = hashlib.sha256()
         for rows in (cls.node_rows(graph), cls.relationship_rows(graph)):
-            for row in rows:
-                digest.update(json.dumps(row, sort_keys=True, default=str).encode())
+            for _ in cls._hashed(rows, digest):
+                pass
         return digest.hexdigest()
 
+    def unchanged(self, dataset: str, source: str | None) -> LoadSummary | None:
+        """The summary of a data set whose last complete load was read from the same files
+        (``source``, see :func:`spie_graph.store.cache.dataset_key`), else None.
+
+        Costs one read of the marker and one count: no file is read, validated or built.
+        """
+        if source is None:
+            return None
+        [state] = self.run(statement("load/dataset_state"), {"dataset": dataset}, write=False)
+        if state["source"] != source or state["hash"] is None:
+            return None
+        return self._summary(dataset)
+
+    def _summary(self, dataset: str, **done: int) -> LoadSummary:
+        held = self.counts(dataset)
+        return LoadSummary(dataset=dataset, store=self.name, nodes=held["node"],
+                           relationships=held["relationship"], **done)
+
     def load(self, dataset: Dataset, *, replace: bool = False,
-             progress: Progress | None = None) -> LoadSummary:
+             progress: Progress | None = None, source: str | None = None) -> LoadSummary:
         """Write a validated data set; ``replace`` also removes what it no longer holds.
 
-        The content hash of what is written is kept beside the data set: loading
-        the same data again writes nothing (unless ``replace``). Rows are sent in
-        batches as they are made, never all held at once.
+        See :meth:`load_graph`; ``source`` is the key of the files the data set was read
+        from (:meth:`unchanged`).
         """
-        graph = build_graph(dataset)
-        digest = self.content_hash(graph)
-        params = {"dataset": dataset.nom}
+        return self.load_graph(build_graph(dataset), replace=replace, progress=progress,
+                               source=source)
+
+    def load_graph(self, graph: nx.MultiDiGraph, *, replace: bool = False,
+                   progress: Progress | None = None, source: str | None = None) -> LoadSummary:
+        """Write a canonical graph; ``replace`` also removes what it no longer holds.
+
+        The content hash of what is written is kept beside the data set: loading
+        the same data again writes nothing (unless ``replace``). A data set the
+        database does not hold yet is written with ``CREATE`` (no lookup before
+        each write) and, should the load fail or be interrupted, what it wrote is
+        deleted; one it holds is merged, and a load of it cut short leaves no hash,
+        so it is never taken as complete and the next load completes it. Rows are
+        sent in batches of one label or type as they are made, never all held at
+        once, by ``workers`` transactions at a time.
+        """
+        name = graph.graph["dataset"]
+        params = {"dataset": name}
         total = graph.number_of_nodes() + graph.number_of_edges()
-        if not replace:
-            stored = self.run(statement("load/dataset_hash"), params, write=False)
-            if stored and stored[0]["hash"] == digest:
+        [state] = self.run(statement("load/dataset_state"), params, write=False)
+        if not replace and state["hash"] is not None:
+            digest = self.content_hash(graph)
+            if state["hash"] == digest:
                 if progress is not None:
                     progress(total, total)
-                held = self.counts(dataset.nom)
-                return LoadSummary(dataset=dataset.nom, store=self.name, nodes=held["node"],
-                                   relationships=held["relationship"])
+                if source is not None and state["source"] != source:
+                    self.run(statement("load/set_dataset_hash"),
+                             {**params, "hash": digest, "source": source})
+                return self._summary(name)
         self.ensure_schema()
         self.run(statement("load/clear_dataset_hash"), params)
-        created = updated = removed = done = 0
-        for name, rows in (("load/nodes", self.node_rows(graph)),
-                           ("load/relationships", self.relationship_rows(graph))):
-            for batch in _batches(rows, self.batch_size):
-                [written] = self.run(statement(name), {"rows": batch})
-                created += written["created"]
-                updated += written["updated"]
-                done += len(batch)
-                if progress is not None:
-                    progress(done, total)
-        if replace:
+        hasher = hashlib.sha256()
+        counter = _Counter(total, progress)
+        if not state["present"]:
+            try:
+                self._create(graph, hasher, counter)
+            except BaseException:
+                self._delete_dataset(name)
+                raise
+        else:
+            self._merge(graph, hasher, counter)
+        removed = 0
+        if replace and state["present"]:
             rids = [row["rid"] for row in self.relationship_rows(graph)]
             [gone] = self.run(statement("load/remove_stale_relationships"),
                               {**params, "rids": rids})
             uids = [row["uid"] for row in self.node_rows(graph)]
             [stale] = self.run(statement("load/remove_stale_nodes"), {**params, "uids": uids})
             removed = gone["removed"] + stale["removed"]
-        self.run(statement("load/set_dataset_hash"), {**params, "hash": digest})
-        counts = self.counts(dataset.nom)
-        return LoadSummary(dataset=dataset.nom, store=self.name, nodes=counts["node"],
-                           relationships=counts["relationship"], created=created,
-                           updated=updated, removed=removed)
+        self.run(statement("load/set_dataset_hash"),
+                 {**params, "hash": hasher.hexdigest(), "source": source})
+        return self._summary(name, created=counter.created, updated=counter.updated,
+                             removed=removed)
+
+    def _create(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter) -> None:
+        """Write a data set the database does not hold: CREATE, batches of one label or type."""
+        nodes = (({"label": label}, [row["props"] for row in rows]) for label, rows in
+                 _grouped(self._hashed(self.node_rows(graph), hasher), "label",
+                          self.batch_size))
+        self._send(statement("load/create_nodes"), nodes, counter, "nodes_created")
+        rels = (({"type": kind}, [{k: row[k] for k in ("source", "target", "props")}
+                                  for row in rows]) for kind, rows in
+                _grouped(self._hashed(self.relationship_rows(graph), hasher), "type",
+                         self.batch_size))
+        self._send(statement("load/create_relationships"), rels, counter,
+                   "relationships_created")
+
+    def _merge(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter) -> None:
+        """Write a data set the database already holds: MERGE then SET every property."""
+        for name, rows in (("load/nodes", self.node_rows(graph)),
+                           ("load/relationships", self.relationship_rows(graph))):
+            hashed = self._hashed(rows, hasher)
+            batches: Iterator[tuple[dict, list[dict]]] = (
+                ({}, batch) for batch in _batches(hashed, self.batch_size))
+            self._send(statement(name), batches, counter, None)
+
+    def _send(self, cypher: str, batches: Iterable[tuple[dict, list[dict]]],
+              counter: _Counter, created: str | None) -> None:
+        """Run ``cypher`` on each batch, ``workers`` transactions at a time, in order of
+        completion; wait for all of them. ``created``: the counter that must equal the
+        batch's length (CREATE), else None (the statement returns created and updated)."""
+        def write(extra: dict, rows: list[dict]) -> tuple[int, int, int]:
+            records, counters = self.execute(cypher, {**extra, "rows": rows})
+            if created is None:
+                [done] = records
+                return len(rows), done["created"], done["updated"]
+            made = getattr(counters, created)
+            if made != len(rows):
+                raise StoreError(f"Neo4j a écrit {made} éléments sur {len(rows)} d'un lot "
+                                 f"({', '.join(f'{k} {v}' for k, v in extra.items())}) : une "
+                                 "extrémité de relation manque. Le chargement est annulé")
+            return len(rows), made, 0
+
+        if self.workers <= 1:
+            for extra, rows in batches:
+                counter.add(*write(extra, rows))
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="spie-neo4j") as pool:
+            pending: deque[Future] = deque()
+            try:
+                for extra, rows in batches:
+                    pending.append(pool.submit(write, extra, rows))
+                    while len(pending) > self.workers:
+                        counter.add(*pending.popleft().result())
+                while pending:
+                    counter.add(*pending.popleft().result())
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+
+    def _delete_dataset(self, dataset: str) -> None:
+        """Delete every node of a data set, in transactions of their own."""
+        with self._mapped_errors(), self._driver.session(
+                database=self.connection.database) as session:
+            session.run(statement("load/delete_dataset"), {"dataset": dataset}).consume()
 
     def counts(self, dataset: str) -> dict[str, dict[str, int]]:
         """Nodes by label and relationships by type of a data set."""
