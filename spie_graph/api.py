@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REFERENTIELS", "AnnexFiles", "DiagnosticFiles", "WrittenFile",
-    "validate", "dataset_name", "open_store", "load_graph", "neo4j_store",
+    "validate", "dataset_name", "open_store", "load_graph", "neo4j_store", "bulk_load",
     "stats", "who_covers", "report", "referential", "territory_search",
     "gaps", "duplicates", "duplicates_named", "NamedDuplicates", "check_consortium",
     "check_consortium_named", "NamedCheck",
@@ -593,6 +593,26 @@ def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = F
     with cache.collector_paused():
         graph = build_graph(load_dataset(path))  # the data set is freed once built
     return neo4j.load_graph(graph, replace=replace, progress=progress, source=source)
+
+
+def bulk_load(path: Path | str, connection: Neo4jConnection | None = None, *,
+              progress: Progress | None = None,
+              server: ServerConfig | None = None) -> LoadSummary:
+    """Validate a data set, then write it into the empty database of the local Neo4j
+    server with ``neo4j-admin database import`` (:mod:`spie_graph.store.bulk`).
+
+    ``server`` is the local server's configuration (default: from the
+    environment, as ``spie-graph neo4j start``). Refused, changing nothing, when
+    the connection does not reach that server or its database holds anything.
+    """
+    from spie_graph.store.bulk import bulk_load as _bulk_load
+
+    config = server or _server_config()
+    target = connection or Neo4jConnection(uri=config.uri)
+    source = cache.dataset_key(path, dataset_name(path))
+    with cache.collector_paused():
+        graph = build_graph(load_dataset(path))
+    return _bulk_load(graph, target, config, source=source, progress=progress)
 
 
 def _cypher_parameters(pairs: list[str] | tuple[str, ...]) -> dict[str, object]:

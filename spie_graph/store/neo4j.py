@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import networkx as nx
-from neo4j import GraphDatabase, RoutingControl, SummaryCounters
+from neo4j import GraphDatabase, NotificationMinimumSeverity, RoutingControl, SummaryCounters
 from neo4j import exceptions as neo4j_errors
 
 from spie_graph.errors import QueryError, ServerError, StoreError, StoreUnavailable
@@ -125,8 +125,11 @@ class Neo4jStore(GraphStore):
                                    "bolt://127.0.0.1:7687, neo4j+s://xxxx.databases.neo4j.io")
         self._password = self._password_of(connection)
         try:
-            self._driver = GraphDatabase.driver(connection.uri,
-                                                auth=(connection.user, self._password))
+            # The server's notifications (an unknown label before the first load…) would
+            # be logged as warnings on stderr, among the command's output.
+            self._driver = GraphDatabase.driver(
+                connection.uri, auth=(connection.user, self._password),
+                notifications_min_severity=NotificationMinimumSeverity.OFF)
         except (neo4j_errors.ConfigurationError, ValueError) as exc:
             raise StoreUnavailable(redact(
                 f"adresse Neo4j invalide « {connection.uri} » : {exc}. "

@@ -66,6 +66,9 @@ __all__ = [
     "stop",
     "status",
     "server_password",
+    "admin_import",
+    "swap_database",
+    "IMPORT_DATABASE",
 ]
 
 SERVER_SOURCES = Path(__file__).resolve().parent / "java"
@@ -93,6 +96,10 @@ JVM_FLAGS = (
 )
 
 _MVN_TIMEOUT = 1800  # seconds; the first download is about 125 MB
+ADMIN_CLASS = "org.neo4j.cli.AdminTool"  # neo4j-admin, from neo4j-command-line
+#: The database neo4j-admin imports into, beside the served one, before the swap.
+IMPORT_DATABASE = "spie-import"
+DEFAULT_DATABASE = "neo4j"
 _LOG_TAIL_LINES = 20
 _SIZE_RE = re.compile(r"^\d+[kmg]$", re.IGNORECASE)
 _CHILDREN: dict[int, subprocess.Popen] = {}  # servers started by this process
@@ -674,3 +681,83 @@ def start(config: ServerConfig, timeout: float = 120) -> ServerStatus:
     pid, offset = _launch(config, java, password)
     _wait_ready(config, pid, offset, timeout, password)
     return status(config)
+
+
+# ---------------------------------------------------------------- bulk import
+
+
+def _database_folders(config: ServerConfig, name: str) -> tuple[Path, Path]:
+    """The store and transaction log folders of a database of the local server."""
+    return config.data_dir / "databases" / name, config.data_dir / "transactions" / name
+
+
+def admin_import(config: ServerConfig, work: Path, arguments: list[str],
+                 timeout: float = 3600) -> str:
+    """Run ``neo4j-admin database import full`` into :data:`IMPORT_DATABASE`, offline.
+
+    The server must be stopped (the import writes the store files itself);
+    ``work`` is a private folder that receives the tool's configuration and
+    report; ``arguments`` are the import's options (``--nodes=…``). A previous
+    import folder is removed first. Returns the tool's output.
+
+    Raises
+    ------
+    ServerError
+        The server runs, Java is missing, or the import fails (the message
+        ends with the tool's last lines; the import folder is removed).
+    """
+    if _server_pid(config) is not None:
+        raise ServerError("l'import en bloc se fait serveur arrêté : arrêtez-le d'abord "
+                          "(spie-graph neo4j stop)")
+    java = _tool("java", "impossible de lancer neo4j-admin")
+    assemble(config)
+    for folder in _database_folders(config, IMPORT_DATABASE):
+        shutil.rmtree(folder, ignore_errors=True)
+    (work / "conf").mkdir(exist_ok=True)
+    settings = work / "import.conf"
+    settings.write_text(f"server.directories.data={config.data_dir.resolve()}\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
+    env.update(NEO4J_HOME=str(work), NEO4J_CONF=str(work / "conf"))
+    cmd = [java, "-Xmx1g", *JVM_FLAGS, "-cp", str(config.home / "lib" / "*"), ADMIN_CLASS,
+           "database", "import", "full", f"--additional-config={settings}",
+           f"--report-file={work / 'import.report'}", *arguments, IMPORT_DATABASE]
+    try:
+        done = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        done = None
+    if done is None or done.returncode != 0:
+        for folder in _database_folders(config, IMPORT_DATABASE):
+            shutil.rmtree(folder, ignore_errors=True)
+        if done is None:
+            raise ServerError(f"neo4j-admin database import : délai de {timeout:.0f} s dépassé")
+        output = (done.stdout + done.stderr).strip().splitlines()[-_LOG_TAIL_LINES:]
+        raise ServerError(f"neo4j-admin database import a échoué (code {done.returncode}) :\n"
+                          + "\n".join(output))
+    return done.stdout
+
+
+def swap_database(config: ServerConfig) -> None:
+    """Serve the imported database: its folders replace those of ``neo4j`` (server stopped).
+
+    Both folders of the served database (store, transaction logs) are renamed
+    aside first, then both imported ones take their place, then the old ones
+    are removed: the served database is never a mix of the two. Only renames
+    within the data folder: nothing is copied.
+    """
+    if _server_pid(config) is not None:
+        raise ServerError("la base importée ne remplace la base servie que serveur arrêté")
+    pairs = list(zip(_database_folders(config, IMPORT_DATABASE),
+                     _database_folders(config, DEFAULT_DATABASE), strict=True))
+    for imported, _ in pairs:
+        if not imported.is_dir():
+            raise ServerError(f"base importée introuvable : {imported}")
+    aside = [served.with_name(f".{served.name}-avant-import") for _, served in pairs]
+    for (_, served), old in zip(pairs, aside, strict=True):
+        shutil.rmtree(old, ignore_errors=True)
+        if served.exists():
+            served.rename(old)
+    for imported, served in pairs:
+        imported.rename(served)
+    for old in aside:
+        shutil.rmtree(old, ignore_errors=True)
