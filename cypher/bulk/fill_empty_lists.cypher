@@ -1,6 +1,5 @@
 // After a bulk import: the importer writes no property for an empty list. Every node of
-// $label has $property (a list) in the data set, so a node without it held []: give it back.
-// $value: {<property>: []}.
+// $label has each of $properties (lists) in the data set, so a node lacking one held []:
+// give it back, in one pass over the label's nodes.
 MATCH (n:Spie:$($label) {dataset: $dataset})
-WHERE n[$property] IS NULL
-SET n += $value
+FOREACH (key IN [key IN $properties WHERE n[key] IS NULL] | SET n[key] = [])

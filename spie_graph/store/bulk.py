@@ -303,9 +303,12 @@ def bulk_load(graph: nx.MultiDiGraph, connection: Neo4jConnection, config: Any, 
     with Neo4jStore(connection) as store:
         store.ensure_schema()
         store.run(statement("bulk/await_indexes"))
+        by_label: dict[str, list[str]] = {}
         for label, key in files.label_fixes:
+            by_label.setdefault(label, []).append(key)
+        for label, keys in by_label.items():
             store.run(statement("bulk/fill_empty_lists"),
-                      {"dataset": name, "label": label, "property": key, "value": {key: []}})
+                      {"dataset": name, "label": label, "properties": keys})
         for rows, cypher in ((files.node_fixes, "bulk/fill_node_lists"),
                              (files.relationship_fixes, "bulk/fill_relationship_lists")):
             for start in range(0, len(rows), store.batch_size):
