@@ -307,8 +307,8 @@ def bulk_load(graph: nx.MultiDiGraph, connection: Neo4jConnection, config: Any, 
         for label, key in files.label_fixes:
             by_label.setdefault(label, []).append(key)
         for label, keys in by_label.items():
-            store.run(statement("bulk/fill_empty_lists"),
-                      {"dataset": name, "label": label, "properties": keys})
+            store.run_in_transactions(statement("bulk/fill_empty_lists"),
+                                      {"dataset": name, "label": label, "properties": keys})
         for rows, cypher in ((files.node_fixes, "bulk/fill_node_lists"),
                              (files.relationship_fixes, "bulk/fill_relationship_lists")):
             for start in range(0, len(rows), store.batch_size):

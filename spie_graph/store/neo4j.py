@@ -415,11 +415,16 @@ class Neo4jStore(GraphStore):
                     future.cancel()
                 raise
 
-    def _delete_dataset(self, dataset: str) -> None:
-        """Delete every node of a data set, in transactions of their own."""
+    def run_in_transactions(self, cypher: str, parameters: dict | None = None) -> None:
+        """Run a statement that commits as it goes (``CALL { … } IN TRANSACTIONS``): in a
+        transaction of its own making, which only an auto-commit query allows."""
         with self._mapped_errors(), self._driver.session(
                 database=self.connection.database) as session:
-            session.run(statement("load/delete_dataset"), {"dataset": dataset}).consume()
+            session.run(cypher, parameters or {}).consume()
+
+    def _delete_dataset(self, dataset: str) -> None:
+        """Delete every node of a data set, in transactions of their own."""
+        self.run_in_transactions(statement("load/delete_dataset"), {"dataset": dataset})
 
     def counts(self, dataset: str) -> dict[str, dict[str, int]]:
         """Nodes by label and relationships by type of a data set."""
