@@ -26,7 +26,9 @@ import hashlib
 import math
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -125,6 +127,9 @@ def _cell(value: object) -> str:
     return _plain(value)
 
 
+_SIMPLE = {str: "string", int: "long", bool: "boolean"}  # exact types: no check needed
+
+
 @dataclass
 class _Kind:
     """The properties of one label or relationship type: their types, and how many of its
@@ -135,31 +140,42 @@ class _Kind:
     having: dict[str, int] = field(default_factory=dict)
     empty: set[str] = field(default_factory=set)
 
-    def add(self, props: dict[str, Any], where: str) -> None:
+    def add(self, props: dict[str, Any], skip: str, where: Callable[[], str]) -> None:
+        """Count one element's properties (but ``skip``); ``where`` names it in an error."""
         self.count += 1
+        having, types = self.having, self.types
         for key, value in props.items():
-            kind = _type_of(value, f"({where}, propriété « {key} »)")
-            self.having[key] = self.having.get(key, 0) + 1
+            if key == skip:
+                continue
+            kind = _SIMPLE.get(type(value)) or _type_of(value, f"({where()}, propriété « {key} »)")
+            having[key] = having.get(key, 0) + 1
             if kind == _EMPTY:
                 self.empty.add(key)
                 continue
-            known = self.types.setdefault(key, kind)
+            known = types.setdefault(key, kind)
             if known != kind:
-                raise StoreError(f"propriété « {key} » ({where}) : type {kind} ici, {known} "
+                raise StoreError(f"propriété « {key} » ({where()}) : type {kind} ici, {known} "
                                  "ailleurs ; le chargement en bloc (--bulk) veut un seul type "
                                  "par propriété : chargez sans --bulk")
 
 
 def _survey(graph: nx.MultiDiGraph) -> tuple[dict[str, _Kind], dict[str, _Kind]]:
     """The properties of each node label and relationship type (a file's header names them
-    all, typed)."""
+    all, typed), read from the graph: what :meth:`Neo4jStore.node_rows` and
+    :meth:`~Neo4jStore.relationship_rows` write, and their ``dataset``, ``rid``, ``rkey``."""
     labels: dict[str, _Kind] = {}
-    for row in Neo4jStore.node_rows(graph):
-        labels.setdefault(row["label"], _Kind()).add(
-            {k: v for k, v in row["props"].items() if k != "uid"}, f"nœud {row['uid']}")
+    for node, data in graph.nodes(data=True):
+        kind = labels.get(data["label"])
+        if kind is None:
+            kind = labels[data["label"]] = _Kind(types={"dataset": "string"})
+        kind.add(data, "label", partial("nœud {}".format, node))
+        kind.having["dataset"] = kind.count
     types: dict[str, _Kind] = {}
-    for row in Neo4jStore.relationship_rows(graph):
-        types.setdefault(row["type"], _Kind()).add(row["props"], f"relation {row['rid']}")
+    for source, target, data in graph.edges(data=True):
+        kind = types.get(data["type"])
+        if kind is None:
+            kind = types[data["type"]] = _Kind(types={"rid": "string", "rkey": "string"})
+        kind.add(data, "type", partial("relation {} → {}".format, source, target))
     return labels, types
 
 
@@ -185,7 +201,9 @@ class _Files:
             self.paths.append(path)
             found = self.open[name] = (handle, keys)
         handle, keys = found
-        line = ",".join([*map(_quoted, fixed), *(_cell(props.get(k)) for k in keys)])
+        line = ",".join([*map(_quoted, fixed), *(
+            '"' + value.replace('"', '""') + '"' if type(value) is str else _cell(value)
+            for value in map(props.get, keys))])
         handle.write(line + "\n")
         return "\n" in line or "\r" in line
 
