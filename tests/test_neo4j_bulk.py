@@ -112,6 +112,9 @@ def test_bulk_import_refuses_a_server_that_is_not_the_local_one(bulk_config, dem
                                  password=TEST_PASSWORD)
     with pytest.raises(StoreError, match="n'est pas ce serveur"):
         api.bulk_load(demo_path, other_port, server=bulk_config)
+    no_port = Neo4jConnection(uri="bolt://localhost", password=TEST_PASSWORD)  # port 7687
+    with pytest.raises(StoreError, match="n'est pas ce serveur"):
+        api.bulk_load(demo_path, no_port, server=bulk_config)
 
 
 def test_bulk_option_needs_neo4j_and_no_replace(runner, demo_path):

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import networkx as nx
 
@@ -264,7 +265,11 @@ def write_import_files(graph: nx.MultiDiGraph, folder: Path) -> ImportFiles:
 
 
 def _check_local(connection: Neo4jConnection, config: Any) -> None:
-    if not is_local(connection.uri) or connection.uri.rpartition(":")[2] != str(config.port):
+    try:
+        port = urlsplit(connection.uri).port or 7687  # Bolt's default port
+    except ValueError:
+        port = None
+    if not is_local(connection.uri) or port != config.port:
         raise StoreError(f"le chargement en bloc (--bulk) écrit les fichiers du serveur Neo4j "
                          f"local ({config.uri}) et {connection.uri} n'est pas ce serveur : "
                          "chargez sans --bulk, ou visez le serveur local (--neo4j-uri "
