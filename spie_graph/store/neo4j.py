@@ -4,10 +4,15 @@ One class touches the driver. Every statement comes from ``cypher/`` and takes
 ``$parameters``; writes go in batches (``UNWIND $rows``). Each node carries the
 label ``Spie``, a unique ``uid`` (``<dataset>/<Label>:<id>``) and its data set's
 name, so several data sets live side by side; each relationship carries a
-unique ``rid``. Loading MERGEs then SETs every property, so loading twice gives
-exactly the same graph, and a load cut short is completed by running it again.
-A ``SpieChargement`` node keeps the content hash of each data set loaded whole:
-loading unchanged data compares the hashes and writes nothing.
+unique ``rid``. A data set the database does not hold is written with CREATE,
+in batches of one label or type, two transactions at a time; if that first load
+fails, what it wrote is deleted. A data set it holds is MERGEd then every
+property SET, so loading twice gives exactly the same graph, and a load cut
+short is completed by running it again. A ``SpieChargement`` node keeps the
+content hash of each data set loaded whole and the key of the files it was read
+from (set last, cleared before writing): loading unchanged files reads nothing,
+loading unchanged data compares the hashes and writes nothing. The bulk path
+for a first national load is :mod:`spie_graph.store.bulk`.
 Driver errors are mapped to :class:`~spie_graph.errors.StoreError` here, with
 any secret of the address or the password taken out of their message.
 
