@@ -141,3 +141,30 @@ def test_to_pyvis_is_a_real_pyvis_network(demo_graph):
     assert "Conseil départemental" in cd["title"]
     html = net.generate_html()
     assert "Acteur:cd56" in html and "vis-network" in html
+
+
+def test_without_consortium_a_large_data_set_gets_no_page_to_attach(tmp_path):
+    """Past DIRECTORY_MAX actors and no consortium, the page would be a directory of
+    hundreds of pages: the report writes the diagnostic only and says why."""
+    from spie_graph.graph.build import build_graph
+    from spie_graph.render.annex import DIRECTORY_MAX, annex_listed
+    from spie_graph.report.parts import annex_part
+    from spie_graph.report.run import run_report
+    from tests.data_outputs import generated_dataset
+
+    def graph(n: int, consortium: bool):
+        data = generated_dataset(n)
+        return build_graph(data if consortium else data.model_copy(update={"consortium": None}))
+
+    assert annex_listed(graph(DIRECTORY_MAX, False)) == (True, DIRECTORY_MAX)
+    assert annex_listed(graph(DIRECTORY_MAX + 1, True)) == (True, DIRECTORY_MAX + 1)
+    large = graph(DIRECTORY_MAX + 1, False)
+    assert annex_listed(large) == (False, DIRECTORY_MAX + 1)
+    folder = run_report("grand", large, tmp_path, parts=[annex_part])
+    written = {path.name for path in folder.iterdir()}
+    assert {"diagnostic.docx", "diagnostic.html", "diagnostic.md", "rapport.md"} <= written
+    assert not written & {"annexe.docx", "annexe.html", "annexe.md", "fiches-membres.docx",
+                          "fiches-membres.html"}
+    text = (folder / "rapport.md").read_text(encoding="utf-8")
+    assert "aucun consortium n'est déclaré et le jeu de données compte 201 acteurs" in text
+    assert "consortium.yaml" in text and "`reseau.csv`" in text

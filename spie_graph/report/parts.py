@@ -42,6 +42,8 @@ from spie_graph.files import markdown_text as md
 from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, who_covers
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.annex import (
+    DIRECTORY_MAX,
+    annex_listed,
     collect_annex,
     collect_diagnostic,
     diagnostic_docx,
@@ -373,38 +375,56 @@ def map_part(ctx: ReportContext) -> ReportPart:
 
 def annex_part(ctx: ReportContext) -> ReportPart:
     """The page to attach, the detailed member sheets and the diagnostic (not to attach),
-    with the report's findings."""
-    annex = collect_annex(ctx.graph, territoire=ctx.territoire, refs=ctx.refs)
+    with the report's findings.
+
+    Without a consortium and with more than :data:`DIRECTORY_MAX` actors, the page
+    and the sheets would list every actor on hundreds of pages: only the
+    diagnostic is written, and the section says why.
+    """
     diagnostic = collect_diagnostic(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
                                     refs=ctx.refs)
     files: dict[str, str | bytes] = {
-        "annexe.docx": page_docx(annex),
-        "annexe.html": page_html(annex),
-        "annexe.md": page_markdown(annex),
-        "fiches-membres.docx": sheets_docx(annex, ctx.refs.publics),
-        "fiches-membres.html": sheets_html(annex, ctx.refs.publics),
         "diagnostic.docx": diagnostic_docx(diagnostic),
         "diagnostic.html": diagnostic_html(diagnostic),
         "diagnostic.md": diagnostic_markdown(diagnostic, "diagnostic.png"),
         "diagnostic.png": diagnostic.picture,
     }
-    who = "membres du consortium" if annex.avec_consortium else "acteurs"
-    page = ("une page A4 paysage" if annex.fit.tient
-            else f"**plusieurs pages** : {annex.fit.message}")
-    lines = [
-        "## Annexe : cartographie des acteurs, fiches et diagnostic",
-        "",
-        (f"- `annexe.docx` (à joindre au dossier de candidature ; `annexe.html` imprimable, "
-         f"`annexe.md`) : {len(annex.membres)} {who} sur {page}, avec famille, rôle, lettre "
-         "d'engagement, missions et compétences en forme courte, moments du parcours et "
-         "besoins couverts, interactions entre membres."),
-        ("- `fiches-membres.docx` et `fiches-membres.html` : les fiches détaillées (textes "
-         "complets, services par moment, sens des interactions)."),
-        ("- `diagnostic.docx`, `diagnostic.html` et `diagnostic.md` : le diagnostic pour "
-         "l'équipe du consortium et l'instructeur, qui ne se joint pas au dossier (critères, "
-         "seuils choisis par le projet, couverture, lacunes, doublons, partenaires manquants, "
-         "image du réseau `diagnostic.png`)."),
-    ]
+    lines = ["## Annexe : cartographie des acteurs, fiches et diagnostic", ""]
+    listed, actors = annex_listed(ctx.graph)
+    if listed:
+        annex = collect_annex(ctx.graph, territoire=ctx.territoire, refs=ctx.refs)
+        files.update({
+            "annexe.docx": page_docx(annex),
+            "annexe.html": page_html(annex),
+            "annexe.md": page_markdown(annex),
+            "fiches-membres.docx": sheets_docx(annex, ctx.refs.publics),
+            "fiches-membres.html": sheets_html(annex, ctx.refs.publics),
+        })
+        who = "membres du consortium" if annex.avec_consortium else "acteurs"
+        page = ("une page A4 paysage" if annex.fit.tient
+                else f"**plusieurs pages** : {annex.fit.message}")
+        lines += [
+            (f"- `annexe.docx` (à joindre au dossier de candidature ; `annexe.html` "
+             f"imprimable, `annexe.md`) : {len(annex.membres)} {who} sur {page}, avec famille, "
+             "rôle, lettre d'engagement, missions et compétences en forme courte, moments du "
+             "parcours et besoins couverts, interactions entre membres."),
+            ("- `fiches-membres.docx` et `fiches-membres.html` : les fiches détaillées (textes "
+             "complets, services par moment, sens des interactions)."),
+        ]
+    else:
+        lines.append(
+            f"- Ni page à joindre (`annexe.docx`) ni fiches détaillées : aucun consortium "
+            f"n'est déclaré et le jeu de données compte {french.plural(actors, 'acteur')}. "
+            "La page décrit les membres d'un consortium ; sans consortium elle listerait tous "
+            f"les acteurs, ce qui au-delà de {french.number(DIRECTORY_MAX)} ferait des dizaines "
+            "de pages. Déclarez le consortium (consortium.yaml dans le jeu de données, ou "
+            "`spie-graph annex --consortium`) ; tous les acteurs sont dans `reseau.csv` "
+            "(feuille « Réseau » de `rapport.xlsx`) et `kumu.xlsx`.")
+    lines.append(
+        "- `diagnostic.docx`, `diagnostic.html` et `diagnostic.md` : le diagnostic pour "
+        "l'équipe du consortium et l'instructeur, qui ne se joint pas au dossier (critères, "
+        "seuils choisis par le projet, couverture, lacunes, doublons, partenaires manquants, "
+        "image du réseau `diagnostic.png`).")
     return ReportPart(files, "\n".join(lines))
 
 

@@ -19,7 +19,15 @@ each in a format: ``docx``, ``html``, ``md`` or ``pdf`` (LibreOffice).
 from __future__ import annotations
 
 from spie_graph.errors import ArgumentError
-from spie_graph.render.annex.content import Annex, MemberRow, PageFit, collect_annex, condense
+from spie_graph.render.annex.content import (
+    DIRECTORY_MAX,
+    Annex,
+    MemberRow,
+    PageFit,
+    annex_listed,
+    collect_annex,
+    condense,
+)
 from spie_graph.render.annex.diagnostic import (
     NOT_TO_ATTACH,
     Diagnostic,
@@ -34,7 +42,8 @@ from spie_graph.render.annex.pdf import docx_to_pdf
 from spie_graph.render.annex.sheets import sheets_docx, sheets_html, sheets_markdown
 
 __all__ = [
-    "ANNEX_FORMATS", "NOT_TO_ATTACH", "Annex", "Diagnostic", "MemberRow", "PageFit",
+    "ANNEX_FORMATS", "DIRECTORY_MAX", "NOT_TO_ATTACH", "Annex", "annex_listed", "Diagnostic",
+    "MemberRow", "PageFit",
     "collect_annex", "collect_diagnostic", "condense", "md_escape", "docx_to_pdf",
     "page_docx", "page_html", "page_markdown", "sheets_docx", "sheets_html", "sheets_markdown",
     "diagnostic_docx", "diagnostic_html", "diagnostic_markdown",

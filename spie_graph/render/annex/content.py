@@ -31,7 +31,7 @@ from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.annex import layout
 
 __all__ = ["Annex", "MemberRow", "PageFit", "collect_annex", "condense", "territory_text",
-           "NEED_SHORT", "INTERACTION_LETTERS"]
+           "NEED_SHORT", "INTERACTION_LETTERS", "DIRECTORY_MAX", "annex_listed"]
 
 NEED_SHORT = {"mobilite": "Mob", "logement-hebergement": "Log", "sante": "San",
               "famille--garde-denfants": "Gar", "trouver-un-emploi": "Emp", "se-former": "For"}
@@ -41,6 +41,10 @@ INTERACTION_LETTERS = {"co-accompagnement": "A", "orientation": "O", "partage-do
                        "convention": "C", "financement": "F", "gouvernance": "G",
                        "partenariat": "P", "mise-a-disposition": "M"}
 """Letters of the interaction types in the matrix, most telling first."""
+
+DIRECTORY_MAX = 200
+"""Without a consortium the page lists every actor: beyond this many (about ten pages), the
+report writes neither the page nor the detailed sheets (:func:`annex_listed`)."""
 
 # How much of the missions and compétences the page keeps, most generous first:
 # (characters of missions, characters of compétences).
@@ -377,6 +381,18 @@ def _bassins(shown: list[ActorProfile], territoire: str, refs: Referentials) -> 
         return ""
     return "par exemple " + ", ".join(f"{terr.name(code)} : {count}" for code, count in ranked
                                       if count) + " (acteurs qui y interviennent)"
+
+
+def annex_listed(graph: nx.MultiDiGraph) -> tuple[bool, int]:
+    """Whether the report writes the page and the detailed sheets, and how many actors.
+
+    Always with a consortium (the page describes its members); without one, the
+    page would list every actor of the data set: only up to :data:`DIRECTORY_MAX`
+    (2,000 actors would be a hundred pages nobody attaches or reads; the actors
+    are in the report's tables). O(V).
+    """
+    actors = sum(1 for _, label in graph.nodes(data="label") if label == "Acteur")
+    return consortium_info(graph) is not None or actors <= DIRECTORY_MAX, actors
 
 
 def collect_annex(graph: nx.MultiDiGraph, *, territoire: str | None = None,

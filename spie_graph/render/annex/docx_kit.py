@@ -242,8 +242,9 @@ def widths(table, widths_cm: list[float]) -> None:
     for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
     for row in table.rows:
+        cells = row.cells  # once per row: python-docx walks the row's cells at each access
         for index, width in enumerate(widths_cm):
-            row.cells[index].width = Cm(width)
+            cells[index].width = Cm(width)
 
 
 def repeat_header(row) -> None:

@@ -161,7 +161,8 @@ def page_docx(annex: Annex) -> bytes:
         _member_cells(row, line, annex)
         if line.numero % 2 == 0:
             start = 4 + len(annex.moments) + len(annex.besoins)
-            for cell in row.cells[:start] + row.cells[start + cols.n_membres:]:
+            cells = row.cells
+            for cell in cells[:start] + cells[start + cols.n_membres:]:
                 k.shade(cell, ZEBRA_FILL)
     k.widths(table, cols.all())
 

@@ -103,10 +103,11 @@ def sheets_docx(annex: Annex, publics: dict[str, str] | None = None) -> bytes:
         for label, items in sheet_fields(line, annex, publics):
             row = table.add_row()
             k.cant_split(row)
-            k.add_run(row.cells[0].paragraphs[0], label, bold=True, color=k.MUTED)
-            k.shade(row.cells[0], "F1F4F7")
+            head, body = row.cells
+            k.add_run(head.paragraphs[0], label, bold=True, color=k.MUTED)
+            k.shade(head, "F1F4F7")
             for index, (lead, text) in enumerate(items):
-                para = row.cells[1].paragraphs[0] if index == 0 else row.cells[1].add_paragraph()
+                para = body.paragraphs[0] if index == 0 else body.add_paragraph()
                 if lead:
                     k.add_run(para, french.typography(lead), bold=True)
                 k.add_run(para, french.typography(text))

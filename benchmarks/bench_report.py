@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The main job at scale: where ``spie-graph report`` spends its time and memory.
+
+    python benchmarks/bench_report.py [DATA SET FOLDER ...] [--territoire CODE] [--profil FILE]
+
+For each data set folder (default: the département-sized and national sets of
+``benchmarks/national.py`` under ``/work/data`` when present), in its own Python
+process: read + validate + build the graph (the cache is bypassed), then run
+the report as :func:`spie_graph.report.run.run_report` does, part by part, and
+print each step's CPU seconds (``time.process_time``; the machine may be
+shared), its wall seconds, and the process's peak resident memory so far
+(``ru_maxrss``, MiB). Inside the steps, the analyses (``findings: …``) and the
+renderers the parts call (``  render: …``, summed over calls) are timed by
+wrapping the functions the report imports, without changing them.
+
+``--profil FILE`` also writes a cProfile of the report (not of the build) to
+FILE (``python -m pstats FILE``). Nothing here asserts a time: the targets
+(issue 15: a département under 3 s, 100,000 actors under 60 s and 4 GiB) are
+read from the printed table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT = [Path("/work/data") / name for name in
+           ("dep56-2000", "national-10000", "national-30000", "national-100000")]
+ANALYSES = ("service_views", "gaps", "density_from_gaps", "duplicates", "check_consortium",
+            "network")
+RENDERERS = ("collect_annex", "collect_diagnostic", "page_docx", "page_html", "page_markdown",
+             "sheets_docx", "sheets_html", "diagnostic_docx", "diagnostic_html",
+             "diagnostic_markdown", "build_map", "node_styles", "to_graphml", "to_gexf",
+             "graph_json", "to_kumu", "select", "to_csv", "to_json", "to_xlsx", "who_covers",
+             "graph_stats")
+
+
+def _rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(module: object, names: tuple[str, ...], spent: dict[str, float]) -> None:
+    """Replace ``module.name`` by a wrapper adding its CPU time to ``spent[name]``."""
+    for name in names:
+        function = getattr(module, name, None)
+        if function is None:
+            continue
+
+        def wrapper(*args: object, _f: Callable = function, _n: str = name,
+                    **kwargs: object) -> object:
+            began = time.process_time()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                spent[_n] += time.process_time() - began
+
+        setattr(module, name, functools.wraps(function)(wrapper))
+
+
+def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[dict]:
+    """Build and report ``folder`` in this process; one row per step."""
+    from spie_graph.analyses import findings as findings_module
+    from spie_graph.files import write_folder
+    from spie_graph.graph.build import build_graph
+    from spie_graph.report import parts as parts_module
+    from spie_graph.report import run as run_module
+    from spie_graph.sources.validation import load_dataset
+    from spie_graph.store.cache import collector_paused
+
+    rows: list[dict] = []
+
+    def step(name: str, began_cpu: float, began_wall: float, found: object = "") -> None:
+        rows.append({"etape": name, "cpu": time.process_time() - began_cpu,
+                     "wall": time.perf_counter() - began_wall, "rss": _rss(),
+                     "found": str(found)})
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    with collector_paused():
+        graph = build_graph(load_dataset(folder))
+    step("read+validate+build", cpu, wall, f"{graph.number_of_nodes()} nœuds")
+
+    analyses: dict[str, float] = defaultdict(float)
+    renders: dict[str, float] = defaultdict(float)
+    _timed(findings_module, ANALYSES, analyses)
+    _timed(parts_module, RENDERERS, renders)
+    profiler = None
+    if profile is not None:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
+    report_cpu, report_wall = time.process_time(), time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
+    ctx = run_module.report_context(folder.name, graph, territoire)
+    step("findings", cpu, wall, ctx.territoire)
+    rows += [{"etape": f"  findings: {name}", "cpu": spent, "wall": None, "rss": None,
+              "found": ""} for name, spent in analyses.items()]
+    files: dict[str, str | bytes] = {}
+    tables = []
+    for part in parts_module.PARTS:
+        renders.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        output = part(ctx)
+        files.update(output.files)
+        tables += output.tables
+        size = sum(len(content) for content in output.files.values())
+        step(part.__name__, cpu, wall, f"{len(output.files)} fichiers, {size / 2**20:.1f} Mo")
+        rows += [{"etape": f"  render: {name}", "cpu": spent, "wall": None, "rss": None,
+                  "found": ""} for name, spent in sorted(renders.items(), key=lambda x: -x[1])
+                 if spent >= 0.01]
+    cpu, wall = time.process_time(), time.perf_counter()
+    files["rapport.xlsx"] = parts_module.workbook(ctx, tables)
+    step("workbook (rapport.xlsx)", cpu, wall,
+         f"{len(tables)} feuilles, {len(files['rapport.xlsx']) / 2**20:.1f} Mo")
+    cpu, wall = time.process_time(), time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        write_folder(Path(out) / folder.name, files)
+    step("write_folder", cpu, wall, f"{len(files)} fichiers")
+    step("report (total)", report_cpu, report_wall,
+         f"{sum(len(c) for c in files.values()) / 2**20:.1f} Mo")
+    if profiler is not None and profile is not None:
+        profiler.disable()
+        profiler.dump_stats(str(profile))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", type=Path, nargs="*",
+                        help="data set folders (default: those of /work/data present)")
+    parser.add_argument("--territoire", help="territory of the report (default: the data set's)")
+    parser.add_argument("--profil", type=Path, help="write a cProfile of the report here")
+    parser.add_argument("--un", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.un:
+        print(json.dumps(measure(args.folders[0], args.territoire, args.profil)))
+        return
+    folders = args.folders or [f for f in DEFAULT if (f / "interactions.csv").exists()]
+    print("CPU seconds (wall in brackets); peak memory of the process so far, MiB", flush=True)
+    for folder in folders:
+        command = [sys.executable, __file__, "--un", str(folder)]
+        if args.territoire:
+            command += ["--territoire", args.territoire]
+        if args.profil:
+            command += ["--profil", str(args.profil.with_suffix(f".{folder.name}.prof"))]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        print(f"\n{folder.name}", flush=True)
+        for row in json.loads(done.stdout.strip().splitlines()[-1]):
+            wall = f"({row['wall']:.2f})" if row["wall"] is not None else ""
+            rss = f"{row['rss']:.0f}" if row["rss"] is not None else ""
+            print(f"  {row['etape']:<32} {row['cpu']:>8.2f} {wall:>9} {rss:>7}  {row['found']}",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
