@@ -496,3 +496,38 @@ def test_map_title_and_labels(small_graph, demo_graph):
     labels = {n["label"] for n in data["nodes"]}
     assert "Centre médico-social de Vannes" in labels  # « (Département du Morbihan) » dropped
     assert max(len(label) for label in labels) <= 40
+
+
+def test_a_national_map_keeps_the_members_and_the_most_connected(big_graph, monkeypatch):
+    """Past MAX_ACTORS the map draws the consortium's members, then the most connected
+    actors, and says how many it left out; the panels list the most populated findings."""
+    import spie_graph.render.map as map_module
+
+    monkeypatch.setattr(map_module, "MAX_ACTORS", 100)
+    result = build_map(big_graph)
+    data = payload(result.html)
+    assert (result.nodes, result.total_actors) == (100, 2000) and len(data["nodes"]) == 100
+    kept = {n["id"] for n in data["nodes"]}
+    from spie_graph.graph.views import actor_profiles
+
+    members = {p.key for p in actor_profiles(big_graph, referentials()).values() if p.membre}
+    assert members and members <= kept
+    degree = {key: 0 for key, node in big_graph.nodes(data=True) if node["label"] == "Acteur"}
+    for u, v, rel in big_graph.edges(data="type"):
+        if rel == "INTERAGIT":
+            degree[u] += 1
+            degree[v] += 1
+    others = sorted((degree[k] for k in degree if k not in members), reverse=True)
+    shown = [degree[k] for k in kept - members]
+    assert min(shown) >= others[len(shown) - 1]  # none left out is more connected
+    assert "100 acteurs sur 2\u202f000" in result.html or "100 acteurs sur 2 000" in result.html
+
+
+def test_the_panels_list_the_most_populated_findings(small_graph, monkeypatch):
+    import spie_graph.render.map as map_module
+
+    monkeypatch.setattr(map_module, "MAX_LISTED", 1)
+    result = build_map(small_graph, findings=FINDINGS)
+    data = payload(result.html)
+    assert [g["besoin"] for g in data["manques"]] == ["Santé"]
+    assert "Besoins non couverts (2)" in result.html and "Les 1 plus peuplés" in result.html

@@ -634,10 +634,8 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
     connection_header = ["ID", "From", "To", "Type", "Direction", "Description", "Relation"] + [
         _TITLES.get(c, c) for c in edge_columns]
 
-    book = Workbook()
-    elements = book.active
-    elements.title = "Elements"
-    write_sheet(elements, element_header, element_rows)
+    book = Workbook(write_only=True)
+    write_sheet(book.create_sheet("Elements"), element_header, element_rows)
     write_sheet(book.create_sheet("Connections"), connection_header, connection_rows)
     dataset = graph.graph.get("dataset")
     write_sheet(book.create_sheet("Lisez-moi (ignore)"), ["Rubrique", "Valeur"], [

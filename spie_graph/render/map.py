@@ -50,11 +50,20 @@ from spie_graph.render.pictures import (
     interaction_style,
 )
 
-__all__ = ["LAYOUT_THRESHOLD", "SIZES", "MapElements", "MapResult", "build_map", "check_filters",
-           "gap_groups", "map_elements", "render_template", "short_label", "vis_network_js"]
+__all__ = ["LAYOUT_THRESHOLD", "MAX_ACTORS", "MAX_LISTED", "SIZES", "MapElements", "MapResult",
+           "build_map", "check_filters", "gap_groups", "map_elements", "render_template",
+           "short_label", "vis_network_js"]
 
 LAYOUT_THRESHOLD = 300
 """Above this number of actors, layout in Python and physics off."""
+
+MAX_ACTORS = 2000
+"""A map shows at most this many actors: the most connected (interactions, then services).
+Beyond, a browser draws a page of tens of megabytes that nobody can read."""
+
+MAX_LISTED = 100
+"""The side panel lists (and the map links) at most this many gaps and duplicates, the most
+populated first; the files of the report keep them all."""
 
 SIZES = ("services", "degre")
 """What node size shows: number of services, or number of interactions (degree)."""
@@ -70,6 +79,8 @@ class MapResult:
     physics: bool
     title: str
     interactions: int = 0
+    total_actors: int = 0
+    """Actors the filters kept; more than ``nodes`` when :data:`MAX_ACTORS` cut the map."""
 
 
 @cache
@@ -350,7 +361,8 @@ def _findings_payload(findings: Findings | None, profiles: dict[str, ActorProfil
     """The gaps and duplicates of the side panel, filtered like the actors on the map.
 
     A duplicate stays when at least two of its actors are on the map (and, on a
-    map filtered on a thématique, when it is about that thématique).
+    map filtered on a thématique, when it is about that thématique); most
+    populated first (:func:`map_elements` keeps the first :data:`MAX_LISTED`).
     """
     if findings is None:
         return None, None
@@ -390,6 +402,10 @@ class MapElements:
     duplicate_links: int
     gaps: list[dict] | None
     duplicates: list[dict] | None
+    total_actors: int = 0
+    """Actors kept by the filters, before :data:`MAX_ACTORS`."""
+    total_gaps: int = 0
+    total_duplicates: int = 0
 
 
 def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
@@ -448,12 +464,18 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     if thematique is not None:
         wanted = refs.matching_thematiques(thematique) | {thematique}
         profiles = [p for p in profiles if not wanted.isdisjoint(p.thematiques)]
+    total = len(profiles)
+    if total > MAX_ACTORS:
+        profiles = _most_connected(graph, profiles)
     kept = {p.key for p in profiles}
     colors = family_colors(refs)
 
     links = [(u, v, d.get("interaction", "")) for u, v, d in graph.edges(data=True)
              if d["type"] == "INTERAGIT" and u in kept and v in kept]
     gaps, duplicates = _findings_payload(findings, all_profiles, refs, kept, thematique)
+    total_gaps, total_duplicates = len(gaps or []), len(duplicates or [])
+    gaps = None if gaps is None else gaps[:MAX_LISTED]
+    duplicates = None if duplicates is None else duplicates[:MAX_LISTED]
     duplicated: set[str] = set()
     dup_links: list[tuple[str, str]] = []
     for group in duplicates or []:
@@ -490,7 +512,22 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
 
     return MapElements(nodes, edges, _options(large, len(nodes)), large, code, thematique,
                        profiles, len(links), {k for _, _, k in links}, len(dup_links), gaps,
-                       duplicates)
+                       duplicates, total, total_gaps, total_duplicates)
+
+
+def _most_connected(graph: nx.MultiDiGraph, profiles: list[ActorProfile]) -> list[ActorProfile]:
+    """The :data:`MAX_ACTORS` actors to draw: consortium members, then those with the most
+    interactions, then services (ties: by name), in their order."""
+    keys = {p.key for p in profiles}
+    degree = dict.fromkeys(keys, 0)
+    for u, v, rel in graph.edges(data="type"):
+        if rel == "INTERAGIT" and u in keys and v in keys:
+            degree[u] += 1
+            degree[v] += 1
+    ranked = sorted(profiles, key=lambda p: (not p.membre, -degree[p.key], -len(p.services),
+                                             p.nom, p.key))
+    chosen = {p.key for p in ranked[:MAX_ACTORS]}
+    return [p for p in profiles if p.key in chosen]
 
 
 def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
@@ -543,9 +580,16 @@ def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         gap_level=(findings.gaps.niveau if findings is not None and findings.gaps is not None
                    else None),
         has_gaps=found.gaps is not None, has_duplicates=found.duplicates is not None,
+        sur_acteurs=(french.number(found.total_actors)
+                     if found.total_actors > len(found.nodes) else None),
+        code=found.code, max_listed=french.number(MAX_LISTED),
+        total_manques=french.number(found.total_gaps),
+        total_doublons=french.number(found.total_duplicates),
+        manques_coupes=found.total_gaps > len(found.gaps or []),
+        doublons_coupes=found.total_duplicates > len(found.duplicates or []),
     )
     return MapResult(html, len(found.nodes), len(found.edges), not found.large, title,
-                     found.interactions)
+                     found.interactions, found.total_actors)
 
 
 def _options(large: bool, count: int) -> dict:

@@ -304,9 +304,33 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
     return BOM + out.getvalue()
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def _json(value: object, depth: int) -> str:
+    """``value`` as JSON: objects opened down to ``depth`` 1, lists of objects or lists one
+    item per line, each item compact (one line: a row of a table)."""
+    pad = "  " * depth
+    if isinstance(value, dict) and value and depth < 2:
+        items = [f"{pad}  {_COMPACT.encode(str(key))}: {_json(item, depth + 1)}"
+                 for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if (isinstance(value, list | tuple) and value and depth < 2
+            and any(isinstance(item, dict | list | tuple) for item in value)):
+        return ("[\n" + ",\n".join(f"{pad}  {_COMPACT.encode(item)}" for item in value)
+                + f"\n{pad}]")
+    return _COMPACT.encode(value)
+
+
 def to_json(data: object) -> str:
-    """Indented UTF-8 JSON."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    """UTF-8 JSON for machines that people can still read: the top objects indented, each
+    row of a list on one line.
+
+    A row is written by the C encoder of :mod:`json` in one call (``indent``
+    would take its pure-Python encoder: ten times slower on 20,000 duplicate
+    findings, and twice the size).
+    """
+    return _json(data, 0)
 
 
 def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
@@ -347,32 +371,51 @@ def _xlsx_cell(value: object) -> object:
 def write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Fill an openpyxl worksheet: bold frozen header, filters, widths, text typed as text.
 
+    ``sheet`` is a write-only worksheet (``Workbook(write_only=True)``): rows are
+    streamed to the file, not kept as cell objects (at 100,000 actors a sheet holds
+    millions of cells). The widths are measured on the rows first, since a
+    write-only sheet takes its columns' widths before its first row.
+
     A string cell is written as a string whatever it starts with: openpyxl
-    would take ``=1+1`` for a formula, so its type is set back to text
-    (``data_type = "s"``); spreadsheets then show ``=1+1`` and run nothing,
-    with no apostrophe added to the text.
+    would take ``=1+1`` for a formula (and ``#N/A`` for an error), so such a
+    cell's type is set back to text (``data_type = "s"``); spreadsheets then
+    show ``=1+1`` and run nothing, with no apostrophe added to the text.
     """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    values = [[_xlsx_cell(value) for value in row] for row in rows]
     widths = [len(str(h)) for h in header]
-    for row_number, values in enumerate(rows, start=2):
-        # sheet.cell, not sheet[sheet.max_row]: max_row walks every cell (quadratic).
-        for index, value in enumerate(values):
-            cell = sheet.cell(row=row_number, column=index + 1, value=_xlsx_cell(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula
-                widths[index] = max(widths[index], min(len(cell.value), 80))
-            elif cell.value is not None:
-                widths[index] = max(widths[index], len(str(cell.value)))
-    sheet.freeze_panes = "A2"
-    if header:
-        sheet.auto_filter.ref = sheet.dimensions
+    for row in values:
+        for index, value in enumerate(row):
+            if value is not None:
+                size = len(value) if isinstance(value, str) else len(str(value))
+                if size > widths[index]:
+                    widths[index] = min(size, 80) if isinstance(value, str) else size
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8) + 2, 60)
+    sheet.freeze_panes = "A2"
+    if header:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(values) + 1}"
+    bold = Font(bold=True)
+
+    def text(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # text, never a formula nor an error
+        return cell
+
+    heads = []
+    for title in header:
+        cell = WriteOnlyCell(sheet, str(title))
+        cell.data_type = "s"
+        cell.font = bold
+        heads.append(cell)
+    sheet.append(heads)
+    for row in values:
+        sheet.append([text(v) if isinstance(v, str) and (v[:1] == "=" or v in ERROR_CODES)
+                      else v for v in row])
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -400,8 +443,7 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
     """
     from openpyxl import Workbook
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     used: set[str] = set()
     for spec in sheets:
         name = _SHEET_FORBIDDEN.sub(" ", spec.title)[:31] or "Feuille"

@@ -270,6 +270,9 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
     if groups is None:
         return _part({}, [])
     rows = [group.model_dump() for group in groups]
+    # The parts of a finding are nested lists: doublons.json keeps them; the tables say
+    # them in words (« explication »), one row per finding.
+    table = [{k: v for k, v in row.items() if k != "recouvrements"} for row in rows]
     lines = ["## Accompagnements en double", "",
              (f"{french.plural(len(groups), 'groupe')} de services d'acteurs différents sur la "
               "même thématique, le même moment du parcours, des publics et un territoire communs "
@@ -283,8 +286,8 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
                   f"{french.number(g.population)} | "
                   f"{md(', '.join(names.get(a, a) for a in g.acteurs))} | "
                   f"{french.percent(g.score)} |" for g in groups[:TOP]]
-    return _part({"doublons.csv": to_csv(rows), "doublons.json": to_json(rows)}, lines,
-                 [Sheet("Doublons", rows)])
+    return _part({"doublons.csv": to_csv(table), "doublons.json": to_json(rows)}, lines,
+                 [Sheet("Doublons", table)])
 
 
 def consortium_part(ctx: ReportContext) -> ReportPart:
@@ -363,7 +366,12 @@ def map_part(ctx: ReportContext) -> ReportPart:
     section = "\n".join([
         "## Carte interactive",
         "",
-        (f"`carte.html` : {result.nodes} acteurs et {result.interactions} interactions"
+        (f"`carte.html` : {french.number(result.nodes)} acteurs"
+         + (f" (les membres du consortium puis les plus reliés, sur "
+            f"{french.number(result.total_actors)} : au-delà, une carte ne se lit plus ; "
+            "`spie-graph map --territoire` pour ceux d'un territoire)"
+            if result.total_actors > result.nodes else "")
+         + f" et {french.number(result.interactions)} interactions"
          + (f" (et {result.edges - result.interactions} liens de doublons)"
             if result.edges > result.interactions else "")
          + f", à ouvrir dans un navigateur, sans connexion ({mode}). Recherche par nom, "
