@@ -100,6 +100,8 @@ def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[
         import cProfile
         profiler = cProfile.Profile()
         profiler.enable()
+    frozen = run_module.heap_frozen()  # as run_report does
+    frozen.__enter__()
     report_cpu, report_wall = time.process_time(), time.perf_counter()
     cpu, wall = time.process_time(), time.perf_counter()
     ctx = run_module.report_context(folder.name, graph, territoire)
@@ -129,6 +131,7 @@ def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[
     step("write_folder", cpu, wall, f"{len(files)} fichiers")
     step("report (total)", report_cpu, report_wall,
          f"{sum(len(c) for c in files.values()) / 2**20:.1f} Mo")
+    frozen.__exit__(None, None, None)
     if profiler is not None and profile is not None:
         profiler.disable()
         profiler.dump_stats(str(profile))

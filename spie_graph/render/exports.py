@@ -54,6 +54,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import networkx as nx
 
@@ -68,9 +69,11 @@ __all__ = [
     "EXPORT_FORMATS",
     "EXTENSIONS",
     "PERIMETRES",
+    "GephiElements",
     "NodeStyle",
     "edge_id",
     "export_graph",
+    "gephi_elements",
     "gephi_graph",
     "node_styles",
     "select",
@@ -140,7 +143,7 @@ def _edge_label(data: dict, refs: Referentials) -> str:
 
 
 @dataclass(frozen=True)
-class _Elements:
+class GephiElements:
     """The graph's nodes and edges with scalar attributes and French labels."""
 
     dataset: str
@@ -148,7 +151,9 @@ class _Elements:
     edges: list[tuple[str, str, str, dict]]
 
 
-def _elements(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> _Elements:
+def gephi_elements(graph: nx.MultiDiGraph,
+                   refs: Referentials | None = None) -> GephiElements:
+    """The nodes and edges :func:`to_graphml` and :func:`to_gexf` write, read once. O(V + E)."""
     refs = refs or referentials()
     nodes = []
     for node, data in graph.nodes(data=True):
@@ -161,7 +166,7 @@ def _elements(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> _Elem
         attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
         attrs["label"] = _edge_label(data, refs)
         edges.append((source, target, key, attrs))
-    return _Elements(str(graph.graph.get("dataset") or ""), nodes, edges)
+    return GephiElements(str(graph.graph.get("dataset") or ""), nodes, edges)
 
 
 def gephi_graph(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> nx.MultiDiGraph:
@@ -175,7 +180,7 @@ def gephi_graph(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> nx.
     -----
     O(V + E). Node keys and edge keys are the canonical ones.
     """
-    found = _elements(graph, refs)
+    found = gephi_elements(graph, refs)
     out = nx.MultiDiGraph()
     out.graph[_DATASET] = found.dataset
     out.add_nodes_from(found.nodes)
@@ -238,7 +243,7 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dic
 
 
 def _actor_styles(graph: nx.MultiDiGraph, refs: Referentials | None) -> dict[str, NodeStyle]:
-    found = map_elements(graph, restreindre=False, refs=refs)
+    found = map_elements(graph, restreindre=False, complet=True, refs=refs)
     nodes = found.nodes
     if not nodes:
         return {}
@@ -325,12 +330,24 @@ _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&qu
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 
+@lru_cache(maxsize=1 << 16)
+def _attr_text(value: str) -> str:
+    return xml_text(value).translate(_ATTR_ESCAPES)
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_text(value: str) -> str:
+    return xml_text(value).translate(_TEXT_ESCAPES)
+
+
 def _attr(value: object) -> str:
-    return xml_text(str(value)).translate(_ATTR_ESCAPES)
+    """``value`` in an XML attribute (memoised: labels, codes and names repeat)."""
+    return _attr_text(value if isinstance(value, str) else str(value))
 
 
 def _text(value: object) -> str:
-    return xml_text(str(value)).translate(_TEXT_ESCAPES)
+    """``value`` as XML text (memoised)."""
+    return _text_text(value if isinstance(value, str) else str(value))
 
 
 # NameChar of XML 1.0 (5th edition): what an NMTOKEN (GraphML's ids) may hold.
@@ -429,9 +446,12 @@ _VISUAL_KEYS = (("r", "int"), ("g", "int"), ("b", "int"), ("size", "double"),
 
 
 def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
-               styles: dict[str, NodeStyle] | None = None) -> bytes:
+               styles: dict[str, NodeStyle] | None = None,
+               elements: GephiElements | None = None) -> bytes:
     """GraphML 1.0 (UTF-8) of :func:`gephi_graph`, valid against the GraphML schema.
 
+    ``elements``: :func:`gephi_elements` of ``graph``, when the caller already
+    has them (the report writes GraphML and GEXF from the same ones).
     The map's picture (:func:`node_styles`, by default of ``graph``) is in the
     node keys ``r``, ``g``, ``b``, ``size``, ``x`` and ``y``, which Gephi's
     GraphML importer reads as colour, size and position.
@@ -442,7 +462,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     """
     if styles is None:
         styles = node_styles(graph, refs)
-    found = _elements(graph, refs)
+    found = elements or gephi_elements(graph, refs)
     dataset = found.dataset
     node_cols = _columns((d for _, d in found.nodes), set())
     edge_cols = _columns((d for *_, d in found.edges), set())
@@ -498,9 +518,11 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
 
 
 def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
-            styles: dict[str, NodeStyle] | None = None) -> bytes:
+            styles: dict[str, NodeStyle] | None = None,
+            elements: GephiElements | None = None) -> bytes:
     """GEXF 1.3 (UTF-8) of :func:`gephi_graph`, with the map's ``viz:`` for actors.
 
+    ``elements``: :func:`gephi_elements` of ``graph``, as for :func:`to_graphml`.
     ``styles`` are the actors' colours, sizes and positions; by default
     :func:`node_styles` of ``graph`` (give those of the whole graph when
     ``graph`` is a part of it, so sizes count every service).
@@ -512,7 +534,7 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     refs = refs or referentials()
     if styles is None:
         styles = node_styles(graph, refs)
-    found = _elements(graph, refs)
+    found = elements or gephi_elements(graph, refs)
     dataset = found.dataset
     node_cols = _columns((d for _, d in found.nodes), {"label"})
     edge_cols = _columns((d for *_, d in found.edges), {"label"})
@@ -587,9 +609,14 @@ def to_json(graph: nx.MultiDiGraph) -> str:
              for node, data in graph.nodes(data=True)]
     links = [{"source": source, "target": target, "key": key, **data}
              for source, target, key, data in graph.edges(keys=True, data=True)]
-    document = {"directed": True, "multigraph": True, "graph": dict(graph.graph),
-                "nodes": nodes, "links": links, "edges": links}
-    return json.dumps(document, ensure_ascii=False, indent=1, default=str)
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    # One node or link per line, each by the C encoder (indent takes json's pure-Python
+    # encoder: several times slower); the links are encoded once for both keys.
+    listed = ",\n".join(f"  {encode(link)}" for link in links)
+    return "".join([
+        '{"directed": true, "multigraph": true, "graph": ', encode(dict(graph.graph)), ',\n',
+        '"nodes": [\n', ",\n".join(f"  {encode(node)}" for node in nodes), '\n],\n',
+        '"links": [\n', listed, '\n],\n"edges": [\n', listed, '\n]}\n'])
 
 
 def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:

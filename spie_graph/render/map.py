@@ -411,7 +411,7 @@ class MapElements:
 def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                  thematique: str | None = None, findings: Findings | None = None,
                  taille: str = "services", restreindre: bool = True,
-                 refs: Referentials | None = None) -> MapElements:
+                 complet: bool = False, refs: Referentials | None = None) -> MapElements:
     """The nodes, edges and options of the map of a data set's actors.
 
     Parameters
@@ -432,6 +432,10 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     restreindre : bool
         With ``territoire``: keep only actors working on it (their seat, area
         or a service's area intersects it).
+    complet : bool
+        Every actor the filters keep, even past :data:`MAX_ACTORS` (the styles
+        of the Gephi exports); else the consortium's members, then the most
+        connected actors, :data:`MAX_ACTORS` in all.
 
     Returns
     -------
@@ -465,7 +469,7 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         wanted = refs.matching_thematiques(thematique) | {thematique}
         profiles = [p for p in profiles if not wanted.isdisjoint(p.thematiques)]
     total = len(profiles)
-    if total > MAX_ACTORS:
+    if total > MAX_ACTORS and not complet:
         profiles = _most_connected(graph, profiles)
     kept = {p.key for p in profiles}
     colors = family_colors(refs)

@@ -55,7 +55,14 @@ from spie_graph.render.annex import (
     sheets_docx,
     sheets_html,
 )
-from spie_graph.render.exports import node_styles, select, to_gexf, to_graphml, to_kumu
+from spie_graph.render.exports import (
+    gephi_elements,
+    node_styles,
+    select,
+    to_gexf,
+    to_graphml,
+    to_kumu,
+)
 from spie_graph.render.exports import to_json as graph_json
 from spie_graph.render.map import build_map, gap_groups
 from spie_graph.render.tables import Sheet, to_csv, to_json, to_xlsx
@@ -439,9 +446,10 @@ def annex_part(ctx: ReportContext) -> ReportPart:
 def exports_part(ctx: ReportContext) -> ReportPart:
     """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``."""
     styles = node_styles(ctx.graph, ctx.refs)
+    elements = gephi_elements(ctx.graph, ctx.refs)
     files: dict[str, str | bytes] = {
-        "graphe.graphml": to_graphml(ctx.graph, ctx.refs, styles),
-        "graphe.gexf": to_gexf(ctx.graph, ctx.refs, styles),
+        "graphe.graphml": to_graphml(ctx.graph, ctx.refs, styles, elements),
+        "graphe.gexf": to_gexf(ctx.graph, ctx.refs, styles, elements),
         "graphe.json": graph_json(ctx.graph),
         "kumu.xlsx": to_kumu(select(ctx.graph, "acteurs"), ctx.refs),
     }

@@ -8,6 +8,9 @@ whole or not at all (:func:`spie_graph.files.write_folder`).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
@@ -19,7 +22,23 @@ from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
 from spie_graph.report.parts import PARTS, Part, ReportContext, header, workbook
 
-__all__ = ["report_context", "run_report"]
+__all__ = ["heap_frozen", "report_context", "run_report"]
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the objects that exist now (the graph).
+
+    The report makes millions of short-lived dicts and strings; each full pass of
+    the collector would otherwise walk the whole graph again (a third of the
+    report's time at 2,000 actors). Cycles made inside are still collected
+    (:func:`gc.freeze`; :func:`gc.unfreeze` on exit).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def report_context(dataset: str, graph: nx.MultiDiGraph, territoire: str | None = None,
@@ -44,8 +63,13 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     ExportError
         When the folder cannot be written; the previous one is then left as it was.
     """
-    ctx = report_context(dataset, graph, territoire, provenance)
-    outputs = [part(ctx) for part in (PARTS if parts is None else parts)]
+    with heap_frozen():
+        return _write_report(report_context(dataset, graph, territoire, provenance),
+                             Path(out_root) / dataset, PARTS if parts is None else parts)
+
+
+def _write_report(ctx: ReportContext, folder: Path, parts: list[Part]) -> Path:
+    outputs = [part(ctx) for part in parts]
     files: dict[str, str | bytes] = {}
     sections = [header(ctx)]
     for output in outputs:
@@ -56,4 +80,4 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     tables = [table for output in outputs for table in output.tables]
     if tables:
         files["rapport.xlsx"] = workbook(ctx, tables)
-    return write_folder(Path(out_root) / dataset, files)
+    return write_folder(folder, files)
