@@ -195,3 +195,25 @@ def test_cli_diagnostic_threshold_and_criteria_file(runner, demo_path, tmp_path)
     result = runner.invoke(main, ["diagnostic", "--dataset", str(demo_path), "-o",
                                   str(tmp_path / "d.txt")])
     assert result.exit_code == 1 and "extension inconnue pour le diagnostic" in result.output
+
+
+def test_without_consortium_the_picture_draws_the_most_connected(make_dataset, monkeypatch):
+    """Past PICTURE_MAX actors the picture keeps the most connected, and its caption says
+    how many of how many, in every format."""
+    import spie_graph.render.annex.diagnostic as diagnostic_module
+    from spie_graph.graph.views import actor_profiles
+    from spie_graph.render.pictures import most_connected
+
+    graph = build_graph(load_dataset(small_dataset(make_dataset, consortium=False)))
+    profiles = list(actor_profiles(graph).values())
+    kept = most_connected(profiles, 5)
+    left = [p for p in profiles if p not in kept]
+    assert len(kept) == 5 and min(len(p.interactions) for p in kept) >= max(
+        len(p.interactions) for p in left)
+    monkeypatch.setattr(diagnostic_module, "PICTURE_MAX", 5)
+    found = collect_diagnostic(graph)
+    assert (found.dessines, found.acteurs) == (5, 12)
+    caption = "Les 5 acteurs les plus reliés, sur 12, couleur par famille."
+    assert caption in found.legende_image
+    assert caption in diagnostic_markdown(found) and caption in diagnostic_html(found)
+    assert caption in docx_text(diagnostic_docx(found))

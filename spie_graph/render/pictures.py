@@ -29,8 +29,10 @@ from spie_graph.reference.referentials import Referentials, referentials
 __all__ = [
     "DUPLICATE_STYLE",
     "INTERACTION_STYLES",
+    "PICTURE_MAX",
     "SPRING_LIMIT",
     "EdgeStyle",
+    "most_connected",
     "actor_layout",
     "family_colors",
     "interaction_style",
@@ -182,6 +184,19 @@ def _short(text: str, limit: int = 28) -> str:
     """One printable line, cut with « … » past ``limit`` characters."""
     text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+PICTURE_MAX = 2000
+"""A picture of the network draws at most this many actors (:func:`most_connected`)."""
+
+
+def most_connected(profiles: Sequence[ActorProfile], limit: int) -> list[ActorProfile]:
+    """The ``limit`` actors with the most interactions, then services (ties: by name), in
+    their order."""
+    ranked = sorted(profiles, key=lambda p: (-len(p.interactions), -len(p.services), p.nom,
+                                             p.id))
+    chosen = {p.id for p in ranked[:limit]}
+    return [p for p in profiles if p.id in chosen]
 
 
 def network_png(profiles: Sequence[ActorProfile], refs: Referentials | None = None,

@@ -29,13 +29,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from spie_graph import french
 from spie_graph.files import neutralize, xml_text
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
 
-__all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "render", "terminal_width", "to_csv",
-           "to_json", "to_table", "to_xlsx", "with_labels", "write_sheet"]
+__all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "models_json", "render",
+           "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx", "with_labels",
+           "write_sheet"]
 
 FORMATS = ("table", "json", "csv")
 MAX_LINES = 3
@@ -281,7 +284,7 @@ def _csv_cell(value: object) -> str:
     if isinstance(value, int | float):
         return sheet_number(value)
     if isinstance(value, list | tuple):
-        return neutralize("|".join(xml_text(_cell(v)) for v in value))
+        return neutralize(xml_text("|".join(_cell(v) for v in value)))
     return neutralize(xml_text(str(value)))
 
 
@@ -304,7 +307,7 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
     return BOM + out.getvalue()
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, default=str)
+_COMPACT = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def _json(value: object, depth: int) -> str:
@@ -320,6 +323,14 @@ def _json(value: object, depth: int) -> str:
         return ("[\n" + ",\n".join(f"{pad}  {_COMPACT.encode(item)}" for item in value)
                 + f"\n{pad}]")
     return _COMPACT.encode(value)
+
+
+def models_json(models: Sequence[BaseModel]) -> str:
+    """A list of pydantic models as :func:`to_json` writes a list of rows: one per line,
+    each serialised by pydantic's own (compiled) JSON writer."""
+    if not models:
+        return "[]"
+    return "[\n" + ",\n".join(f"  {model.model_dump_json()}" for model in models) + "\n]"
 
 
 def to_json(data: object) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import networkx as nx
 
@@ -65,7 +66,7 @@ from spie_graph.render.exports import (
 )
 from spie_graph.render.exports import to_json as graph_json
 from spie_graph.render.map import build_map, gap_groups
-from spie_graph.render.tables import Sheet, to_csv, to_json, to_xlsx
+from spie_graph.render.tables import Sheet, models_json, to_csv, to_json, to_xlsx
 from spie_graph.render.terminal import need_label
 
 __all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
@@ -81,6 +82,12 @@ class ReportContext:
     findings: Findings
     refs: Referentials = field(default_factory=referentials)
     provenance: list[str] = field(default_factory=list)   # what an import left out
+
+    @cached_property
+    def coverage(self) -> CoverageIndex:
+        """The graph's who-covers index, built once for the coverage table and the
+        diagnostic."""
+        return CoverageIndex.of_graph(self.graph)
 
 
 @dataclass
@@ -143,7 +150,7 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
     zones = terr.epcis_in(ctx.territoire) if terr.kind(ctx.territoire) != "commune" else []
     zones = zones or [ctx.territoire]
     rows, table = [], []
-    index = CoverageIndex.of_graph(ctx.graph)  # once for every zone × need question
+    index = ctx.coverage  # once for every zone × need question
     for zone in zones:
         counts = []
         for need in ctx.refs.besoins_spie:
@@ -276,10 +283,9 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
     groups = ctx.findings.duplicates
     if groups is None:
         return _part({}, [])
-    rows = [group.model_dump() for group in groups]
     # The parts of a finding are nested lists: doublons.json keeps them; the tables say
     # them in words (« explication »), one row per finding.
-    table = [{k: v for k, v in row.items() if k != "recouvrements"} for row in rows]
+    table = [group.model_dump(exclude={"recouvrements"}) for group in groups]
     lines = ["## Accompagnements en double", "",
              (f"{french.plural(len(groups), 'groupe')} de services d'acteurs différents sur la "
               "même thématique, le même moment du parcours, des publics et un territoire communs "
@@ -293,7 +299,7 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
                   f"{french.number(g.population)} | "
                   f"{md(', '.join(names.get(a, a) for a in g.acteurs))} | "
                   f"{french.percent(g.score)} |" for g in groups[:TOP]]
-    return _part({"doublons.csv": to_csv(table), "doublons.json": to_json(rows)}, lines,
+    return _part({"doublons.csv": to_csv(table), "doublons.json": models_json(groups)}, lines,
                  [Sheet("Doublons", table)])
 
 
@@ -397,7 +403,7 @@ def annex_part(ctx: ReportContext) -> ReportPart:
     diagnostic is written, and the section says why.
     """
     diagnostic = collect_diagnostic(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
-                                    refs=ctx.refs)
+                                    refs=ctx.refs, index=ctx.coverage)
     files: dict[str, str | bytes] = {
         "diagnostic.docx": diagnostic_docx(diagnostic),
         "diagnostic.html": diagnostic_html(diagnostic),

@@ -28,14 +28,14 @@ from spie_graph import french
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.gaps import GapRow, MomentGap
 from spie_graph.graph.build import default_territory
-from spie_graph.graph.coverage import CoverageQuery, who_covers
+from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, who_covers
 from spie_graph.graph.views import ActorProfile, actor_profiles, consortium_info
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.annex import docx_kit as k
 from spie_graph.render.annex.content import territory_text
 from spie_graph.render.annex.markdown import md_escape
-from spie_graph.render.pictures import network_png
+from spie_graph.render.pictures import PICTURE_MAX, most_connected, network_png
 
 __all__ = ["CoverageCell", "CoverageLine", "CriterionLine", "Diagnostic", "collect_diagnostic",
            "diagnostic_docx", "diagnostic_html", "diagnostic_markdown", "NOT_TO_ATTACH"]
@@ -96,6 +96,9 @@ class Diagnostic:
     moments: tuple[tuple[str, str], ...]
     synthese: tuple[CoverageLine, ...]
     picture: bytes = field(repr=False)
+    acteurs: int = 0
+    """Actors of the data set; the picture draws ``dessines`` of them."""
+    dessines: int = 0
     criteres_source: str | None = None
     recevable: bool | None = None
     criteres: tuple[CriterionLine, ...] | None = None
@@ -105,6 +108,18 @@ class Diagnostic:
     manques_autres: int = 0
     doublons: tuple[tuple[str, str, str], ...] | None = None
     doublons_autres: int = 0
+
+    @property
+    def legende_image(self) -> str:
+        """The picture's caption: who is drawn, how."""
+        if self.avec_consortium:
+            who = "Membres du consortium en couleur (bord noir), leurs partenaires en gris."
+        elif self.dessines < self.acteurs:
+            who = (f"Les {french.number(self.dessines)} acteurs les plus reliés, sur "
+                   f"{french.number(self.acteurs)}, couleur par famille.")
+        else:
+            who = "Acteurs du territoire, couleur par famille."
+        return french.typography(who + " Traits : type d'interaction.")
 
     @property
     def date_texte(self) -> str:
@@ -134,11 +149,12 @@ class Diagnostic:
 # -- collecting ------------------------------------------------------------------------------
 
 def _synthesis(graph: nx.MultiDiGraph, territoire: str, keep: set[str] | None,
-               refs: Referentials) -> tuple[CoverageLine, ...]:
+               refs: Referentials, index: CoverageIndex | None) -> tuple[CoverageLine, ...]:
     lines = []
+    index = index or CoverageIndex.of_graph(graph)  # once for the six needs
     for need in refs.besoins_spie:
         found = [r for r in who_covers(graph, CoverageQuery(thematique=need,
-                                                              territoire=territoire))
+                                                              territoire=territoire), index)
                  if keep is None or r.acteur in keep]
         cells = []
         for moment in [*refs.moments, None]:
@@ -243,15 +259,19 @@ def _findings(findings: Findings | None, profiles: dict[str, ActorProfile],
 
 def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                        findings: Findings | None = None, today: date | None = None,
-                       refs: Referentials | None = None) -> Diagnostic:
+                       refs: Referentials | None = None,
+                       index: CoverageIndex | None = None) -> Diagnostic:
     """Read the diagnostic's content from a canonical graph and the analyses' findings.
 
     Notes
     -----
     The synthesis asks :func:`spie_graph.graph.coverage.who_covers` once per SPIE
     need (6 queries) and splits the answer by moment, restricted to the members
-    when there is a consortium; the picture is drawn by
-    :func:`spie_graph.render.pictures.network_png`.
+    when there is a consortium (``index``: the graph's coverage index, when the
+    caller has it); the picture is drawn by
+    :func:`spie_graph.render.pictures.network_png`: the members and their
+    partners, or without a consortium the :data:`PICTURE_MAX` most connected
+    actors.
     """
     refs = refs or referentials()
     code = check_territoire(territoire) if territoire else default_territory(graph)
@@ -271,14 +291,17 @@ def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     where = territory_text(code, refs)
     title = (f"Diagnostic du consortium « {name} »" if name
              else f"Diagnostic des acteurs : {where}")
-    picture = network_png(list(profiles.values()), refs, focus=keep, width_cm=17,
-                          height_cm=9)
+    drawn = list(profiles.values())
+    if keep is None and len(drawn) > PICTURE_MAX:
+        drawn = most_connected(drawn, PICTURE_MAX)
+    picture = network_png(drawn, refs, focus=keep, width_cm=17, height_cm=9)
     return Diagnostic(
         dataset=graph.graph.get("dataset") or "", titre=french.typography(title),
         territoire=code, territoire_texte=where, date=today or date.today(),
         consortium=name, porteur=porteur, avec_consortium=with_consortium,
         membres=len(members), moments=tuple(refs.moments.items()),
-        synthese=_synthesis(graph, code, keep, refs), picture=picture,
+        synthese=_synthesis(graph, code, keep, refs, index), picture=picture,
+        acteurs=len(profiles), dessines=len(drawn) if keep is None else len(keep),
         **_findings(findings, profiles, refs))
 
 
@@ -329,7 +352,8 @@ def diagnostic_markdown(d: Diagnostic, picture: str | None = "diagnostic.png") -
         if not d.doublons:
             out.append("Aucun doublon repéré.")
     if picture:
-        out += ["", "## Réseau des acteurs", "", f"![Réseau des acteurs]({picture})"]
+        out += ["", "## Réseau des acteurs", "", f"![Réseau des acteurs]({picture})", "",
+                f"*{e(d.legende_image)}*"]
     return "\n".join(out) + "\n"
 
 
@@ -440,7 +464,5 @@ def diagnostic_docx(d: Diagnostic) -> bytes:
     doc.add_heading("Réseau des acteurs", level=2)
     doc.add_picture(io.BytesIO(d.picture), width=Cm(17))
     para = doc.add_paragraph()
-    k.add_run(para, ("Membres du consortium en couleur (bord noir), leurs partenaires en gris."
-                     if d.avec_consortium else "Acteurs du territoire, couleur par famille.")
-              + " Traits : type d'interaction.", size=7.5, color=k.MUTED)
+    k.add_run(para, d.legende_image, size=7.5, color=k.MUTED)
     return k.to_bytes(doc)
