@@ -168,3 +168,22 @@ def test_without_consortium_a_large_data_set_gets_no_page_to_attach(tmp_path):
     text = (folder / "rapport.md").read_text(encoding="utf-8")
     assert "aucun consortium n'est déclaré et le jeu de données compte 201 acteurs" in text
     assert "consortium.yaml" in text and "`reseau.csv`" in text
+
+
+def test_a_graph_too_large_for_gephi_exports_the_actors_network(demo_graph, monkeypatch):
+    import importlib
+
+    from spie_graph.report.run import report_context
+
+    parts = importlib.import_module("spie_graph.report.parts")
+    monkeypatch.setattr(parts, "EXPORT_MAX", 100)
+    ctx = report_context("morbihan", demo_graph)
+    output = parts.exports_part(ctx)
+    data = json.loads(output.files["graphe.json"])
+    assert {node["label"] for node in data["nodes"]} == {"Acteur", "Consortium"}
+    assert len(data["nodes"]) == 72 and {link["type"] for link in data["links"]} <= {
+        "INTERAGIT", "MEMBRE_DE"}
+    gexf = output.files["graphe.gexf"].decode("utf-8")
+    assert gexf.count("<node ") == 72 and "viz:position" in gexf
+    assert "trop pour Gephi" in output.section
+    assert "`spie-graph export --perimetre complet`" in output.section

@@ -449,21 +449,42 @@ def annex_part(ctx: ReportContext) -> ReportPart:
     return ReportPart(files, "\n".join(lines))
 
 
+EXPORT_MAX = 250_000
+"""Past this many nodes and edges, the report's graph files hold the actors' network: the
+whole graph (every service, need and commune) is for ``spie-graph export``."""
+
+
 def exports_part(ctx: ReportContext) -> ReportPart:
-    """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``."""
-    styles = node_styles(ctx.graph, ctx.refs)
-    elements = gephi_elements(ctx.graph, ctx.refs)
+    """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``.
+
+    The whole graph up to :data:`EXPORT_MAX` nodes and edges; past it, the
+    actors' network (actors, consortium, interactions; hundreds of megabytes of
+    services and communes would not open in Gephi), said in the section.
+    """
+    size = ctx.graph.number_of_nodes() + ctx.graph.number_of_edges()
+    actors = select(ctx.graph, "acteurs")
+    shown = ctx.graph if size <= EXPORT_MAX else actors
+    styles = node_styles(ctx.graph, ctx.refs)  # of the whole graph: sizes count services
+    elements = gephi_elements(shown, ctx.refs)
     files: dict[str, str | bytes] = {
-        "graphe.graphml": to_graphml(ctx.graph, ctx.refs, styles, elements),
-        "graphe.gexf": to_gexf(ctx.graph, ctx.refs, styles, elements),
-        "graphe.json": graph_json(ctx.graph),
-        "kumu.xlsx": to_kumu(select(ctx.graph, "acteurs"), ctx.refs),
+        "graphe.graphml": to_graphml(shown, ctx.refs, styles, elements),
+        "graphe.gexf": to_gexf(shown, ctx.refs, styles, elements),
+        "graphe.json": graph_json(shown),
+        "kumu.xlsx": to_kumu(actors, ctx.refs),
     }
     section = ("## Exports\n\n`graphe.gexf` (Gephi, avec les couleurs, tailles et positions de "
                "la carte) et `graphe.graphml` (Gephi, yEd, igraph), `graphe.json` (networkx, d3), "
                "`kumu.xlsx` (import Kumu : acteurs, consortium, interactions). Les tableaux "
                "s'ouvrent dans Excel : `rapport.xlsx` (une feuille par analyse) et les fichiers "
                "`.csv`.")
+    if shown is actors:
+        section += (
+            f"\n\nLe graphe complet compte {french.number(ctx.graph.number_of_nodes())} nœuds "
+            f"et {french.number(ctx.graph.number_of_edges())} liens (services, besoins, "
+            "publics, communes) : trop pour Gephi. Les fichiers `graphe.*` tiennent le réseau "
+            f"des acteurs ({french.number(actors.number_of_nodes())} nœuds, "
+            f"{french.number(actors.number_of_edges())} liens) ; le graphe complet s'exporte "
+            "avec `spie-graph export --perimetre complet`.")
     return ReportPart(files, section)
 
 
