@@ -195,3 +195,10 @@ def test_codes_keep_their_leading_zero_in_the_workbook(tmp_path):
     row = list(load_workbook(converted)["Lacunes"].iter_rows(min_row=2))[0]
     assert (row[0].value, row[0].data_type) == ("01053", "s")
     assert row[1].value == "Bourg-en-Bresse" and row[2].value == 41000
+
+
+def test_column_letters():
+    from spie_graph.render.xlsx import column_letter
+
+    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 701, 702)] == [
+        "A", "B", "Z", "AA", "AB", "ZZ", "AAA"]

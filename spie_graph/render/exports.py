@@ -47,7 +47,6 @@ territories, thématiques, publics).
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
@@ -63,7 +62,8 @@ from spie_graph.files import xml_text
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import map_elements
 from spie_graph.render.pictures import actor_layout, interaction_style
-from spie_graph.render.tables import TITLES, workbook_properties, write_sheet
+from spie_graph.render.tables import TITLES, xlsx_cell
+from spie_graph.render.xlsx import Workbook
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -628,8 +628,6 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
     elements' is their kind. A third sheet, ``Lisez-moi (ignore)``, is skipped by
     Kumu's import.
     """
-    from openpyxl import Workbook
-
     refs = refs or referentials()
     nodes = list(graph.nodes(data=True))
     skip = {"label", "nom", "libelle", "missions", "description", "id", "code"}
@@ -661,11 +659,13 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
     connection_header = ["ID", "From", "To", "Type", "Direction", "Description", "Relation"] + [
         _TITLES.get(c, c) for c in edge_columns]
 
-    book = Workbook(write_only=True)
-    write_sheet(book.create_sheet("Elements"), element_header, element_rows)
-    write_sheet(book.create_sheet("Connections"), connection_header, connection_rows)
+    book = Workbook()
+    book.add_sheet("Elements", element_header,
+                   [[xlsx_cell(v) for v in row] for row in element_rows])
+    book.add_sheet("Connections", connection_header,
+                   [[xlsx_cell(v) for v in row] for row in connection_rows])
     dataset = graph.graph.get("dataset")
-    write_sheet(book.create_sheet("Lisez-moi (ignore)"), ["Rubrique", "Valeur"], [
+    readme = [
         ["Jeu de données", dataset],
         ["Produit le", date.today().strftime("%d/%m/%Y")],
         ["Éléments", len(element_rows)],
@@ -673,12 +673,11 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
         ["Import dans Kumu", ("Import > Excel : les feuilles Elements et Connections sont "
                               "lues, celle-ci est ignorée. Les colonnes ID permettent de "
                               "réimporter le fichier sans doublons.")],
-    ])
-    workbook_properties(book, f"Import Kumu : {dataset or 'jeu de données'}",
-                        "Acteurs et interactions, format d'import de Kumu")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    ]
+    book.add_sheet("Lisez-moi (ignore)", ["Rubrique", "Valeur"],
+                   [[xlsx_cell(v) for v in row] for row in readme])
+    return book.to_bytes(f"Import Kumu : {dataset or 'jeu de données'}",
+                         "Acteurs et interactions, format d'import de Kumu")
 
 
 def _joined(value: object) -> object:

@@ -27,7 +27,6 @@ import shutil
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from pydantic import BaseModel
 
@@ -35,10 +34,11 @@ from spie_graph import french
 from spie_graph.files import neutralize, xml_text
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.render.xlsx import Workbook
 
 __all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "models_json", "render",
            "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx", "with_labels",
-           "write_sheet"]
+           "xlsx_cell"]
 
 FORMATS = ("table", "json", "csv")
 MAX_LINES = 3
@@ -366,7 +366,7 @@ class Sheet:
     titles: dict[str, str] = field(default_factory=dict)
 
 
-def _xlsx_cell(value: object) -> object:
+def xlsx_cell(value: object) -> object:
     """Numbers stay numbers, booleans read oui/non, lists are joined, text is cleaned."""
     if value is None:
         return None
@@ -379,69 +379,7 @@ def _xlsx_cell(value: object) -> object:
     return xml_text(str(value))
 
 
-def write_sheet(sheet, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Fill an openpyxl worksheet: bold frozen header, filters, widths, text typed as text.
-
-    ``sheet`` is a write-only worksheet (``Workbook(write_only=True)``): rows are
-    streamed to the file, not kept as cell objects (at 100,000 actors a sheet holds
-    millions of cells). The widths are measured on the rows first, since a
-    write-only sheet takes its columns' widths before its first row.
-
-    A string cell is written as a string whatever it starts with: openpyxl
-    would take ``=1+1`` for a formula (and ``#N/A`` for an error), so such a
-    cell's type is set back to text (``data_type = "s"``); spreadsheets then
-    show ``=1+1`` and run nothing, with no apostrophe added to the text.
-    """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    values = [[_xlsx_cell(value) for value in row] for row in rows]
-    widths = [len(str(h)) for h in header]
-    for row in values:
-        for index, value in enumerate(row):
-            if value is not None:
-                size = len(value) if isinstance(value, str) else len(str(value))
-                if size > widths[index]:
-                    widths[index] = min(size, 80) if isinstance(value, str) else size
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8) + 2, 60)
-    sheet.freeze_panes = "A2"
-    if header:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(values) + 1}"
-    bold = Font(bold=True)
-
-    def text(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"  # text, never a formula nor an error
-        return cell
-
-    heads = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, str(title))
-        cell.data_type = "s"
-        cell.font = bold
-        heads.append(cell)
-    sheet.append(heads)
-    for row in values:
-        sheet.append([text(v) if isinstance(v, str) and (v[:1] == "=" or v in ERROR_CODES)
-                      else v for v in row])
-
-
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def workbook_properties(book, title: str, subject: str | None = None) -> None:
-    """Title, subject, creation date and creator « spie-graph » of an openpyxl workbook."""
-    now = datetime.now().replace(microsecond=0)
-    book.properties.title = title
-    book.properties.subject = subject
-    book.properties.creator = "spie-graph"
-    book.properties.lastModifiedBy = "spie-graph"
-    book.properties.created = now
-    book.properties.modified = now
-    book.properties.language = "fr-FR"
 
 
 def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
@@ -452,9 +390,7 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
     the column name; ``labels`` adds a label column beside each code column
     (:func:`with_labels`).
     """
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
+    book = Workbook()
     used: set[str] = set()
     for spec in sheets:
         name = _SHEET_FORBIDDEN.sub(" ", spec.title)[:31] or "Feuille"
@@ -464,13 +400,8 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
         rows, cols = (with_labels(spec.rows, spec.columns, refs) if labels
                       else (list(spec.rows), _columns(spec.rows, spec.columns)))
         header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
-        values = [[row.get(c) for c in cols] for row in rows]
+        values = [[xlsx_cell(row.get(c)) for c in cols] for row in rows]
         if not cols:
             header, values = ["Résultat"], [["Aucune ligne"]]
-        write_sheet(book.create_sheet(name), header, values)
-    if not book.worksheets:
-        book.create_sheet("Vide")
-    workbook_properties(book, title, subject)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        book.add_sheet(name, header, values)
+    return book.to_bytes(title, subject)
