@@ -59,6 +59,7 @@ import networkx as nx
 
 from spie_graph.errors import ArgumentError, ExportError
 from spie_graph.files import xml_text
+from spie_graph.graph.views import ActorProfile
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import map_elements
 from spie_graph.render.pictures import actor_layout, interaction_style
@@ -212,7 +213,9 @@ _OTHER_STYLES = {
 consortium in the near-black of the map's member borders)."""
 
 
-def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dict[str, NodeStyle]:
+def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None, *,
+                territoire: str | None = None,
+                profiles: dict[str, ActorProfile] | None = None) -> dict[str, NodeStyle]:
     """The map's colour, size and position of every actor, and a place for other nodes.
 
     Actors: colours and sizes are those of
@@ -229,6 +232,9 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dic
     centre, thématiques and publics on a ring around the actors, territories
     on an outer ring.
 
+    ``territoire`` and ``profiles`` (:func:`~spie_graph.graph.views.actor_profiles`
+    of ``graph``) save reading them again when the caller has them.
+
     Notes
     -----
     The cost of :func:`~spie_graph.render.map.map_elements` on the whole graph
@@ -237,13 +243,15 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> dic
     """
     styles: dict[str, NodeStyle] = {}
     if any(d["label"] == "Acteur" for _, d in graph.nodes(data=True)):
-        styles.update(_actor_styles(graph, refs))
+        styles.update(_actor_styles(graph, refs, territoire, profiles))
     styles.update(_other_styles(graph, styles))
     return styles
 
 
-def _actor_styles(graph: nx.MultiDiGraph, refs: Referentials | None) -> dict[str, NodeStyle]:
-    found = map_elements(graph, restreindre=False, complet=True, refs=refs)
+def _actor_styles(graph: nx.MultiDiGraph, refs: Referentials | None, territoire: str | None,
+                  profiles: dict[str, ActorProfile] | None) -> dict[str, NodeStyle]:
+    found = map_elements(graph, territoire=territoire, restreindre=False, complet=True,
+                         refs=refs, profiles=profiles)
     nodes = found.nodes
     if not nodes:
         return {}

@@ -411,7 +411,8 @@ class MapElements:
 def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                  thematique: str | None = None, findings: Findings | None = None,
                  taille: str = "services", restreindre: bool = True,
-                 complet: bool = False, refs: Referentials | None = None) -> MapElements:
+                 complet: bool = False, refs: Referentials | None = None,
+                 profiles: dict[str, ActorProfile] | None = None) -> MapElements:
     """The nodes, edges and options of the map of a data set's actors.
 
     Parameters
@@ -436,6 +437,9 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         Every actor the filters keep, even past :data:`MAX_ACTORS` (the styles
         of the Gephi exports); else the consortium's members, then the most
         connected actors, :data:`MAX_ACTORS` in all.
+    profiles : dict, optional
+        :func:`~spie_graph.graph.views.actor_profiles` of ``graph``, when the
+        caller has them (the report reads them once for every output).
 
     Returns
     -------
@@ -460,18 +464,18 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         raise ArgumentError(f"taille inconnue : « {taille} » (--taille). "
                             f"Valeurs possibles : {', '.join(SIZES)}")
     code, thematique = check_filters(graph, territoire, thematique, refs)
-    all_profiles = actor_profiles(graph, refs)
-    profiles = list(all_profiles.values())
+    all_profiles = profiles if profiles is not None else actor_profiles(graph, refs)
+    shown = list(all_profiles.values())
     if territoire is not None and restreindre:
         communes = refs.territoires.communes(code)
-        profiles = [p for p in profiles if _intersects(p.zones, communes, refs)]
+        shown = [p for p in shown if _intersects(p.zones, communes, refs)]
     if thematique is not None:
         wanted = refs.matching_thematiques(thematique) | {thematique}
-        profiles = [p for p in profiles if not wanted.isdisjoint(p.thematiques)]
-    total = len(profiles)
+        shown = [p for p in shown if not wanted.isdisjoint(p.thematiques)]
+    total = len(shown)
     if total > MAX_ACTORS and not complet:
-        profiles = _most_connected(graph, profiles)
-    kept = {p.key for p in profiles}
+        shown = _most_connected(graph, shown)
+    kept = {p.key for p in shown}
     colors = family_colors(refs)
 
     links = [(u, v, d.get("interaction", "")) for u, v, d in graph.edges(data=True)
@@ -492,13 +496,13 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         degree[u] = degree.get(u, 0) + 1
         degree[v] = degree.get(v, 0) + 1
 
-    large = len(profiles) > LAYOUT_THRESHOLD
-    positions = (actor_layout([(p.key, p.famille) for p in profiles],
+    large = len(shown) > LAYOUT_THRESHOLD
+    positions = (actor_layout([(p.key, p.famille) for p in shown],
                               [(u, v) for u, v, _ in links]) if large else {})
     nodes = [
         _node(p, (len(p.services) if taille == "services" else degree.get(p.key, 0)) + 1,
               colors, positions.get(p.key), p.key in duplicated)
-        for p in profiles
+        for p in shown
     ]
     pairs: dict[frozenset, int] = {}
     edges = []
@@ -515,7 +519,7 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                            {"enabled": True, "type": "curvedCCW", "roundness": 0.2}))
 
     return MapElements(nodes, edges, _options(large, len(nodes)), large, code, thematique,
-                       profiles, len(links), {k for _, _, k in links}, len(dup_links), gaps,
+                       shown, len(links), {k for _, _, k in links}, len(dup_links), gaps,
                        duplicates, total, total_gaps, total_duplicates)
 
 
@@ -537,7 +541,8 @@ def _most_connected(graph: nx.MultiDiGraph, profiles: list[ActorProfile]) -> lis
 def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
               thematique: str | None = None, findings: Findings | None = None,
               taille: str = "services", restreindre: bool = True, title: str | None = None,
-              refs: Referentials | None = None) -> MapResult:
+              refs: Referentials | None = None,
+              profiles: dict[str, ActorProfile] | None = None) -> MapResult:
     """The interactive map of a data set's actors, as one self-contained HTML page.
 
     The arguments are those of :func:`map_elements`; ``title`` defaults to
@@ -551,8 +556,9 @@ def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     """
     refs = refs or referentials()
     found = map_elements(graph, territoire=territoire, thematique=thematique,
-                         findings=findings, taille=taille, restreindre=restreindre, refs=refs)
-    profiles, colors = found.profiles, family_colors(refs)
+                         findings=findings, taille=taille, restreindre=restreindre, refs=refs,
+                         profiles=profiles)
+    drawn, colors = found.profiles, family_colors(refs)
     consortium = consortium_info(graph)
     terr = refs.territoires
     named = consortium.get("nom") if consortium else None
@@ -562,9 +568,9 @@ def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     payload = {
         "nodes": found.nodes, "edges": found.edges, "options": found.options,
         "physics": not found.large,
-        "details": {p.key: _details(p, refs) for p in profiles},
-        "territoires": _filter_options(profiles, found.code, refs),
-        "thematiques": {c: refs.thematiques[c].categorie for p in profiles
+        "details": {p.key: _details(p, refs) for p in drawn},
+        "territoires": _filter_options(drawn, found.code, refs),
+        "thematiques": {c: refs.thematiques[c].categorie for p in drawn
                         for c in p.thematiques if c in refs.thematiques},
         "manques": found.gaps, "doublons": found.duplicates,
     }
@@ -575,8 +581,8 @@ def build_map(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         subtitle.append("consortium sans nom")
     html = render_template(
         "carte.html.j2", title=title, subtitle=" · ".join(subtitle), payload=payload,
-        legend=_legend(profiles, found.kinds, colors, refs, bool(found.duplicate_links)),
-        themes=_thematique_options(profiles, refs), has_consortium=consortium is not None,
+        legend=_legend(drawn, found.kinds, colors, refs, bool(found.duplicate_links)),
+        themes=_thematique_options(drawn, refs), has_consortium=consortium is not None,
         taille="nombre de services" if taille == "services" else "nombre d'interactions",
         nb_acteurs=len(found.nodes), nb_liens=found.interactions, vis_js=vis_network_js(),
         nb_acteurs_texte=french.plural(len(found.nodes), "acteur"),

@@ -41,6 +41,7 @@ from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.stats import graph_stats, stats_rows
 from spie_graph.files import markdown_text as md
 from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, who_covers
+from spie_graph.graph.views import ActorProfile, actor_profiles
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.annex import (
     DIRECTORY_MAX,
@@ -82,6 +83,12 @@ class ReportContext:
     findings: Findings
     refs: Referentials = field(default_factory=referentials)
     provenance: list[str] = field(default_factory=list)   # what an import left out
+
+    @cached_property
+    def profiles(self) -> dict[str, ActorProfile]:
+        """Every actor's profile, read once for the map, the annex, the diagnostic and the
+        Gephi styles."""
+        return actor_profiles(self.graph, self.refs)
 
     @cached_property
     def coverage(self) -> CoverageIndex:
@@ -183,7 +190,7 @@ TOP = 10
 
 def _actor_names(ctx: ReportContext) -> dict[str, str]:
     """Actor id → name: human outputs name actors, never by their ids."""
-    return {n["id"]: n["nom"] for _, n in ctx.graph.nodes(data=True) if n["label"] == "Acteur"}
+    return {p.id: p.nom for p in ctx.profiles.values()}
 
 
 def _need_label(key: str, ctx: ReportContext, groups: dict[str, str]) -> str:
@@ -373,7 +380,7 @@ def network_part(ctx: ReportContext) -> ReportPart:
 def map_part(ctx: ReportContext) -> ReportPart:
     """``carte.html``: the interactive map, with the report's gaps and duplicates."""
     result = build_map(ctx.graph, territoire=ctx.territoire, restreindre=False,
-                       findings=ctx.findings, refs=ctx.refs)
+                       findings=ctx.findings, refs=ctx.refs, profiles=ctx.profiles)
     mode = ("positions calculées, physique désactivée" if not result.physics
             else "disposition dynamique")
     section = "\n".join([
@@ -403,7 +410,7 @@ def annex_part(ctx: ReportContext) -> ReportPart:
     diagnostic is written, and the section says why.
     """
     diagnostic = collect_diagnostic(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
-                                    refs=ctx.refs, index=ctx.coverage)
+                                    refs=ctx.refs, index=ctx.coverage, profiles=ctx.profiles)
     files: dict[str, str | bytes] = {
         "diagnostic.docx": diagnostic_docx(diagnostic),
         "diagnostic.html": diagnostic_html(diagnostic),
@@ -413,7 +420,8 @@ def annex_part(ctx: ReportContext) -> ReportPart:
     lines = ["## Annexe : cartographie des acteurs, fiches et diagnostic", ""]
     listed, actors = annex_listed(ctx.graph)
     if listed:
-        annex = collect_annex(ctx.graph, territoire=ctx.territoire, refs=ctx.refs)
+        annex = collect_annex(ctx.graph, territoire=ctx.territoire, refs=ctx.refs,
+                              profiles=ctx.profiles)
         files.update({
             "annexe.docx": page_docx(annex),
             "annexe.html": page_html(annex),
@@ -464,7 +472,8 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     size = ctx.graph.number_of_nodes() + ctx.graph.number_of_edges()
     actors = select(ctx.graph, "acteurs")
     shown = ctx.graph if size <= EXPORT_MAX else actors
-    styles = node_styles(ctx.graph, ctx.refs)  # of the whole graph: sizes count services
+    # Of the whole graph (sizes count services), on the report's territory.
+    styles = node_styles(ctx.graph, ctx.refs, territoire=ctx.territoire, profiles=ctx.profiles)
     elements = gephi_elements(shown, ctx.refs)
     files: dict[str, str | bytes] = {
         "graphe.graphml": to_graphml(shown, ctx.refs, styles, elements),

@@ -396,7 +396,8 @@ def annex_listed(graph: nx.MultiDiGraph) -> tuple[bool, int]:
 
 
 def collect_annex(graph: nx.MultiDiGraph, *, territoire: str | None = None,
-                  today: date | None = None, refs: Referentials | None = None) -> Annex:
+                  today: date | None = None, refs: Referentials | None = None,
+                  profiles: dict[str, ActorProfile] | None = None) -> Annex:
     """Read the page's (and the detailed sheets') content from a canonical graph.
 
     Parameters
@@ -408,6 +409,8 @@ def collect_annex(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         main département).
     today : date, optional
         The date printed (default: today).
+    profiles : dict, optional
+        :func:`actor_profiles` of ``graph``, when the caller has them.
 
     Notes
     -----
@@ -417,7 +420,7 @@ def collect_annex(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     """
     refs = refs or referentials()
     code = check_territoire(territoire) if territoire else default_territory(graph)
-    profiles = actor_profiles(graph, refs)
+    profiles = profiles if profiles is not None else actor_profiles(graph, refs)
     consortium = consortium_info(graph)
     members = [p for p in profiles.values() if p.membre]
     with_consortium = consortium is not None and bool(members)

@@ -260,7 +260,8 @@ def _findings(findings: Findings | None, profiles: dict[str, ActorProfile],
 def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                        findings: Findings | None = None, today: date | None = None,
                        refs: Referentials | None = None,
-                       index: CoverageIndex | None = None) -> Diagnostic:
+                       index: CoverageIndex | None = None,
+                       profiles: dict[str, ActorProfile] | None = None) -> Diagnostic:
     """Read the diagnostic's content from a canonical graph and the analyses' findings.
 
     Notes
@@ -268,14 +269,15 @@ def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     The synthesis asks :func:`spie_graph.graph.coverage.who_covers` once per SPIE
     need (6 queries) and splits the answer by moment, restricted to the members
     when there is a consortium (``index``: the graph's coverage index, when the
-    caller has it); the picture is drawn by
+    caller has it; ``profiles``: the graph's
+    :func:`~spie_graph.graph.views.actor_profiles`, likewise); the picture is drawn by
     :func:`spie_graph.render.pictures.network_png`: the members and their
     partners, or without a consortium the :data:`PICTURE_MAX` most connected
     actors.
     """
     refs = refs or referentials()
     code = check_territoire(territoire) if territoire else default_territory(graph)
-    profiles = actor_profiles(graph, refs)
+    profiles = profiles if profiles is not None else actor_profiles(graph, refs)
     consortium = consortium_info(graph)
     members = [p for p in profiles.values() if p.membre]
     with_consortium = consortium is not None and bool(members)
