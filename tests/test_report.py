@@ -187,3 +187,22 @@ def test_a_graph_too_large_for_gephi_exports_the_actors_network(demo_graph, monk
     assert gexf.count("<node ") == 72 and "viz:position" in gexf
     assert "trop pour Gephi" in output.section
     assert "`spie-graph export --perimetre complet`" in output.section
+
+
+def test_rapport_md_lists_a_few_names_and_says_where_the_rest_are(demo_graph, monkeypatch):
+    import importlib
+
+    from spie_graph.report.run import report_context
+
+    parts = importlib.import_module("spie_graph.report.parts")
+    monkeypatch.setattr(parts, "NAMES", 1)
+    monkeypatch.setattr(parts, "TOP", 1)
+    ctx = report_context("morbihan", demo_graph)
+    network = parts.network_part(ctx).section
+    pilots = ctx.findings.network.acteurs_pilotes
+    first = ctx.profiles[pilots[0]].nom
+    assert f"Acteurs pilotes (les plus reliés) : {first}… et {len(pilots) - 1} autre" in network
+    assert "(`reseau.csv`)" in network
+    duplicates = parts.duplicates_part(ctx).section
+    assert duplicates.count("\n| ") == 2  # the header and one group
+    assert "tous sont dans `doublons.csv`" in duplicates

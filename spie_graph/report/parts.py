@@ -193,6 +193,20 @@ def _actor_names(ctx: ReportContext) -> dict[str, str]:
     return {p.id: p.nom for p in ctx.profiles.values()}
 
 
+NAMES = 8
+"""Names listed in one cell or line of rapport.md; the files list them all."""
+
+
+def _listed(ids: list[str], names: dict[str, str], where: str = "") -> str:
+    """« A, B, C » or, past :data:`NAMES`, « A, B… et 12 autres » (``where``: the file that
+    lists them all), escaped for Markdown."""
+    shown = md(", ".join(names.get(i, i) for i in ids[:NAMES]))
+    if len(ids) <= NAMES:
+        return shown
+    rest = french.plural(len(ids) - NAMES, "autre")
+    return f"{shown}… et {rest}" + (f" ({where})" if where else "")
+
+
 def _need_label(key: str, ctx: ReportContext, groups: dict[str, str]) -> str:
     """``besoin:sante`` → ``Besoin « Santé »``: a candidate key in French."""
     return need_label(key, groups, ctx.refs)
@@ -304,8 +318,12 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
         lines += [f"| {ctx.refs.thematiques[g.thematique].libelle} | "
                   f"{ctx.refs.moments[g.moment]} | {g.nom_territoire} | "
                   f"{french.number(g.population)} | "
-                  f"{md(', '.join(names.get(a, a) for a in g.acteurs))} | "
+                  f"{_listed(g.acteurs, names)} | "
                   f"{french.percent(g.score)} |" for g in groups[:TOP]]
+        if len(groups) > TOP:
+            more = french.plural(len(groups) - TOP, "autre groupe", "autres groupes")
+            lines.append(f"\n… et {more}, les plus peuplés d'abord : tous sont dans "
+                         "`doublons.csv` (feuille « Doublons » de `rapport.xlsx`).")
     return _part({"doublons.csv": to_csv(table), "doublons.json": models_json(groups)}, lines,
                  [Sheet("Doublons", table)])
 
@@ -355,7 +373,7 @@ def network_part(ctx: ReportContext) -> ReportPart:
     names = _actor_names(ctx)
 
     def listed(ids: list[str]) -> str:
-        return md(", ".join(names.get(i, i) for i in ids)) or "aucun"
+        return _listed(ids, names, "`reseau.csv`") or "aucun"
 
     lines = [
         "## Réseau des interactions", "",
