@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from spie_graph import api
+from spie_graph import api, french
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError
 from spie_graph.reference.referentials import referentials
@@ -72,7 +72,7 @@ def test_every_part_shows_the_same_gaps(demo_report):
     listed, rest = items[:-1], items[-1]
     assert listed == [f"{need} : {place} ({pop:,} habitants)".replace(",", "\u202f")
                       for place, need, pop in everything[:len(listed)]]
-    assert rest == f"… et {len(everything) - len(listed)} autre(s)"
+    assert rest == f"… et {french.plural(len(everything) - len(listed), 'autre')}"
 
     # rapport.md: the count, the level, and the table's first rows.
     text = (demo_report / "rapport.md").read_text(encoding="utf-8")

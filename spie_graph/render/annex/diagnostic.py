@@ -110,6 +110,16 @@ class Diagnostic:
     doublons_autres: int = 0
 
     @property
+    def manques_reste(self) -> str:
+        """« … et 1 234 autres » under the gaps listed."""
+        return f"… et {french.plural(self.manques_autres, 'autre')}"
+
+    @property
+    def doublons_reste(self) -> str:
+        """« … et 23 599 autres » under the duplicates listed."""
+        return f"… et {french.plural(self.doublons_autres, 'autre')}"
+
+    @property
     def legende_image(self) -> str:
         """The picture's caption: who is drawn, how."""
         if self.avec_consortium:
@@ -166,8 +176,16 @@ def _synthesis(graph: nx.MultiDiGraph, territoire: str, keep: set[str] | None,
     return tuple(lines)
 
 
+NAMES = 8
+"""Actors named per line; the rest are counted (« … et 18 autres »)."""
+
+
 def _names(ids: Iterable[str], profiles: dict[str, ActorProfile]) -> str:
-    return ", ".join(profiles[i].nom if i in profiles else i for i in ids)
+    listed = list(ids)
+    text = ", ".join(profiles[i].nom if i in profiles else i for i in listed[:NAMES])
+    if len(listed) > NAMES:
+        text += f"… et {french.plural(len(listed) - NAMES, 'autre')}"
+    return text
 
 
 def _findings(findings: Findings | None, profiles: dict[str, ActorProfile],
@@ -343,14 +361,14 @@ def diagnostic_markdown(d: Diagnostic, picture: str | None = "diagnostic.png") -
         out += [f"- {e(need)} : {e(place)}" + (f" ({pop} habitants)" if pop else "")
                 for need, place, pop in d.manques]
         if d.manques_autres:
-            out.append(f"- … et {d.manques_autres} autre(s)")
+            out.append(f"- {d.manques_reste}")
         if not d.manques:
             out.append("Aucun besoin non couvert.")
     if d.doublons is not None:
         out += ["", "## Doublons repérés", ""]
         out += [f"- {e(need)}, {e(place)} : {e(names)}" for need, place, names in d.doublons]
         if d.doublons_autres:
-            out.append(f"- … et {d.doublons_autres} autre(s)")
+            out.append(f"- {d.doublons_reste}")
         if not d.doublons:
             out.append("Aucun doublon repéré.")
     if picture:
@@ -453,7 +471,7 @@ def diagnostic_docx(d: Diagnostic) -> bytes:
         for need, place, pop in d.manques:
             _item(doc, need, " : " + place + (f" ({pop} habitants)" if pop else ""))
         if d.manques_autres:
-            doc.add_paragraph(f"… et {d.manques_autres} autre(s).")
+            doc.add_paragraph(f"{d.manques_reste}.")
     if d.doublons is not None:
         doc.add_heading("Doublons repérés", level=2)
         if not d.doublons:
@@ -461,7 +479,7 @@ def diagnostic_docx(d: Diagnostic) -> bytes:
         for need, place, names in d.doublons:
             _item(doc, need, f", {place} : {names}")
         if d.doublons_autres:
-            doc.add_paragraph(f"… et {d.doublons_autres} autre(s).")
+            doc.add_paragraph(f"{d.doublons_reste}.")
 
     doc.add_heading("Réseau des acteurs", level=2)
     doc.add_picture(io.BytesIO(d.picture), width=Cm(17))
