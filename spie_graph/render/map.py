@@ -356,26 +356,32 @@ def gap_groups(found: Gaps, refs: Referentials,
 
 def _findings_payload(findings: Findings | None, profiles: dict[str, ActorProfile],
                       refs: Referentials, kept: set[str] | None = None,
-                      thematique: str | None = None) -> tuple[list[dict] | None,
-                                                               list[dict] | None]:
+                      thematique: str | None = None
+                      ) -> tuple[list[dict] | None, list[dict] | None, int, int]:
     """The gaps and duplicates of the side panel, filtered like the actors on the map.
 
     A duplicate stays when at least two of its actors are on the map (and, on a
-    map filtered on a thématique, when it is about that thématique); most
-    populated first (:func:`map_elements` keeps the first :data:`MAX_LISTED`).
+    map filtered on a thématique, when it is about that thématique); the
+    :data:`MAX_LISTED` most populated of each, and how many there are.
     """
     if findings is None:
-        return None, None
+        return None, None, 0, 0
     wanted = _wanted(thematique, refs)
     gaps = None if findings.gaps is None else gap_groups(findings.gaps, refs, wanted)
-    duplicates = None
+    duplicates: list[dict] | None = None
+    total = 0
     if findings.duplicates is not None:
         duplicates = []
         for dup in sorted(findings.duplicates, key=lambda d: -d.population):
+            if wanted is not None and dup.thematique not in wanted:
+                continue
             known = [profiles[a] for a in dup.acteurs if a in profiles
                      and (kept is None or profiles[a].key in kept)]
-            if len(known) < 2 or (wanted is not None and dup.thematique not in wanted):
+            if len(known) < 2:
                 continue
+            total += 1
+            if len(duplicates) == MAX_LISTED:
+                continue  # counted, not listed
             need = dup.thematique
             duplicates.append({
                 "besoin": refs.thematiques[need].libelle if need in refs.thematiques else need,
@@ -383,7 +389,7 @@ def _findings_payload(findings: Findings | None, profiles: dict[str, ActorProfil
                 "territoire": dup.nom_territoire,
                 "population": dup.population,
                 "acteurs": [p.key for p in known], "noms": [p.nom for p in known]})
-    return gaps, duplicates
+    return (None if gaps is None else gaps[:MAX_LISTED], duplicates, len(gaps or []), total)
 
 
 @dataclass(frozen=True)
@@ -480,10 +486,8 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
 
     links = [(u, v, d.get("interaction", "")) for u, v, d in graph.edges(data=True)
              if d["type"] == "INTERAGIT" and u in kept and v in kept]
-    gaps, duplicates = _findings_payload(findings, all_profiles, refs, kept, thematique)
-    total_gaps, total_duplicates = len(gaps or []), len(duplicates or [])
-    gaps = None if gaps is None else gaps[:MAX_LISTED]
-    duplicates = None if duplicates is None else duplicates[:MAX_LISTED]
+    gaps, duplicates, total_gaps, total_duplicates = _findings_payload(
+        findings, all_profiles, refs, kept, thematique)
     duplicated: set[str] = set()
     dup_links: list[tuple[str, str]] = []
     for group in duplicates or []:
