@@ -202,3 +202,18 @@ def test_column_letters():
 
     assert [column_letter(i) for i in (0, 1, 25, 26, 27, 701, 702)] == [
         "A", "B", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+def test_a_sheet_past_the_spreadsheet_row_limit_says_where_the_rest_is(monkeypatch, tmp_path):
+    import importlib
+
+    from openpyxl import load_workbook
+
+    tables = importlib.import_module("spie_graph.render.tables")
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(tables.to_xlsx([tables.Sheet("Doublons", [{"n": i} for i in range(10)])],
+                                    title="t"))
+    rows = list(load_workbook(path)["Doublons"].iter_rows(values_only=True))
+    assert rows[:4] == [("n",), (0,), (1,), (2,)]
+    assert rows[4] == ("… et 7 lignes de plus dans le fichier CSV de cette analyse",)

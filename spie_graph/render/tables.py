@@ -34,7 +34,7 @@ from spie_graph import french
 from spie_graph.files import neutralize, xml_text
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
-from spie_graph.render.xlsx import Workbook
+from spie_graph.render.xlsx import MAX_ROWS, Workbook
 
 __all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "models_json", "render",
            "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx", "with_labels",
@@ -400,7 +400,10 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
         rows, cols = (with_labels(spec.rows, spec.columns, refs) if labels
                       else (list(spec.rows), _columns(spec.rows, spec.columns)))
         header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
-        values = [[xlsx_cell(row.get(c)) for c in cols] for row in rows]
+        values = [[xlsx_cell(row.get(c)) for c in cols] for row in rows[:MAX_ROWS - 2]]
+        if len(rows) > MAX_ROWS - 2:  # a spreadsheet holds no more: the CSV files do
+            values.append([f"… et {french.plural(len(rows) - MAX_ROWS + 2, 'ligne')} de plus "
+                           "dans le fichier CSV de cette analyse"])
         if not cols:
             header, values = ["Résultat"], [["Aucune ligne"]]
         book.add_sheet(name, header, values)

@@ -23,7 +23,10 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-__all__ = ["Workbook", "column_letter"]
+__all__ = ["MAX_ROWS", "Workbook", "column_letter"]
+
+MAX_ROWS = 1_048_576
+"""Rows of a sheet in Excel and LibreOffice, the header included."""
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
