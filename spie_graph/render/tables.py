@@ -37,8 +37,7 @@ from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.xlsx import MAX_ROWS, Workbook
 
 __all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "models_json", "render",
-           "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx", "with_labels",
-           "xlsx_cell"]
+           "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx", "with_labels"]
 
 FORMATS = ("table", "json", "csv")
 MAX_LINES = 3
@@ -366,19 +365,6 @@ class Sheet:
     titles: dict[str, str] = field(default_factory=dict)
 
 
-def xlsx_cell(value: object) -> object:
-    """Numbers stay numbers, booleans read oui/non, lists are joined, text is cleaned."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return yes_no(value)
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, list | tuple):
-        value = " | ".join(str(v) for v in value)
-    return xml_text(str(value))
-
-
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -400,7 +386,8 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
         rows, cols = (with_labels(spec.rows, spec.columns, refs) if labels
                       else (list(spec.rows), _columns(spec.rows, spec.columns)))
         header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
-        values = [[xlsx_cell(row.get(c)) for c in cols] for row in rows[:MAX_ROWS - 2]]
+        values: list[list[object]] = [[row.get(c) for c in cols]
+                                      for row in rows[:MAX_ROWS - 2]]
         if len(rows) > MAX_ROWS - 2:  # a spreadsheet holds no more: the CSV files do
             values.append([f"… et {french.plural(len(rows) - MAX_ROWS + 2, 'ligne')} de plus "
                            "dans le fichier CSV de cette analyse"])

@@ -23,6 +23,9 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from spie_graph.files import xml_text
+from spie_graph.french import yes_no
+
 __all__ = ["MAX_ROWS", "Workbook", "column_letter"]
 
 MAX_ROWS = 1_048_576
@@ -74,27 +77,57 @@ def _string_cell(ref: str, value: str, style: str = "") -> str:
 class Workbook:
     """A workbook being written: :meth:`add_sheet` for each sheet, then :meth:`to_bytes`.
 
-    Values must already be cell values: ``None`` (empty), ``int``, ``float`` or
-    ``str`` (cleaned of what XML cannot hold, :func:`spie_graph.files.xml_text`).
+    Values are typed by :meth:`add_sheet`.
     """
 
     def __init__(self) -> None:
         self._sheets: list[tuple[str, str, str | None]] = []  # name, XML, filter range
 
     def add_sheet(self, name: str, header: Sequence[str],
-                  rows: Sequence[Sequence[object]]) -> None:
-        """A sheet: bold frozen header, filters, widths from the content (8 to 60)."""
-        width = max([len(header), *(len(row) for row in rows)], default=0)
-        letters = [column_letter(i) for i in range(width)]
-        widths = [len(str(h)) for h in header] + [0] * (width - len(header))
-        for row in rows:
+                  rows: Iterable[Sequence[object]]) -> None:
+        """A sheet: bold frozen header, filters, widths from the content (8 to 60).
+
+        Values: ``None`` or ``""`` (an empty cell), ``int`` and ``float`` (numbers;
+        NaN and infinities empty), ``bool`` (« oui »/« non »), lists (joined with
+        `` | ``), anything else as text, cleaned of what XML cannot hold
+        (:func:`spie_graph.files.xml_text`). One pass over the rows.
+        """
+        widths = [len(str(h)) for h in header]
+        letters = [column_letter(i) for i in range(len(header))]
+        body: list[str] = []
+        number = 1
+        for number, row in enumerate(rows, start=2):
+            while len(row) > len(letters):
+                letters.append(column_letter(len(letters)))
+                widths.append(0)
+            cells = []
             for index, value in enumerate(row):
                 if value is None:
                     continue
-                size = min(len(value), 80) if isinstance(value, str) else len(str(value))
+                if isinstance(value, str):
+                    text = xml_text(value)
+                elif isinstance(value, bool):
+                    text = yes_no(value)
+                elif isinstance(value, int | float):
+                    if not math.isfinite(value):
+                        continue
+                    text = repr(int(value) if isinstance(value, int) else float(value))
+                    if len(text) > widths[index]:
+                        widths[index] = len(text)
+                    cells.append(f'<c r="{letters[index]}{number}"><v>{text}</v></c>')
+                    continue
+                elif isinstance(value, list | tuple):
+                    text = xml_text(" | ".join(str(v) for v in value))
+                else:
+                    text = xml_text(str(value))
+                if not text:
+                    continue  # an empty cell, as spreadsheets keep it
+                size = len(text)
                 if size > widths[index]:
-                    widths[index] = size
-        last = f"{letters[-1]}{len(rows) + 1}" if letters else "A1"
+                    widths[index] = min(size, 80)
+                cells.append(_string_cell(f"{letters[index]}{number}", text))
+            body.append(f'<row r="{number}">{"".join(cells)}</row>')
+        last = f"{letters[-1]}{number}" if letters else "A1"
         parts = [_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
                  f'<dimension ref="A1:{last}"/>' if letters else '<dimension ref="A1"/>',
                  '<sheetViews><sheetView workbookViewId="0">'
@@ -108,23 +141,9 @@ class Workbook:
         parts.append("<sheetData>")
         if header:
             parts.append('<row r="1">' + "".join(
-                _string_cell(f"{letters[i]}1", str(h), f' s="{_BOLD}"')
+                _string_cell(f"{letters[i]}1", xml_text(str(h)), f' s="{_BOLD}"')
                 for i, h in enumerate(header)) + "</row>")
-        for number, row in enumerate(rows, start=2):
-            cells = []
-            for letter, value in zip(letters, row, strict=False):
-                if value is None or value == "":
-                    continue  # an empty cell, as spreadsheets keep it
-                if isinstance(value, str):
-                    cells.append(_string_cell(f"{letter}{number}", value))
-                elif isinstance(value, float):
-                    if math.isfinite(value):
-                        cells.append(f'<c r="{letter}{number}"><v>{value!r}</v></c>')
-                elif isinstance(value, int) and not isinstance(value, bool):
-                    cells.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
-                else:
-                    cells.append(_string_cell(f"{letter}{number}", str(value)))
-            parts.append(f'<row r="{number}">' + "".join(cells) + "</row>")
+        parts += body
         parts.append("</sheetData>")
         filtered = f"A1:{last}" if header else None
         if filtered:

@@ -491,7 +491,8 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     actors = select(ctx.graph, "acteurs")
     shown = ctx.graph if size <= EXPORT_MAX else actors
     # Of the whole graph (sizes count services), on the report's territory.
-    styles = node_styles(ctx.graph, ctx.refs, territoire=ctx.territoire, profiles=ctx.profiles)
+    styles = node_styles(ctx.graph, ctx.refs, territoire=ctx.territoire, profiles=ctx.profiles,
+                         acteurs_seuls=shown is actors)
     elements = gephi_elements(shown, ctx.refs)
     files: dict[str, str | bytes] = {
         "graphe.graphml": to_graphml(shown, ctx.refs, styles, elements),
