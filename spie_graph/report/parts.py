@@ -487,9 +487,10 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     actors' network (actors, consortium, interactions; hundreds of megabytes of
     services and communes would not open in Gephi), said in the section.
     """
-    size = ctx.graph.number_of_nodes() + ctx.graph.number_of_edges()
+    # len(edges): number_of_edges() sums every node's degree (four times slower)
+    nodes, edges = len(ctx.graph), len(ctx.graph.edges)
     actors = select(ctx.graph, "acteurs")
-    shown = ctx.graph if size <= EXPORT_MAX else actors
+    shown = ctx.graph if nodes + edges <= EXPORT_MAX else actors
     # Of the whole graph (sizes count services), on the report's territory.
     styles = node_styles(ctx.graph, ctx.refs, territoire=ctx.territoire, profiles=ctx.profiles,
                          acteurs_seuls=shown is actors)
@@ -507,11 +508,11 @@ def exports_part(ctx: ReportContext) -> ReportPart:
                "`.csv`.")
     if shown is actors:
         section += (
-            f"\n\nLe graphe complet compte {french.number(ctx.graph.number_of_nodes())} nœuds "
-            f"et {french.number(ctx.graph.number_of_edges())} liens (services, besoins, "
+            f"\n\nLe graphe complet compte {french.number(nodes)} nœuds "
+            f"et {french.number(edges)} liens (services, besoins, "
             "publics, communes) : trop pour Gephi. Les fichiers `graphe.*` tiennent le réseau "
-            f"des acteurs ({french.number(actors.number_of_nodes())} nœuds, "
-            f"{french.number(actors.number_of_edges())} liens) ; le graphe complet s'exporte "
+            f"des acteurs ({french.number(len(actors))} nœuds, "
+            f"{french.number(len(actors.edges))} liens) ; le graphe complet s'exporte "
             "avec `spie-graph export --perimetre complet`.")
     return ReportPart(files, section)
 
