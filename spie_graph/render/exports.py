@@ -438,6 +438,17 @@ def _columns(items: Iterable[dict], skip: set[str]) -> dict[str, str]:
                                          else len(order), item[0])))
 
 
+def _present(data: dict, columns: dict[str, str],
+             plans: dict[tuple, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The columns ``data`` holds, in the columns' order; memoised by its keys (the
+    nodes of one kind, the edges of one relation, share them)."""
+    keys = tuple(data)
+    plan = plans.get(keys)
+    if plan is None:
+        plan = plans[keys] = [(name, kind) for name, kind in columns.items() if name in data]
+    return plan
+
+
 def _value(value: object, kind: str) -> str | None:
     """A value in its column's type; None when there is nothing to write."""
     if value is None:
@@ -486,6 +497,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     node_cols = _columns((d for _, d in found.nodes), set())
     edge_cols = _columns((d for *_, d in found.edges), set())
     node_keys = {name: _token(name) for name in node_cols}
+    plans: dict[tuple, list[tuple[str, str]]] = {}
     edge_keys = {name: _token(f"lien_{name}") for name in edge_cols}
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n',
              '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -512,8 +524,8 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for node, data in found.nodes:
         ident = ids[node] = node_ids(str(node))
         parts.append(f'    <node id="{ident}">\n')
-        for name, kind in node_cols.items():
-            text = _value(data.get(name), kind)
+        for name, kind in _present(data, node_cols, plans):
+            text = _value(data[name], kind)
             if text is not None:
                 parts.append(f'      <data key="{node_keys[name]}">{_text(text)}</data>\n')
         style = styles.get(node)
@@ -527,8 +539,8 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for source, target, key, data in found.edges:
         ident = edge_ids(edge_id(str(source), str(target), str(key)))
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
-        for name, kind in edge_cols.items():
-            text = _value(data.get(name), kind)
+        for name, kind in _present(data, edge_cols, plans):
+            text = _value(data[name], kind)
             if text is not None:
                 parts.append(f'      <data key="{edge_keys[name]}">{_text(text)}</data>\n')
         parts.append('    </edge>\n')
@@ -558,6 +570,7 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     node_cols = _columns((d for _, d in found.nodes), {"label"})
     edge_cols = _columns((d for *_, d in found.edges), {"label"})
     title = _TITLES
+    plans: dict[tuple, list[tuple[str, str]]] = {}
     description = (f"Acteurs du service public de l'insertion et de l'emploi, jeu de données "
                    f"« {dataset} » : {len(found.nodes)} nœuds, {len(found.edges)} liens.")
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n',
@@ -584,8 +597,8 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for node, data in found.nodes:
         parts.append(f'      <node id="{_attr(node)}" label="{_attr(data["label"])}">\n'
                      '        <attvalues>\n')
-        for name, kind in node_cols.items():
-            text = _value(data.get(name), kind)
+        for name, kind in _present(data, node_cols, plans):
+            text = _value(data[name], kind)
             if text is not None:
                 parts.append(f'          <attvalue for="{_attr(name)}" value="{_attr(text)}"/>\n')
         parts.append('        </attvalues>\n')
@@ -602,8 +615,8 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         parts.append(f'      <edge id="{_attr(ident)}" source="{_attr(source)}" '
                      f'target="{_attr(target)}" kind="{_attr(key)}" '
                      f'label="{_attr(data["label"])}">\n        <attvalues>\n')
-        for name, kind in edge_cols.items():
-            text = _value(data.get(name), kind)
+        for name, kind in _present(data, edge_cols, plans):
+            text = _value(data[name], kind)
             if text is not None:
                 parts.append(f'          <attvalue for="{_attr(name)}" value="{_attr(text)}"/>\n')
         parts.append('        </attvalues>\n')
