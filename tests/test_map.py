@@ -531,3 +531,14 @@ def test_the_panels_list_the_most_populated_findings(small_graph, monkeypatch):
     data = payload(result.html)
     assert [g["besoin"] for g in data["manques"]] == ["Santé"]
     assert "Besoins non couverts (2)" in result.html and "Les 1 plus peuplés" in result.html
+
+
+def test_cli_map_says_when_it_keeps_the_most_connected(runner, small_path, tmp_path,
+                                                       monkeypatch):
+    import spie_graph.render.map as map_module
+
+    monkeypatch.setattr(map_module, "MAX_ACTORS", 5)
+    result = runner.invoke(main, ["map", "--dataset", str(small_path),
+                                  "-o", str(tmp_path / "carte.html")])
+    assert result.exit_code == 0, result.output
+    assert "5 acteurs sur 12 (les plus reliés\u202f; --territoire" in result.output

@@ -69,8 +69,10 @@ def register(main: click.Group) -> None:
         extra = result.edges - result.interactions
         links = (f" et {french.plural(extra, 'lien de doublon', 'liens de doublons')}"
                  if extra else "")
+        cut = (f" sur {french.number(result.total_actors)} (les plus reliés ; --territoire "
+               "pour ceux d'un territoire)" if result.total_actors > result.nodes else "")
         click.echo(french.typography(
-            f"Carte écrite dans {path} : {french.plural(result.nodes, 'acteur')}, "
+            f"Carte écrite dans {path} : {french.plural(result.nodes, 'acteur')}{cut}, "
             f"{french.plural(result.interactions, 'interaction')}{links}{mode}. "
             "Ouvrez-la dans un navigateur."))
 
