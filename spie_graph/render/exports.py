@@ -121,8 +121,11 @@ def select(graph: nx.MultiDiGraph, perimetre: str = "complet") -> nx.MultiDiGrap
     kept = {n: dict(d) for n, d in graph.nodes(data=True)
             if d["label"] in ("Acteur", "Consortium")}
     out.add_nodes_from(kept.items())
-    out.add_edges_from((u, v, k, dict(d)) for u, v, k, d in graph.edges(keys=True, data=True)
-                       if u in kept and v in kept)
+    # Only the kept nodes' own edges are walked (not the services' and territories'),
+    # in the order graph.edges gives them.
+    out.add_edges_from((u, v, k, dict(d)) for u in graph if u in kept
+                       for v, keyed in graph.succ[u].items() if v in kept
+                       for k, d in keyed.items())
     return out
 
 

@@ -484,8 +484,7 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     kept = {p.key for p in shown}
     colors = family_colors(refs)
 
-    links = [(u, v, d.get("interaction", "")) for u, v, d in graph.edges(data=True)
-             if d["type"] == "INTERAGIT" and u in kept and v in kept]
+    links = _interactions(graph, kept)
     gaps, duplicates, total_gaps, total_duplicates = _findings_payload(
         findings, all_profiles, refs, kept, thematique)
     duplicated: set[str] = set()
@@ -527,15 +526,23 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                        duplicates, total, total_gaps, total_duplicates)
 
 
+def _interactions(graph: nx.MultiDiGraph, kept: set[str]) -> list[tuple[str, str, str]]:
+    """(source, target, type) of the interactions between kept actors, in the graph's
+    order; only the actors' own edges are walked (a national graph has millions of
+    service and territory edges)."""
+    return [(u, v, d.get("interaction", "")) for u in graph if u in kept
+            for v, keyed in graph.succ[u].items() if v in kept
+            for d in keyed.values() if d["type"] == "INTERAGIT"]
+
+
 def _most_connected(graph: nx.MultiDiGraph, profiles: list[ActorProfile]) -> list[ActorProfile]:
     """The :data:`MAX_ACTORS` actors to draw: consortium members, then those with the most
     interactions, then services (ties: by name), in their order."""
     keys = {p.key for p in profiles}
     degree = dict.fromkeys(keys, 0)
-    for u, v, rel in graph.edges(data="type"):
-        if rel == "INTERAGIT" and u in keys and v in keys:
-            degree[u] += 1
-            degree[v] += 1
+    for u, v, _ in _interactions(graph, keys):
+        degree[u] += 1
+        degree[v] += 1
     ranked = sorted(profiles, key=lambda p: (not p.membre, -degree[p.key], -len(p.services),
                                              p.nom, p.key))
     chosen = {p.key for p in ranked[:MAX_ACTORS]}

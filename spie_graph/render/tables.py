@@ -25,7 +25,7 @@ import json
 import re
 import shutil
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
@@ -36,7 +36,7 @@ from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.xlsx import MAX_ROWS, Workbook
 
-__all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "models_json", "render",
+__all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "model_rows", "models_json", "render",
            "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx", "with_labels"]
 
 FORMATS = ("table", "json", "csv")
@@ -322,6 +322,15 @@ def _json(value: object, depth: int) -> str:
         return ("[\n" + ",\n".join(f"{pad}  {_COMPACT.encode(item)}" for item in value)
                 + f"\n{pad}]")
     return _COMPACT.encode(value)
+
+
+def model_rows(models: Iterable[BaseModel], exclude: Collection[str] = ()) -> list[dict]:
+    """Rows of flat pydantic models (fields of plain values): their fields as they are.
+
+    What ``model_dump`` gives for such models, without copying and re-serialising
+    every value (three to five times slower on a national report's 100,000 rows).
+    """
+    return [{k: v for k, v in model.__dict__.items() if k not in exclude} for model in models]
 
 
 def models_json(models: Sequence[BaseModel]) -> str:

@@ -67,7 +67,7 @@ from spie_graph.render.exports import (
 )
 from spie_graph.render.exports import to_json as graph_json
 from spie_graph.render.map import build_map, gap_groups
-from spie_graph.render.tables import Sheet, models_json, to_csv, to_json, to_xlsx
+from spie_graph.render.tables import Sheet, model_rows, models_json, to_csv, to_json, to_xlsx
 from spie_graph.render.terminal import need_label
 
 __all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
@@ -162,8 +162,7 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
         counts = []
         for need in ctx.refs.besoins_spie:
             found = who_covers(ctx.graph, CoverageQuery(thematique=need, territoire=zone), index)
-            for row in found:
-                data = row.model_dump()
+            for data in model_rows(found):
                 data["zones_du_service"] = data.pop("territoire")
                 rows.append({"territoire_analyse": zone, "nom_territoire_analyse": terr.name(zone),
                              "besoin": need, **data})
@@ -306,7 +305,7 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
         return _part({}, [])
     # The parts of a finding are nested lists: doublons.json keeps them; the tables say
     # them in words (« explication »), one row per finding.
-    table = [group.model_dump(exclude={"recouvrements"}) for group in groups]
+    table = model_rows(groups, exclude={"recouvrements"})
     lines = ["## Accompagnements en double", "",
              (f"{french.plural(len(groups), 'groupe')} de services d'acteurs différents sur la "
               "même thématique, le même moment du parcours, des publics et un territoire communs "
@@ -390,8 +389,10 @@ def network_part(ctx: ReportContext) -> ReportPart:
         (f"- {french.plural(len(result.communautes), 'communauté')} (Louvain), modularité "
          f"{french.decimal(result.modularite, 2)}."),
     ]
-    rows = [role.model_dump() for role in result.acteurs]
-    return _part({"reseau.json": to_json(result.model_dump()), "reseau.csv": to_csv(rows)}, lines,
+    rows = model_rows(result.acteurs)
+    dumped = result.model_dump(exclude={"acteurs"})
+    data = {k: rows if k == "acteurs" else dumped[k] for k in result.__dict__}
+    return _part({"reseau.json": to_json(data), "reseau.csv": to_csv(rows)}, lines,
                  [Sheet("Réseau", rows)])
 
 
