@@ -217,3 +217,16 @@ def test_a_sheet_past_the_spreadsheet_row_limit_says_where_the_rest_is(monkeypat
     rows = list(load_workbook(path)["Doublons"].iter_rows(values_only=True))
     assert rows[:4] == [("n",), (0,), (1,), (2,)]
     assert rows[4] == ("… et 7 lignes de plus dans le fichier CSV de cette analyse",)
+
+
+def test_a_cell_keeps_within_excels_32767_characters(tmp_path):
+    from openpyxl import load_workbook
+
+    from spie_graph.render.tables import Sheet, to_xlsx
+    from spie_graph.render.xlsx import MAX_TEXT
+
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(to_xlsx([Sheet("Doublons", [{"territoire": ["56001"] * 8000}])],
+                             title="t"))
+    value = load_workbook(path)["Doublons"]["A2"].value
+    assert len(value) == MAX_TEXT and value.endswith("…") and value.startswith("56001 | 56001")
