@@ -206,3 +206,15 @@ def test_rapport_md_lists_a_few_names_and_says_where_the_rest_are(demo_graph, mo
     duplicates = parts.duplicates_part(ctx).section
     assert duplicates.count("\n| ") == 2  # the header and one group
     assert "tous sont dans `doublons.csv`" in duplicates
+
+
+def test_the_collector_is_paused_during_the_report_and_restored_after():
+    import gc
+
+    from spie_graph.report.run import heap_frozen
+
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    with heap_frozen():
+        assert not gc.isenabled() and gc.get_freeze_count() >= before
+    assert gc.isenabled() and gc.get_freeze_count() == 0
