@@ -218,3 +218,17 @@ def test_the_collector_is_paused_during_the_report_and_restored_after():
     with heap_frozen():
         assert not gc.isenabled() and gc.get_freeze_count() >= before
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_rapport_md_names_the_community_method(demo_graph):
+    import dataclasses
+
+    from spie_graph.report.parts import network_part
+    from spie_graph.report.run import report_context
+
+    ctx = report_context("morbihan", demo_graph)
+    assert "communautés (Louvain)" in network_part(ctx).section
+    network = ctx.findings.network.model_copy(update={"communautes_methode":
+                                                      "propagation-etiquettes"})
+    wide = dataclasses.replace(ctx, findings=ctx.findings.model_copy(update={"network": network}))
+    assert "communautés (propagation d'étiquettes" in network_part(wide).section

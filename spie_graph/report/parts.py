@@ -386,8 +386,11 @@ def network_part(ctx: ReportContext) -> ReportPart:
         (f"- Points d'articulation (leur départ coupe le réseau) : "
          f"{listed(result.points_articulation)}."),
         f"- Acteurs isolés (aucune interaction) : {listed(result.acteurs_isoles)}.",
-        (f"- {french.plural(len(result.communautes), 'communauté')} (Louvain), modularité "
-         f"{french.decimal(result.modularite, 2)}."),
+        (f"- {french.plural(len(result.communautes), 'communauté')} ("
+         + ("Louvain" if result.communautes_methode == "louvain"
+            else "propagation d'étiquettes, au-delà de ce que Louvain traite en un temps "
+                 "raisonnable")
+         + f"), modularité {french.decimal(result.modularite, 2)}."),
     ]
     rows = model_rows(result.acteurs)
     dumped = result.model_dump(exclude={"acteurs"})
