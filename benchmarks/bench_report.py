@@ -100,7 +100,7 @@ def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[
         import cProfile
         profiler = cProfile.Profile()
         profiler.enable()
-    frozen = run_module.heap_frozen()  # as run_report does
+    frozen = collector_paused()  # as run_report does
     frozen.__enter__()
     report_cpu, report_wall = time.process_time(), time.perf_counter()
     cpu, wall = time.process_time(), time.perf_counter()

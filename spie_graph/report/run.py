@@ -8,44 +8,18 @@ whole or not at all (:func:`spie_graph.files.write_folder`).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
 
 from spie_graph.analyses.findings import compute_findings
 from spie_graph.files import write_folder
-from spie_graph.graph.build import default_territory
+from spie_graph.graph.build import collector_paused, default_territory
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
 from spie_graph.report.parts import PARTS, Part, ReportContext, header, workbook
 
-__all__ = ["heap_frozen", "report_context", "run_report"]
-
-
-@contextmanager
-def heap_frozen() -> Iterator[None]:
-    """Keep the cyclic garbage collector off while the report runs.
-
-    The report makes millions of dicts and lists (rows, findings) and almost no
-    cycles; each full pass of the collector walks every object made so far
-    (the graph first: a third of the report's time at 2,000 actors; then the
-    findings and rows: passes that grow with the report, quadratic at 100,000
-    actors). The objects that exist on entry are frozen (:func:`gc.freeze`), the
-    collector paused; on exit both are undone, and the next pass collects the
-    few cycles the report made.
-    """
-    collecting = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-        gc.unfreeze()
+__all__ = ["report_context", "run_report"]
 
 
 def report_context(dataset: str, graph: nx.MultiDiGraph, territoire: str | None = None,
@@ -70,7 +44,10 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     ExportError
         When the folder cannot be written; the previous one is then left as it was.
     """
-    with heap_frozen():
+    # The report makes millions of rows and almost no cycle: with the collector running,
+    # its passes walked the graph, then the findings and rows, again and again (a third
+    # of the time at 2,000 actors, quadratic at 100,000).
+    with collector_paused():
         return _write_report(report_context(dataset, graph, territoire, provenance),
                              Path(out_root) / dataset, PARTS if parts is None else parts)
 
