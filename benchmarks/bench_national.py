@@ -154,17 +154,25 @@ def child(step: str, folder: Path, code: Path, env: dict[str, str]) -> dict:
     if step == "who-covers-cli":
         # ``python -m`` puts the working folder first on the path: run from the code's own
         # folder so that the release asked for is the one imported.
-        command = [sys.executable, "-m", "spie_graph.cli", "who-covers", QUERY["thematique"],
-                   "--territoire", QUERY["territoire"], "--dataset", str(folder.resolve())]
-        subprocess.run(command, env=env, check=True, capture_output=True,
-                       cwd=code)  # fills the cache
+        arguments = ["who-covers", QUERY["thematique"], "--territoire", QUERY["territoire"],
+                     "--dataset", str(folder.resolve())]
+        subprocess.run([sys.executable, "-m", "spie_graph.cli", *arguments], env=env,
+                       check=True, capture_output=True, cwd=code)  # fills the cache
+        # The second call, as the CLI runs it, then its own peak memory on stderr.
+        measured = ("import resource, runpy, sys\n"
+                    f"sys.argv = ['spie-graph', *{arguments!r}]\n"
+                    "try:\n    runpy.run_module('spie_graph.cli', run_name='__main__')\n"
+                    "except SystemExit:\n    pass\n"
+                    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+                    "file=sys.stderr)\n")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True, cwd=code)
+        done = subprocess.run([sys.executable, "-c", measured], env=env, check=True,
+                              capture_output=True, text=True, cwd=code)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
-                "wall": time.perf_counter() - began, "rss": after.ru_maxrss / 1024,
-                "found": "2e appel"}
+                "wall": time.perf_counter() - began,
+                "rss": int(done.stderr.strip().splitlines()[-1]) / 1024, "found": "2e appel"}
     command = [sys.executable, __file__, "--etape", step, "--dossier", str(folder)]
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode:
