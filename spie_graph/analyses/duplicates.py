@@ -48,7 +48,8 @@ from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex, Territories
 from spie_graph.store.cache import collector_paused
 
-__all__ = ["NIVEAUX", "DuplicateGroup", "Overlap", "duplicates"]
+__all__ = ["LIMITE", "NIVEAUX", "DuplicateGroup", "Duplicates", "Overlap", "duplicates",
+           "find_duplicates"]
 
 NIVEAUX = ("thematique", "categorie")
 
@@ -164,8 +165,9 @@ class _Keys:
 class _Bucket:
     """The services of one bucket, each a bit of Python integers (sets of services as masks)."""
 
-    def __init__(self, members: list[ServiceView]):
+    def __init__(self, members: list[ServiceView], big: frozenset[str] | None = None):
         self.members = members
+        self.small = 0  # services of actors too small to reach the population asked
         self.actors: dict[str, int] = {}
         self.publics: dict[str, int] = {}
         self.tous = 0
@@ -174,9 +176,15 @@ class _Bucket:
             self.actors[view.acteur] = self.actors.get(view.acteur, 0) | bit
             if view.tous_publics:
                 self.tous |= bit
+            if big is not None and view.acteur not in big:
+                self.small |= bit
             for public in view.publics:
                 self.publics[public] = self.publics.get(public, 0) | bit
         self.public_order = sorted(self.publics)
+
+    def several_actors_or_none(self, mask: int) -> bool:
+        """Whether the services of ``mask`` belong to two actors or more (False for none)."""
+        return mask != 0 and self.several_actors(mask)
 
     def several_actors(self, mask: int) -> bool:
         """Whether the services of ``mask`` belong to two actors or more."""
@@ -192,9 +200,38 @@ class _Bucket:
         return tuple(found)
 
 
-def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None) -> dict[int, np.ndarray]:
+def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None,
+            regions_apart: bool, classes_kept: frozenset[int]) -> dict[int, np.ndarray]:
     """Communes (as indices) grouped by the exact set of services of the bucket reaching them
     (a mask of :class:`_Bucket`), for sets of two actors or more.
+
+    France-wide services are compared only with each other, région-wide ones too
+    when ``regions_apart`` (:func:`_class`): each class is keyed on its own.
+    """
+    classes: dict[int, list[int]] = defaultdict(list)
+    for position, view in enumerate(bucket.members):
+        classes[_class(view, keys.terr, regions_apart)].append(position)
+    found: dict[int, np.ndarray] = {}
+    for kind, positions in classes.items():
+        if kind in classes_kept:
+            found.update(_class_pieces(bucket, positions, keys, inside))
+    return found
+
+
+_LOCAL, _REGIONAL, _NATIONAL = 0, 1, 2
+
+
+def _class(view: ServiceView, terr: Territories, regions_apart: bool) -> int:
+    """A service's class: France-wide, région-wide (when set apart) or local."""
+    kinds = {terr.kind(code) or "france" for code in _codes(view)}
+    if "france" in kinds:
+        return _NATIONAL
+    return _REGIONAL if regions_apart and "region" in kinds else _LOCAL
+
+
+def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
+                  inside: np.ndarray | None) -> dict[int, np.ndarray]:
+    """:func:`_pieces` for the services of the bucket at ``positions``.
 
     Each commune's key is, for each level, the territory of that level above it
     when a service of the bucket covers it (else −1); communes with one key are
@@ -203,8 +240,11 @@ def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None) -> dict[int
     terr = keys.terr
     at: list[dict[int, int]] = [{} for _ in range(4)]
     national = 0
-    for position, view in enumerate(bucket.members):
-        for code in _codes(view):
+    if bucket.small and not bucket.several_actors_or_none(
+            sum(1 << p for p in positions) & ~bucket.small):
+        return {}  # fewer than two actors big enough
+    for position in positions:
+        for code in _codes(bucket.members[position]):
             level = _LEVELS.index(terr.kind(code) or "france")
             if level == 4:
                 national |= 1 << position
@@ -224,6 +264,9 @@ def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None) -> dict[int
         columns.append(column)
     if inside is not None:
         reached &= inside
+    if bucket.small and not national & ~bucket.small:
+        # Only communes reached by a service of an actor big enough can hold a part kept.
+        reached &= _reached_by(at, ~bucket.small, keys)
     where = np.flatnonzero(reached)
     if where.size == 0:
         return {}
@@ -248,6 +291,18 @@ def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None) -> dict[int
             for mask, parts in found.items() if bucket.several_actors(mask)}
 
 
+def _reached_by(at: list[dict[int, int]], mask: int, keys: _Keys) -> np.ndarray:
+    """The communes reached by a service of ``mask``, from the territories of each level."""
+    reached = np.zeros(len(keys.index), dtype=bool)
+    for level in range(4):
+        numbers = [n for n, services in at[level].items() if services & mask]
+        if numbers:
+            has = np.zeros(keys.sizes[level] + 1, dtype=bool)
+            has[numbers] = True
+            reached |= has[keys.parents[level]]
+    return reached
+
+
 def _by_public(bucket: _Bucket, piece: int) -> Iterable[tuple[str, int]]:
     """For each public met in a piece, the services that serve it (two actors or more)."""
     for public in bucket.public_order:
@@ -262,18 +317,26 @@ def _by_public(bucket: _Bucket, piece: int) -> Iterable[tuple[str, int]]:
 
 
 def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
-                refs: Referentials) -> list[_Elementary]:
-    """Every overlap of a bucket, a public and a piece of territory (before merging)."""
+                refs: Referentials, regions_apart: bool = False, *,
+                classes: frozenset[int] = frozenset({_LOCAL, _REGIONAL, _NATIONAL}),
+                big: frozenset[str] | None = None) -> list[_Elementary]:
+    """Every overlap of a bucket, a public and a piece of territory (before merging).
+
+    ``classes``: the classes of services compared (:func:`_class`); ``big``: only
+    the overlaps with two actors of ``big`` or more (the rest are left out).
+    """
     keys = _Keys(refs.territoires)
     result = []
     for key, members in sorted(_buckets(views, niveau, refs).items()):
         if len({v.acteur for v in members}) < 2:
             continue
-        bucket = _Bucket(members)
+        bucket = _Bucket(members, big)
         found: dict[int, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
-        for piece, communes in _pieces(bucket, keys, inside).items():
+        for piece, communes in _pieces(bucket, keys, inside, regions_apart, classes).items():
             for public, serving in _by_public(bucket, piece):
-                found[serving][public].append(communes)
+                # Two actors big enough: a finding kept, or a part joining one.
+                if not bucket.small or bucket.several_actors_or_none(serving & ~bucket.small):
+                    found[serving][public].append(communes)
         for serving, by_public in found.items():
             # Publics that share the same communes make one overlap.
             same: dict[bytes, tuple[np.ndarray, list[str]]] = {}
@@ -479,10 +542,69 @@ def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | No
     )
 
 
-def duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
-               territoire: str | None = None, views: list[ServiceView] | None = None,
-               refs: Referentials | None = None) -> list[DuplicateGroup]:
-    """Findings of services of different actors that duplicate each other.
+LIMITE = 200
+"""Findings listed by default when the run is wider than a département (most populated first)."""
+
+
+class Duplicates(BaseModel):
+    """The findings of one run, and how many there are in all.
+
+    ``constats``: the findings, most populated first, at most ``limite`` of
+    them (``limite`` 0: all); ``total``: how many findings the run has in all,
+    or at least (``au_moins``: on a run wider than a département, only the
+    findings at least as populated as the last one listed are counted);
+    ``territoire``: the territory the run covers (the one asked; without one,
+    the actors' département when they all sit in one, else ``france``);
+    ``etendu``: whether it is wider than a département.
+    """
+
+    constats: list[DuplicateGroup]
+    total: int
+    au_moins: bool = False
+    limite: int = 0
+    territoire: str = "france"
+    etendu: bool = False
+
+
+def _extent(territoire: str | None, actors: dict[str, dict], refs: Referentials) -> str:
+    """The territory a run covers: the one asked, else the actors' département when they all
+    sit in one, else France."""
+    if territoire is not None:
+        return territoire
+    terr = refs.territoires
+    departements = {terr.departement_of(data["commune"]) for data in actors.values()
+                    if data.get("commune") in terr.index.position}
+    return departements.pop() if len(departements) == 1 else "france"
+
+
+def _upper_bounds(views: list[ServiceView], index: CommuneIndex,
+                  inside: np.ndarray | None) -> dict[str, int]:
+    """For each actor, a bound on the population any of its overlaps can reach: the sum of
+    its services' areas' populations (inside the run), at most the run's population."""
+    whole = int(index.population.sum() if inside is None else index.population[inside].sum())
+    of_code: dict[str, int] = {}
+    bound: dict[str, int] = defaultdict(int)
+    for view in views:
+        for code in _codes(view):
+            found = of_code.get(code)
+            if found is None:
+                if code == "france":
+                    found = whole
+                else:
+                    communes = index.of(code)
+                    if inside is not None:
+                        communes = communes[inside[communes]]
+                    found = int(index.population[communes].sum())
+                of_code[code] = found
+            bound[view.acteur] += found
+    return {actor: min(total, whole) for actor, total in bound.items()}
+
+
+def find_duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
+                    territoire: str | None = None, limite: int | None = None,
+                    views: list[ServiceView] | None = None,
+                    refs: Referentials | None = None) -> Duplicates:
+    """Findings of services of different actors that duplicate each other, and their count.
 
     Parameters
     ----------
@@ -492,45 +614,110 @@ def duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
         Compare the thématiques as declared, or their 16 categories.
     territoire : str, optional
         Only the overlap inside this territory (COG code); default: everywhere.
+    limite : int, optional
+        At most this many findings, the most populated (0: all). Default:
+        :data:`LIMITE` when the run is wider than a département (a région,
+        France, or no territory with actors in several départements), all
+        otherwise: the complete list is a département's answer.
     views : list of ServiceView, optional
         The graph's services, when the caller already read them.
 
     Returns
     -------
-    list of DuplicateGroup
-        Most populated overlap first, then the most actors.
+    Duplicates
+        The findings, most populated first, then the most actors; their
+        number in all (exact, or « at least » for a capped national run).
 
     Raises
     ------
     ArgumentError
-        For an unknown level or territory.
+        For an unknown level or territory, or a negative ``limite``.
 
     Notes
     -----
-    O(Σ t·m·a) to bucket the services (t thématiques, m moments, a territories
-    of a service's area), O(n) array work per bucket for n communes, then
-    O(p) per piece of overlap; gathering by actors looks a larger set up among
-    the findings of its rarest actor. Never O(s²) pairs.
+    France-wide services are compared only with each other: the common base
+    offer everywhere is not a duplicate a territory can act on, and two
+    national actors offering the same accompaniment to the same public make
+    one finding on all of France. On a run wider than a région (France, or
+    no territory on a national data set), région-wide services are likewise
+    compared only with each other (on the national sets they multiplied the
+    findings by 1.7). Inside a région, its région-wide services are compared
+    with the local ones.
+
+    Services are bucketed in O(Σ t·m·a) (t thématiques, m moments, a
+    territories of a service's area), O(n) array work per bucket for n
+    communes, then O(p) per piece of overlap; never O(s²) pairs. A capped run
+    first finds the France- and région-wide findings (few), takes the
+    population θ of the ``limite``-th, and then looks only at the overlaps
+    with two actors or more that could reach θ (:func:`_upper_bounds`): every
+    finding at least as populated as θ is found exactly (all its actors could
+    reach θ, and so could the smaller sets it could join), with the parts of
+    the actors joining it; the rest is not built. (A joining part is left
+    where it would have joined another finding only when that other finding
+    has fewer than two actors that could reach θ: it then joins this one.)
+    ``total`` then counts the findings reaching θ, « at least ». When fewer
+    than ``limite`` findings reach θ, the whole run is computed.
     """
     refs = refs or referentials()
     if niveau not in NIVEAUX:
         raise ArgumentError(f"niveau inconnu : « {niveau} » (--niveau). Niveaux possibles : "
                             f"{', '.join(NIVEAUX)}")
+    if limite is not None and limite < 0:
+        raise ArgumentError(f"limite négative : {limite} (--limite). Donnez 0 pour tous les "
+                            "constats, ou un nombre de constats")
     terr = refs.territoires
     inside = None
     if territoire is not None:
+        territoire = check_territoire(territoire, refs)
         inside = np.zeros(len(terr.index), dtype=bool)
-        inside[terr.index.of(check_territoire(territoire, refs))] = True
+        inside[terr.index.of(territoire)] = True
     # Hundreds of thousands of small objects and no cycle: the collector would only
     # walk the graph's millions of objects again and again.
     with collector_paused():
         views = views if views is not None else service_views(graph, refs=refs)
         by_id = {v.id: v for v in views}
-        actor_names = {ident: data.get("nom", ident)
-                       for ident, data in actor_nodes(graph).items()}
-        roots = _parts(_elementary(views, niveau, inside, refs), terr.index)
+        actors = actor_nodes(graph)
+        actor_names = {ident: data.get("nom", ident) for ident, data in actors.items()}
+        extent = _extent(territoire, actors, refs)
+        kind = terr.kind(extent) or "france"
+        wide = kind in ("region", "france")
+        regions_apart = kind == "france"
+        cap = (LIMITE if wide else 0) if limite is None else limite
+        roots, at_least = _roots(views, niveau, inside, refs, regions_apart, cap)
+        total = len(roots)
         described = _Described(refs)
         groups = [_finding(root, by_id, inside, actor_names, refs, described) for root in roots]
         groups.sort(key=lambda g: (-g.population, -len(g.acteurs), g.thematique, g.moment,
                                    g.services, g.publics))
-    return groups
+    return Duplicates(constats=groups[:cap] if cap else groups, total=total,
+                      au_moins=at_least, limite=cap, territoire=extent, etendu=wide)
+
+
+def _roots(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
+           refs: Referentials, regions_apart: bool, cap: int) -> tuple[list[_Part], bool]:
+    """The findings' root parts: all of them, or (``cap``) those reaching the population of
+    the ``cap``-th, and whether that is only part of them."""
+    index = refs.territoires.index
+    if cap:
+        wide_only = _parts(_elementary(views, niveau, inside, refs, regions_apart,
+                                       classes=frozenset({_REGIONAL, _NATIONAL})), index)
+        if len(wide_only) >= cap:
+            threshold = sorted((p.population for p in wide_only), reverse=True)[cap - 1]
+            bounds = _upper_bounds(views, index, inside)
+            big = frozenset(a for a, bound in bounds.items() if bound >= threshold)
+            roots = [p for p in _parts(_elementary(views, niveau, inside, refs, regions_apart,
+                                                   big=big), index)
+                     if p.population >= threshold]
+            if len(roots) >= cap:
+                return roots, True
+    return _parts(_elementary(views, niveau, inside, refs, regions_apart), index), False
+
+
+def duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
+               territoire: str | None = None, limite: int | None = None,
+               views: list[ServiceView] | None = None,
+               refs: Referentials | None = None) -> list[DuplicateGroup]:
+    """The findings of :func:`find_duplicates` (most populated first; on a run wider than a
+    département, the :data:`LIMITE` most populated unless ``limite`` says otherwise)."""
+    return find_duplicates(graph, niveau=niveau, territoire=territoire, limite=limite,
+                           views=views, refs=refs).constats
