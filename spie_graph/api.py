@@ -39,6 +39,7 @@ from spie_graph.analyses import network as _network
 from spie_graph.analyses import without_actor as _without_actor
 from spie_graph.analyses._common import actor_nodes
 from spie_graph.analyses.consortium import load_criteria
+from spie_graph.analyses.duplicates import find_duplicates
 from spie_graph.analyses.findings import compute_findings
 from spie_graph.analyses.stats import graph_stats
 from spie_graph.errors import ArgumentError, DatasetError, Problem
@@ -314,31 +315,43 @@ def gaps(path: Path | str, territoire: str | None = None, *, niveau: str = "comm
 
 
 def duplicates(path: Path | str, territoire: str | None = None, *,
-               niveau: str = "thematique",
+               niveau: str = "thematique", limite: int | None = None,
                store: GraphStore | None = None) -> list[DuplicateGroup]:
-    """Groups of services of different actors that duplicate each other."""
+    """Groups of services of different actors that duplicate each other (on a run wider
+    than a département, the ``limite`` most populated: see
+    :func:`analyses.duplicates.find_duplicates`)."""
     if territoire is not None:
         territoire = check_territoire(territoire)
-    return _duplicates(load_graph(path, store), niveau=niveau, territoire=territoire)
+    return _duplicates(load_graph(path, store), niveau=niveau, territoire=territoire,
+                       limite=limite)
 
 
 @dataclass(frozen=True)
 class NamedDuplicates:
-    """Duplicate groups, and the names of their actors (for people, not ids)."""
+    """Duplicate groups, and the names of their actors (for people, not ids); ``total``
+    findings in all (``au_moins``: at least), ``etendu``: wider than a département."""
 
     groups: list[DuplicateGroup]
     noms: dict[str, str]
+    total: int = 0
+    au_moins: bool = False
+    limite: int = 0
+    territoire: str = "france"
+    etendu: bool = False
 
 
 def duplicates_named(path: Path | str, territoire: str | None = None, *,
-                     niveau: str = "thematique",
+                     niveau: str = "thematique", limite: int | None = None,
                      store: GraphStore | None = None) -> NamedDuplicates:
     """:func:`duplicates`, with each actor's name (what ``duplicates`` shows in a table)."""
     if territoire is not None:
         territoire = check_territoire(territoire)
     graph = load_graph(path, store)
-    groups = _duplicates(graph, niveau=niveau, territoire=territoire)
-    return NamedDuplicates(groups, {key: data["nom"] for key, data in actor_nodes(graph).items()})
+    found = find_duplicates(graph, niveau=niveau, territoire=territoire, limite=limite)
+    return NamedDuplicates(found.constats,
+                           {key: data["nom"] for key, data in actor_nodes(graph).items()},
+                           total=found.total, au_moins=found.au_moins, limite=found.limite,
+                           territoire=found.territoire, etendu=found.etendu)
 
 
 def _graph_with_consortium(path: Path | str, consortium: Path | str | None,

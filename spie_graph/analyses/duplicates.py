@@ -201,20 +201,19 @@ class _Bucket:
 
 
 def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None,
-            regions_apart: bool, classes_kept: frozenset[int]) -> dict[int, np.ndarray]:
+            class_of: dict[str, int]) -> dict[int, np.ndarray]:
     """Communes (as indices) grouped by the exact set of services of the bucket reaching them
     (a mask of :class:`_Bucket`), for sets of two actors or more.
 
     France-wide services are compared only with each other, région-wide ones too
-    when ``regions_apart`` (:func:`_class`): each class is keyed on its own.
+    when set apart (``class_of``, :func:`_class`): each class is keyed on its own.
     """
     classes: dict[int, list[int]] = defaultdict(list)
     for position, view in enumerate(bucket.members):
-        classes[_class(view, keys.terr, regions_apart)].append(position)
+        classes[class_of[view.id]].append(position)
     found: dict[int, np.ndarray] = {}
-    for kind, positions in classes.items():
-        if kind in classes_kept:
-            found.update(_class_pieces(bucket, positions, keys, inside))
+    for positions in classes.values():
+        found.update(_class_pieces(bucket, positions, keys, inside))
     return found
 
 
@@ -326,13 +325,17 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
     the overlaps with two actors of ``big`` or more (the rest are left out).
     """
     keys = _Keys(refs.territoires)
+    class_of = {v.id: _class(v, keys.terr, regions_apart) for v in views}
+    views = [v for v in views if class_of[v.id] in classes]  # classes never meet
     result = []
     for key, members in sorted(_buckets(views, niveau, refs).items()):
         if len({v.acteur for v in members}) < 2:
             continue
+        if big is not None and not _two_big(members, big, class_of):
+            continue
         bucket = _Bucket(members, big)
         found: dict[int, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
-        for piece, communes in _pieces(bucket, keys, inside, regions_apart, classes).items():
+        for piece, communes in _pieces(bucket, keys, inside, class_of).items():
             for public, serving in _by_public(bucket, piece):
                 # Two actors big enough: a finding kept, or a part joining one.
                 if not bucket.small or bucket.several_actors_or_none(serving & ~bucket.small):
@@ -349,6 +352,18 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
                                    communes)
                        for communes, publics in same.values()]
     return result
+
+
+def _two_big(members: list[ServiceView], big: frozenset[str], class_of: dict[str, int]) -> bool:
+    """Whether two actors of ``big`` or more have services of one class in the bucket."""
+    seen: dict[int, str] = {}
+    for view in members:
+        if view.acteur in big:
+            kind = class_of[view.id]
+            first = seen.setdefault(kind, view.acteur)
+            if first != view.acteur:
+                return True
+    return False
 
 
 def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:

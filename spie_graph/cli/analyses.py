@@ -16,6 +16,7 @@ import click
 from spie_graph import api, french
 from spie_graph.analyses import Network
 from spie_graph.analyses._common import split_codes
+from spie_graph.analyses.duplicates import LIMITE as LIMITE_DOUBLONS
 from spie_graph.analyses.duplicates import NIVEAUX as NIVEAUX_DOUBLONS
 from spie_graph.analyses.gaps import NIVEAUX as NIVEAUX_LACUNES
 from spie_graph.analyses.network import SEUIL_EXACT
@@ -114,21 +115,31 @@ def gaps_command(territoire: str | None, niveau: str, thematiques: tuple[str, ..
               help="Comparer les thématiques telles que déclarées, ou leurs 16 catégories.")
 @click.option("--territoire", metavar="CODE",
               help="Ne garder que les recouvrements dans ce territoire (par défaut : partout).")
+@click.option("--limite", type=click.IntRange(min=0), default=None, metavar="N",
+              help=f"Au plus N constats, les plus peuplés (0 : tous). Par défaut : "
+                   f"{LIMITE_DOUBLONS} au-delà d'un département, tous sinon.")
 @dataset_option
 @format_option
 @store_options
-def duplicates_command(niveau: str, territoire: str | None, dataset: Path, fmt: str,
-                       store: GraphStore | None) -> None:
+def duplicates_command(niveau: str, territoire: str | None, limite: int | None,
+                       dataset: Path, fmt: str, store: GraphStore | None) -> None:
     """Doublons : des services d'acteurs différents pour les mêmes personnes, au même endroit.
 
     Même thématique, même moment du parcours, publics et territoires qui se
     recouvrent. Le score de recouvrement est la population commune aux zones
-    des services divisée par la population de leur réunion.
+    des services divisée par la population de leur réunion. Les services
+    proposés sur toute la France ne sont comparés qu'entre eux (ceux d'une
+    région aussi, au-delà de leur région). La liste complète est une réponse
+    départementale : au-delà d'un département, les constats les plus peuplés.
     """
-    found = api.duplicates_named(dataset, territoire, niveau=niveau, store=store)
+    found = api.duplicates_named(dataset, territoire, niveau=niveau, limite=limite,
+                                 store=store)
     groups = found.groups
+    note = _duplicates_note(found)
     if fmt != "table":
         click.echo(render([group.model_dump() for group in groups], fmt))
+        if note:
+            click.echo(paragraph(note), err=True)
         return
     click.echo(show(duplicates_table(groups, found.noms)))
     explained = [g.explication for g in groups if g.explication]
@@ -138,7 +149,24 @@ def duplicates_command(niveau: str, territoire: str | None, dataset: Path, fmt: 
             click.echo(paragraph(f"{index}. {text}"))
     click.echo(paragraph(f"\n{french.plural(len(groups), 'groupe')} de services en double. "
                           "Recouvrement des zones : population commune aux zones des "
-                          "services, sur la population de leur réunion."))
+                          "services, sur la population de leur réunion. Les services "
+                          "proposés sur toute la France ne sont comparés qu'entre eux"
+                          + (" ; ceux d'une région aussi." if found.territoire == "france"
+                             else ".")))
+    if note:
+        click.echo(paragraph(note))
+
+
+def _duplicates_note(found: api.NamedDuplicates) -> str:
+    """What a capped list leaves out, and how to get the rest (empty when complete)."""
+    if len(found.groups) >= found.total and not found.au_moins:
+        return ""
+    count = (f"Au moins {french.number(found.total)}" if found.au_moins
+             else french.number(found.total))
+    return (f"{count} constats en tout sur ce territoire ; les "
+            f"{french.number(len(found.groups))} plus peuplés sont ci-dessus. La liste "
+            "complète se demande département par département (--territoire 56, par "
+            "exemple), ou ici avec --limite 0 (long à l'échelle nationale).")
 
 
 # -- consortium check -------------------------------------------------------------------
