@@ -335,6 +335,7 @@ class NamedDuplicates:
     noms: dict[str, str]
     total: int = 0
     au_moins: bool = False
+    seuil: int = 0
     limite: int = 0
     territoire: str = "france"
     etendu: bool = False
@@ -350,7 +351,8 @@ def duplicates_named(path: Path | str, territoire: str | None = None, *,
     found = find_duplicates(graph, niveau=niveau, territoire=territoire, limite=limite)
     return NamedDuplicates(found.constats,
                            {key: data["nom"] for key, data in actor_nodes(graph).items()},
-                           total=found.total, au_moins=found.au_moins, limite=found.limite,
+                           total=found.total, au_moins=found.au_moins, seuil=found.seuil,
+                           limite=found.limite,
                            territoire=found.territoire, etendu=found.etendu)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from spie_graph.analyses import duplicates
 from spie_graph.analyses._common import describe_communes
+from spie_graph.analyses.duplicates import LIMITE, find_duplicates
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import build_graph
 from spie_graph.reference.territories import territories
@@ -170,3 +171,119 @@ def test_demo_has_duplicates_in_the_vannes_agglomeration(demo_graph):
     assert any(len(g.acteurs) >= 3 for g in groups)
     assert all(terr_code in territories().communes(GMVA) or terr_code == GMVA
                for g in groups for terr_code in g.territoire)
+
+
+# -- France-wide and région-wide services; the capped list of a wide run ----------------
+# Populations (COG 2026): France 68,952,941; Bretagne (region:53) 3,449,370.
+
+FRANCE, BRETAGNE = 68952941, 3449370
+
+
+def test_france_wide_services_are_compared_only_with_each_other(make_dataset):
+    # n1 (every public) and n2 (RSA) everywhere; d1 Vannes (RSA), d2 GMVA (RSA).
+    # Before: n1 and n2 joined every local overlap (n1+n2+d1+d2 in Vannes, ...).
+    # Now: n1 + n2 on all of France (RSA: n1 serves everyone), d1 + d2 on Vannes.
+    path = make_dataset(
+        acteurs=[actor("ccas", "ccas-cias"), actor("asso", "association"),
+                 actor("nat1", "association"), actor("nat2", "association")],
+        services=[service("d1", "ccas", VANNES, RSA), service("d2", "asso", GMVA, RSA),
+                  service("n1", "nat1", "france"), service("n2", "nat2", "france", RSA)])
+    graph = build_graph(load_dataset(path))
+    found = find_duplicates(graph)
+    assert [(g.acteurs, g.services, g.publics, g.territoire, g.population)
+            for g in found.constats] == [
+        (["nat1", "nat2"], ["n1", "n2"], [RSA], ["france"], FRANCE),
+        (["asso", "ccas"], ["d1", "d2"], [RSA], [VANNES], 55790)]
+    assert (found.total, found.au_moins, found.limite, found.territoire, found.etendu) == (
+        2, False, 0, "56", False)  # every actor sits in the Morbihan: a département's run
+    # Inside the Morbihan, the two national services overlap on the Morbihan.
+    inside = duplicates(graph, territoire="56")
+    assert [(g.acteurs, g.territoire, g.population) for g in inside] == [
+        (["nat1", "nat2"], ["56"], 783390), (["asso", "ccas"], [VANNES], 55790)]
+
+
+def test_region_wide_services_set_apart_only_beyond_their_region(make_dataset):
+    # r1 and r2 on Bretagne, l1 in Vannes, every public.
+    path = make_dataset(
+        acteurs=[actor("r1", "association"), actor("r2", "association"),
+                 actor("l1", "ccas-cias")],
+        services=[service("s1", "r1", "region:53"), service("s2", "r2", "region:53"),
+                  service("s3", "l1", VANNES)])
+    graph = build_graph(load_dataset(path))
+    # Inside the région (the Morbihan), l1 is compared with them: r1 + r2 alone on the
+    # Morbihan but Vannes (783,390 - 55,790), the three of them in Vannes.
+    groups = duplicates(graph, territoire="56")
+    assert [(g.acteurs, g.population) for g in groups] == [
+        (["r1", "r2"], 783390 - 55790), (["l1", "r1", "r2"], 55790)]
+    # On all of France, wider than the région: r1 + r2 only, on Bretagne.
+    [group] = duplicates(graph, territoire="france")
+    assert (group.acteurs, group.territoire, group.population) == (
+        ["r1", "r2"], ["22", "29", "35", "56"], BRETAGNE)  # Bretagne's départements
+
+
+@pytest.fixture
+def wide(make_dataset):
+    """Two local pairs (GMVA 180,735; Lorient 58,329) and a France-wide pair (n1, n2)."""
+    pairs = [("g", GMVA), ("l", LORIENT)]
+    acteurs = [actor(f"{p}{i}", "association") for p, _ in pairs for i in (1, 2)]
+    services = [service(f"{p}{i}-s", f"{p}{i}", code) for p, code in pairs for i in (1, 2)]
+    acteurs += [actor("n1", "association"), actor("n2", "association")]
+    services += [service("n1-s", "n1", "france"), service("n2-s", "n2", "france")]
+    return build_graph(load_dataset(make_dataset(acteurs=acteurs, services=services)))
+
+
+def test_a_wide_run_lists_the_most_populated_and_counts_them_all(wide):
+    every = find_duplicates(wide, territoire="france", limite=0)
+    assert [(g.acteurs, g.population) for g in every.constats] == [
+        (["n1", "n2"], FRANCE), (["g1", "g2"], 180735), (["l1", "l2"], 58329)]
+    assert (every.total, every.au_moins, every.etendu) == (3, False, True)
+    # Two asked: more than the France-wide findings (one), so all are counted exactly.
+    two = find_duplicates(wide, territoire="france", limite=2)
+    assert [g.acteurs for g in two.constats] == [["n1", "n2"], ["g1", "g2"]]
+    assert (two.total, two.au_moins, two.limite) == (3, False, 2)
+    # One asked: the France-wide finding reaches France's population, which no local
+    # actor can: found without the local ones, and counted « at least ».
+    one = find_duplicates(wide, territoire="france", limite=1)
+    assert [g.acteurs for g in one.constats] == [["n1", "n2"]]
+    assert (one.total, one.au_moins, one.seuil) == (1, True, FRANCE)
+    # The default cap (200) keeps all three; a département's run is not capped...
+    assert find_duplicates(wide, territoire="region:53").total == 3
+    assert LIMITE == 200
+    dep = find_duplicates(wide, territoire="56")
+    assert (dep.total, dep.limite, dep.etendu, len(dep.constats)) == (3, 0, False, 3)
+    # ... unless asked.
+    assert len(duplicates(wide, territoire="56", limite=2)) == 2
+
+
+def test_a_wide_run_is_the_same_for_the_actors_of_several_departements(wide, make_dataset):
+    # Without a territory, actors seated in two départements make a run on France.
+    assert find_duplicates(wide).territoire == "56"
+    path = make_dataset(
+        "deux", acteurs=[actor("a", "association"),
+                         {**actor("b", "association"), "commune": "35238"}],
+        services=[service("s1", "a", VANNES), service("s2", "b", VANNES)])
+    found = find_duplicates(build_graph(load_dataset(path)), limite=1)
+    assert (found.territoire, found.etendu, found.total, len(found.constats)) == (
+        "france", True, 1, 1)
+
+
+def test_negative_limit(wide):
+    with pytest.raises(ArgumentError, match="--limite"):
+        find_duplicates(wide, limite=-1)
+
+
+def test_cli_says_how_many_findings_a_capped_list_leaves_out(wide, make_dataset):
+    from click.testing import CliRunner
+
+    from spie_graph.cli import main
+    path = make_dataset(
+        "cli", acteurs=[actor(f"a{i}", "association") for i in range(4)],
+        services=[service("s0", "a0", GMVA), service("s1", "a1", GMVA),
+                  service("s2", "a2", LORIENT), service("s3", "a3", LORIENT)])
+    result = CliRunner().invoke(main, ["duplicates", "--dataset", str(path), "--territoire",
+                                       "france", "--limite", "1"])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "2 constats en tout sur ce territoire ; les 1 plus peuplés" in output
+    assert "département par département (--territoire 56" in output
+    assert "toute la France ne sont comparés qu'entre eux ; ceux d'une région aussi" in output

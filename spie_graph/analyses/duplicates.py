@@ -48,8 +48,8 @@ from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex, Territories
 from spie_graph.store.cache import collector_paused
 
-__all__ = ["LIMITE", "NIVEAUX", "DuplicateGroup", "Duplicates", "Overlap", "duplicates",
-           "find_duplicates"]
+__all__ = ["LIMITE", "NIVEAUX", "DuplicateCount", "DuplicateGroup", "Duplicates", "Overlap",
+           "duplicates", "find_duplicates"]
 
 NIVEAUX = ("thematique", "categorie")
 
@@ -561,24 +561,35 @@ LIMITE = 200
 """Findings listed by default when the run is wider than a département (most populated first)."""
 
 
-class Duplicates(BaseModel):
-    """The findings of one run, and how many there are in all.
+class DuplicateCount(BaseModel):
+    """How many findings a run has, and what its list covers.
 
-    ``constats``: the findings, most populated first, at most ``limite`` of
-    them (``limite`` 0: all); ``total``: how many findings the run has in all,
-    or at least (``au_moins``: on a run wider than a département, only the
-    findings at least as populated as the last one listed are counted);
-    ``territoire``: the territory the run covers (the one asked; without one,
-    the actors' département when they all sit in one, else ``france``);
-    ``etendu``: whether it is wider than a département.
+    ``total``: the findings in all, or at least (``au_moins``: on a capped run
+    wider than a département, only the findings at least as populated as
+    ``seuil`` are counted, ``seuil`` being the population of the
+    ``limite``-th); ``limite``: the cap applied (0: none); ``territoire``: the
+    territory the run covers (the one asked; without one, the actors'
+    département when they all sit in one, else ``france``); ``etendu``:
+    whether it is wider than a département.
     """
 
-    constats: list[DuplicateGroup]
     total: int
     au_moins: bool = False
+    seuil: int = 0
     limite: int = 0
     territoire: str = "france"
     etendu: bool = False
+
+
+class Duplicates(DuplicateCount):
+    """The findings of one run (``constats``, most populated first, at most ``limite``)
+    and how many there are (:class:`DuplicateCount`)."""
+
+    constats: list[DuplicateGroup]
+
+    def count(self) -> DuplicateCount:
+        """The counts without the findings."""
+        return DuplicateCount(**self.model_dump(exclude={"constats"}))
 
 
 def _extent(territoire: str | None, actors: dict[str, dict], refs: Referentials) -> str:
@@ -698,20 +709,21 @@ def find_duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
         wide = kind in ("region", "france")
         regions_apart = kind == "france"
         cap = (LIMITE if wide else 0) if limite is None else limite
-        roots, at_least = _roots(views, niveau, inside, refs, regions_apart, cap)
+        roots, threshold = _roots(views, niveau, inside, refs, regions_apart, cap)
         total = len(roots)
         described = _Described(refs)
         groups = [_finding(root, by_id, inside, actor_names, refs, described) for root in roots]
         groups.sort(key=lambda g: (-g.population, -len(g.acteurs), g.thematique, g.moment,
                                    g.services, g.publics))
     return Duplicates(constats=groups[:cap] if cap else groups, total=total,
-                      au_moins=at_least, limite=cap, territoire=extent, etendu=wide)
+                      au_moins=threshold > 0, seuil=threshold, limite=cap, territoire=extent,
+                      etendu=wide)
 
 
 def _roots(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
-           refs: Referentials, regions_apart: bool, cap: int) -> tuple[list[_Part], bool]:
+           refs: Referentials, regions_apart: bool, cap: int) -> tuple[list[_Part], int]:
     """The findings' root parts: all of them, or (``cap``) those reaching the population of
-    the ``cap``-th, and whether that is only part of them."""
+    the ``cap``-th; and that population when only those were found (else 0)."""
     index = refs.territoires.index
     if cap:
         wide_only = _parts(_elementary(views, niveau, inside, refs, regions_apart,
@@ -724,8 +736,8 @@ def _roots(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
                                                    big=big), index)
                      if p.population >= threshold]
             if len(roots) >= cap:
-                return roots, True
-    return _parts(_elementary(views, niveau, inside, refs, regions_apart), index), False
+                return roots, threshold
+    return _parts(_elementary(views, niveau, inside, refs, regions_apart), index), 0
 
 
 def duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",

@@ -20,7 +20,7 @@ from spie_graph.analyses.consortium import (
     load_criteria,
 )
 from spie_graph.analyses.density import Density, density_from_gaps
-from spie_graph.analyses.duplicates import DuplicateGroup, duplicates
+from spie_graph.analyses.duplicates import DuplicateCount, DuplicateGroup, find_duplicates
 from spie_graph.analyses.gaps import Gaps, gaps
 from spie_graph.analyses.network import Network, network
 from spie_graph.graph.build import default_territory
@@ -60,6 +60,9 @@ class Findings(BaseModel):
     gaps: Gaps | None = None
     density: Density | None = None
     duplicates: list[DuplicateGroup] | None = None
+    duplicates_count: DuplicateCount | None = None
+    """How many duplicate findings in all: beyond a département, ``duplicates`` holds the
+    most populated only (:func:`~spie_graph.analyses.duplicates.find_duplicates`)."""
     consortium: ConsortiumCheck | None = None
     network: Network | None = None
     family_labels: dict[str, str] = {}
@@ -113,7 +116,8 @@ def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
                                                      refs=refs)
         found["density"] = density_from_gaps(by_commune, by_epci)
     if with_duplicates:
-        found["duplicates"] = duplicates(graph, territoire=code, views=views, refs=refs)
+        result = find_duplicates(graph, territoire=code, views=views, refs=refs)
+        found["duplicates"], found["duplicates_count"] = result.constats, result.count()
     if with_consortium and consortium_of_graph(graph) is not None:
         criteria = criteria or load_criteria(refs=refs)
         found["consortium"] = check_consortium(graph, criteria=criteria, refs=refs)

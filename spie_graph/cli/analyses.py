@@ -159,14 +159,18 @@ def duplicates_command(niveau: str, territoire: str | None, limite: int | None,
 
 def _duplicates_note(found: api.NamedDuplicates) -> str:
     """What a capped list leaves out, and how to get the rest (empty when complete)."""
-    if len(found.groups) >= found.total and not found.au_moins:
+    shown = len(found.groups)
+    if shown >= found.total and not found.au_moins:
         return ""
-    count = (f"Au moins {french.number(found.total)}" if found.au_moins
-             else french.number(found.total))
-    return (f"{count} constats en tout sur ce territoire ; les "
-            f"{french.number(len(found.groups))} plus peuplés sont ci-dessus. La liste "
-            "complète se demande département par département (--territoire 56, par "
-            "exemple), ou ici avec --limite 0 (long à l'échelle nationale).")
+    rest = ("La liste complète se demande département par département (--territoire 56, "
+            "par exemple), ou ici avec --limite 0 (long à l'échelle nationale).")
+    if found.au_moins:
+        return (f"Au moins {french.number(found.total)} constats sur ce territoire : autant "
+                f"touchent {french.number(found.seuil)} habitants ou plus (la population du "
+                f"{french.number(found.limite)}e) ; les {french.number(shown)} plus peuplés "
+                f"sont ci-dessus, les moins peuplés ne sont pas comptés. {rest}")
+    return (f"{french.number(found.total)} constats en tout sur ce territoire ; les "
+            f"{french.number(shown)} plus peuplés sont ci-dessus. {rest}")
 
 
 # -- consortium check -------------------------------------------------------------------
