@@ -194,15 +194,17 @@ def _by_public(piece: tuple[ServiceView, ...]) -> Iterable[tuple[str, tuple[Serv
 
 
 def duplicate_pieces(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
-                     territoire: str | None = None) -> set[Piece]:
+                     territoire: str | None = None,
+                     only: Callable[[ServiceView], bool] | None = None) -> set[Piece]:
     """The previous release's duplicate groups, as (thématique, moment, publics, services,
-    communes)."""
+    communes); ``only``: among these services only."""
     refs = referentials()
     inside = None
     if territoire is not None:
         inside = refs.territoires.communes(check_territoire(territoire, refs))
     found_all: set[Piece] = set()
-    for key, members in sorted(_buckets(service_views(graph), niveau, refs).items()):
+    views = [v for v in service_views(graph) if only is None or only(v)]
+    for key, members in sorted(_buckets(views, niveau, refs).items()):
         if len({v.acteur for v in members}) < 2:
             continue
         found: dict = defaultdict(lambda: defaultdict(set))

@@ -11,7 +11,7 @@ import pytest
 
 from spie_graph.analyses import gaps
 from spie_graph.analyses._common import describe_communes, describe_indices, service_views
-from spie_graph.analyses.duplicates import _elementary
+from spie_graph.analyses.duplicates import _elementary, find_duplicates
 from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import CoverageIndex, who_covers
 from spie_graph.reference.referentials import referentials
@@ -73,3 +73,63 @@ def test_describe_indices_matches_describe_communes():
         indices = np.array(sorted(INDEX.position[c] for c in codes), dtype=np.int64)
         assert describe_indices(indices, R) == describe_communes(codes, R)
     assert describe_indices(np.arange(len(INDEX)), R) == ["france"]
+
+
+# -- France-wide and région-wide services set apart; the capped list of a wide run ----------
+
+def _with_wide_services(seed: int):
+    """A generated data set where every fifth service covers France and every seventh the
+    région Bretagne (the generated ones have neither)."""
+    dataset = generated_dataset(seed=seed, actors=70)
+    services = [s.model_copy(update={"territoire": ["france"] if i % 5 == 0 else
+                                     ["region:53"] if i % 7 == 0 else s.territoire})
+                for i, s in enumerate(dataset.services)]
+    return build_graph(dataset.model_copy(update={"services": services}))
+
+
+def _kinds(view):
+    kinds = {R.territoires.kind(code) or "france" for code in view.areas}
+    return "france" if "france" in kinds else "region" if "region" in kinds else "local"
+
+
+@pytest.fixture(scope="module", params=[1, 2])
+def wide_graph(request):
+    return _with_wide_services(request.param)
+
+
+@pytest.mark.parametrize("regions_apart", [False, True])
+def test_wide_services_are_compared_among_themselves(wide_graph, regions_apart):
+    # The new overlaps are the previous release's, computed on each class of services
+    # alone: France-wide; région-wide (when set apart); the others.
+    classes = {"france": "france", "region": "region" if regions_apart else "local",
+               "local": "local"}
+    views = service_views(wide_graph)
+    kind_of = {v.id: _kinds(v) for v in views}
+    found = {(e.thematique, e.moment, e.publics, tuple(sorted(v.id for v in e.services)),
+              frozenset(INDEX.to_codes(e.communes)))
+             for e in _elementary(views, "thematique", None, R, regions_apart)}
+    expected: set = set()
+    for kind in set(classes.values()):
+        expected |= old.duplicate_pieces(
+            wide_graph, only=lambda v, kind=kind: classes[kind_of[v.id]] == kind)
+    assert found == expected
+    for kind in ("france", "region", "local"):  # each kind overlaps
+        assert any(kind_of[p[3][0]] == kind for p in expected)
+
+
+@pytest.mark.parametrize("territoire", ["france", "region:53", None])
+def test_a_capped_list_is_the_head_of_the_whole_list(wide_graph, territoire):
+    # The threshold on the actors' populations finds the most populated findings exactly.
+    every = find_duplicates(wide_graph, territoire=territoire, limite=0)
+    assert every.total == len(every.constats) > 20
+    for limite in (1, 5, 20):
+        capped = find_duplicates(wide_graph, territoire=territoire, limite=limite)
+        assert [g.model_dump() for g in capped.constats] == [
+            g.model_dump() for g in every.constats[:limite]]
+        assert capped.total <= every.total
+        if limite == 1:  # more France-wide findings than that: the threshold is used
+            assert capped.au_moins
+        if capped.au_moins:
+            assert capped.total == sum(g.population >= capped.seuil for g in every.constats)
+        else:
+            assert capped.total == every.total
