@@ -106,7 +106,14 @@ def run_step(step: str, folder: Path) -> dict:
     elif step == "gaps":
         found = f"{len(gaps(graph, 'france', niveau='epci').lacunes)} lacunes"
     elif step == "duplicates":
-        found = f"{len(duplicates(graph))} doublons"
+        try:
+            from spie_graph.analyses.duplicates import find_duplicates
+        except ImportError:  # before the capped list: every finding
+            found = f"{len(duplicates(graph))} doublons"
+        else:
+            result = find_duplicates(graph)
+            found = (f"{len(result.constats)} doublons listés sur "
+                     f"{'au moins ' if result.au_moins else ''}{result.total}")
     elif step == "network":
         result = network(graph)
         betweenness = result.intermediarite

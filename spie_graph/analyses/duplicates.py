@@ -19,6 +19,13 @@ publics or pieces of territory make one finding, and a larger set of actors
 overlapping inside the area of a smaller one (a third actor joining a pair in
 one commune) joins that finding; ``recouvrements`` lists the parts and
 ``explication`` says it in words.
+
+France-wide services are compared only with each other (the common base offer
+everywhere is not a duplicate a territory can act on; two national actors
+offering the same accompaniment to the same public make one finding on all of
+France); on a run wider than a région, région-wide services too. The complete
+list is a département's answer: a run wider than a département lists the
+:data:`LIMITE` most populated findings and counts them (:func:`find_duplicates`).
 """
 
 from __future__ import annotations
