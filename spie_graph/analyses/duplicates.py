@@ -167,6 +167,19 @@ class _Keys:
         self.sizes = [len(index), len(index.epcis), len(index.departements), len(index.regions)]
         self.parents = [np.arange(len(index), dtype=np.int64), index.epci, index.departement,
                         index.region]
+        self._located: dict[str, list[tuple[int, int]]] = {}
+
+    def located(self, view: ServiceView) -> list[tuple[int, int]]:
+        """The (level, number) of each territory of a service's area (level 4: France),
+        worked out once per service."""
+        found = self._located.get(view.id)
+        if found is None:
+            found = []
+            for code in _codes(view):
+                level = _LEVELS.index(self.terr.kind(code) or "france")
+                found.append((level, -1 if level == 4 else self.number[_LEVELS[level]][code]))
+            self._located[view.id] = found
+        return found
 
 
 class _Bucket:
@@ -227,12 +240,12 @@ def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None,
 _LOCAL, _REGIONAL, _NATIONAL = 0, 1, 2
 
 
-def _class(view: ServiceView, terr: Territories, regions_apart: bool) -> int:
+def _class(view: ServiceView, keys: _Keys, regions_apart: bool) -> int:
     """A service's class: France-wide, région-wide (when set apart) or local."""
-    kinds = {terr.kind(code) or "france" for code in _codes(view)}
-    if "france" in kinds:
+    levels = {level for level, _ in keys.located(view)}
+    if 4 in levels:
         return _NATIONAL
-    return _REGIONAL if regions_apart and "region" in kinds else _LOCAL
+    return _REGIONAL if regions_apart and 3 in levels else _LOCAL
 
 
 def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
@@ -243,20 +256,17 @@ def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
     when a service of the bucket covers it (else −1); communes with one key are
     reached by the same services.
     """
-    terr = keys.terr
     at: list[dict[int, int]] = [{} for _ in range(4)]
     national = 0
     if bucket.small and not bucket.several_actors_or_none(
             sum(1 << p for p in positions) & ~bucket.small):
         return {}  # fewer than two actors big enough
     for position in positions:
-        for code in _codes(bucket.members[position]):
-            level = _LEVELS.index(terr.kind(code) or "france")
+        for level, territory in keys.located(bucket.members[position]):
             if level == 4:
                 national |= 1 << position
             else:
-                number = keys.number[_LEVELS[level]][code]
-                at[level][number] = at[level].get(number, 0) | 1 << position
+                at[level][territory] = at[level].get(territory, 0) | 1 << position
     columns = []
     reached = np.zeros(len(keys.index), dtype=bool) if not national else np.ones(
         len(keys.index), dtype=bool)
@@ -270,9 +280,9 @@ def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
         columns.append(column)
     if inside is not None:
         reached &= inside
-    if bucket.small and not national & ~bucket.small:
-        # Only communes reached by a service of an actor big enough can hold a part kept.
-        reached &= _reached_by(at, ~bucket.small, keys)
+    if bucket.small:
+        # Only communes reached by two services of actors big enough hold a part kept.
+        reached &= _reached_by_two(at, national, ~bucket.small, keys)
     where = np.flatnonzero(reached)
     if where.size == 0:
         return {}
@@ -294,19 +304,23 @@ def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
         if mask & (mask - 1):  # two services or more
             found[mask].append(where[order[bounds[k]:bounds[k + 1]]])
     return {mask: (np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0])
-            for mask, parts in found.items() if bucket.several_actors(mask)}
+            for mask, parts in found.items()
+            if bucket.several_actors_or_none(mask & ~bucket.small)}
 
 
-def _reached_by(at: list[dict[int, int]], mask: int, keys: _Keys) -> np.ndarray:
-    """The communes reached by a service of ``mask``, from the territories of each level."""
-    reached = np.zeros(len(keys.index), dtype=bool)
+def _reached_by_two(at: list[dict[int, int]], national: int, mask: int,
+                    keys: _Keys) -> np.ndarray:
+    """The communes reached by two services of ``mask`` or more, from the territories of
+    each level (``national``: the services covering France)."""
+    count = np.full(len(keys.index), (national & mask).bit_count(), dtype=np.int64)
     for level in range(4):
-        numbers = [n for n, services in at[level].items() if services & mask]
-        if numbers:
-            has = np.zeros(keys.sizes[level] + 1, dtype=bool)
-            has[numbers] = True
-            reached |= has[keys.parents[level]]
-    return reached
+        found = {n: (services & mask).bit_count() for n, services in at[level].items()
+                 if services & mask}
+        if found:
+            per = np.zeros(keys.sizes[level] + 1, dtype=np.int64)  # parent −1 reads 0
+            per[list(found)] = list(found.values())
+            count += per[keys.parents[level]]
+    return count >= 2
 
 
 def _by_public(bucket: _Bucket, piece: int) -> Iterable[tuple[str, int]]:
@@ -332,7 +346,7 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
     the overlaps with two actors of ``big`` or more (the rest are left out).
     """
     keys = _Keys(refs.territoires)
-    class_of = {v.id: _class(v, keys.terr, regions_apart) for v in views}
+    class_of = {v.id: _class(v, keys, regions_apart) for v in views}
     views = [v for v in views if class_of[v.id] in classes]  # classes never meet
     result = []
     for key, members in sorted(_buckets(views, niveau, refs).items()):
@@ -388,7 +402,8 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
         part.publics.update(item.publics)
         part.pieces.append(item.communes)
     for part in by_actors.values():
-        part.communes = (part.pieces[0] if len(part.pieces) == 1
+        whole = [p for p in part.pieces if p.size == len(index)]  # all of France
+        part.communes = (whole[0] if whole else part.pieces[0] if len(part.pieces) == 1
                          else _union(part.pieces))
         part.population = int(index.population[part.communes].sum())
         part.pieces = []  # hundreds of thousands of small arrays, no longer needed
@@ -440,6 +455,8 @@ def _within(small: np.ndarray, large: np.ndarray) -> bool:
     """Whether the sorted unique indices ``small`` are all in the sorted ``large``."""
     if small.size > large.size or small[0] < large[0] or small[-1] > large[-1]:
         return False
+    if large[-1] - large[0] + 1 == large.size:  # a whole range (all of France, often)
+        return True
     found = np.searchsorted(large, small)
     return bool((large[found] == small).all())
 
@@ -733,15 +750,19 @@ def _roots(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
     the ``cap``-th; and that population when only those were found (else 0)."""
     index = refs.territoires.index
     if cap:
-        wide_only = _parts(_elementary(views, niveau, inside, refs, regions_apart,
-                                       classes=frozenset({_REGIONAL, _NATIONAL})), index)
+        wide = _elementary(views, niveau, inside, refs, regions_apart,
+                           classes=frozenset({_REGIONAL, _NATIONAL}))
+        wide_only = _parts(wide, index)
         if len(wide_only) >= cap:
             threshold = sorted((p.population for p in wide_only), reverse=True)[cap - 1]
             bounds = _upper_bounds(views, index, inside)
             big = frozenset(a for a, bound in bounds.items() if bound >= threshold)
-            roots = [p for p in _parts(_elementary(views, niveau, inside, refs, regions_apart,
-                                                   big=big), index)
-                     if p.population >= threshold]
+            # The France- and région-wide overlaps with two big actors are those found above
+            # (their communes are all reached by two big services); the local ones anew.
+            kept = [e for e in wide if len({v.acteur for v in e.services} & big) >= 2]
+            kept += _elementary(views, niveau, inside, refs, regions_apart,
+                                classes=frozenset({_LOCAL}), big=big)
+            roots = [p for p in _parts(kept, index) if p.population >= threshold]
             if len(roots) >= cap:
                 return roots, threshold
     return _parts(_elementary(views, niveau, inside, refs, regions_apart), index), 0
