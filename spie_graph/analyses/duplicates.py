@@ -248,6 +248,11 @@ def _class(view: ServiceView, keys: _Keys, regions_apart: bool) -> int:
     return _REGIONAL if regions_apart and 3 in levels else _LOCAL
 
 
+def _classes(views: list[ServiceView], keys: _Keys, regions_apart: bool) -> dict[str, int]:
+    """Each service's class (:func:`_class`) by id."""
+    return {v.id: _class(v, keys, regions_apart) for v in views}
+
+
 def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
                   inside: np.ndarray | None) -> dict[int, np.ndarray]:
     """:func:`_pieces` for the services of the bucket at ``positions``.
@@ -339,21 +344,25 @@ def _by_public(bucket: _Bucket, piece: int) -> Iterable[tuple[str, int]]:
 def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
                 refs: Referentials, regions_apart: bool = False, *,
                 classes: frozenset[int] = frozenset({_LOCAL, _REGIONAL, _NATIONAL}),
-                big: frozenset[str] | None = None) -> list[_Elementary]:
+                big: frozenset[str] | None = None, keys: _Keys | None = None,
+                class_of: dict[str, int] | None = None) -> list[_Elementary]:
     """Every overlap of a bucket, a public and a piece of territory (before merging).
 
     ``classes``: the classes of services compared (:func:`_class`); ``big``: only
-    the overlaps with two actors of ``big`` or more (the rest are left out).
+    the overlaps with two actors of ``big`` or more (the rest are left out);
+    ``keys`` and ``class_of`` (:func:`_classes`), when the caller has them.
     """
-    keys = _Keys(refs.territoires)
-    class_of = {v.id: _class(v, keys, regions_apart) for v in views}
+    keys = keys or _Keys(refs.territoires)
+    class_of = class_of if class_of is not None else _classes(views, keys, regions_apart)
     views = [v for v in views if class_of[v.id] in classes]  # classes never meet
     result = []
     for key, members in sorted(_buckets(views, niveau, refs).items()):
         if len({v.acteur for v in members}) < 2:
             continue
-        if big is not None and not _two_big(members, big, class_of):
-            continue
+        if big is not None:
+            if not _two_big(members, big, class_of):
+                continue
+            members = _near_big(members, big, keys, inside)
         bucket = _Bucket(members, big)
         found: dict[int, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
         for piece, communes in _pieces(bucket, keys, inside, class_of).items():
@@ -373,6 +382,38 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
                                    communes)
                        for communes, publics in same.values()]
     return result
+
+
+def _near_big(members: list[ServiceView], big: frozenset[str], keys: _Keys,
+              inside: np.ndarray | None) -> list[ServiceView]:
+    """The services of a bucket that matter for overlaps of two actors of ``big``: those of
+    ``big``, and the others reaching a commune two services of ``big`` reach (the only
+    communes where such an overlap can be; their sets of services there stay whole)."""
+    count = np.zeros(len(keys.index), dtype=np.int64)
+    per: list[dict[int, int]] = [defaultdict(int) for _ in range(5)]
+    for view in members:
+        if view.acteur in big:
+            for level, territory in keys.located(view):
+                per[level][territory] += 1
+    count += sum(per[4].values())
+    for level in range(4):
+        if per[level]:
+            counts = np.zeros(keys.sizes[level] + 1, dtype=np.int64)  # parent −1 reads 0
+            counts[list(per[level])] = list(per[level].values())
+            count += counts[keys.parents[level]]
+    hot = count >= 2
+    if inside is not None:
+        hot &= inside
+    touched = []
+    for level in range(4):
+        above = keys.parents[level][hot]
+        mark = np.zeros(keys.sizes[level] + 1, dtype=bool)
+        mark[above[above >= 0]] = True
+        touched.append(mark)
+    if not hot.any():
+        return [v for v in members if v.acteur in big]
+    return [v for v in members if v.acteur in big or any(
+        level == 4 or touched[level][territory] for level, territory in keys.located(v))]
 
 
 def _two_big(members: list[ServiceView], big: frozenset[str], class_of: dict[str, int]) -> bool:
@@ -750,8 +791,10 @@ def _roots(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
     the ``cap``-th; and that population when only those were found (else 0)."""
     index = refs.territoires.index
     if cap:
-        wide = _elementary(views, niveau, inside, refs, regions_apart,
-                           classes=frozenset({_REGIONAL, _NATIONAL}))
+        keys = _Keys(refs.territoires)
+        class_of = _classes(views, keys, regions_apart)
+        wide = _elementary(views, niveau, inside, refs, regions_apart, keys=keys,
+                           class_of=class_of, classes=frozenset({_REGIONAL, _NATIONAL}))
         wide_only = _parts(wide, index)
         if len(wide_only) >= cap:
             threshold = sorted((p.population for p in wide_only), reverse=True)[cap - 1]
@@ -760,8 +803,8 @@ def _roots(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
             # The France- and région-wide overlaps with two big actors are those found above
             # (their communes are all reached by two big services); the local ones anew.
             kept = [e for e in wide if len({v.acteur for v in e.services} & big) >= 2]
-            kept += _elementary(views, niveau, inside, refs, regions_apart,
-                                classes=frozenset({_LOCAL}), big=big)
+            kept += _elementary(views, niveau, inside, refs, regions_apart, keys=keys,
+                                class_of=class_of, classes=frozenset({_LOCAL}), big=big)
             roots = [p for p in _parts(kept, index) if p.population >= threshold]
             if len(roots) >= cap:
                 return roots, threshold
