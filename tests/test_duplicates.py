@@ -5,10 +5,12 @@ communes); Morbihan 783,390.
 """
 
 import pytest
+from click.testing import CliRunner
 
 from spie_graph.analyses import duplicates
 from spie_graph.analyses._common import describe_communes
 from spie_graph.analyses.duplicates import LIMITE, find_duplicates
+from spie_graph.cli import main
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import build_graph
 from spie_graph.reference.territories import territories
@@ -255,7 +257,7 @@ def test_a_wide_run_lists_the_most_populated_and_counts_them_all(wide):
     assert len(duplicates(wide, territoire="56", limite=2)) == 2
 
 
-def test_a_wide_run_is_the_same_for_the_actors_of_several_departements(wide, make_dataset):
+def test_actors_in_several_departements_make_a_wide_run(wide, make_dataset):
     # Without a territory, actors seated in two départements make a run on France.
     assert find_duplicates(wide).territoire == "56"
     path = make_dataset(
@@ -272,10 +274,7 @@ def test_negative_limit(wide):
         find_duplicates(wide, limite=-1)
 
 
-def test_cli_says_how_many_findings_a_capped_list_leaves_out(wide, make_dataset):
-    from click.testing import CliRunner
-
-    from spie_graph.cli import main
+def test_cli_says_how_many_findings_a_capped_list_leaves_out(make_dataset):
     path = make_dataset(
         "cli", acteurs=[actor(f"a{i}", "association") for i in range(4)],
         services=[service("s0", "a0", GMVA), service("s1", "a1", GMVA),
