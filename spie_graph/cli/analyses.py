@@ -167,10 +167,10 @@ def _duplicates_note(found: api.NamedDuplicates) -> str:
     if found.au_moins:
         return (f"Au moins {french.number(found.total)} constats sur ce territoire : autant "
                 f"touchent {french.number(found.seuil)} habitants ou plus (la population du "
-                f"{french.number(found.limite)}e) ; les {french.number(shown)} plus peuplés "
-                f"sont ci-dessus, les moins peuplés ne sont pas comptés. {rest}")
+                f"dernier listé) ; les {french.number(shown)} plus peuplés sont listés, les "
+                f"moins peuplés ne sont pas comptés. {rest}")
     return (f"{french.number(found.total)} constats en tout sur ce territoire ; les "
-            f"{french.number(shown)} plus peuplés sont ci-dessus. {rest}")
+            f"{french.number(shown)} plus peuplés sont listés. {rest}")
 
 
 # -- consortium check -------------------------------------------------------------------
