@@ -236,3 +236,26 @@ def test_rapport_md_names_the_community_method(demo_graph):
                                                       "propagation-etiquettes"})
     wide = dataclasses.replace(ctx, findings=ctx.findings.model_copy(update={"network": network}))
     assert "communautés (propagation d'étiquettes" in network_part(wide).section
+
+
+def test_rapport_md_says_how_many_duplicates_a_capped_run_has(demo_graph):
+    """A run wider than a département lists the most populated findings only: rapport.md
+    says how many there are (at least) and where to ask for the rest."""
+    import dataclasses
+    import importlib
+
+    from spie_graph.analyses.duplicates import DuplicateCount
+    from spie_graph.report.run import report_context
+
+    parts = importlib.import_module("spie_graph.report.parts")
+    ctx = report_context("morbihan", demo_graph)
+    listed = len(ctx.findings.duplicates)
+    assert "constats sur ce territoire" not in parts.duplicates_part(ctx).section  # all listed
+    count = DuplicateCount(total=2051, au_moins=True, seuil=68_952_941, limite=listed,
+                           territoire="france", etendu=True)
+    ctx = dataclasses.replace(ctx, findings=ctx.findings.model_copy(
+        update={"duplicates_count": count}))
+    section = parts.duplicates_part(ctx).section
+    assert ("Au moins 2\u202f051 constats (ceux qui touchent 68\u202f952\u202f941 habitants ou "
+            f"plus) sur ce territoire ; les {listed} plus peuplés") in section
+    assert "département par département" in section

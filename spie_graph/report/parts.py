@@ -323,6 +323,17 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
             more = french.plural(len(groups) - TOP, "autre groupe", "autres groupes")
             lines.append(f"\n… et {more}, les plus peuplés d'abord : tous sont dans "
                          "`doublons.csv` (feuille « Doublons » de `rapport.xlsx`).")
+    count = ctx.findings.duplicates_count
+    if count is not None and (count.au_moins or count.total > len(groups)):
+        # A run wider than a département lists the most populated findings only.
+        total = (f"Au moins {french.number(count.total)} constats (ceux qui touchent "
+                 f"{french.number(count.seuil)} habitants ou plus)" if count.au_moins
+                 else f"{french.number(count.total)} constats")
+        lines.append(f"\n{total} sur ce territoire ; les {french.number(len(groups))} plus "
+                     "peuplés sont dans `doublons.csv`. Les services proposés sur toute la "
+                     "France ne sont comparés qu'entre eux, ceux d'une région aussi au-delà de "
+                     "leur région. La liste complète se demande département par département "
+                     "(`spie-graph duplicates --territoire`).")
     return _part({"doublons.csv": to_csv(table), "doublons.json": models_json(groups)}, lines,
                  [Sheet("Doublons", table)])
 
