@@ -154,9 +154,10 @@ def previous_release(revision: str, into: Path) -> Path | None:
     return into
 
 
-def child(step: str, folder: Path, code: Path, env: dict[str, str]) -> dict:
+def child(step: str, folder: Path, code: Path, env: dict[str, str],
+          limit: float | None = None) -> dict:
     """Run a step in a new process on the package found in ``code``; add its peak
-    memory (MiB)."""
+    memory (MiB). A step still running after ``limit`` seconds is stopped and says so."""
     env = {**env, "PYTHONPATH": os.pathsep.join([str(code), str(ROOT)])}
     if step == "who-covers-cli":
         # ``python -m`` puts the working folder first on the path: run from the code's own
@@ -181,7 +182,11 @@ def child(step: str, folder: Path, code: Path, env: dict[str, str]) -> dict:
                 "wall": time.perf_counter() - began,
                 "rss": int(done.stderr.strip().splitlines()[-1]) / 1024, "found": "2e appel"}
     command = [sys.executable, __file__, "--etape", step, "--dossier", str(folder)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return {"cpu": float("nan"), "wall": float("nan"), "rss": float("nan"),
+                "found": f"arrêtée après {limit:.0f} s"}
     if done.returncode:
         tail = (done.stderr.strip().splitlines() or ["?"])[-1]
         return {"cpu": float("nan"), "wall": float("nan"), "rss": float("nan"),
@@ -221,7 +226,9 @@ def markdown(results: dict[tuple[str, str], dict]) -> str:
                 continue
             cell = f"{_seconds(measure['cpu'])} ({_memory(measure['rss'])})"
             old = measure.get("precedente")
-            if old is not None:
+            if old is not None and old["cpu"] != old["cpu"]:
+                cell += f" ; avant : {old['found']}"
+            elif old is not None:
                 cell += f" ; avant : {_seconds(old['cpu'])}"
                 if measure["cpu"] == measure["cpu"] and old["cpu"] == old["cpu"]:
                     cell += f", × {old['cpu'] / max(measure['cpu'], 1e-9):.0f}"
@@ -238,6 +245,9 @@ def main() -> None:
                         help="git revision of the previous release ('' : none)")
     parser.add_argument("--precedente-max", type=int, default=10000,
                         help="run the previous release up to this many actors")
+    parser.add_argument("--precedente-delai", type=float, default=600,
+                        help="stop a step of the previous release after this many seconds "
+                             "(its duplicates took more than 7 min at 10,000 actors)")
     parser.add_argument("--departement", type=int, default=2000,
                         help="actors of the département-sized data set (0: skip it)")
     parser.add_argument("--dossier", type=Path,
@@ -283,7 +293,7 @@ def main() -> None:
                 old_text, ratio = "", ""
                 if previous is not None and size <= args.precedente_max:
                     shutil.rmtree(work / "cache", ignore_errors=True)
-                    old = child(step, folder, previous, env)
+                    old = child(step, folder, previous, env, args.precedente_delai)
                     new["precedente"] = old
                     old_text = f"{old['cpu']:.2f}"
                     ratio = f"{old['cpu'] / max(new['cpu'], 1e-9):.1f}x"
