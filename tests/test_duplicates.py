@@ -283,6 +283,7 @@ def test_cli_says_how_many_findings_a_capped_list_leaves_out(make_dataset):
                                        "france", "--limite", "1"])
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
-    assert "2 constats en tout sur ce territoire ; les 1 plus peuplés" in output
+    assert "2 constats en tout sur ce territoire ; le plus peuplé est listé" in output
     assert "département par département (--territoire 56" in output
-    assert "toute la France ne sont comparés qu'entre eux ; ceux d'une région aussi" in output
+    assert ("toute la France ne sont comparés qu'entre eux ; à l'échelle de la France, ceux "
+            "proposés sur toute une région aussi") in output

@@ -151,7 +151,8 @@ def duplicates_command(niveau: str, territoire: str | None, limite: int | None,
                           "Recouvrement des zones : population commune aux zones des "
                           "services, sur la population de leur réunion. Les services "
                           "proposés sur toute la France ne sont comparés qu'entre eux"
-                          + (" ; ceux d'une région aussi." if found.territoire == "france"
+                          + (" ; à l'échelle de la France, ceux proposés sur toute une région "
+                             "aussi." if found.territoire == "france"
                              else ".")))
     if note:
         click.echo(paragraph(note))
@@ -164,13 +165,14 @@ def _duplicates_note(found: api.NamedDuplicates) -> str:
         return ""
     rest = ("La liste complète se demande département par département (--territoire 56, "
             "par exemple), ou ici avec --limite 0 (long à l'échelle nationale).")
+    listed = ("le plus peuplé est listé" if shown == 1
+              else f"les {french.number(shown)} plus peuplés sont listés")
     if found.au_moins:
         return (f"Au moins {french.number(found.total)} constats sur ce territoire : autant "
                 f"touchent {french.number(found.seuil)} habitants ou plus (la population du "
-                f"dernier listé) ; les {french.number(shown)} plus peuplés sont listés, les "
-                f"moins peuplés ne sont pas comptés. {rest}")
-    return (f"{french.number(found.total)} constats en tout sur ce territoire ; les "
-            f"{french.number(shown)} plus peuplés sont listés. {rest}")
+                f"dernier listé) ; {listed}, les moins peuplés ne sont pas comptés. {rest}")
+    return (f"{french.number(found.total)} constats en tout sur ce territoire ; {listed}. "
+            f"{rest}")
 
 
 # -- consortium check -------------------------------------------------------------------
