@@ -2,7 +2,7 @@
 """The analyses at national scale: each one's CPU time, peak memory, and what it found.
 
     python benchmarks/bench_analyses_national.py [--sizes 10000 30000] [--etapes ...]
-        [--dossier /work/data] [--ancien-max 30000]
+        [--dossier DOSSIER] [--ancien-max 30000]
 
 Complements ``bench_national.py`` (which the targets are read from) with what the
 analyses' own figures need: for ``network``, the previous release's path

@@ -157,7 +157,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
-    parser.add_argument("--donnees", type=Path, default=Path("/work/data"),
+    parser.add_argument("--donnees", type=Path,
+                        default=Path(tempfile.gettempdir()) / "spie-graph-bench",
                         help="dossier des jeux national-<taille> (générés s'ils manquent)")
     parser.add_argument("--heap", default="2g", help="mémoire Java du serveur")
     parser.add_argument("--pagecache", default="1g", help="cache de pages du serveur")

@@ -4,7 +4,8 @@
     python benchmarks/bench_report.py [DATA SET FOLDER ...] [--territoire CODE] [--profil FILE]
 
 For each data set folder (default: the département-sized and national sets of
-``benchmarks/national.py`` under ``/work/data`` when present), in its own Python
+``benchmarks/national.py`` that ``bench_national.py`` leaves in
+``$TMPDIR/spie-graph-bench`` when present), in its own Python
 process: read + validate + build the graph (the cache is bypassed), then run
 the report as :func:`spie_graph.report.run.run_report` does, part by part, and
 print each step's CPU seconds (``time.process_time``; the machine may be
@@ -36,8 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT = [Path("/work/data") / name for name in
-           ("dep56-2000", "national-10000", "national-30000", "national-100000")]
+DEFAULT = [Path(tempfile.gettempdir()) / "spie-graph-bench" / name for name in
+           ("departement-2000", "national-10000", "national-30000", "national-100000")]
 ANALYSES = ("service_views", "gaps", "density_from_gaps", "duplicates", "check_consortium",
             "network")
 RENDERERS = ("collect_annex", "collect_diagnostic", "page_docx", "page_html", "page_markdown",
@@ -141,7 +142,7 @@ def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", type=Path, nargs="*",
-                        help="data set folders (default: those of /work/data present)")
+                        help="data set folders (default: those bench_national.py wrote)")
     parser.add_argument("--territoire", help="territory of the report (default: the data set's)")
     parser.add_argument("--profil", type=Path, help="write a cProfile of the report here")
     parser.add_argument("--un", action="store_true", help=argparse.SUPPRESS)
