@@ -23,6 +23,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 30000])
     parser.add_argument("--etapes", nargs="+", default=list(STEPS), choices=STEPS)
-    parser.add_argument("--dossier", type=Path, default=Path("/tmp/spie-graph-bench"))
+    parser.add_argument("--dossier", type=Path,
+                        default=Path(tempfile.gettempdir()) / "spie-graph-bench")
     parser.add_argument("--ancien-max", type=int, default=30000,
                         help="run the previous network path up to this many actors")
     parser.add_argument("--etape", choices=STEPS, help=argparse.SUPPRESS)

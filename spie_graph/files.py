@@ -29,8 +29,8 @@ from pathlib import Path
 
 from spie_graph.errors import ArgumentError, ExportError
 
-__all__ = ["check_new_folder", "markdown_text", "neutralize", "write_atomic", "write_folder",
-           "xml_text"]
+__all__ = ["XML_ATTRIBUTE_ESCAPES", "XML_TEXT_ESCAPES", "check_new_folder", "markdown_text",
+           "neutralize", "write_atomic", "write_folder", "xml_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 forbids (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF),
@@ -41,6 +41,14 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udff
 def xml_text(value: str) -> str:
     """``value`` without the characters an XML document (GraphML, XLSX, DOCX…) cannot hold."""
     return _NOT_XML.sub("", value)
+
+
+# What the XML writers (GraphML, GEXF, XLSX) escape, as ``str.translate`` tables, applied
+# after :func:`xml_text`: markup characters, and in attributes the white space a parser
+# would otherwise normalise; a carriage return is kept as such in text too.
+XML_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+XML_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                                       "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~#])")

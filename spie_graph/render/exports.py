@@ -58,7 +58,7 @@ from functools import lru_cache
 import networkx as nx
 
 from spie_graph.errors import ArgumentError, ExportError
-from spie_graph.files import xml_text
+from spie_graph.files import XML_ATTRIBUTE_ESCAPES, XML_TEXT_ESCAPES, xml_text
 from spie_graph.graph.views import ActorProfile
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import map_elements
@@ -347,19 +347,16 @@ def _rgb(color: str) -> tuple[int, int, int]:
 # -- XML writing ------------------------------------------------------------------------------
 
 # Characters XML 1.0 cannot hold are dropped (files.xml_text), the rest escaped.
-_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 
 @lru_cache(maxsize=1 << 16)
 def _attr_text(value: str) -> str:
-    return xml_text(value).translate(_ATTR_ESCAPES)
+    return xml_text(value).translate(XML_ATTRIBUTE_ESCAPES)
 
 
 @lru_cache(maxsize=1 << 16)
 def _text_text(value: str) -> str:
-    return xml_text(value).translate(_TEXT_ESCAPES)
+    return xml_text(value).translate(XML_TEXT_ESCAPES)
 
 
 def _attr(value: object) -> str:

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from spie_graph.files import xml_text
+from spie_graph.files import XML_ATTRIBUTE_ESCAPES, XML_TEXT_ESCAPES, xml_text
 from spie_graph.french import yes_no
 
 __all__ = ["MAX_ROWS", "MAX_TEXT", "Workbook", "column_letter"]
@@ -39,8 +39,6 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 _STYLES = (
     _HEAD + f'<styleSheet xmlns="{_MAIN}">'
@@ -60,17 +58,15 @@ _BOLD = 1
 
 
 def column_letter(index: int) -> str:
-    """``0`` → ``A``, ``25`` → ``Z``, ``26`` → ``AA``."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """``0`` → ``A``, ``25`` → ``Z``, ``26`` → ``AA`` (openpyxl's letters, 0-based; imported
+    here so that the terminal tables, which import this module, do not load openpyxl)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def _text(value: str) -> str:
-    return value.translate(_ESCAPES)
+    return value.translate(XML_TEXT_ESCAPES)
 
 
 def _string_cell(ref: str, value: str, style: str = "") -> str:
@@ -234,8 +230,8 @@ def _app() -> str:
 
 
 def _workbook(sheets: list[tuple[str, str, str | None]]) -> str:
-    names = "".join(f'<sheet name="{name.translate(_ATTR_ESCAPES)}" sheetId="{i}" r:id="rId{i}"/>'
-                    for i, (name, _, _) in enumerate(sheets, start=1))
+    names = "".join(f'<sheet name="{name.translate(XML_ATTRIBUTE_ESCAPES)}" sheetId="{i}" '
+                    f'r:id="rId{i}"/>' for i, (name, _, _) in enumerate(sheets, start=1))
     filters = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
         f"{_text(_quoted(name))}!{_absolute(ref)}</definedName>"
