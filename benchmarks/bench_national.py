@@ -164,6 +164,11 @@ def child(step: str, folder: Path, code: Path, env: dict[str, str],
         # folder so that the release asked for is the one imported.
         arguments = ["who-covers", QUERY["thematique"], "--territoire", QUERY["territoire"],
                      "--dataset", str(folder.resolve())]
+        # As installed by pip, which compiles the bytecode: the first call writes it (in a
+        # folder of the benchmark's own), the second reads it instead of compiling the sources.
+        env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(Path(env.get("SPIE_GRAPH_CACHE", tempfile.gettempdir()))
+                                        / "bytecode")
         subprocess.run([sys.executable, "-m", "spie_graph.cli", *arguments], env=env,
                        check=True, capture_output=True, cwd=code)  # fills the cache
         # The second call, as the CLI runs it, then its own peak memory on stderr.

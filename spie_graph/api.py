@@ -45,7 +45,12 @@ from spie_graph.analyses.stats import graph_stats
 from spie_graph.errors import ArgumentError, DatasetError, Problem
 from spie_graph.files import write_atomic
 from spie_graph.graph.build import build_graph
-from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, CoverageRow
+from spie_graph.graph.coverage import (
+    CoverageAnswer,
+    CoverageIndex,
+    CoverageQuery,
+    CoverageRow,
+)
 from spie_graph.graph.views import replace_consortium, services_kept
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
@@ -80,7 +85,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REFERENTIELS", "AnnexFiles", "DiagnosticFiles", "WrittenFile",
     "validate", "dataset_name", "open_store", "load_graph", "neo4j_store", "bulk_load",
-    "stats", "who_covers", "report", "referential", "territory_search",
+    "stats", "who_covers", "who_covers_head", "report", "referential", "territory_search",
     "gaps", "duplicates", "duplicates_named", "NamedDuplicates", "check_consortium",
     "check_consortium_named", "NamedCheck",
     "network", "without_actor", "without_actor_named", "NamedWithout",
@@ -188,6 +193,18 @@ def who_covers(path: Path | str, query: CoverageQuery,
         return index.answer(query)
     opened, name = open_store(path, store)
     return opened.who_covers(name, query)
+
+
+def who_covers_head(path: Path | str, query: CoverageQuery, limite: int | None,
+                    store: GraphStore | None = None) -> CoverageAnswer:
+    """The first ``limite`` rows of :func:`who_covers` (all when None) and the answer's
+    size, for a table that shows a few rows of a national answer: with no store, only
+    the rows shown are made (40,000 services cover a need across France)."""
+    if store is None:
+        index = cache.remembered(path, "index", lambda: _coverage_index(path))
+        return index.head(query, limite)
+    opened, name = open_store(path, store)
+    return CoverageAnswer.of_rows(opened.who_covers(name, query), limite)
 
 
 def _coverage_index(path: Path | str) -> CoverageIndex:

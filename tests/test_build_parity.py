@@ -16,7 +16,7 @@ import pytest
 
 from benchmarks.national import write_national
 from spie_graph.graph.build import SharedAttributes, build_graph, collector_paused
-from spie_graph.graph.coverage import CoverageIndex, CoverageQuery
+from spie_graph.graph.coverage import CoverageAnswer, CoverageIndex, CoverageQuery
 from spie_graph.sources.validation import load_dataset
 from tests import reference_algorithms, reference_build
 from tests.conftest import DEMO
@@ -123,6 +123,12 @@ def test_the_columnar_index_answers_as_the_graph_walk(which, national, dated):
         assert index.answer(query) == expected
         assert again.answer(query) == expected
         answered += bool(expected)
+        # The head of a long answer makes only the rows shown, in the same order.
+        for limit in (None, 0, 1, 3):
+            head = index.head(query, limit)
+            assert head == CoverageAnswer.of_rows(expected, limit)
+            assert head.rows == expected[:limit] and head.nombre == len(expected)
+            assert head.total == sum(row.couverture == "total" for row in expected)
     assert answered > 10
 
 

@@ -185,20 +185,20 @@ def who_covers(thematique: str, territoire: str, public: str | None, moment: str
     query = CoverageQuery(thematique=thematique, territoire=territoire, public=public,
                           moment=moment, qualite_min=qualite_min,
                           maj_depuis=maj_depuis.date() if maj_depuis else None)
-    found = api.who_covers(dataset, query, store)
-    notes = api.provenance(dataset)
     if fmt == "table":
-        shown = found[:limite] if limite else found
-        click.echo(show(coverage_table(shown)))
-        total = sum(r.couverture == "total" for r in found)
-        click.echo(f"\n{french.plural(len(found), 'service')} ; {french.number(total)} "
-                   f"{'couvre' if total < 2 else 'couvrent'} tout le territoire.")
-        if len(shown) < len(found):
+        answer = api.who_covers_head(dataset, query, limite or None, store)
+        notes = api.provenance(dataset)
+        click.echo(show(coverage_table(answer.rows)))
+        click.echo(f"\n{french.plural(answer.nombre, 'service')} ; {french.number(answer.total)} "
+                   f"{'couvre' if answer.total < 2 else 'couvrent'} tout le territoire.")
+        if len(answer.rows) < answer.nombre:
             click.echo(french.typography(
-                f"Seuls les {french.number(len(shown))} premiers sont affichés (ceux qui "
+                f"Seuls les {french.number(len(answer.rows))} premiers sont affichés (ceux qui "
                 "couvrent tout le territoire d'abord). La liste complète : ajoutez "
                 "« --format csv > services.csv » (à ouvrir dans un tableur) ou « --limite 0 »."))
     else:
+        found = api.who_covers(dataset, query, store)
+        notes = api.provenance(dataset)
         click.echo(render([r.model_dump() for r in found], fmt))
     show_provenance(notes, fmt)
 

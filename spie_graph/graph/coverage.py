@@ -5,9 +5,11 @@ its sub-themes), serves the public asked (or every public), reaches the moment
 asked, and its area shares at least one commune with the territory asked. It is
 ``total`` when its area contains the whole territory, else ``partiel``.
 
-The embedded implementation walks the canonical graph; the Neo4j store runs
-``cypher/queries/who_covers.cypher`` with the same parameters
-(:func:`coverage_parameters`), and both go through :func:`finish_rows`.
+The embedded implementation answers from the columns of a :class:`CoverageIndex`
+of the canonical graph, and makes only the rows it is asked to show; the Neo4j
+store runs ``cypher/queries/who_covers.cypher`` with the same parameters
+(:func:`coverage_parameters`) and goes through :func:`finish_rows`, which keeps,
+marks and orders the rows as the index does.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex
 from spie_graph.sources.model import checked
 
-__all__ = ["CoverageQuery", "CoverageRow", "CoverageIndex", "coverage_parameters",
+__all__ = ["CoverageQuery", "CoverageRow", "CoverageAnswer", "CoverageIndex", "coverage_parameters",
            "who_covers", "finish_rows"]
 
 
@@ -62,6 +64,21 @@ class CoverageRow(BaseModel):
     conditions_acces: str | None = None
     score_qualite: float | None = None
     date_maj: str | None = None
+
+
+class CoverageAnswer(BaseModel):
+    """The rows shown of a who-covers answer (:attr:`rows`), and the answer's size:
+    :attr:`nombre` services, :attr:`total` of which cover the whole territory."""
+
+    rows: list[CoverageRow]
+    nombre: int
+    total: int
+
+    @classmethod
+    def of_rows(cls, rows: list[CoverageRow], limit: int | None) -> CoverageAnswer:
+        """The answer of the complete rows (in order), the first ``limit`` kept."""
+        return cls(rows=rows if limit is None else rows[:limit], nombre=len(rows),
+                   total=sum(row.couverture == "total" for row in rows))
 
 
 def coverage_parameters(query: CoverageQuery, refs: Referentials | None = None) -> dict:
@@ -209,10 +226,17 @@ class CoverageIndex:
 
     def answer(self, query: CoverageQuery, refs: Referentials | None = None) -> list[CoverageRow]:
         """The rows of :func:`who_covers` for a question."""
-        with collector_paused():  # tens of thousands of rows beside a national index
-            return self._answer(query, refs or referentials())
+        return self.head(query, None, refs).rows
 
-    def _answer(self, query: CoverageQuery, refs: Referentials) -> list[CoverageRow]:
+    def head(self, query: CoverageQuery, limit: int | None,
+             refs: Referentials | None = None) -> CoverageAnswer:
+        """The first ``limit`` rows of a question in :func:`finish_rows`' order (all when
+        None) and how many there are: only the rows shown are made."""
+        with collector_paused():  # tens of thousands of rows beside a national index
+            return self._answer(query, refs or referentials(), limit)
+
+    def _answer(self, query: CoverageQuery, refs: Referentials,
+                limit: int | None) -> CoverageAnswer:
         params = coverage_parameters(query, refs)
         services = self._services_meeting(params["territoire"], refs)
         wanted = frozenset(params["thematiques"])
@@ -245,25 +269,62 @@ class CoverageIndex:
             count[area] = len(inside)
             people[area] = index.population[inside].sum()
         kept = chosen & (count > 0)[area_of]
+        kept &= self._fresh_enough(params, services)
         picked, areas = services[kept], area_of[kept]
+        total = count[areas] == params["nb_communes"]
+        order = self._order(picked, total)
+        shown = order if limit is None else order[:limit]
+        rows = self._rows(picked[shown], count[areas[shown]], people[areas[shown]],
+                          total[shown])
+        return CoverageAnswer(rows=rows, nombre=len(picked), total=int(total.sum()))
+
+    def _fresh_enough(self, params: dict, services: np.ndarray) -> np.ndarray:
+        """Whether each service given has the data·inclusion quality and freshness asked
+        (as :func:`finish_rows` decides it for the Neo4j rows)."""
+        passing = np.ones(len(services), dtype=bool)
+        quality, since = params.get("qualite_min"), params.get("maj_depuis")
+        if quality is not None:
+            passing &= self._passing("score_qualite", lambda score: score is not None
+                                     and score >= quality, services)
+        if since is not None:
+            passing &= self._passing("date_maj", lambda day: day is not None and day >= since,
+                                     services)
+        return passing
+
+    def _rank(self, field: str) -> np.ndarray:
+        """Each distinct value's rank in the sorted values of ``field`` (strings)."""
+        values = self.values[field]
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
+        return rank
+
+    def _order(self, picked: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """The rows' order of :func:`finish_rows` (total first, then by family, actor's
+        name and service), from the ranks of the distinct values."""
+        keys = [self._rank(field)[self.codes[field][picked]]
+                for field in ("service", "nom_acteur", "famille")]
+        return np.lexsort((*keys, ~total))
+
+    def _rows(self, picked: np.ndarray, counts: np.ndarray, people: np.ndarray,
+              total: np.ndarray) -> list[CoverageRow]:
         columns = [[self.values[field][n] for n in self.codes[field][picked].tolist()]
                    for field in _COLUMNS]
-        raw = []  # each row in CoverageRow's field order, made straight from the columns
-        for (communes, population, acteur, nom_acteur, famille, service, nom_service,
+        rows = []  # each row's dict in CoverageRow's field order, made straight from columns
+        for (whole, communes, population, acteur, nom_acteur, famille, service, nom_service,
              thematiques, publics, moments, territoire, modes_mobilisation, mobilisable_par,
              frais, conditions_acces, score_qualite, date_maj) in zip(
-                count[areas].tolist(), people[areas].tolist(), *columns, strict=True):
-            raw.append({"acteur": acteur, "nom_acteur": nom_acteur, "famille": famille,
-                        "service": service, "nom_service": nom_service,
-                        "thematiques": list(thematiques), "publics": list(publics),
-                        "moments": list(moments), "territoire": list(territoire),
-                        "couverture": None, "communes_couvertes": communes,
-                        "population_couverte": population, "frais": frais,
-                        "modes_mobilisation": list(modes_mobilisation),
-                        "mobilisable_par": list(mobilisable_par),
-                        "conditions_acces": conditions_acces, "score_qualite": score_qualite,
-                        "date_maj": date_maj})
-        return finish_rows(raw, params, typed=True)
+                total.tolist(), counts.tolist(), people.tolist(), *columns, strict=True):
+            rows.append(checked(CoverageRow, {
+                "acteur": acteur, "nom_acteur": nom_acteur, "famille": famille,
+                "service": service, "nom_service": nom_service,
+                "thematiques": list(thematiques), "publics": list(publics),
+                "moments": list(moments), "territoire": list(territoire),
+                "couverture": "total" if whole else "partiel",
+                "communes_couvertes": communes, "population_couverte": population,
+                "frais": frais, "modes_mobilisation": list(modes_mobilisation),
+                "mobilisable_par": list(mobilisable_par), "conditions_acces": conditions_acces,
+                "score_qualite": score_qualite, "date_maj": date_maj}))
+        return rows
 
 
 def who_covers(graph: nx.MultiDiGraph, query: CoverageQuery,
@@ -284,10 +345,9 @@ def who_covers(graph: nx.MultiDiGraph, query: CoverageQuery,
     return (index or CoverageIndex.of_graph(graph)).answer(query)
 
 
-def finish_rows(raw: list[dict], params: dict, *, typed: bool = False) -> list[CoverageRow]:
+def finish_rows(raw: list[dict], params: dict) -> list[CoverageRow]:
     """Keep the rows of enough quality and freshness, mark each total or partial and sort:
-    total first, then by family and name. ``typed``: the rows' values have the fields'
-    types already (the embedded index), so they are not checked again."""
+    total first, then by family, actor's name and service."""
     quality, since = params.get("qualite_min"), params.get("maj_depuis")
     wanted = params["nb_communes"]
     rows = []
@@ -298,10 +358,6 @@ def finish_rows(raw: list[dict], params: dict, *, typed: bool = False) -> list[C
         if since is not None and (row.get("date_maj") is None or row["date_maj"] < since):
             continue
         couverture = "total" if row["communes_couvertes"] == wanted else "partiel"
-        if typed:  # the row holds every field in order: it becomes the model's own dict
-            row["couverture"] = couverture
-            rows.append(checked(CoverageRow, row))
-        else:
-            rows.append(CoverageRow(**row, couverture=couverture))
+        rows.append(CoverageRow(**row, couverture=couverture))
     rows.sort(key=lambda r: (r.couverture != "total", r.famille, r.nom_acteur, r.service))
     return rows
