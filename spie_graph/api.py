@@ -8,8 +8,10 @@ Functions return the analyses' pydantic models or plain data; those that
 write files write them whole or not at all. Errors are
 :class:`~spie_graph.errors.SpieGraphError` with a French message.
 
-The Neo4j driver and the local server are imported only by the functions that
-use them (:func:`neo4j_store`, :func:`cypher`, :func:`server_start`…).
+The Neo4j driver and the local server, the analyses, NetworkX and the
+renderers are imported only by the functions that use them (:func:`neo4j_store`,
+:func:`gaps`, :func:`report`…): a question answered from a cached index
+(:func:`who_covers`) loads none of them.
 """
 
 from __future__ import annotations
@@ -22,36 +24,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-import networkx as nx
-
 from spie_graph import french
-from spie_graph.analyses import (
-    ConsortiumCheck,
-    DuplicateGroup,
-    Gaps,
-    Network,
-    WithoutActor,
-)
-from spie_graph.analyses import check_consortium as _check_consortium
-from spie_graph.analyses import duplicates as _duplicates
-from spie_graph.analyses import gaps as _gaps
-from spie_graph.analyses import network as _network
-from spie_graph.analyses import without_actor as _without_actor
-from spie_graph.analyses._common import actor_nodes
-from spie_graph.analyses.consortium import load_criteria
-from spie_graph.analyses.duplicates import find_duplicates
-from spie_graph.analyses.findings import compute_findings
-from spie_graph.analyses.stats import graph_stats
 from spie_graph.errors import ArgumentError, DatasetError, Problem
 from spie_graph.files import write_atomic
-from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import (
     CoverageAnswer,
     CoverageIndex,
     CoverageQuery,
     CoverageRow,
 )
-from spie_graph.graph.views import replace_consortium, services_kept
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
 from spie_graph.reference.territories import KIND_LABELS, fold
@@ -71,8 +52,16 @@ from spie_graph.store.base import Progress
 from spie_graph.store.connection import Neo4jConnection
 
 if TYPE_CHECKING:
+    import networkx as nx
     from pyvis.network import Network as PyvisNetwork
 
+    from spie_graph.analyses import (
+        ConsortiumCheck,
+        DuplicateGroup,
+        Gaps,
+        Network,
+        WithoutActor,
+    )
     from spie_graph.analyses.findings import Findings
     from spie_graph.reference.referentials import Referentials
     from spie_graph.render.annex import Annex, Diagnostic
@@ -174,6 +163,8 @@ def stats(path: Path | str, store: GraphStore | None = None,
 
     Coverage counts the communes of ``territoire`` (default: the data set's).
     """
+    from spie_graph.analyses.stats import graph_stats
+
     if territoire is not None:
         territoire = check_territoire(territoire)
     return graph_stats(load_graph(path, store), territoire=territoire)
@@ -243,6 +234,7 @@ def report(path: Path | str, out_root: Path | str = "exports",
     The territory is checked before the data set is read. ``qualite_min`` and
     ``maj_depuis`` leave out the services of lower data·inclusion quality or older.
     """
+    from spie_graph.graph.views import services_kept
     from spie_graph.report.run import run_report
 
     if territoire is not None:
@@ -325,6 +317,9 @@ def gaps(path: Path | str, territoire: str | None = None, *, niveau: str = "comm
          maj_depuis: date | None = None) -> Gaps:
     """Services per commune (or EPCI) and need; a gap is a zero (see :func:`analyses.gaps`);
     ``qualite_min``, ``maj_depuis``: only the services of enough quality, recent enough."""
+    from spie_graph.analyses import gaps as _gaps
+    from spie_graph.graph.views import services_kept
+
     if territoire is not None:
         territoire = check_territoire(territoire)
     graph = services_kept(load_graph(path, store), qualite_min, maj_depuis)
@@ -337,6 +332,8 @@ def duplicates(path: Path | str, territoire: str | None = None, *,
     """Groups of services of different actors that duplicate each other (on a run wider
     than a département, the ``limite`` most populated: see
     :func:`analyses.duplicates.find_duplicates`)."""
+    from spie_graph.analyses import duplicates as _duplicates
+
     if territoire is not None:
         territoire = check_territoire(territoire)
     return _duplicates(load_graph(path, store), niveau=niveau, territoire=territoire,
@@ -362,6 +359,9 @@ def duplicates_named(path: Path | str, territoire: str | None = None, *,
                      niveau: str = "thematique", limite: int | None = None,
                      store: GraphStore | None = None) -> NamedDuplicates:
     """:func:`duplicates`, with each actor's name (what ``duplicates`` shows in a table)."""
+    from spie_graph.analyses._common import actor_nodes
+    from spie_graph.analyses.duplicates import find_duplicates
+
     if territoire is not None:
         territoire = check_territoire(territoire)
     graph = load_graph(path, store)
@@ -375,6 +375,9 @@ def duplicates_named(path: Path | str, territoire: str | None = None, *,
 
 def _graph_with_consortium(path: Path | str, consortium: Path | str | None,
                            store: GraphStore | None) -> nx.MultiDiGraph:
+    from spie_graph.analyses._common import actor_nodes
+    from spie_graph.graph.views import replace_consortium
+
     graph = load_graph(path, store)
     if consortium is None:
         return graph
@@ -384,6 +387,8 @@ def _graph_with_consortium(path: Path | str, consortium: Path | str | None,
 def check_consortium(path: Path | str, consortium: Path | str | None = None,
                      store: GraphStore | None = None) -> ConsortiumCheck:
     """The consortium (the data set's, or another draft in a YAML file) against the AMI."""
+    from spie_graph.analyses import check_consortium as _check_consortium
+
     return _check_consortium(_graph_with_consortium(path, consortium, store))
 
 
@@ -399,6 +404,10 @@ class NamedCheck:
 def check_consortium_named(path: Path | str, consortium: Path | str | None = None,
                            store: GraphStore | None = None) -> NamedCheck:
     """:func:`check_consortium`, with what a person reads instead of codes and ids."""
+    from spie_graph.analyses import check_consortium as _check_consortium
+    from spie_graph.analyses._common import actor_nodes
+    from spie_graph.analyses.consortium import load_criteria
+
     graph = _graph_with_consortium(path, consortium, store)
     criteria = load_criteria()
     return NamedCheck(_check_consortium(graph, criteria=criteria),
@@ -409,6 +418,8 @@ def check_consortium_named(path: Path | str, consortium: Path | str | None = Non
 def network(path: Path | str, *, seuil_exact: int | None = None, day: date | None = None,
             store: GraphStore | None = None) -> Network:
     """Roles in the interaction network (see :func:`spie_graph.analyses.network`)."""
+    from spie_graph.analyses import network as _network
+
     graph = load_graph(path, store)
     if seuil_exact is None:
         return _network(graph, day=day)
@@ -419,6 +430,8 @@ def without_actor(path: Path | str, acteur: str, *, territoire: str | None = Non
                   niveau: str = "commune", day: date | None = None,
                   store: GraphStore | None = None) -> WithoutActor:
     """What breaks if an actor leaves: needs no longer covered, links broken."""
+    from spie_graph.analyses import without_actor as _without_actor
+
     if territoire is not None:
         territoire = check_territoire(territoire)
     return _without_actor(load_graph(path, store), acteur, territoire=territoire,
@@ -437,6 +450,9 @@ def without_actor_named(path: Path | str, acteur: str, *, territoire: str | None
                         niveau: str = "commune", day: date | None = None,
                         store: GraphStore | None = None) -> NamedWithout:
     """:func:`without_actor`, with each actor's name."""
+    from spie_graph.analyses import without_actor as _without_actor
+    from spie_graph.analyses._common import actor_nodes
+
     if territoire is not None:
         territoire = check_territoire(territoire)
     graph = load_graph(path, store)
@@ -480,6 +496,7 @@ def map(path: Path | str, output: Path | str | None = None, *,  # noqa: A001 - t
     ``gaps`` and ``doublons`` show the findings of the territory, computed as
     the report computes them (:func:`spie_graph.analyses.findings.compute_findings`).
     """
+    from spie_graph.analyses.findings import compute_findings
     from spie_graph.render.map import build_map
 
     if output is not None and Path(output).suffix.lower() not in (".html", ".htm"):
@@ -549,6 +566,8 @@ def diagnostic(path: Path | str, output: Path | str, *, consortium: Path | str |
     of the population the coverage criteria ask for (0 to 1; the project's
     choice is 0.8). The findings are those the report computes.
     """
+    from spie_graph.analyses.consortium import load_criteria
+    from spie_graph.analyses.findings import compute_findings
     from spie_graph.render.annex import collect_diagnostic, render_diagnostic
 
     output = Path(output)
@@ -613,6 +632,8 @@ def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = F
     set whose files have not changed since its last complete load is neither
     read nor written again (without ``replace``).
     """
+    from spie_graph.graph.build import build_graph
+
     if store is None or store.name != "neo4j":
         dataset = load_dataset(path)
         return (store or EmbeddedStore()).load(dataset, replace=replace, progress=progress)
@@ -637,6 +658,7 @@ def bulk_load(path: Path | str, connection: Neo4jConnection | None = None, *,
     environment, as ``spie-graph neo4j start``). Refused, changing nothing, when
     the connection does not reach that server or its database holds anything.
     """
+    from spie_graph.graph.build import build_graph
     from spie_graph.store.bulk import bulk_load as _bulk_load
 
     config = server or _server_config()

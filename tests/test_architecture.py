@@ -156,6 +156,32 @@ def test_a_question_does_not_load_the_renderers(tmp_path):
     assert done.stdout.strip() == "[]"
 
 
+def test_a_cached_question_does_not_load_networkx_or_the_analyses(tmp_path):
+    """Once the cache holds the who-covers index, a who-covers call answers from it
+    alone: neither NetworkX, the builder nor the analyses are imported (NetworkX alone
+    costs 0.15 s of a call that should take under a second at national scale)."""
+    demo = PACKAGE.parent / "datasets" / "morbihan"
+    heavy = ("networkx", "spie_graph.graph.build", "spie_graph.graph.views",
+             "spie_graph.analyses", "spie_graph.render.exports")
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from spie_graph.cli import main\n"
+        "result = CliRunner().invoke(main, ['who-covers', 'mobilite', '--territoire', '56', "
+        f"'--dataset', {str(demo)!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'services ;' in result.output, result.output\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "SPIE_GRAPH_CACHE": str(tmp_path)}
+    first, second = (subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, timeout=120, env=env) for _ in range(2))
+    assert first.returncode == 0, first.stderr
+    assert "networkx" in first.stdout  # the first call builds the graph, and fills the cache
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "[]"
+
+
 def test_every_command_module_registers_what_the_cli_expects():
     """The CLI imports a command's module on first use (cli.LAZY): the table must name
     every command each module registers, and nothing else."""

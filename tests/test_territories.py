@@ -81,7 +81,7 @@ def test_epcis_in_a_departement():
 
 
 def test_commune_index_of_every_territory_is_its_communes():
-    """CommuneIndex.of reads départements and régions from the communes grouped by
+    """CommuneIndex.of reads EPCIs, départements and régions from the communes grouped by
     parent: the same sorted communes as the COG's own sets, for every territory."""
     terr = territories()
     index = CommuneIndex(terr)  # a fresh one: nothing memoised yet

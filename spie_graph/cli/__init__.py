@@ -23,7 +23,6 @@ from typing import Any
 import click
 
 from spie_graph import __version__, api, french
-from spie_graph.analyses.stats import stats_rows
 from spie_graph.cli.options import (
     UserError,
     dataset_option,
@@ -148,6 +147,8 @@ def stats(territoire: str | None, dataset: Path, fmt: str, store: GraphStore | N
 
     La couverture compte les communes du territoire étudié qu'au moins un service couvre.
     """
+    from spie_graph.analyses.stats import stats_rows  # NetworkX: not for a quick question
+
     figures = api.stats(dataset, store, territoire)
     rows = stats_rows(figures)
     if fmt == "table":

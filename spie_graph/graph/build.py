@@ -31,14 +31,13 @@ booleans and lists of strings; absent values are left out (Neo4j stores no null)
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import networkx as nx
 
+from spie_graph.graph.keys import collector_paused, node_key
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.model import Dataset
 
@@ -50,35 +49,6 @@ REL_TYPES = ("PROPOSE", "COUVRE", "TRAITE", "CIBLE", "SIEGE_A", "FAIT_PARTIE_DE"
              "INTERAGIT", "MEMBRE_DE")
 ID_PROPERTY = {"Acteur": "id", "Service": "id", "Territoire": "code", "Thematique": "code",
                "Public": "code", "Consortium": "id"}
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small objects are made.
-
-    None of them forms a cycle, but with a national graph in memory every
-    collection the allocations trigger walks millions of objects again (15 to 40 %
-    of reading, validating and building a national set; half of a who-covers
-    answer of 38,000 rows), and the first young collection after the pause would
-    walk everything made during it (1 to 3 s at 100,000 actors).
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # What was made is handed to the oldest generation at once (freeze then unfreeze:
-        # two list merges), so the next young collection does not walk it all; a full
-        # collection still sees it, so cycles among it are freed as usual.
-        gc.freeze()
-        gc.unfreeze()
-        if collecting:
-            gc.enable()
-
-
-def node_key(label: str, ident: str) -> str:
-    """The NetworkX key of a node: ``Acteur:cd56``."""
-    return f"{label}:{ident}"
 
 
 def clean_properties(values: dict[str, object]) -> dict[str, object]:

@@ -16,16 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from pydantic import BaseModel
 
-from spie_graph.graph.build import collector_paused, node_key
+from spie_graph.graph.keys import collector_paused, node_key
 from spie_graph.reference.checks import check_code, check_territoire
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex
 from spie_graph.sources.model import checked
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["CoverageQuery", "CoverageRow", "CoverageAnswer", "CoverageIndex", "coverage_parameters",
            "who_covers", "finish_rows"]
@@ -115,6 +118,15 @@ _LISTS = ("thematiques", "publics", "moments", "territoire", "modes_mobilisation
 _COLUMNS = ("acteur", "nom_acteur", "famille", "service", "nom_service", *_LISTS, "frais",
             "conditions_acces", "score_qualite", "date_maj")
 
+_ORDER = ("famille", "nom_acteur", "service")  # after total first, the rows' sort keys
+
+
+def _ranks(values: list[str]) -> np.ndarray:
+    """Each value's rank in the sorted values (ranks compare as the strings do)."""
+    rank = np.empty(len(values), dtype=np.int32)
+    rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
+    return rank
+
 
 class CoverageIndex:
     """The services of a graph as columns, for who-covers.
@@ -145,6 +157,8 @@ class CoverageIndex:
             for code in area:
                 self.naming.setdefault(code, []).append(number)
         self._unions: dict[int, np.ndarray] = {}  # area → its communes (several codes)
+        # The rows' order (finish_rows): each distinct value's rank among the sorted values.
+        self.ranks = {field: _ranks(values[field]) for field in _ORDER}
 
     def __len__(self) -> int:
         return len(self.area_of)
@@ -291,18 +305,10 @@ class CoverageIndex:
                                      services)
         return passing
 
-    def _rank(self, field: str) -> np.ndarray:
-        """Each distinct value's rank in the sorted values of ``field`` (strings)."""
-        values = self.values[field]
-        rank = np.empty(len(values), dtype=np.int64)
-        rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
-        return rank
-
     def _order(self, picked: np.ndarray, total: np.ndarray) -> np.ndarray:
         """The rows' order of :func:`finish_rows` (total first, then by family, actor's
         name and service), from the ranks of the distinct values."""
-        keys = [self._rank(field)[self.codes[field][picked]]
-                for field in ("service", "nom_acteur", "famille")]
+        keys = [self.ranks[field][self.codes[field][picked]] for field in reversed(_ORDER)]
         return np.lexsort((*keys, ~total))
 
     def _rows(self, picked: np.ndarray, counts: np.ndarray, people: np.ndarray,

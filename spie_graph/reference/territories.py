@@ -394,9 +394,9 @@ class CommuneIndex:
     def of(self, code: str) -> np.ndarray:
         """The sorted indices of the communes of a territory code (read-only array).
 
-        Départements and régions are read from the communes grouped once by their
-        parent (a national question meets hundreds of areas); other codes walk the
-        territory's communes.
+        EPCIs, départements and régions are read from the communes grouped once by
+        their parent (a national question meets a thousand areas); other codes walk
+        the territory's communes.
         """
         found = self._memo.get(code)
         if found is None:
@@ -410,12 +410,14 @@ class CommuneIndex:
         return found
 
     def _grouped(self) -> dict[str, np.ndarray]:
-        """Every département's and région's communes, sorted, from one stable sort of
-        each parent array (made on first use)."""
+        """Every EPCI's, département's and région's communes, sorted, from one stable
+        sort of each parent array (made on first use; −1, no EPCI, sorts first and is
+        left out)."""
         groups = self.__dict__.get("_groups")
         if groups is None:
             groups = {}
-            for numbers, names in ((self.departement, self.departements),
+            for numbers, names in ((self.epci, self.epcis),
+                                   (self.departement, self.departements),
                                    (self.region, self.regions)):
                 order = np.argsort(numbers, kind="stable")
                 bounds = np.searchsorted(numbers[order], np.arange(len(names) + 1))

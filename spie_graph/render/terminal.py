@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from spie_graph import french
-from spie_graph.analyses.duplicates import DuplicateGroup
-from spie_graph.analyses.gaps import GapRow, MomentGap
-from spie_graph.analyses.network import ActorRole
-from spie_graph.graph.coverage import CoverageRow
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.tables import terminal_width, to_table
+
+if TYPE_CHECKING:  # the analyses (NetworkX) are not imported for a who-covers table
+    from spie_graph.analyses.duplicates import DuplicateGroup
+    from spie_graph.analyses.gaps import GapRow, MomentGap
+    from spie_graph.analyses.network import ActorRole
+    from spie_graph.graph.coverage import CoverageRow
 
 __all__ = ["Table", "coverage_table", "duplicates_table", "gaps_table", "moments_table",
            "need_label", "network_table", "paragraph", "publics_label", "show", "stats_table"]

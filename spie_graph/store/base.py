@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-import networkx as nx
 from pydantic import BaseModel
 
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow
 from spie_graph.sources.model import Dataset
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["GraphStore", "LoadSummary", "Progress"]
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from spie_graph.errors import SpieGraphError
 from spie_graph.files import write_atomic
-from spie_graph.graph.build import collector_paused
+from spie_graph.graph.keys import collector_paused
 
 __all__ = ["collector_paused", "cache_folder", "dataset_key", "files_stamp", "remembered",
            "read", "write", "SANS_CACHE"]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from spie_graph.errors import StoreError
-from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import CoverageIndex, CoverageQuery, CoverageRow, who_covers
 from spie_graph.sources.model import Dataset
 from spie_graph.store.base import GraphStore, LoadSummary, Progress
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["EmbeddedStore"]
 
@@ -41,6 +42,8 @@ class EmbeddedStore(GraphStore):
 
     def load(self, dataset: Dataset, *, replace: bool = False,
              progress: Progress | None = None) -> LoadSummary:
+        from spie_graph.graph.build import build_graph  # NetworkX: not for a cached answer
+
         graph = build_graph(dataset)
         previous = self._graphs.get(dataset.nom)
         self._graphs[dataset.nom] = graph
