@@ -244,7 +244,8 @@ def markdown(results: dict[tuple[str, str], dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 30000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10000, 30000, 100000],
+                        help="national sizes (none: only the département-sized set)")
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
     parser.add_argument("--precedente", default=PREVIOUS,
                         help="git revision of the previous release ('' : none)")

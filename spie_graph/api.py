@@ -591,16 +591,26 @@ def diagnostic(path: Path | str, output: Path | str, *, consortium: Path | str |
 
 
 def export(path: Path | str, fmt: str = "graphml", *, perimetre: str = "complet",
-           output: Path | str | None = None, store: GraphStore | None = None) -> WrittenFile:
-    """Export the graph for Gephi (GraphML, GEXF), as node-link JSON or for Kumu (XLSX)."""
+           territoire: str | None = None, output: Path | str | None = None,
+           store: GraphStore | None = None) -> WrittenFile:
+    """Export the graph for Gephi (GraphML, GEXF), as node-link JSON or for Kumu (XLSX).
+
+    ``perimetre="territoire"`` keeps what the report's ``graphe.*`` files keep: the
+    graph within ``territoire`` (by default the data set's, as for ``report``).
+    """
+    from spie_graph.graph.build import default_territory
     from spie_graph.render.exports import EXPORT_FORMATS, EXTENSIONS, export_graph, select
 
     if fmt not in EXPORT_FORMATS:
         raise ArgumentError(f"format d'export inconnu : « {fmt} ». Formats possibles : "
                             f"{', '.join(EXPORT_FORMATS)}")
+    if territoire is not None:
+        territoire = check_territoire(territoire)
     whole = load_graph(path, store)
-    graph = select(whole, perimetre)
-    content = export_graph(whole, fmt, perimetre)
+    if perimetre == "territoire" and territoire is None:
+        territoire = default_territory(whole)
+    graph = select(whole, perimetre, territoire)
+    content = export_graph(whole, fmt, perimetre, territoire=territoire)
     name = graph.graph.get("dataset") or dataset_name(path)
     target = Path(output) if output is not None else Path(f"{name}.{EXTENSIONS[fmt]}")
     write_atomic(target, content)

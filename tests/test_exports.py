@@ -19,12 +19,14 @@ from spie_graph.analyses.findings import Findings
 from spie_graph.cli import main
 from spie_graph.errors import ArgumentError
 from spie_graph.graph.build import build_graph
+from spie_graph.reference.referentials import referentials
 from spie_graph.render.exports import (
     EXPORT_FORMATS,
     edge_id,
     export_graph,
     gephi_graph,
     node_styles,
+    perimeter_size,
     select,
     to_gexf,
     to_graphml,
@@ -363,11 +365,44 @@ def test_gephi_graph_renames_reserved_names(small_graph):
     assert small_graph.nodes["Acteur:cd56"]["label"] == "Acteur"  # the original is untouched
 
 
+def test_territory_perimeter_leaves_out_the_communes_outside(demo_graph):
+    """The demo's région-wide services bring the 1,202 communes of Brittany into the graph;
+    the Morbihan's perimeter keeps its own communes (COG 2026) and every other node."""
+    terr = referentials().territoires
+    part = select(demo_graph, "territoire", "56")
+    kinds = Counter(d["label"] for _, d in part.nodes(data=True))
+    whole = Counter(d["label"] for _, d in demo_graph.nodes(data=True))
+    assert {k: v for k, v in kinds.items() if k != "Territoire"} == {
+        k: v for k, v in whole.items() if k != "Territoire"}
+    communes = {n.split(":", 1)[1] for n, d in part.nodes(data=True)
+                if d.get("niveau") == "commune"}
+    assert communes == {c for c in terr.communes("56") if f"Territoire:{c}" in demo_graph}
+    assert len(communes) == 249 and "Territoire:29232" in demo_graph  # Quimper: left out
+    for parent in ("56", "region:53", "france", terr.epci_of("56260")):
+        assert f"Territoire:{parent}" in part
+    # every edge of the whole graph between two kept nodes, none other, in the same order
+    kept = set(part)
+    assert list(part.edges(keys=True, data=True)) == [
+        e for e in demo_graph.edges(keys=True, data=True) if e[0] in kept and e[1] in kept]
+    # a région-wide service keeps its link to the région; an actor's seat is kept
+    covered = {v for _, v, t in part.edges(data="type") if t == "COUVRE"}
+    assert "Territoire:region:53" in covered
+    assert {v for _, v, t in demo_graph.edges(data="type") if t in ("COUVRE", "SIEGE_A")} <= kept
+    assert perimeter_size(demo_graph, kept) == len(part) + len(part.edges)
+    # France keeps everything; an EPCI its communes and their parents
+    assert len(select(demo_graph, "territoire", "france")) == len(demo_graph)
+    epci = select(demo_graph, "territoire", "200067932")
+    assert {n for n, d in epci.nodes(data=True) if d.get("niveau") == "commune"} >= {
+        f"Territoire:{c}" for c in terr.communes("200067932")}
+
+
 def test_export_graph_errors(small_graph):
     with pytest.raises(ArgumentError, match="format d'export inconnu"):
         export_graph(small_graph, "dot")
     with pytest.raises(ArgumentError, match="périmètre inconnu"):
         export_graph(small_graph, "json", "services")
+    with pytest.raises(ArgumentError, match="sans territoire"):
+        export_graph(small_graph, "json", "territoire")
 
 
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
@@ -381,6 +416,19 @@ def test_cli_export(runner, make_dataset, tmp_path, monkeypatch, fmt):
     written = tmp_path / f"petit.{extension}"
     assert written.stat().st_size > 1000
     assert "13 nœuds, 22 liens (périmètre acteurs)" in result.output
+
+
+def test_cli_export_territory_is_the_reports_graph(runner, demo_path, tmp_path):
+    out = tmp_path / "morbihan.json"
+    result = runner.invoke(main, ["export", "--dataset", str(demo_path), "--format",
+                                  "json", "--perimetre", "territoire", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "563 nœuds, 1\u202f501 liens (périmètre territoire)" in result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["nodes"]) == 563
+    bad = runner.invoke(main, ["export", "--dataset", str(demo_path), "--perimetre",
+                               "territoire", "--territoire", "99999", "-o", str(out)])
+    assert bad.exit_code == 1 and "territoire inconnu" in bad.output
 
 
 def test_cli_export_output(runner, make_dataset, tmp_path):

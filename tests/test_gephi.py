@@ -35,10 +35,10 @@ def columns(report: dict, kind: str) -> dict[str, str]:
 def demo_reports(demo_graph, tmp_path_factory) -> dict[str, dict]:
     folder = tmp_path_factory.mktemp("gephi")
     files = {}
-    for perimetre in ("complet", "acteurs"):
+    for perimetre in ("complet", "territoire", "acteurs"):
         for fmt in ("graphml", "gexf"):
             path = folder / f"{perimetre}.{fmt}"
-            path.write_bytes(export_graph(demo_graph, fmt, perimetre))
+            path.write_bytes(export_graph(demo_graph, fmt, perimetre, territoire="56"))
             files[path.name] = path
     odd = hostile_graph(demo_graph)  # control characters, markup, ids XML names cannot hold
     for fmt in ("graphml", "gexf"):
@@ -49,11 +49,14 @@ def demo_reports(demo_graph, tmp_path_factory) -> dict[str, dict]:
     return {report["file"]: report for report in reports}
 
 
-@pytest.mark.parametrize("name", ["complet.graphml", "complet.gexf",
-                                  "acteurs.graphml", "acteurs.gexf"])
+@pytest.mark.parametrize("name", ["complet.graphml", "complet.gexf", "territoire.graphml",
+                                  "territoire.gexf", "acteurs.graphml", "acteurs.gexf"])
 def test_gephi_imports_the_demo_whole(name, demo_reports, demo_graph):
     report = demo_reports[name]
-    graph = demo_graph if name.startswith("complet") else select(demo_graph, "acteurs")
+    graph = select(demo_graph, name.split(".")[0], "56")
+    if name.startswith("territoire"):  # the report's graph files: the Morbihan's communes only
+        assert graph.number_of_nodes() < demo_graph.number_of_nodes()
+        assert "Territoire:29232" not in {node["id"] for node in report["node_list"]}
     assert problems(report) == []
     assert report["nodes"] == graph.number_of_nodes()
     assert report["edges"] == graph.number_of_edges()
@@ -65,7 +68,7 @@ def test_gephi_imports_the_demo_whole(name, demo_reports, demo_graph):
     assert {node["jeu_de_donnees"] for node in report["node_list"]} == {"morbihan"}
     edge_labels = {edge["label"] for edge in report["edge_list"]}
     assert "Convention" in edge_labels
-    if name.startswith("complet"):
+    if not name.startswith("acteurs"):
         assert "fait partie de" in edge_labels
 
 

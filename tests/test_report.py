@@ -189,6 +189,25 @@ def test_a_graph_too_large_for_gephi_exports_the_actors_network(demo_graph, monk
     assert "`spie-graph export --perimetre complet`" in output.section
 
 
+def test_the_reports_graph_files_cover_its_territory(demo_graph):
+    from spie_graph.render.exports import select
+    from spie_graph.report.parts import exports_part
+    from spie_graph.report.run import report_context
+
+    output = exports_part(report_context("morbihan", demo_graph))
+    data = json.loads(output.files["graphe.json"])
+    local = select(demo_graph, "territoire", "56")
+    assert len(data["nodes"]) == len(local) == 563 < len(demo_graph)
+    assert len(data["links"]) == len(local.edges)
+    assert "couvrent le Morbihan (563 nœuds, 1\u202f501 liens)" in output.section
+    assert "Hors de ces fichiers : 1\u202f002 territoires du graphe" in output.section
+    assert "`spie-graph export --perimetre territoire --territoire 56`" in output.section
+    # France: the whole graph, nothing said
+    france = exports_part(report_context("morbihan", demo_graph, "france"))
+    assert len(json.loads(france.files["graphe.json"])["nodes"]) == len(demo_graph)
+    assert "Hors de ces fichiers" not in france.section
+
+
 def test_rapport_md_lists_a_few_names_and_says_where_the_rest_are(demo_graph, monkeypatch):
     import importlib
 

@@ -156,13 +156,18 @@ def register(main: click.Group) -> None:
     @click.option("--perimetre", type=click.Choice(PERIMETRES), default="complet",
                   show_default=True,
                   help="complet : tout le graphe (services, territoires, thématiques) ; "
+                       "territoire : le même, sans les communes hors du territoire "
+                       "(--territoire), comme les fichiers graphe.* du rapport ; "
                        "acteurs : acteurs, consortium et interactions seulement.")
+    @_territoire_option("Territoire du périmètre « territoire » (par défaut : celui du "
+                        "consortium, sinon le département principal).")
     @_output_option("Fichier à écrire (par défaut : <jeu de données>.<extension>).")
     @store_options
-    def export_command(dataset: Path, fmt: str, perimetre: str, output: Path | None,
-                       store: GraphStore | None) -> None:
+    def export_command(dataset: Path, fmt: str, perimetre: str, territoire: str | None,
+                       output: Path | None, store: GraphStore | None) -> None:
         """Exporte le graphe pour Gephi (GraphML, GEXF), en JSON ou pour Kumu (XLSX)."""
-        written = api.export(dataset, fmt, perimetre=perimetre, output=output, store=store)
+        written = api.export(dataset, fmt, perimetre=perimetre, territoire=territoire,
+                             output=output, store=store)
         click.echo(french.typography(
             f"Export {fmt} écrit dans {written.path} : {french.plural(written.nodes, 'nœud')}, "
             f"{french.plural(written.edges, 'lien')} (périmètre {perimetre})."))

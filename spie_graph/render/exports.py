@@ -40,9 +40,12 @@ validate them):
   elements and connections instead of duplicating them. Text cells are typed as
   text, so a name such as ``=1+1`` is neither run nor prefixed with ``'``.
 
-``perimetre="acteurs"`` keeps only actors, the consortium, interactions and
-memberships; ``"complet"`` exports the whole canonical graph (services,
-territories, thématiques, publics).
+``perimetre="complet"`` exports the whole canonical graph (services,
+territories, thématiques, publics); ``"territoire"`` the same within one
+territory (:func:`territory_nodes`: every node but the communes, EPCI and
+départements outside it, which a service covering a région or France brings
+into the graph: 35,000 communes for one France-wide service); ``"acteurs"``
+only actors, the consortium, interactions and memberships.
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ __all__ = [
     "gephi_graph",
     "node_styles",
     "select",
+    "perimeter_size",
+    "territory_nodes",
     "to_gexf",
     "to_graphml",
     "to_json",
@@ -86,7 +91,7 @@ __all__ = [
 
 EXPORT_FORMATS = ("graphml", "gexf", "json", "kumu")
 EXTENSIONS = {"graphml": "graphml", "gexf": "gexf", "json": "json", "kumu": "xlsx"}
-PERIMETRES = ("complet", "acteurs")
+PERIMETRES = ("complet", "territoire", "acteurs")
 
 _NAME = {"Acteur": "nom", "Service": "nom", "Territoire": "nom", "Thematique": "libelle",
          "Public": "libelle", "Consortium": "nom"}
@@ -101,28 +106,92 @@ _TITLES = {**TITLES, "label": "Libellé", "jeu_de_donnees": "Jeu de données",
 _DATASET = "jeu_de_donnees"
 
 
-def select(graph: nx.MultiDiGraph, perimetre: str = "complet") -> nx.MultiDiGraph:
-    """The part of the graph to export: ``complet`` or ``acteurs``.
+def select(graph: nx.MultiDiGraph, perimetre: str = "complet",
+           territoire: str | None = None) -> nx.MultiDiGraph:
+    """The part of the graph to export: ``complet``, ``territoire`` (within
+    ``territoire``, see :func:`territory_nodes`) or ``acteurs``.
+
+    The part keeps the graph's order of nodes and edges, each with its own copy of
+    its attributes.
 
     Raises
     ------
     ArgumentError
-        For another value of ``perimetre``.
+        For another value of ``perimetre``, or ``territoire`` missing.
     """
     if perimetre == "complet":
         return graph
+    if perimetre == "territoire":
+        if not territoire:
+            raise ArgumentError("périmètre « territoire » sans territoire : précisez-le "
+                                "(--territoire 56, par exemple)")
+        return _part(graph, territory_nodes(graph, territoire))
     if perimetre != "acteurs":
         raise ArgumentError(f"périmètre inconnu : « {perimetre} » (--perimetre). "
                             f"Valeurs possibles : {', '.join(PERIMETRES)}")
-    # What graph.subgraph(keep).copy() holds, in the same order, without walking the
-    # filtered views of every adjacency (several times slower on a national graph).
+    return _part(graph, {n for n, d in graph.nodes(data=True)
+                         if d["label"] in ("Acteur", "Consortium")})
+
+
+def territory_nodes(graph: nx.MultiDiGraph, territoire: str) -> set[str]:
+    """The nodes of the graph within a territory (a node key's code: ``56``, ``region:53``,
+    ``france``...): every actor, service, thématique, public and consortium, and of
+    the territories:
+
+    - the territory, every territory below it (for a département: its communes) and
+      the parents of each (their EPCI, even one that crosses the border, the
+      département, the région, France);
+    - the territories an actor or a service names (a seat, a service's area: the
+      France of a France-wide service), with their parents, but not their communes.
+
+    Left out: the communes (and their EPCI and départements) that only a région-wide
+    or France-wide service brought into the graph. O(V + E) at most, read along the
+    ``FAIT_PARTIE_DE`` edges.
+    """
+    succ, pred, node = graph._succ, graph._pred, graph._node
+    kept = {key for key, data in node.items() if data["label"] != "Territoire"}
+    start = f"Territoire:{territoire}"
+    places: list[str] = []
+    if start in node:
+        # Down from the territory: what is part of it, then part of those.
+        below, seen = [start], {start}
+        while below:
+            key = below.pop()
+            places.append(key)
+            for child, keyed in pred[key].items():
+                if child not in seen and "FAIT_PARTIE_DE" in keyed:
+                    seen.add(child)
+                    below.append(child)
+    # What actors and services point at (seats, areas).
+    places += [target for key in kept for target in succ[key]
+               if node[target]["label"] == "Territoire"]
+    # Up from each: the EPCI, département, région and France they are part of.
+    while places:
+        key = places.pop()
+        if key in kept:
+            continue
+        kept.add(key)
+        places += [parent for parent, keyed in succ[key].items()
+                   if "FAIT_PARTIE_DE" in keyed and parent not in kept]
+    return kept
+
+
+def perimeter_size(graph: nx.MultiDiGraph, kept: set[str]) -> int:
+    """Nodes and edges of the part of ``graph`` on ``kept`` (made by :func:`select`), counted
+    without making it. O(edges of the kept nodes)."""
+    succ = graph._succ
+    return len(kept) + sum(len(keyed) for key in kept
+                           for target, keyed in succ[key].items() if target in kept)
+
+
+def _part(graph: nx.MultiDiGraph, kept: set[str]) -> nx.MultiDiGraph:
+    """``graph.subgraph(kept).copy()`` in the graph's order of nodes and edges (a subgraph
+    gives a set's order), without walking the filtered views of every adjacency (several
+    times slower on a national graph)."""
     out = nx.MultiDiGraph()
     out.graph.update(graph.graph)
-    kept = {n: dict(d) for n, d in graph.nodes(data=True)
-            if d["label"] in ("Acteur", "Consortium")}
-    out.add_nodes_from(kept.items())
-    # Only the kept nodes' own edges are walked (not the services' and territories'),
-    # in the order graph.edges gives them.
+    out.add_nodes_from((n, dict(d)) for n, d in graph.nodes(data=True) if n in kept)
+    # Only the kept nodes' own edges are walked, in the order graph.edges gives them.
     out.add_edges_from((u, v, k, dict(d)) for u in graph if u in kept
                        for v, keyed in graph.succ[u].items() if v in kept
                        for k, d in keyed.items())
@@ -227,7 +296,7 @@ consortium in the near-black of the map's member borders)."""
 def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None, *,
                 territoire: str | None = None,
                 profiles: dict[str, ActorProfile] | None = None,
-                acteurs_seuls: bool = False) -> dict[str, NodeStyle]:
+                part: nx.MultiDiGraph | None = None) -> dict[str, NodeStyle]:
     """The map's colour, size and position of every actor, and a place for other nodes.
 
     Actors: colours and sizes are those of
@@ -246,8 +315,9 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None, *,
 
     ``territoire`` and ``profiles`` (:func:`~spie_graph.graph.views.actor_profiles`
     of ``graph``) save reading them again when the caller has them;
-    ``acteurs_seuls``: the actors' and consortium's styles only (for an export of
-    the actors' network).
+    ``part``: the part of ``graph`` exported (:func:`select`): actors keep the
+    whole graph's sizes (their services are counted even when the part leaves
+    them out), the other nodes placed are the part's.
 
     Notes
     -----
@@ -258,7 +328,7 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None, *,
     styles: dict[str, NodeStyle] = {}
     if any(d["label"] == "Acteur" for _, d in graph.nodes(data=True)):
         styles.update(_actor_styles(graph, refs, territoire, profiles))
-    styles.update(_other_styles(graph, styles, acteurs_seuls))
+    styles.update(_other_styles(graph if part is None else part, styles))
     return styles
 
 
@@ -294,8 +364,8 @@ def _ring(count: int, radius: float, centre: tuple[float, float]) -> list[tuple[
             for i in range(count)]
 
 
-def _other_styles(graph: nx.MultiDiGraph, actors: dict[str, NodeStyle],
-                  consortium_only: bool = False) -> dict[str, NodeStyle]:
+def _other_styles(graph: nx.MultiDiGraph,
+                  actors: dict[str, NodeStyle]) -> dict[str, NodeStyle]:
     placed = [(s.x, s.y) for s in actors.values()]
     centre = ((sum(x for x, _ in placed) / len(placed), sum(y for _, y in placed) / len(placed))
               if placed else (0.0, 0.0))
@@ -303,15 +373,20 @@ def _other_styles(graph: nx.MultiDiGraph, actors: dict[str, NodeStyle],
                  default=0.0) + 4 * _SPACING
     by_kind: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
-        if node not in actors and (not consortium_only or data["label"] == "Consortium"):
+        if node not in actors:
             by_kind.setdefault(data["label"], []).append(node)
     offers: dict[str, list[str]] = {}
     members: dict[str, list[str]] = {}
-    for source, target, kind in graph.edges(data="type"):
-        if kind == "PROPOSE" and source in actors and not consortium_only:
-            offers.setdefault(source, []).append(target)
-        elif kind == "MEMBRE_DE" and source in actors:
-            members.setdefault(target, []).append(source)
+    # Only the actors' own edges, in the graph's order (not every service's and commune's).
+    for source, out in graph.succ.items():
+        if source not in actors:
+            continue
+        for target, keyed in out.items():
+            for data in keyed.values():
+                if data["type"] == "PROPOSE":
+                    offers.setdefault(source, []).append(target)
+                elif data["type"] == "MEMBRE_DE":
+                    members.setdefault(target, []).append(source)
     styles: dict[str, NodeStyle] = {}
     color, size = _OTHER_STYLES["Service"]
     for actor, services in offers.items():
@@ -717,8 +792,11 @@ def _joined(value: object) -> object:
 
 
 def export_graph(graph: nx.MultiDiGraph, fmt: str, perimetre: str = "complet",
-                 refs: Referentials | None = None) -> str | bytes:
-    """The graph in one of :data:`EXPORT_FORMATS`, restricted to a :data:`PERIMETRES`.
+                 refs: Referentials | None = None,
+                 territoire: str | None = None) -> str | bytes:
+    """The graph in one of :data:`EXPORT_FORMATS`, restricted to a :data:`PERIMETRES`
+    (``territoire``: the territory of the perimeter ``territoire``, also the one whose
+    actors the map's layout places, as in :func:`node_styles`).
 
     Raises
     ------
@@ -730,12 +808,14 @@ def export_graph(graph: nx.MultiDiGraph, fmt: str, perimetre: str = "complet",
     if fmt not in EXPORT_FORMATS:
         raise ArgumentError(f"format d'export inconnu : « {fmt} » (--format). "
                             f"Formats possibles : {', '.join(EXPORT_FORMATS)}")
-    part = select(graph, perimetre)
+    part = select(graph, perimetre, territoire)
     try:
         if fmt == "graphml":
-            return to_graphml(part, refs, node_styles(graph, refs))
+            return to_graphml(part, refs, node_styles(graph, refs, territoire=territoire,
+                                                      part=part))
         if fmt == "gexf":
-            return to_gexf(part, refs, node_styles(graph, refs))
+            return to_gexf(part, refs, node_styles(graph, refs, territoire=territoire,
+                                                  part=part))
         if fmt == "json":
             return to_json(part)
         return to_kumu(part, refs)

@@ -60,7 +60,9 @@ from spie_graph.render.annex import (
 from spie_graph.render.exports import (
     gephi_elements,
     node_styles,
+    perimeter_size,
     select,
+    territory_nodes,
     to_gexf,
     to_graphml,
     to_kumu,
@@ -498,17 +500,23 @@ whole graph (every service, need and commune) is for ``spie-graph export``."""
 def exports_part(ctx: ReportContext) -> ReportPart:
     """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``.
 
-    The whole graph up to :data:`EXPORT_MAX` nodes and edges; past it, the
+    The graph within the report's territory (``spie-graph export --perimetre
+    territoire``: every actor, service and interaction, the territory's communes and
+    their parents, but not the 35,000 communes of France a France-wide service
+    brings into the graph) up to :data:`EXPORT_MAX` nodes and edges; past it, the
     actors' network (actors, consortium, interactions; hundreds of megabytes of
-    services and communes would not open in Gephi), said in the section.
+    services and communes would not open in Gephi). The section says which.
     """
     # len(edges): number_of_edges() sums every node's degree (four times slower)
     nodes, edges = len(ctx.graph), len(ctx.graph.edges)
+    kept = territory_nodes(ctx.graph, ctx.territoire)
+    local = len(kept) < nodes
     actors = select(ctx.graph, "acteurs")
-    shown = ctx.graph if nodes + edges <= EXPORT_MAX else actors
+    shown = (actors if perimeter_size(ctx.graph, kept) > EXPORT_MAX
+             else select(ctx.graph, "territoire", ctx.territoire) if local else ctx.graph)
     # Of the whole graph (sizes count services), on the report's territory.
     styles = node_styles(ctx.graph, ctx.refs, territoire=ctx.territoire, profiles=ctx.profiles,
-                         acteurs_seuls=shown is actors)
+                         part=shown)
     elements = gephi_elements(shown, ctx.refs)
     files: dict[str, str | bytes] = {
         "graphe.graphml": to_graphml(shown, ctx.refs, styles, elements),
@@ -521,14 +529,29 @@ def exports_part(ctx: ReportContext) -> ReportPart:
                "`kumu.xlsx` (import Kumu : acteurs, consortium, interactions). Les tableaux "
                "s'ouvrent dans Excel : `rapport.xlsx` (une feuille par analyse) et les fichiers "
                "`.csv`.")
+    size = (f"{french.number(len(shown))} nœuds, {french.number(len(shown.edges))} liens")
     if shown is actors:
         section += (
             f"\n\nLe graphe complet compte {french.number(nodes)} nœuds "
             f"et {french.number(edges)} liens (services, besoins, "
             "publics, communes) : trop pour Gephi. Les fichiers `graphe.*` tiennent le réseau "
-            f"des acteurs ({french.number(len(actors))} nœuds, "
-            f"{french.number(len(actors.edges))} liens) ; le graphe complet s'exporte "
+            f"des acteurs ({size}) ; le graphe complet s'exporte "
             "avec `spie-graph export --perimetre complet`.")
+    elif local:
+        terr = ctx.refs.territoires
+        place = french.article(terr.kind(ctx.territoire) or "", ctx.territoire,
+                               terr.name(ctx.territoire))
+        section += (
+            f"\n\nLes fichiers `graphe.*` couvrent {place} ({size}) : tous les acteurs, "
+            "services et interactions, les communes du territoire avec leurs EPCI, leur "
+            "département, leur région et la France, et les territoires que nomment les "
+            f"acteurs et les services. Hors de ces fichiers : "
+            f"{french.plural(nodes - len(kept), 'territoire')} du graphe, les communes, EPCI "
+            "et départements qu'y amènent les services proposés sur toute une région ou toute "
+            "la France (un tel service y reste relié à sa région ou à la France). Le graphe "
+            "complet s'exporte avec `spie-graph "
+            "export --perimetre complet`, ces mêmes fichiers avec `spie-graph export "
+            f"--perimetre territoire --territoire {ctx.territoire}`.")
     return ReportPart(files, section)
 
 
