@@ -113,6 +113,26 @@ def test_csv_neutralises_formulas_for_spreadsheets(tmp_path):
     assert [c.value for c in cells] == ["'=1+1", "'-x", -2.5, "'@SUM(A1)"]
 
 
+def test_csv_lines_written_whole_are_those_the_csv_writer_writes():
+    """to_csv joins a plain line at once: the same text as the csv module cell by cell, for
+    every cell that needs quoting, cleaning or neutralising, wherever it is in the line."""
+    from spie_graph.render.tables import _csv_cell
+
+    odd = ["a;b", 'dit "oui"', "deux\nlignes", "retour\r", "=1+1", "+33", "-x", "@SUM(A1)",
+           "\tx", "ctrl\x07", "\x01=cmd", "", None, -2.5, 3, 0.5, True, ["=a", "b"],
+           ["x;y"], [], "ok", "é « guillemets » à", ("t", "u")]
+    rows = [{"a": "début", "b": value, "c": 1} for value in odd]
+    rows += [{"a": value, "b": "x", "c": "y"} for value in odd]
+    rows += [{"a": "x", "b": "y", "c": value} for value in odd]
+    for columns in (["a", "b", "c"], ["b"]):
+        expected = io.StringIO()
+        writer = csv.writer(expected, delimiter=";", lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
+        assert to_csv(rows, columns, labels=False) == BOM + expected.getvalue()
+
+
 # -- workbooks ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

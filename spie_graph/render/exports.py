@@ -56,12 +56,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property
 
 import networkx as nx
 
 from spie_graph.errors import ArgumentError, ExportError
-from spie_graph.files import XML_ATTRIBUTE_ESCAPES, XML_TEXT_ESCAPES, xml_text
+from spie_graph.files import (
+    XML_ATTRIBUTE_ESCAPES,
+    XML_ATTRIBUTE_SPECIAL,
+    XML_TEXT_ESCAPES,
+    XML_TEXT_SPECIAL,
+    xml_text,
+)
 from spie_graph.graph.views import ActorProfile
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import map_elements
@@ -186,15 +192,25 @@ def perimeter_size(graph: nx.MultiDiGraph, kept: set[str]) -> int:
 
 def _part(graph: nx.MultiDiGraph, kept: set[str]) -> nx.MultiDiGraph:
     """``graph.subgraph(kept).copy()`` in the graph's order of nodes and edges (a subgraph
-    gives a set's order), without walking the filtered views of every adjacency (several
-    times slower on a national graph)."""
+    gives a set's order), made as networkx's ``add_nodes_from`` then ``add_edges_from``
+    make it (the same adjacency dicts, in the same order), without their per-edge checks
+    and without walking the filtered views of every adjacency."""
     out = nx.MultiDiGraph()
     out.graph.update(graph.graph)
-    out.add_nodes_from((n, dict(d)) for n, d in graph.nodes(data=True) if n in kept)
-    # Only the kept nodes' own edges are walked, in the order graph.edges gives them.
-    out.add_edges_from((u, v, k, dict(d)) for u in graph if u in kept
-                       for v, keyed in graph.succ[u].items() if v in kept
-                       for k, d in keyed.items())
+    node, succ, pred = out._node, out._succ, out._pred
+    for key, data in graph._node.items():
+        if key in kept:
+            node[key], succ[key], pred[key] = dict(data), {}, {}
+    # Only the kept nodes' own edges are walked, in the order graph.edges gives them; as
+    # in networkx, succ[u][v] and pred[v][u] are the same dict of keyed edges.
+    for source, targets in graph._succ.items():
+        if source not in kept:
+            continue
+        out_edges = succ[source]
+        for target, keyed in targets.items():
+            if target in kept:
+                out_edges[target] = pred[target][source] = {k: dict(d)
+                                                            for k, d in keyed.items()}
     return out
 
 
@@ -231,22 +247,37 @@ class GephiElements:
     nodes: list[tuple[str, dict]]
     edges: list[tuple[str, str, str, dict]]
 
+    @cached_property
+    def node_columns(self) -> dict[str, str]:
+        """Node attribute → type, read once for GraphML and GEXF (:func:`_columns`)."""
+        return _columns(d for _, d in self.nodes)
+
+    @cached_property
+    def edge_columns(self) -> dict[str, str]:
+        """Edge attribute → type (:func:`_columns`)."""
+        return _columns(d for *_, d in self.edges)
+
 
 def gephi_elements(graph: nx.MultiDiGraph,
                    refs: Referentials | None = None) -> GephiElements:
     """The nodes and edges :func:`to_graphml` and :func:`to_gexf` write, read once. O(V + E)."""
     refs = refs or referentials()
+    renamed = _RENAMED.get
     nodes = []
-    for node, data in graph.nodes(data=True):
-        attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
+    for node, data in graph._node.items():
+        attrs = {renamed(k, k): v if v.__class__ is str else _scalar(v) for k, v in data.items()}
         attrs["label"] = str(data.get(_NAME.get(data["label"], ""), node))
         attrs["type_noeud"] = _KINDS.get(data["label"], data["label"])
         nodes.append((node, attrs))
     edges = []
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        attrs = {_RENAMED.get(k, k): _scalar(v) for k, v in data.items()}
-        attrs["label"] = _edge_label(data, refs)
-        edges.append((source, target, key, attrs))
+    # graph.edges(keys=True, data=True)'s order, read from the adjacency itself
+    for source, targets in graph._succ.items():
+        for target, keyed in targets.items():
+            for key, data in keyed.items():
+                attrs = {renamed(k, k): v if v.__class__ is str else _scalar(v)
+                         for k, v in data.items()}
+                attrs["label"] = _edge_label(data, refs)
+                edges.append((source, target, key, attrs))
     return GephiElements(str(graph.graph.get("dataset") or ""), nodes, edges)
 
 
@@ -424,23 +455,31 @@ def _rgb(color: str) -> tuple[int, int, int]:
 # Characters XML 1.0 cannot hold are dropped (files.xml_text), the rest escaped.
 
 
-@lru_cache(maxsize=1 << 16)
+# Most texts have nothing to escape: one search tells (cheaper than a memo, and the ids of
+# edges never repeat).
+_ATTRIBUTE_SPECIAL = XML_ATTRIBUTE_SPECIAL.search
+_TEXT_SPECIAL = XML_TEXT_SPECIAL.search
+
+
 def _attr_text(value: str) -> str:
+    if _ATTRIBUTE_SPECIAL(value) is None:
+        return value
     return xml_text(value).translate(XML_ATTRIBUTE_ESCAPES)
 
 
-@lru_cache(maxsize=1 << 16)
 def _text_text(value: str) -> str:
+    if _TEXT_SPECIAL(value) is None:
+        return value
     return xml_text(value).translate(XML_TEXT_ESCAPES)
 
 
 def _attr(value: object) -> str:
-    """``value`` in an XML attribute (memoised: labels, codes and names repeat)."""
+    """``value`` in an XML attribute."""
     return _attr_text(value if isinstance(value, str) else str(value))
 
 
 def _text(value: object) -> str:
-    """``value`` as XML text (memoised)."""
+    """``value`` as XML text."""
     return _text_text(value if isinstance(value, str) else str(value))
 
 
@@ -494,14 +533,20 @@ _WIDER = {("int", "long"): "long", ("long", "int"): "long", ("int", "double"): "
           ("double", "long"): "double"}
 
 
-def _columns(items: Iterable[dict], skip: set[str]) -> dict[str, str]:
+def _columns(items: Iterable[dict]) -> dict[str, str]:
     """Attribute name → type, over every element (mixed types widen, else string)."""
     types: dict[str, str] = {}
     for data in items:
         for name, value in data.items():
-            if name in skip or value is None:
+            cls = value.__class__  # the usual types by identity (every value is read)
+            if cls is str:
+                kind = "string"
+            elif value is None:
                 continue
-            kind = _kind(value)
+            elif cls is int:
+                kind = "int" if -(2**31) <= value < 2**31 else "long"
+            else:
+                kind = _kind(value)
             known = types.get(name)
             if known is None or known == kind:
                 types[name] = kind
@@ -569,8 +614,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         styles = node_styles(graph, refs)
     found = elements or gephi_elements(graph, refs)
     dataset = found.dataset
-    node_cols = _columns((d for _, d in found.nodes), set())
-    edge_cols = _columns((d for *_, d in found.edges), set())
+    node_cols, edge_cols = found.node_columns, found.edge_columns
     node_keys = {name: _token(name) for name in node_cols}
     plans: dict[tuple, list[tuple[str, str]]] = {}
     edge_keys = {name: _token(f"lien_{name}") for name in edge_cols}
@@ -600,9 +644,12 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         ident = ids[node] = node_ids(str(node))
         parts.append(f'    <node id="{ident}">\n')
         for name, kind in _present(data, node_cols, plans):
-            text = _value(data[name], kind)
-            if text is not None:
-                parts.append(f'      <data key="{node_keys[name]}">{_text(text)}</data>\n')
+            text = data[name]
+            if text.__class__ is not str or kind != "string":
+                text = _value(text, kind)
+                if text is None:
+                    continue
+            parts.append(f'      <data key="{node_keys[name]}">{_text_text(text)}</data>\n')
         style = styles.get(node)
         if style is not None:
             r, g, b = _rgb(style.color)
@@ -615,9 +662,12 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         ident = edge_ids(edge_id(str(source), str(target), str(key)))
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
         for name, kind in _present(data, edge_cols, plans):
-            text = _value(data[name], kind)
-            if text is not None:
-                parts.append(f'      <data key="{edge_keys[name]}">{_text(text)}</data>\n')
+            text = data[name]
+            if text.__class__ is not str or kind != "string":
+                text = _value(text, kind)
+                if text is None:
+                    continue
+            parts.append(f'      <data key="{edge_keys[name]}">{_text_text(text)}</data>\n')
         parts.append('    </edge>\n')
     parts.append('  </graph>\n</graphml>\n')
     return "".join(parts).encode("utf-8")
@@ -642,9 +692,10 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         styles = node_styles(graph, refs)
     found = elements or gephi_elements(graph, refs)
     dataset = found.dataset
-    node_cols = _columns((d for _, d in found.nodes), {"label"})
-    edge_cols = _columns((d for *_, d in found.edges), {"label"})
+    node_cols = {k: v for k, v in found.node_columns.items() if k != "label"}
+    edge_cols = {k: v for k, v in found.edge_columns.items() if k != "label"}
     title = _TITLES
+    names = {name: _attr(name) for name in (*node_cols, *edge_cols)}
     plans: dict[tuple, list[tuple[str, str]]] = {}
     description = (f"Acteurs du service public de l'insertion et de l'emploi, jeu de données "
                    f"« {dataset} » : {len(found.nodes)} nœuds, {len(found.edges)} liens.")
@@ -673,9 +724,12 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         parts.append(f'      <node id="{_attr(node)}" label="{_attr(data["label"])}">\n'
                      '        <attvalues>\n')
         for name, kind in _present(data, node_cols, plans):
-            text = _value(data[name], kind)
-            if text is not None:
-                parts.append(f'          <attvalue for="{_attr(name)}" value="{_attr(text)}"/>\n')
+            text = data[name]
+            if text.__class__ is not str or kind != "string":
+                text = _value(text, kind)
+                if text is None:
+                    continue
+            parts.append(f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n')
         parts.append('        </attvalues>\n')
         style = styles.get(node)
         if style is not None:
@@ -691,9 +745,12 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                      f'target="{_attr(target)}" kind="{_attr(key)}" '
                      f'label="{_attr(data["label"])}">\n        <attvalues>\n')
         for name, kind in _present(data, edge_cols, plans):
-            text = _value(data[name], kind)
-            if text is not None:
-                parts.append(f'          <attvalue for="{_attr(name)}" value="{_attr(text)}"/>\n')
+            text = data[name]
+            if text.__class__ is not str or kind != "string":
+                text = _value(text, kind)
+                if text is None:
+                    continue
+            parts.append(f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n')
         parts.append('        </attvalues>\n')
         if data.get("relation") == "INTERAGIT":
             line = interaction_style(str(data.get("interaction", "")))
