@@ -418,12 +418,17 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
 
 @dataclass
 class Sheet:
-    """One sheet of a workbook: a title (31 characters at most) and its rows."""
+    """One sheet of a workbook: a title (31 characters at most) and its rows.
+
+    ``labelled``: the rows and columns already have their label columns
+    (:func:`with_labels`, done once for a CSV file and its sheet).
+    """
 
     title: str
     rows: list[dict]
     columns: list[str] | None = None
     titles: dict[str, str] = field(default_factory=dict)
+    labelled: bool = False
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -444,8 +449,9 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
         while name in used:
             name = name[:28] + f" {len(used)}"
         used.add(name)
-        rows, cols = (with_labels(spec.rows, spec.columns, refs) if labels
-                      else (list(spec.rows), _columns(spec.rows, spec.columns)))
+        rows, cols = (with_labels(spec.rows, spec.columns, refs)
+                      if labels and not spec.labelled
+                      else (spec.rows, _columns(spec.rows, spec.columns)))
         header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
         values: list[list[object]] = [[row.get(c) for c in cols]
                                       for row in rows[:MAX_ROWS - 2]]

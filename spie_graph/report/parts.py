@@ -69,7 +69,15 @@ from spie_graph.render.exports import (
 )
 from spie_graph.render.exports import to_json as graph_json
 from spie_graph.render.map import build_map, gap_groups
-from spie_graph.render.tables import Sheet, model_rows, models_json, to_csv, to_json, to_xlsx
+from spie_graph.render.tables import (
+    Sheet,
+    model_rows,
+    models_json,
+    to_csv,
+    to_json,
+    to_xlsx,
+    with_labels,
+)
 from spie_graph.render.terminal import need_label
 
 __all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
@@ -336,8 +344,11 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
                      "France ne sont comparés qu'entre eux, ceux d'une région aussi au-delà de "
                      "leur région. La liste complète se demande département par département "
                      "(`spie-graph duplicates --territoire`).")
-    return _part({"doublons.csv": to_csv(table), "doublons.json": models_json(groups)}, lines,
-                 [Sheet("Doublons", table)])
+    # Labels beside codes once, for the CSV file and the sheet.
+    rows, columns = with_labels(table, refs=ctx.refs)
+    return _part({"doublons.csv": to_csv(rows, columns, labels=False),
+                  "doublons.json": models_json(groups)}, lines,
+                 [Sheet("Doublons", rows, columns, labelled=True)])
 
 
 def consortium_part(ctx: ReportContext) -> ReportPart:
