@@ -161,21 +161,34 @@ def _territory_codes(dataset: Dataset) -> set[str]:
 def _add_territories(graph: nx.MultiDiGraph, codes: Iterable[str], refs: Referentials) -> None:
     terr = refs.territoires
     named = set(codes)
-    communes = terr.communes_of_all(sorted(named))
+    communes = sorted(terr.communes_of_all(sorted(named)))
+    # Each commune's parents once: EPCI (if any), département, région (if any), France.
+    parents = {commune: terr.parents(commune) for commune in communes}
     all_codes = set(named) | set(communes)
-    for commune in communes:
-        all_codes.update(terr.parents(commune))
+    for above in parents.values():
+        all_codes.update(above)
+    nodes = []
     for code in sorted(all_codes):
-        place = terr.get(code)
-        _add_node(graph, "Territoire", code=code, nom=place.name, niveau=place.kind,
-                  population=place.population)
+        kind = terr.kind(code)
+        if kind is None:
+            raise KeyError(code)
+        # What clean_properties keeps of code, nom, niveau and population (a name may be
+        # empty, never the others), without its tests: 36,000 communes for one France-wide
+        # service.
+        data = {"label": "Territoire", "code": code, "nom": terr.name(code), "niveau": kind,
+                "population": terr.population(code)}
+        if not data["nom"]:
+            del data["nom"]
+        nodes.append((f"Territoire:{code}", data))
+    _insert_nodes(graph, nodes)
     part_of = _SHARED["FAIT_PARTIE_DE"]
     edges: list[tuple[str, str, str, dict]] = []
-    for commune in sorted(communes):
-        for parent in terr.parents(commune)[:-1]:
-            if terr.kind(parent) in ("epci", "departement"):
-                edges.append((node_key("Territoire", commune), node_key("Territoire", parent),
-                              "FAIT_PARTIE_DE", part_of))
+    for commune in communes:
+        key = node_key("Territoire", commune)
+        # Its EPCI and département (not its région nor France, reached through the
+        # département).
+        edges += [(key, node_key("Territoire", parent), "FAIT_PARTIE_DE", part_of)
+                  for parent in parents[commune][:-1] if not parent.startswith("region:")]
     for code in sorted(c for c in all_codes if terr.kind(c) == "departement"):
         commune = next(iter(terr.communes(code)))
         region, country = terr.parents(commune)[-2:]
