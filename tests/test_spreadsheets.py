@@ -218,10 +218,14 @@ def test_codes_keep_their_leading_zero_in_the_workbook(tmp_path):
 
 
 def test_column_letters():
+    from openpyxl.utils import get_column_letter
+
     from spie_graph.render.xlsx import column_letter
 
     assert [column_letter(i) for i in (0, 1, 25, 26, 27, 701, 702)] == [
         "A", "B", "Z", "AA", "AB", "ZZ", "AAA"]
+    assert [column_letter(i) for i in range(16_384)] == [
+        get_column_letter(i + 1) for i in range(16_384)]  # up to XFD, Excel's last column
 
 
 def test_a_sheet_past_the_spreadsheet_row_limit_says_where_the_rest_is(monkeypatch, tmp_path):
