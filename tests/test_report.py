@@ -278,3 +278,18 @@ def test_rapport_md_says_how_many_duplicates_a_capped_run_has(demo_graph):
     assert ("Au moins 2\u202f051 constats (ceux qui touchent 68\u202f952\u202f941 habitants ou "
             f"plus) sur ce territoire ; les {listed} plus peuplés") in section
     assert "département par département" in section
+
+
+def test_doublons_json_is_what_pydantic_writes_one_finding_per_line(demo_graph):
+    from spie_graph.analyses.duplicates import find_duplicates
+    from spie_graph.render.tables import models_json
+    from tests.data_outputs import hostile_graph
+
+    for graph in (demo_graph, hostile_graph(demo_graph)):
+        groups = find_duplicates(graph).constats
+        assert groups
+        text = models_json(groups)
+        assert text == "[\n" + ",\n".join(f"  {g.model_dump_json()}" for g in groups) + "\n]"
+        assert [json.loads(line.strip().rstrip(",")) for line in text.splitlines()[1:-1]] == [
+            g.model_dump(mode="json") for g in groups]
+    assert models_json([]) == "[]"

