@@ -267,11 +267,17 @@ def with_labels(rows: Sequence[dict], columns: Sequence[str] | None = None,
             value = row.get(col)
             if value is None or value == "":
                 continue
-            key = tuple(value) if isinstance(value, list | tuple) else value
-            text = memo.get(key)
+            listed = isinstance(value, list | tuple)
+            key = tuple(value) if listed else value
+            try:
+                text = memo.get(key)
+            except TypeError:  # not a code nor a list of codes: labelled as it is
+                key, text = None, None
             if text is None:
-                text = memo[key] = (" | ".join(label(str(v)) for v in value)
-                                    if isinstance(value, list | tuple) else label(str(value)))
+                text = (" | ".join(label(str(v)) for v in value) if listed
+                        else label(str(value)))
+                if key is not None:
+                    memo[key] = text
             row[label_col] = text
         out_rows.append(row)
     return out_rows, out_cols
