@@ -4,6 +4,8 @@ Populations (COG 2026): Vannes 55,790; Lorient 58,329; GMVA 180,735 (34
 communes); Morbihan 783,390.
 """
 
+import importlib
+
 import pytest
 from click.testing import CliRunner
 
@@ -287,3 +289,53 @@ def test_cli_says_how_many_findings_a_capped_list_leaves_out(make_dataset):
     assert "département par département (--territoire 56" in output
     assert ("toute la France ne sont comparés qu'entre eux ; à l'échelle de la France, ceux "
             "proposés sur toute une région aussi") in output
+
+
+@pytest.fixture(scope="module")
+def national_graph(tmp_path_factory):
+    """400 actors all over France: local, département-, région- and France-wide services."""
+    from benchmarks.national import write_national
+
+    folder = tmp_path_factory.mktemp("national") / "national-400"
+    write_national(folder, 400, seed=3)
+    return build_graph(load_dataset(folder))
+
+
+TERRITORIES = ["56", "59", "75056", "200046977", "region:53", "france"]
+
+
+@pytest.mark.parametrize("territoire", TERRITORIES)
+def test_reaching_keeps_the_services_with_a_commune_inside(national_graph, territoire):
+    from spie_graph.analyses._common import reaching, service_views
+
+    terr = territories()
+    inside = terr.communes(territoire)
+    views = service_views(national_graph)
+    kept = reaching(views, territoire)
+    assert kept == [v for v in views if v.communes & inside]
+    assert territoire == "france" or 0 < len(kept) < len(views)
+
+
+@pytest.mark.parametrize("territoire", TERRITORIES)
+def test_a_territory_s_answers_without_the_services_outside_it(national_graph, territoire,
+                                                                monkeypatch):
+    """Gaps and duplicates of a territory read only the services reaching it: the same
+    answers as with every service of France (the previous path)."""
+    from spie_graph.analyses.findings import compute_findings
+
+    # The package's ``gaps`` and ``duplicates`` are the functions: the modules by name.
+    gaps_module = importlib.import_module("spie_graph.analyses.gaps")
+    duplicates_module = importlib.import_module("spie_graph.analyses.duplicates")
+
+    def answers():
+        found = compute_findings(national_graph, territoire, with_network=False)
+        wide = [gaps_module.gaps(national_graph, territoire, niveau="epci"),
+                find_duplicates(national_graph, territoire=territoire, niveau="categorie",
+                                limite=0)]
+        return found.model_dump(), [result.model_dump() for result in wide]
+
+    fast = answers()
+    monkeypatch.setattr(gaps_module, "reaching", lambda views, territoire, refs=None: views)
+    monkeypatch.setattr(duplicates_module, "reaching", lambda views, territoire, refs=None: views)
+    assert answers() == fast
+    assert fast[1][1]["constats"]  # findings to compare (categories: on every territory)

@@ -21,7 +21,8 @@ from spie_graph.errors import ArgumentError
 from spie_graph.reference.checks import check_code, check_territoire
 from spie_graph.reference.referentials import Referentials, closest, referentials
 
-__all__ = ["ServiceView", "Areas", "service_views", "actor_nodes", "interaction_degrees",
+__all__ = ["ServiceView", "Areas", "service_views", "reaching", "actor_nodes",
+           "interaction_degrees",
            "check_territoire", "check_thematiques", "check_public", "check_acteur",
            "split_codes", "population", "describe_communes", "describe_indices", "names", "share"]
 
@@ -128,6 +129,36 @@ def service_views(graph: nx.MultiDiGraph, areas: Areas | None = None,
             communes=communes, areas=codes,
         ))
     return sorted(views, key=lambda view: view.id)
+
+
+def reaching(views: list[ServiceView], territoire: str,
+             refs: Referentials | None = None) -> list[ServiceView]:
+    """The services whose area reaches a territory (at least one of its communes), in order.
+
+    An analysis of a territory (gaps, duplicates) reads only the communes inside
+    it: a service reaching none of them adds nothing to any of its answers, so
+    the analyses leave those out first (on a national data set, a département
+    keeps a few per cent of the services).
+
+    Notes
+    -----
+    O(c) for the c communes of the territory, then one set lookup per code of
+    each service's area: an area reaches the territory when it names one of
+    its communes, or the EPCI, département or région of one of them, or France.
+    """
+    terr = (refs or referentials()).territoires
+    if (terr.kind(territoire) or "france") == "france":
+        return views
+    index = terr.index
+    positions = index.of(territoire)
+    codes = {"france", *index.to_codes(positions)}
+    for parent, names_ in ((index.epci, index.epcis), (index.departement, index.departements),
+                           (index.region, index.regions)):
+        codes.update(names_[i] for i in np.unique(parent[positions]).tolist() if i >= 0)
+    communes = frozenset(index.to_codes(positions))
+    return [view for view in views
+            if (not codes.isdisjoint(view.areas) if view.areas
+                else not communes.isdisjoint(view.communes))]
 
 
 def actor_nodes(graph: nx.MultiDiGraph) -> dict[str, dict]:

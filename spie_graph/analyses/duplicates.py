@@ -46,6 +46,7 @@ from spie_graph.analyses._common import (
     check_territoire,
     describe_indices,
     names,
+    reaching,
     service_views,
     share,
 )
@@ -766,6 +767,8 @@ def find_duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
     # walk the graph's millions of objects again and again.
     with collector_paused():
         views = views if views is not None else service_views(graph, refs=refs)
+        if territoire is not None:  # the others reach no commune of the run
+            views = reaching(views, territoire, refs)
         by_id = {v.id: v for v in views}
         actors = actor_nodes(graph)
         actor_names = {ident: data.get("nom", ident) for ident, data in actors.items()}

@@ -21,6 +21,7 @@ from spie_graph.analyses._common import (
     check_public,
     check_territoire,
     check_thematiques,
+    reaching,
     service_views,
 )
 from spie_graph.errors import ArgumentError
@@ -174,9 +175,10 @@ def gaps(graph: nx.MultiDiGraph, territoire: str | None = None, *, niveau: str =
 
     Notes
     -----
-    O(s·t) to group the s services by area, then O(c) array work per distinct
-    area (c communes), plus O(u·t) rows for u units: an area covered by many
-    services is expanded once. No pair of services is compared.
+    O(s·t) to group the s services reaching the territory (:func:`reaching`) by
+    area, then O(c) array work per distinct area (c communes), plus O(u·t) rows
+    for u units: an area covered by many services is expanded once. No pair of
+    services is compared.
     """
     refs = refs or referentials()
     terr = refs.territoires
@@ -185,7 +187,7 @@ def gaps(graph: nx.MultiDiGraph, territoire: str | None = None, *, niveau: str =
     check_public(public, refs)
     units = territory_units(code, niveau, refs)
     left_out = set(sans)
-    kept = [v for v in (views if views is not None else service_views(graph))
+    kept = [v for v in reaching(views if views is not None else service_views(graph), code, refs)
             if v.acteur not in left_out and v.serves(public)]
     match = {t: refs.matching_thematiques(t) for t in checked}
     moments = list(refs.moments)
