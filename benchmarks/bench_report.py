@@ -10,7 +10,8 @@ process: read + validate + build the graph (the cache is bypassed), then run
 the report as :func:`spie_graph.report.run.run_report` does, part by part, and
 print each step's CPU seconds (``time.process_time``; the machine may be
 shared), its wall seconds, and the process's peak resident memory so far
-(``ru_maxrss``, MiB). Inside the steps, the analyses (``findings: …``) and the
+(``ru_maxrss``, MiB) and now (Linux). Each part's files are written as it
+ends, as the report does. Inside the steps, the analyses (``findings: …``) and the
 renderers the parts call (``  render: …``, summed over calls) are timed by
 wrapping the functions the report imports, without changing them.
 
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT = [Path(tempfile.gettempdir()) / "spie-graph-bench" / name for name in
            ("departement-2000", "national-10000", "national-30000", "national-100000")]
-ANALYSES = ("service_views", "gaps", "density_from_gaps", "duplicates", "check_consortium",
+ANALYSES = ("service_views", "gaps", "density_from_gaps", "find_duplicates", "check_consortium",
             "network")
 RENDERERS = ("collect_annex", "collect_diagnostic", "page_docx", "page_html", "page_markdown",
              "sheets_docx", "sheets_html", "diagnostic_docx", "diagnostic_html",
@@ -50,6 +51,15 @@ RENDERERS = ("collect_annex", "collect_diagnostic", "page_docx", "page_html", "p
 
 def _rss() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _now() -> float | None:
+    """The process's resident memory now (MiB; Linux), None elsewhere."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * resource.getpagesize() / 2**20
 
 
 def _timed(module: object, names: tuple[str, ...], spent: dict[str, float]) -> None:
@@ -73,7 +83,7 @@ def _timed(module: object, names: tuple[str, ...], spent: dict[str, float]) -> N
 def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[dict]:
     """Build and report ``folder`` in this process; one row per step."""
     from spie_graph.analyses import findings as findings_module
-    from spie_graph.files import write_folder
+    from spie_graph.files import writing_folder
     from spie_graph.graph.build import build_graph
     from spie_graph.report import parts as parts_module
     from spie_graph.report import run as run_module
@@ -84,7 +94,7 @@ def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[
 
     def step(name: str, began_cpu: float, began_wall: float, found: object = "") -> None:
         rows.append({"etape": name, "cpu": time.process_time() - began_cpu,
-                     "wall": time.perf_counter() - began_wall, "rss": _rss(),
+                     "wall": time.perf_counter() - began_wall, "rss": _rss(), "now": _now(),
                      "found": str(found)})
 
     cpu, wall = time.process_time(), time.perf_counter()
@@ -109,29 +119,37 @@ def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[
     step("findings", cpu, wall, ctx.territoire)
     rows += [{"etape": f"  findings: {name}", "cpu": spent, "wall": None, "rss": None,
               "found": ""} for name, spent in analyses.items()]
-    files: dict[str, str | bytes] = {}
     tables = []
-    for part in parts_module.PARTS:
-        renders.clear()
+    sizes: dict[str, int] = {}
+
+    def written(staging: Path) -> int:
+        for path in staging.iterdir():
+            sizes.setdefault(path.name, path.stat().st_size)
+        return len(sizes)
+
+    with tempfile.TemporaryDirectory() as out, \
+            writing_folder(Path(out) / folder.name) as staging:
+        for part in parts_module.PARTS:  # as run_module._write_report does
+            renders.clear()
+            cpu, wall = time.process_time(), time.perf_counter()
+            before = written(staging.path)
+            _, made = run_module._run_part(part, ctx, staging)
+            tables += made
+            after = written(staging.path)
+            size = sum(sizes[name] for name in list(sizes)[before:after])
+            step(part.__name__, cpu, wall, f"{after - before} fichiers, {size / 2**20:.1f} Mo")
+            rows += [{"etape": f"  render: {name}", "cpu": spent, "wall": None, "rss": None,
+                      "found": ""}
+                     for name, spent in sorted(renders.items(), key=lambda x: -x[1])
+                     if spent >= 0.01]
         cpu, wall = time.process_time(), time.perf_counter()
-        output = part(ctx)
-        files.update(output.files)
-        tables += output.tables
-        size = sum(len(content) for content in output.files.values())
-        step(part.__name__, cpu, wall, f"{len(output.files)} fichiers, {size / 2**20:.1f} Mo")
-        rows += [{"etape": f"  render: {name}", "cpu": spent, "wall": None, "rss": None,
-                  "found": ""} for name, spent in sorted(renders.items(), key=lambda x: -x[1])
-                 if spent >= 0.01]
-    cpu, wall = time.process_time(), time.perf_counter()
-    files["rapport.xlsx"] = parts_module.workbook(ctx, tables)
-    step("workbook (rapport.xlsx)", cpu, wall,
-         f"{len(tables)} feuilles, {len(files['rapport.xlsx']) / 2**20:.1f} Mo")
-    cpu, wall = time.process_time(), time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
-        write_folder(Path(out) / folder.name, files)
-    step("write_folder", cpu, wall, f"{len(files)} fichiers")
-    step("report (total)", report_cpu, report_wall,
-         f"{sum(len(c) for c in files.values()) / 2**20:.1f} Mo")
+        staging.write("rapport.xlsx", parts_module.workbook(ctx, tables))
+        written(staging.path)
+        step("workbook (rapport.xlsx)", cpu, wall,
+             f"{len(tables)} feuilles, {sizes['rapport.xlsx'] / 2**20:.1f} Mo")
+        cpu, wall = time.process_time(), time.perf_counter()
+    step("folder renamed", cpu, wall, f"{len(sizes)} fichiers")
+    step("report (total)", report_cpu, report_wall, f"{sum(sizes.values()) / 2**20:.1f} Mo")
     frozen.__exit__(None, None, None)
     if profiler is not None and profile is not None:
         profiler.disable()
@@ -151,7 +169,8 @@ def main() -> None:
         print(json.dumps(measure(args.folders[0], args.territoire, args.profil)))
         return
     folders = args.folders or [f for f in DEFAULT if (f / "interactions.csv").exists()]
-    print("CPU seconds (wall in brackets); peak memory of the process so far, MiB", flush=True)
+    print("CPU seconds (wall in brackets); peak memory of the process so far, and now, MiB",
+          flush=True)
     for folder in folders:
         command = [sys.executable, __file__, "--un", str(folder)]
         if args.territoire:
@@ -163,8 +182,9 @@ def main() -> None:
         for row in json.loads(done.stdout.strip().splitlines()[-1]):
             wall = f"({row['wall']:.2f})" if row["wall"] is not None else ""
             rss = f"{row['rss']:.0f}" if row["rss"] is not None else ""
-            print(f"  {row['etape']:<32} {row['cpu']:>8.2f} {wall:>9} {rss:>7}  {row['found']}",
-                  flush=True)
+            now = f"{row['now']:.0f}" if row.get("now") is not None else ""
+            print(f"  {row['etape']:<32} {row['cpu']:>8.2f} {wall:>9} {rss:>7} {now:>7}  "
+                  f"{row['found']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 A foundation module, like :mod:`spie_graph.errors`: every layer that writes a
 file (an imported data set, the Excel template, a report, an export) goes
-through :func:`write_atomic` or :func:`write_folder`, so that an interrupted
+through :func:`write_atomic`, :func:`write_folder` or :func:`writing_folder` (a
+folder written file by file, as its files are made), so that an interrupted
 or failed run never leaves a truncated file or a half-written folder.
 
 Files get the modes of any file the user makes (0644 and 0755 under the usual
@@ -24,14 +25,15 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from spie_graph.errors import ArgumentError, ExportError
 
 __all__ = ["NOT_XML_CHARS", "XML_ATTRIBUTE_ESCAPES", "XML_ATTRIBUTE_SPECIAL",
-           "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "check_new_folder", "markdown_text",
-           "neutralize", "write_atomic", "write_folder", "xml_text"]
+           "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "FolderWriter", "check_new_folder",
+           "markdown_text", "neutralize", "write_atomic", "write_folder", "writing_folder",
+           "xml_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 forbids (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF),
@@ -214,15 +216,34 @@ def _swap(staging: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_folder(target: Path | str, files: Mapping[str, str | bytes], *,
-                 encoding: str = "utf-8",
-                 check: Callable[[Path], None] | None = None) -> Path:
-    """Write a folder of files whole or not at all, replacing ``target`` in one move.
+class FolderWriter:
+    """The staging folder of :func:`writing_folder`: each file is written as soon as it is
+    made, so that a run holds one file at a time, not the whole folder."""
 
-    The files are written in a staging folder beside ``target``; ``check``
-    (if given) may inspect it and raise; then the staging folder replaces
-    ``target``. On any error the previous ``target`` is left as it was.
-    Text is encoded with ``encoding``.
+    def __init__(self, staging: Path, target: Path, encoding: str):
+        self.path = staging
+        self.target = target
+        self.encoding = encoding
+
+    def write(self, name: str, content: str | bytes) -> None:
+        """Write the file ``name`` (text encoded with the folder's encoding)."""
+        try:
+            (self.path / name).write_bytes(_bytes(content, self.encoding))
+        except OSError as exc:
+            raise _cannot_write(self.target, exc) from exc
+
+
+@contextlib.contextmanager
+def writing_folder(target: Path | str, *, encoding: str = "utf-8",
+                   check: Callable[[Path], None] | None = None) -> Iterator[FolderWriter]:
+    """Write a folder whole or not at all, file by file, replacing ``target`` in one move.
+
+    The block writes its files (:meth:`FolderWriter.write`) in a staging folder
+    beside ``target``; when it ends, ``check`` (if given) may inspect the
+    staging folder and raise; then the staging folder replaces ``target``. On
+    any error or interruption in the block or after it, the staging folder is
+    removed and the previous ``target`` is left as it was (a killed run's
+    staging folder is removed by the next run).
     """
     target = Path(target)
     _clean_leftovers(target)
@@ -231,14 +252,30 @@ def write_folder(target: Path | str, files: Mapping[str, str | bytes], *,
     except OSError as exc:
         raise _cannot_write(target, exc) from exc
     try:
-        for name, content in files.items():
-            (staging / name).write_bytes(_bytes(content, encoding))
-        if check is not None:
-            check(staging)
-        _swap(staging, target)
-    except OSError as exc:
-        raise _cannot_write(target, exc) from exc
+        yield FolderWriter(staging, target, encoding)
+        try:
+            if check is not None:
+                check(staging)
+            _swap(staging, target)
+        except OSError as exc:
+            raise _cannot_write(target, exc) from exc
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+
+def write_folder(target: Path | str, files: Mapping[str, str | bytes], *,
+                 encoding: str = "utf-8",
+                 check: Callable[[Path], None] | None = None) -> Path:
+    """Write a folder of files whole or not at all, replacing ``target`` in one move.
+
+    The files are written in a staging folder beside ``target``; ``check``
+    (if given) may inspect it and raise; then the staging folder replaces
+    ``target``. On any error the previous ``target`` is left as it was.
+    Text is encoded with ``encoding``. (:func:`writing_folder` writes the
+    files as they are made.)
+    """
+    with writing_folder(target, encoding=encoding, check=check) as folder:
+        for name, content in files.items():
+            folder.write(name, content)
+    return Path(target)

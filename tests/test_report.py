@@ -293,3 +293,32 @@ def test_doublons_json_is_what_pydantic_writes_one_finding_per_line(demo_graph):
         assert [json.loads(line.strip().rstrip(",")) for line in text.splitlines()[1:-1]] == [
             g.model_dump(mode="json") for g in groups]
     assert models_json([]) == "[]"
+
+
+@pytest.mark.parametrize("error", [ValueError("panne"), KeyboardInterrupt()])
+def test_a_report_stopped_midway_leaves_the_previous_folder_and_no_staging(
+        demo_graph, tmp_path, error):
+    """Each part's files are written as soon as they are made, into a staging folder: a
+    part that fails or an interruption (Ctrl-C) after the first parts leaves the previous
+    report as it was, and nothing half-written beside it."""
+    from spie_graph.report import parts
+    from spie_graph.report.run import run_report
+
+    previous = run_report("morbihan", demo_graph, tmp_path, parts=[parts.stats_part])
+    before = {path.name: path.read_bytes() for path in previous.iterdir()}
+    written: list[str] = []
+
+    def spy(ctx):
+        staging = [p for p in tmp_path.iterdir() if p.name.startswith(".morbihan.")]
+        written.extend(p.name for folder in staging for p in folder.iterdir())
+        raise error
+
+    with pytest.raises(type(error)):
+        run_report("morbihan", demo_graph, tmp_path,
+                   parts=[parts.coverage_part, parts.gaps_part, spy])
+    assert {"couverture.csv", "lacunes.csv"} <= set(written)  # written before the failure
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["morbihan"]
+    assert {path.name: path.read_bytes() for path in previous.iterdir()} == before
+    with pytest.raises(type(error)):
+        run_report("autre", demo_graph, tmp_path, parts=[parts.gaps_part, spy])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["morbihan"]

@@ -3,7 +3,9 @@
 ``run_report`` checks the territory, computes the findings once
 (:func:`spie_graph.analyses.findings.compute_findings`), hands them to every
 part (:mod:`spie_graph.report.parts`) and writes ``exports/<data set>/``
-whole or not at all (:func:`spie_graph.files.write_folder`).
+whole or not at all (:func:`spie_graph.files.writing_folder`): each part's
+files go to the staging folder as soon as the part has made them, and are
+dropped from memory (a national report writes close to a gigabyte).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from pathlib import Path
 import networkx as nx
 
 from spie_graph.analyses.findings import compute_findings
-from spie_graph.files import write_folder
+from spie_graph.files import FolderWriter, writing_folder
 from spie_graph.graph.build import collector_paused, default_territory
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
+from spie_graph.render.tables import Sheet
 from spie_graph.report.parts import PARTS, Part, ReportContext, header, workbook
 
 __all__ = ["report_context", "run_report"]
@@ -53,15 +56,23 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
 
 
 def _write_report(ctx: ReportContext, folder: Path, parts: list[Part]) -> Path:
-    outputs = [part(ctx) for part in parts]
-    files: dict[str, str | bytes] = {}
-    sections = [header(ctx)]
-    for output in outputs:
-        files.update(output.files)
-        if output.section:
-            sections.append(output.section)
-    files["rapport.md"] = "\n\n".join(sections) + "\n"
-    tables = [table for output in outputs for table in output.tables]
-    if tables:
-        files["rapport.xlsx"] = workbook(ctx, tables)
-    return write_folder(folder, files)
+    with writing_folder(folder) as out:
+        sections = [header(ctx)]
+        tables = []
+        for part in parts:
+            section, made = _run_part(part, ctx, out)
+            sections.append(section)
+            tables += made
+        out.write("rapport.md", "\n\n".join(filter(None, sections)) + "\n")
+        if tables:
+            out.write("rapport.xlsx", workbook(ctx, tables))
+    return folder
+
+
+def _run_part(part: Part, ctx: ReportContext, out: FolderWriter) -> tuple[str, list[Sheet]]:
+    """Run a part and write its files; return its section and its tables. Its files are
+    dropped from memory on return (hundreds of megabytes at 100,000 actors)."""
+    output = part(ctx)
+    for name, content in output.files.items():
+        out.write(name, content)
+    return output.section, output.tables
