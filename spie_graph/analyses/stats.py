@@ -12,10 +12,6 @@ from spie_graph.reference.referentials import Referentials, referentials
 __all__ = ["graph_stats", "stats_rows"]
 
 
-def _nodes(graph: nx.MultiDiGraph, label: str) -> list[dict]:
-    return [data for _, data in graph.nodes(data=True) if data["label"] == label]
-
-
 def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                 territoire: str | None = None) -> dict:
     """Counts by family, thématique category, moment, interaction type; coverage.
@@ -27,23 +23,38 @@ def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None,
 
     Notes
     -----
-    Linear in the size of the graph, plus the communes of the areas covered.
+    Linear in the nodes and the actors' out-edges, plus the communes of the areas covered.
     """
     refs = refs or referentials()
     terr = refs.territoires
     territoire = territoire or default_territory(graph)
     scope = terr.communes(territoire)
-    acteurs = _nodes(graph, "Acteur")
-    services = _nodes(graph, "Service")
-    links = [d for _, _, d in graph.edges(data=True) if d["type"] == "INTERAGIT"]
+    by_label: dict[str, list[tuple[object, dict]]] = {"Acteur": [], "Service": [],
+                                                       "Consortium": []}
+    for key, data in graph.nodes(data=True):
+        found = by_label.get(data["label"])
+        if found is not None:
+            found.append((key, data))
+    acteurs = [data for _, data in by_label["Acteur"]]
+    services = [data for _, data in by_label["Service"]]
+    # Interactions and memberships leave from actors: their out-edges only, in the graph's
+    # order (not the two million edges of services and territories).
+    successors = graph._succ
+    links, members = [], []
+    for key, _ in by_label["Acteur"]:
+        for keyed in successors[key].values():
+            for edge in keyed.values():
+                if edge["type"] == "INTERAGIT":
+                    links.append(edge)
+                elif edge["type"] == "MEMBRE_DE":
+                    members.append(edge)
     categories: Counter[str] = Counter()
     for service in services:
         for cat in {refs.thematiques[t].categorie for t in service["thematiques"]}:
             categories[cat] += 1
     areas = {code for s in services for code in s["territoire"]}
     communes = terr.communes_of_all(sorted(a for a in areas if a in terr)) & scope
-    consortium = _nodes(graph, "Consortium")
-    members = [d for _, _, d in graph.edges(data=True) if d["type"] == "MEMBRE_DE"]
+    consortium = [data for _, data in by_label["Consortium"]]
     return {
         "jeu_de_donnees": graph.graph.get("dataset"),
         "acteurs": {

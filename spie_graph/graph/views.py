@@ -166,7 +166,7 @@ def actor_profiles(graph: nx.MultiDiGraph,
 
     Notes
     -----
-    One pass over the edges: O(V + E). ``zones`` lists the territory codes an
+    One pass over the nodes and the actors' out-edges. ``zones`` lists the territory codes an
     actor works on (its own, its seat's and its services'), for filters.
     """
     refs = refs or referentials()
@@ -174,7 +174,14 @@ def actor_profiles(graph: nx.MultiDiGraph,
     services: dict[str, list[str]] = {}
     links: dict[str, list[InteractionLine]] = {}
     members: dict[str, dict] = {}
-    for source, target, data in graph.edges(data=True):
+    # Services, memberships and interactions leave from actors: their out-edges only, in
+    # the graph's order (not the two million edges of a national graph's services).
+    successors = graph._succ
+    actor_edges = ((source, target, data)
+                   for source, attributes in graph.nodes(data=True)
+                   if attributes["label"] == "Acteur"
+                   for target, keyed in successors[source].items() for data in keyed.values())
+    for source, target, data in actor_edges:
         rel = data["type"]
         if rel == "PROPOSE":
             services.setdefault(source, []).append(target)
