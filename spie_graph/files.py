@@ -27,13 +27,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from spie_graph.errors import ArgumentError, ExportError
 
 __all__ = ["NOT_XML_CHARS", "XML_ATTRIBUTE_ESCAPES", "XML_ATTRIBUTE_SPECIAL",
-           "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "FolderWriter", "check_new_folder",
-           "markdown_text", "neutralize", "write_atomic", "write_folder", "writing_folder",
-           "xml_text"]
+           "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "FolderWriter", "atomic_file",
+           "check_new_folder", "markdown_text", "neutralize", "write_atomic", "write_folder",
+           "writing_folder", "xml_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 forbids (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF),
@@ -102,27 +103,42 @@ def _umask() -> int:
     return umask
 
 
-def write_atomic(path: Path | str, content: str | bytes) -> Path:
-    """Write a file whole or not at all: a temporary file renamed into place.
+@contextlib.contextmanager
+def atomic_file(path: Path | str) -> Iterator[BinaryIO]:
+    """A binary file written whole or not at all: the block writes a temporary file beside
+    ``path``, renamed into place when the block ends; on any error or interruption it is
+    removed and ``path`` is left as it was.
 
-    The file gets the mode of a file the user makes (0666 less the umask).
+    The file gets the mode of a file the user makes (0666 less the umask). Writing
+    as it goes keeps a large file (a pickled graph) out of memory.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            if sys.platform != "win32":
-                os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private (0600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(_bytes(content, "utf-8"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
     except OSError as exc:
         raise _cannot_write(path, exc) from exc
-    return path
+    try:
+        if sys.platform != "win32":
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private (0600)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_atomic(path: Path | str, content: str | bytes) -> Path:
+    """Write a file whole or not at all: a temporary file renamed into place
+    (:func:`atomic_file`).
+
+    The file gets the mode of a file the user makes (0666 less the umask).
+    """
+    with atomic_file(path) as handle:
+        handle.write(_bytes(content, "utf-8"))
+    return Path(path)
 
 
 # Staging folders are named ``.<target>.<pid>.<kind>.<random>``: a later run can tell

@@ -12,10 +12,11 @@ import sys
 
 import networkx as nx
 import openpyxl
+import pytest
 from lxml import etree
 
 from spie_graph.cli import main
-from spie_graph.files import markdown_text, write_atomic, write_folder, xml_text
+from spie_graph.files import atomic_file, markdown_text, write_atomic, write_folder, xml_text
 from spie_graph.graph.build import build_graph, node_key
 from spie_graph.render.exports import to_gexf, to_graphml, to_kumu
 from spie_graph.sources.data_inclusion import import_data_inclusion
@@ -81,6 +82,20 @@ def test_files_get_ordinary_modes(tmp_path):
     assert stat.S_IMODE(single.stat().st_mode) == 0o644
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755
     assert stat.S_IMODE((folder / "f.txt").stat().st_mode) == 0o644
+
+
+def test_a_file_written_as_it_goes_is_whole_or_not_at_all(tmp_path):
+    """atomic_file (the cache's pickled graphs): a block that fails half-way leaves the
+    previous file as it was and no temporary file."""
+    target = write_atomic(tmp_path / "graphe.pickle", b"ancien")
+    with pytest.raises(KeyboardInterrupt), atomic_file(target) as handle:
+        handle.write(b"moiti")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"ancien"
+    assert [p.name for p in tmp_path.iterdir()] == ["graphe.pickle"]
+    with atomic_file(target) as handle:
+        handle.write(b"neuf")
+    assert target.read_bytes() == b"neuf" and len(list(tmp_path.iterdir())) == 1
 
 
 def test_a_killed_run_leaves_nothing_after_the_next_one(tmp_path):

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from spie_graph.errors import SpieGraphError
-from spie_graph.files import write_atomic
+from spie_graph.files import atomic_file
 from spie_graph.graph.keys import collector_paused
 
 __all__ = ["collector_paused", "cache_folder", "dataset_key", "files_stamp", "remembered",
@@ -168,7 +168,8 @@ def write(key: str | None, part: str, value: Any) -> None:
         if not _private(folder):
             return
         entry = folder / f"{key}.{part}.pickle"
-        write_atomic(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        with atomic_file(entry) as handle:  # pickled as it goes: no copy of it in memory
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         entry.chmod(0o600)
     except (OSError, SpieGraphError):
         return
