@@ -327,10 +327,13 @@ def default_territory(graph: nx.MultiDiGraph) -> str:
     for _, data in graph.nodes(data=True):
         if data["label"] == "Consortium" and data.get("territoire"):
             return data["territoire"][0]
+    # Seats leave from actors: their out-edges only (not a national graph's millions).
+    successors = graph._succ
     seats = Counter(
         target.split(":", 1)[1]
-        for _, target, rel in graph.edges(data="type")
-        if rel == "SIEGE_A"
+        for key, data in graph.nodes(data=True) if data["label"] == "Acteur"
+        for target, keyed in successors[key].items()
+        if any(edge["type"] == "SIEGE_A" for edge in keyed.values())
     )
     terr = referentials().territoires
     deps: Counter[str] = Counter()

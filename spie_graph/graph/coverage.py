@@ -178,32 +178,31 @@ class CoverageIndex:
 
     @classmethod
     def _of_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
-        numbers: dict[str, dict] = {field: {} for field in _COLUMNS}
-        columns: dict[str, list[int]] = {field: [] for field in _COLUMNS}
-        area_numbers: dict[tuple[str, ...], int] = {}
-        area_of: list[int] = []
-        nodes = graph.nodes
-        for _, s in graph.nodes(data=True):
-            if s["label"] != "Service":
-                continue
-            a = nodes[node_key("Acteur", s["acteur"])]
-            row = {"acteur": a["id"], "nom_acteur": a["nom"], "famille": a["famille"],
-                   "service": s["id"], "nom_service": s["nom"], "frais": s.get("frais"),
-                   "conditions_acces": s.get("conditions_acces"),
-                   "score_qualite": s.get("score_qualite"), "date_maj": s.get("date_maj")}
-            for field in _LISTS:
-                row[field] = tuple(s.get(field, ()))
-            for field, value in row.items():
-                known = numbers[field]
-                columns[field].append(known.setdefault(value, len(known)))
-            area = tuple(sorted(set(s.get("territoire", ()))))
-            area_of.append(area_numbers.setdefault(area, len(area_numbers)))
+        services = [s for _, s in graph.nodes(data=True) if s["label"] == "Service"]
+        node = graph._node
+        actors = [node[node_key("Acteur", s["acteur"])] for s in services]
+        raw: dict[str, list] = {
+            "acteur": [a["id"] for a in actors], "nom_acteur": [a["nom"] for a in actors],
+            "famille": [a["famille"] for a in actors],
+            "service": [s["id"] for s in services], "nom_service": [s["nom"] for s in services]}
+        for field in _LISTS:
+            raw[field] = [tuple(s.get(field, ())) for s in services]
+        for field in ("frais", "conditions_acces", "score_qualite", "date_maj"):
+            raw[field] = [s.get(field) for s in services]
+        values, codes = {}, {}
+        for field in _COLUMNS:  # distinct values in the order first met, each row's number
+            values[field] = list(dict.fromkeys(raw[field]))
+            number = {value: i for i, value in enumerate(values[field])}
+            codes[field] = np.fromiter(map(number.__getitem__, raw.pop(field)),
+                                       dtype=np.int32, count=len(services))
+        areas = [tuple(sorted(set(s.get("territoire", ())))) for s in services]
+        distinct = list(dict.fromkeys(areas))
+        number = {area: i for i, area in enumerate(distinct)}
+        area_of = np.fromiter(map(number.__getitem__, areas), dtype=np.int32,
+                              count=len(services))
         position = referentials().territoires.index.position
-        commune = [position.get(area[0], -1) if len(area) == 1 else -1 for area in area_numbers]
-        return cls({field: list(numbers[field]) for field in _COLUMNS},
-                   {field: np.array(columns[field], dtype=np.int32) for field in _COLUMNS},
-                   list(area_numbers), np.array(area_of, dtype=np.int32),
-                   np.array(commune, dtype=np.int32))
+        commune = [position.get(area[0], -1) if len(area) == 1 else -1 for area in distinct]
+        return cls(values, codes, distinct, area_of, np.array(commune, dtype=np.int32))
 
     def _passing(self, field: str, test: Callable[[tuple[str, ...]], bool],
                  services: np.ndarray) -> np.ndarray:

@@ -170,7 +170,7 @@ def actor_profiles(graph: nx.MultiDiGraph,
     actor works on (its own, its seat's and its services'), for filters.
     """
     refs = refs or referentials()
-    nodes = graph.nodes
+    nodes = graph._node  # the node attributes' own dict (NodeView lookups cost 0.5 s at 100k)
     services: dict[str, list[str]] = {}
     links: dict[str, list[InteractionLine]] = {}
     members: dict[str, dict] = {}
@@ -198,6 +198,7 @@ def actor_profiles(graph: nx.MultiDiGraph,
     consortium = consortium_info(graph)
     porteur = consortium.get("porteur") if consortium else None
     profiles: dict[str, ActorProfile] = {}
+    themes: dict[tuple[str, ...], tuple[str, ...]] = {}  # thématique codes → their labels
     for key, data in graph.nodes(data=True):
         if data["label"] != "Acteur":
             continue
@@ -208,10 +209,12 @@ def actor_profiles(graph: nx.MultiDiGraph,
         for service_key in services.get(key, []):
             s = nodes[service_key]
             codes = tuple(s.get("thematiques", []))
-            lines.append(ServiceLine(
-                s["id"], s["nom"],
-                tuple(refs.thematiques[c].libelle if c in refs.thematiques else c for c in codes),
-                tuple(s.get("moments", [])), codes))
+            labels = themes.get(codes)
+            if labels is None:
+                labels = themes[codes] = tuple(refs.thematiques[c].libelle
+                                               if c in refs.thematiques else c for c in codes)
+            lines.append(ServiceLine(s["id"], s["nom"], labels, tuple(s.get("moments", [])),
+                                     codes))
             zones.update(dict.fromkeys(s.get("territoire", [])))
         member = members.get(key)
         famille = refs.familles.get(data["famille"])
