@@ -168,6 +168,9 @@ def test_rapport_xlsx_has_a_sheet_per_analysis(report_folder, workbooks_in_libre
     assert all(w and w > 8 for w in widths)
     sheets = [csv for csv in (report_folder / "lacunes.csv",)]
     assert len(as_python(sheets[0])) == lacunes.max_row - 1  # the same rows as lacunes.csv
+    # The key figures' sections read as French (accents), as in the stats command.
+    sections = {row[1] for row in seen["Chiffres clés"].iter_rows(min_row=2, values_only=True)}
+    assert {"Services par catégorie", "Acteurs par famille"} <= sections
 
 
 def test_workbooks_keep_formula_like_text_as_text(make_dataset, tmp_path):

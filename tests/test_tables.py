@@ -154,3 +154,6 @@ def test_duplicates_are_explained_in_words(runner, demo_path):
     text = " ".join(result.output.split())
     assert "1. Conseil départemental du Morbihan et MSA Portes de Bretagne proposent le même " \
            "accompagnement" in text
+    # One territory takes its article (« sur le Morbihan », « sur la CA Lorient… »).
+    assert "sur le Morbihan (249 communes" in text
+    assert "sur la CA Lorient Agglomération" in text and "sur Morbihan" not in text

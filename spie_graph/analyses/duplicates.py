@@ -51,7 +51,7 @@ from spie_graph.analyses._common import (
     share,
 )
 from spie_graph.errors import ArgumentError
-from spie_graph.french import number, plural
+from spie_graph.french import in_territory, number, plural
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex, Territories
 from spie_graph.store.cache import collector_paused
@@ -583,17 +583,23 @@ def _explain(parts: list[Overlap], actor_names: dict[str, str], refs: Referentia
         return found
 
     def where(part: Overlap) -> str:
-        return (f"{part.nom_territoire} ({plural(part.nb_communes, 'commune')}, "
+        """« sur le Morbihan (249 communes, 783 390 habitants) »: one territory with its
+        article, several as :func:`names` lists them."""
+        place = f"sur {part.nom_territoire}"
+        if len(part.territoire) == 1:
+            code = part.territoire[0]
+            place = in_territory(refs.territoires.kind(code) or "", code, part.nom_territoire)
+        return (f"{place} ({plural(part.nb_communes, 'commune')}, "
                 f"{number(part.population)} habitants)")
 
     first = parts[0]
-    text = f"{who(first.acteurs)} proposent le même accompagnement : {what(first)}, sur " \
+    text = f"{who(first.acteurs)} proposent le même accompagnement : {what(first)}, " \
            f"{where(first)}."
     seen = set(first.acteurs)
     for part in parts[1:]:
         joining = [a for a in part.acteurs if a not in seen]
         text += (f" {who(joining)} s'y ajoute{'nt' if len(joining) > 1 else ''} "
-                 f"sur {where(part)} : {what(part)}.")
+                 f"{where(part)} : {what(part)}.")
     return text
 
 

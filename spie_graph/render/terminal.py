@@ -189,8 +189,13 @@ def need_label(key: str, family_labels: Mapping[str, str],
     return f"{title} « {name(code)} »"
 
 
+def rubrique_label(rubrique: str) -> str:
+    """``services.par_categorie`` → « Services par catégorie »: a statistics row's section."""
+    return _RUBRIQUES.get(rubrique) or rubrique.replace(".", " ").replace("_", " ").capitalize()
+
+
 def stats_table(rows: list[dict]) -> Table:
     """``stats``: the rows of :func:`spie_graph.analyses.stats.stats_rows`, labelled."""
-    return ([{"rubrique": _RUBRIQUES.get(r["rubrique"], r["rubrique"]), "libelle": r["libelle"],
+    return ([{"rubrique": rubrique_label(r["rubrique"]), "libelle": r["libelle"],
               "valeur": r["valeur"]} for r in rows],
             {"rubrique": "Rubrique", "libelle": "Libellé", "valeur": "Valeur"})

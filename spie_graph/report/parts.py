@@ -78,7 +78,7 @@ from spie_graph.render.tables import (
     to_xlsx,
     with_labels,
 )
-from spie_graph.render.terminal import need_label
+from spie_graph.render.terminal import need_label, rubrique_label
 
 __all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
 
@@ -149,7 +149,7 @@ def stats_part(ctx: ReportContext) -> ReportPart:
         f"{french.number(t['population'])}).",
     ])
     rows = [{"rubrique": row["rubrique"],
-             "libelle_rubrique": row["rubrique"].replace(".", " ").replace("_", " ").capitalize(),
+             "libelle_rubrique": rubrique_label(row["rubrique"]),
              **{k: v for k, v in row.items() if k != "rubrique"}}
             for row in stats_rows(stats, ctx.refs)]
     return ReportPart({"statistiques.json": to_json(stats), "statistiques.csv": to_csv(rows)},
