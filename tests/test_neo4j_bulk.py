@@ -148,7 +148,7 @@ def test_import_files_have_typed_headers_and_arrays(demo_dataset, tmp_path):
     assert service.startswith("uid:ID(Spie),:LABEL,dataset:string,")
     assert any("population:long" in h for h in headers)
     first = {path.read_text("utf-8").splitlines()[0] for path in files.relationships}
-    assert all(h.startswith(":START_ID(Spie),:END_ID(Spie),:TYPE,rid:string,rkey:string")
+    assert all(h.startswith(":START_ID(Spie),:END_ID(Spie),:TYPE,rkey:string")
                for h in first)
     assert files.node_count + files.relationship_count == sum(
         len(path.read_text("utf-8").splitlines()) - 1
@@ -169,7 +169,7 @@ def _failing_after(store: Neo4jStore, monkeypatch, writes: int,
     seen = {"n": 0}
 
     def failing(cypher, parameters=None, **kwargs):
-        if "UNWIND $rows" in cypher:
+        if "UNWIND" in cypher:  # a batch write
             seen["n"] += 1
             if seen["n"] > writes:
                 raise error("coupure simulée")

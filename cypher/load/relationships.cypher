@@ -1,10 +1,16 @@
-// Merge a batch of relationships. $rows: [{source, target, type, rid, props}]; `rid` is
-// unique per relationship ("<source uid>|<key>|<target uid>") so a reload is exact.
+// Merge a batch of relationships. $rows: [{source, target, type, key, props}]. A
+// relationship is identified by its two nodes, its type and its key: the property `rkey`
+// when it has one, else its type (props holds rkey exactly when key differs from type).
+// SET r = row.props makes a reload exact.
 UNWIND $rows AS row
 MATCH (a:Spie {uid: row.source})
 MATCH (b:Spie {uid: row.target})
-MERGE (a)-[r:$(row.type) {rid: row.rid}]->(b)
-WITH r, row, properties(r) AS before
-SET r = row.props
-RETURN count(CASE WHEN size(keys(before)) = 1 THEN 1 END) AS created,
-       count(CASE WHEN size(keys(before)) > 1 AND before <> row.props THEN 1 END) AS updated
+OPTIONAL MATCH (a)-[old:$(row.type)]->(b)
+  WHERE coalesce(old.rkey, type(old)) = row.key
+WITH a, b, row, old, properties(old) AS before
+FOREACH (_ IN CASE WHEN old IS NULL THEN [1] ELSE [] END |
+  CREATE (a)-[r:$(row.type)]->(b)
+  SET r = row.props)
+SET old = row.props
+RETURN count(CASE WHEN old IS NULL THEN 1 END) AS created,
+       count(CASE WHEN old IS NOT NULL AND before <> row.props THEN 1 END) AS updated

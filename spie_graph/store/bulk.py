@@ -64,7 +64,7 @@ class ImportFiles:
     #: every node of the label has the property, so one lacking it held [].
     label_fixes: list[tuple[str, str]] = field(default_factory=list)
     #: empty lists to give back one by one: {uid, props} of nodes of other labels,
-    #: {source, rid, props} of relationships.
+    #: {source, target, type, key, props} of relationships.
     node_fixes: list[dict] = field(default_factory=list)
     relationship_fixes: list[dict] = field(default_factory=list)
 
@@ -163,7 +163,7 @@ class _Kind:
 def _survey(graph: nx.MultiDiGraph) -> tuple[dict[str, _Kind], dict[str, _Kind]]:
     """The properties of each node label and relationship type (a file's header names them
     all, typed), read from the graph: what :meth:`Neo4jStore.node_rows` and
-    :meth:`~Neo4jStore.relationship_rows` write, and their ``dataset``, ``rid``, ``rkey``."""
+    :meth:`~Neo4jStore.relationship_rows` write, and their ``dataset`` and ``rkey``."""
     labels: dict[str, _Kind] = {}
     for node, data in graph.nodes(data=True):
         kind = labels.get(data["label"])
@@ -175,7 +175,7 @@ def _survey(graph: nx.MultiDiGraph) -> tuple[dict[str, _Kind], dict[str, _Kind]]
     for source, target, data in graph.edges(data=True):
         kind = types.get(data["type"])
         if kind is None:
-            kind = types[data["type"]] = _Kind(types={"rid": "string", "rkey": "string"})
+            kind = types[data["type"]] = _Kind(types={"rkey": "string"})
         kind.add(data, "type", partial("relation {} → {}".format, source, target))
     return labels, types
 
@@ -238,7 +238,7 @@ def write_import_files(graph: nx.MultiDiGraph, folder: Path) -> ImportFiles:
     digest = hashlib.sha256()
     nodes = _Files(folder, "noeuds", labels, [f"uid:ID({ID_SPACE})", ":LABEL"], ["dataset"])
     rels = _Files(folder, "relations", types,
-                  [f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], ["rid", "rkey"])
+                  [f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"], ["rkey"])
     try:
         for row in Neo4jStore._hashed(Neo4jStore.node_rows(graph), digest):
             label, props = row["label"], row["props"]
@@ -256,8 +256,7 @@ def write_import_files(graph: nx.MultiDiGraph, folder: Path) -> ImportFiles:
             files.relationship_count += 1
             empty: dict[str, list] = {k: [] for k, v in row["props"].items() if v == []}
             if empty:
-                files.relationship_fixes.append({"source": row["source"], "rid": row["rid"],
-                                                 "props": empty})
+                files.relationship_fixes.append({**row, "props": empty})
     finally:
         files.nodes, files.relationships = nodes.close(), rels.close()
     files.digest = digest.hexdigest()
@@ -325,7 +324,7 @@ def bulk_load(graph: nx.MultiDiGraph, connection: Neo4jConnection, config: Any, 
     name = graph.graph["dataset"]
     with Neo4jStore(connection) as store:
         store.ensure_schema()
-        store.run(statement("bulk/await_indexes"))
+        store.run(statement("load/await_indexes"))
         by_label: dict[str, list[str]] = {}
         for label, key in files.label_fixes:
             by_label.setdefault(label, []).append(key)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -45,13 +45,16 @@ from spie_graph.store.base import GraphStore, LoadSummary, Progress
 from spie_graph.store.connection import Neo4jConnection, is_local, redact
 from spie_graph.store.cypher import statement, statements
 
-__all__ = ["Neo4jStore", "BATCH_SIZE", "WORKERS"]
+__all__ = ["Neo4jStore", "BATCH_SIZE", "NODE_BATCH_SIZE", "WORKERS"]
 
-#: Rows per write transaction and transactions in flight at once (benchmarks/bench_neo4j.py).
+#: Rows per write transaction (relationships; nodes, with their many properties, by
+#: batches of NODE_BATCH_SIZE: the server's memory churn grows with the batch) and
+#: transactions in flight at once (benchmarks/bench_neo4j.py).
 BATCH_SIZE = 10_000
+NODE_BATCH_SIZE = 2_000
 WORKERS = 2
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-TECHNICAL = ("uid", "dataset", "rid", "rkey")
+TECHNICAL = ("uid", "dataset", "rkey")
 # Plan operators that do more than read the graph, though their query type is "r":
 # reading files or URLs, commands (SHOW…, TERMINATE TRANSACTIONS, administration)
 # and transactions of their own (CALL { … } IN TRANSACTIONS).
@@ -118,9 +121,10 @@ class Neo4jStore(GraphStore):
     name = "neo4j"
 
     def __init__(self, connection: Neo4jConnection, batch_size: int = BATCH_SIZE,
-                 workers: int = WORKERS):
+                 workers: int = WORKERS, node_batch_size: int | None = None):
         self.connection = connection
         self.batch_size = batch_size
+        self.node_batch_size = node_batch_size or min(batch_size, NODE_BATCH_SIZE)
         self.workers = workers
         scheme = connection.uri.partition("://")[0]
         if scheme not in SCHEMES:
@@ -252,14 +256,17 @@ class Neo4jStore(GraphStore):
 
     @staticmethod
     def relationship_rows(graph: nx.MultiDiGraph) -> Iterator[dict]:
-        """The relationship rows of a canonical graph, one at a time."""
+        """The relationship rows of a canonical graph, one at a time: ``source`` and
+        ``target`` uids, ``type``, ``key`` and ``props``. A relationship's key is its type
+        unless the graph says otherwise; only then does it carry the property ``rkey``."""
         dataset = graph.graph["dataset"]
         for source, target, key, data in graph.edges(keys=True, data=True):
-            rid = f"{_uid(dataset, source)}|{key}|{_uid(dataset, target)}"
+            kind = data["type"]
             props = {k: v for k, v in data.items() if k != "type"}
-            props.update(rid=rid, rkey=key)
+            if key != kind:
+                props["rkey"] = key
             yield {"source": _uid(dataset, source), "target": _uid(dataset, target),
-                   "type": data["type"], "rid": rid, "props": props}
+                   "type": kind, "key": key, "props": props}
 
     @classmethod
     def rows_of(cls, graph: nx.MultiDiGraph) -> tuple[list[dict], list[dict]]:
@@ -339,13 +346,22 @@ class Neo4jStore(GraphStore):
                     self.run(statement("load/set_dataset_hash"),
                              {**params, "hash": digest, "source": source})
                 return self._summary(name)
-        self.ensure_schema()
+        # A first load into a database without the schema (a new database) writes without
+        # index upkeep and creates the schema afterwards: building an index over data
+        # already written costs far less than keeping it up to date row by row.
+        [schema] = self.run(statement("load/schema_present"), write=False)
+        if schema["present"] or state["present"]:
+            self.ensure_schema()
         self.run(statement("load/clear_dataset_hash"), params)
         hasher = hashlib.sha256()
         counter = _Counter(total, progress)
         if not state["present"]:
             try:
                 self._create(graph, hasher, counter)
+                if not schema["present"]:
+                    # Checks that every uid is unique before the load counts as complete.
+                    self.ensure_schema()
+                    self.run(statement("load/await_indexes"))
             except BaseException:
                 self._delete_dataset(name)
                 raise
@@ -353,9 +369,10 @@ class Neo4jStore(GraphStore):
             self._merge(graph, hasher, counter)
         removed = 0
         if replace and state["present"]:
-            rids = [row["rid"] for row in self.relationship_rows(graph)]
+            keys = [f"{row['source']}|{row['key']}|{row['target']}"
+                    for row in self.relationship_rows(graph)]
             [gone] = self.run(statement("load/remove_stale_relationships"),
-                              {**params, "rids": rids})
+                              {**params, "keys": keys})
             uids = [row["uid"] for row in self.node_rows(graph)]
             [stale] = self.run(statement("load/remove_stale_nodes"), {**params, "uids": uids})
             removed = gone["removed"] + stale["removed"]
@@ -365,17 +382,52 @@ class Neo4jStore(GraphStore):
                              removed=removed)
 
     def _create(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter) -> None:
-        """Write a data set the database does not hold: CREATE, batches of one label or type."""
-        nodes = (({"label": label}, [row["props"] for row in rows]) for label, rows in
-                 _grouped(self._hashed(self.node_rows(graph), hasher), "label",
-                          self.batch_size))
-        self._send(statement("load/create_nodes"), nodes, counter, "nodes_created")
-        rels = (({"type": kind}, [{k: row[k] for k in ("source", "target", "props")}
-                                  for row in rows]) for kind, rows in
-                _grouped(self._hashed(self.relationship_rows(graph), hasher), "type",
-                         self.batch_size))
-        self._send(statement("load/create_relationships"), rels, counter,
-                   "relationships_created")
+        """Write a data set the database does not hold: CREATE, batches of one label or
+        type. Nodes first (``node_batch_size`` rows a batch): each batch returns its
+        nodes' element ids, by which relationships are then created (``batch_size`` a
+        batch, two lists of ids and, when any has one, their properties), without any
+        index lookup."""
+        ids: dict[str, str] = {}  # uid -> element id, for the relationships
+        cypher = statement("load/create_nodes")
+
+        def nodes(label: str, rows: list[dict]) -> tuple[int, int, int]:
+            records, _ = self.execute(cypher, {"label": label,
+                                               "rows": [row["props"] for row in rows]})
+            made = records[0]["ids"]
+            if len(made) != len(rows):
+                raise self._short(len(made), len(rows), label)
+            ids.update(zip([row["uid"] for row in rows], made, strict=True))
+            return len(rows), len(rows), 0
+
+        self._pool(((nodes, (label, rows)) for label, rows in _grouped(
+            self._hashed(self.node_rows(graph), hasher), "label", self.node_batch_size)),
+                   counter)
+        with_props, bare = statement("load/create_relationships"), statement(
+            "load/create_bare_relationships")
+
+        def relationships(kind: str, rows: list[dict]) -> tuple[int, int, int]:
+            try:
+                params: dict[str, Any] = {"type": kind,
+                                          "sources": [ids[row["source"]] for row in rows],
+                                          "targets": [ids[row["target"]] for row in rows]}
+            except KeyError as exc:
+                raise StoreError(f"relation {kind} vers un nœud absent du graphe ({exc}) : "
+                                 "le chargement est annulé") from exc
+            if any(row["props"] for row in rows):
+                params["props"] = [row["props"] for row in rows]
+            _, counters = self.execute(with_props if "props" in params else bare, params)
+            if counters.relationships_created != len(rows):
+                raise self._short(counters.relationships_created, len(rows), kind)
+            return len(rows), len(rows), 0
+
+        self._pool(((relationships, (kind, rows)) for kind, rows in _grouped(
+            self._hashed(self.relationship_rows(graph), hasher), "type", self.batch_size)),
+                   counter)
+
+    @staticmethod
+    def _short(made: int, expected: int, what: str) -> StoreError:
+        return StoreError(f"Neo4j a écrit {made} éléments sur {expected} d'un lot ({what}) : "
+                          "une extrémité de relation manque. Le chargement est annulé")
 
     def _merge(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter) -> None:
         """Write a data set the database already holds: MERGE then SET every property."""
@@ -384,34 +436,31 @@ class Neo4jStore(GraphStore):
             hashed = self._hashed(rows, hasher)
             batches: Iterator[tuple[dict, list[dict]]] = (
                 ({}, batch) for batch in _batches(hashed, self.batch_size))
-            self._send(statement(name), batches, counter, None)
+            self._send(statement(name), batches, counter)
 
     def _send(self, cypher: str, batches: Iterable[tuple[dict, list[dict]]],
-              counter: _Counter, created: str | None) -> None:
-        """Run ``cypher`` on each batch, ``workers`` transactions at a time, in order of
-        completion; wait for all of them. ``created``: the counter that must equal the
-        batch's length (CREATE), else None (the statement returns created and updated)."""
+              counter: _Counter) -> None:
+        """Run ``cypher`` (which returns created and updated) on each batch, ``workers``
+        transactions at a time."""
         def write(extra: dict, rows: list[dict]) -> tuple[int, int, int]:
-            records, counters = self.execute(cypher, {**extra, "rows": rows})
-            if created is None:
-                [done] = records
-                return len(rows), done["created"], done["updated"]
-            made = getattr(counters, created)
-            if made != len(rows):
-                raise StoreError(f"Neo4j a écrit {made} éléments sur {len(rows)} d'un lot "
-                                 f"({', '.join(f'{k} {v}' for k, v in extra.items())}) : une "
-                                 "extrémité de relation manque. Le chargement est annulé")
-            return len(rows), made, 0
+            [done] = self.execute(cypher, {**extra, "rows": rows})[0]
+            return len(rows), done["created"], done["updated"]
 
+        self._pool(((write, (extra, rows)) for extra, rows in batches), counter)
+
+    def _pool(self, jobs: Iterable[tuple[Callable[..., tuple[int, int, int]], tuple]],
+              counter: _Counter) -> None:
+        """Run each ``(function, arguments)``, ``workers`` at a time, counting what each
+        returns (rows, created, updated) in order of submission; wait for all of them."""
         if self.workers <= 1:
-            for extra, rows in batches:
-                counter.add(*write(extra, rows))
+            for function, arguments in jobs:
+                counter.add(*function(*arguments))
             return
         with ThreadPoolExecutor(self.workers, thread_name_prefix="spie-neo4j") as pool:
             pending: deque[Future] = deque()
             try:
-                for extra, rows in batches:
-                    pending.append(pool.submit(write, extra, rows))
+                for function, arguments in jobs:
+                    pending.append(pool.submit(function, *arguments))
                     while len(pending) > self.workers:
                         counter.add(*pending.popleft().result())
                 while pending:
@@ -455,7 +504,7 @@ class Neo4jStore(GraphStore):
         for row in self.run(statement("load/read_relationships"), {"dataset": dataset},
                             write=False):
             source, target = row["source"][prefix:], row["target"][prefix:]
-            key = row["props"]["rkey"]
+            key = row["props"].get("rkey", row["type"])
             props = {k: v for k, v in row["props"].items() if k not in TECHNICAL}
             graph.add_edge(source, target, key=key, type=row["type"], **props)
         return graph
