@@ -250,7 +250,7 @@ def write_import_files(graph: nx.MultiDiGraph, folder: Path) -> ImportFiles:
                      if props.get(k) == [] and (label, k) not in whole}
             if lists:
                 files.node_fixes.append({"uid": row["uid"], "props": lists})
-        for row in Neo4jStore._hashed(Neo4jStore.relationship_rows(graph), digest):
+        for row in Neo4jStore.relationship_rows(graph):
             fixed = [row["source"], row["target"], row["type"]]
             files.multiline |= rels.write(row["type"], fixed, row["props"])
             files.relationship_count += 1
@@ -259,6 +259,8 @@ def write_import_files(graph: nx.MultiDiGraph, folder: Path) -> ImportFiles:
                 files.relationship_fixes.append({**row, "props": empty})
     finally:
         files.nodes, files.relationships = nodes.close(), rels.close()
+    for _ in Neo4jStore._hashed(Neo4jStore.relationship_records(graph), digest):
+        pass  # the hash covers relationships as Neo4jStore.content_hash does
     files.digest = digest.hexdigest()
     return files
 

@@ -31,7 +31,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 import networkx as nx
 from neo4j import GraphDatabase, NotificationMinimumSeverity, RoutingControl, SummaryCounters
@@ -59,6 +60,11 @@ TECHNICAL = ("uid", "dataset", "rkey")
 # reading files or URLs, commands (SHOW…, TERMINATE TRANSACTIONS, administration)
 # and transactions of their own (CALL { … } IN TRANSACTIONS).
 _NOT_READING = ("LoadCSV", "Show", "Terminate", "AdministrationCommand", "Transaction")
+
+
+_T = TypeVar("_T")
+_HASH_CHUNK = 4_096  # rows hashed at once: a constant, so that the hash never depends on batches
+_NO_PROPERTIES: dict = {}
 
 
 def _uid(dataset: str, key: str) -> str:
@@ -102,6 +108,29 @@ def _grouped(rows: Iterable[dict], key: str, size: int) -> Iterator[tuple[str, l
         if len(batch) >= size:
             yield row[key], pending.pop(row[key])
     yield from pending.items()
+
+
+def _by_type(records: Iterable[tuple[str, str, str, dict]], ids: dict[str, str],
+             size: int) -> Iterator[tuple[str, list[str], list[str], list[dict]]]:
+    """Batches of at most ``size`` relationships of one type, as ``(type, source ids,
+    target ids, properties)``, from ``(source, target, type, props)`` records and the
+    element id of each node key; at most one batch per type is held at once."""
+    pending: dict[str, tuple[list[str], list[str], list[dict]]] = {}
+    try:
+        for source, target, kind, props in records:
+            batch = pending.get(kind)
+            if batch is None:
+                batch = pending[kind] = ([], [], [])
+            batch[0].append(ids[source])
+            batch[1].append(ids[target])
+            batch[2].append(props)
+            if len(batch[0]) >= size:
+                yield kind, *pending.pop(kind)
+    except KeyError as exc:
+        raise StoreError(f"une relation part d'un nœud absent du graphe ({exc}) : le "
+                         "chargement est annulé") from exc
+    for kind, batch in pending.items():
+        yield kind, *batch
 
 
 def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -255,18 +284,30 @@ class Neo4jStore(GraphStore):
             yield {"uid": props["uid"], "label": data["label"], "props": props}
 
     @staticmethod
-    def relationship_rows(graph: nx.MultiDiGraph) -> Iterator[dict]:
-        """The relationship rows of a canonical graph, one at a time: ``source`` and
-        ``target`` uids, ``type``, ``key`` and ``props``. A relationship's key is its type
-        unless the graph says otherwise; only then does it carry the property ``rkey``."""
-        dataset = graph.graph["dataset"]
+    def relationship_records(graph: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, dict]]:
+        """``(source, target, type, props)`` of each relationship of a canonical graph, by
+        node keys. A relationship's key is its type unless the graph says otherwise; only
+        then does it carry the property ``rkey``. Most relationships hold no property:
+        they all share one empty dict, which must not be changed."""
         for source, target, key, data in graph.edges(keys=True, data=True):
             kind = data["type"]
+            if key == kind and len(data) == 1:
+                yield source, target, kind, _NO_PROPERTIES
+                continue
             props = {k: v for k, v in data.items() if k != "type"}
             if key != kind:
                 props["rkey"] = key
+            yield source, target, kind, props
+
+    @classmethod
+    def relationship_rows(cls, graph: nx.MultiDiGraph) -> Iterator[dict]:
+        """The relationship rows of a canonical graph, one at a time, as
+        ``load/relationships`` takes them: ``source`` and ``target`` uids, ``type``,
+        ``key`` and ``props`` (see :meth:`relationship_records`)."""
+        dataset = graph.graph["dataset"]
+        for source, target, kind, props in cls.relationship_records(graph):
             yield {"source": _uid(dataset, source), "target": _uid(dataset, target),
-                   "type": kind, "key": key, "props": props}
+                   "type": kind, "key": props.get("rkey", kind), "props": dict(props)}
 
     @classmethod
     def rows_of(cls, graph: nx.MultiDiGraph) -> tuple[list[dict], list[dict]]:
@@ -274,21 +315,23 @@ class Neo4jStore(GraphStore):
         return list(cls.node_rows(graph)), list(cls.relationship_rows(graph))
 
     @staticmethod
-    def _hashed(rows: Iterable[dict], digest: Any) -> Iterator[dict]:
-        """``rows`` unchanged, each also fed to ``digest`` (see :meth:`content_hash`)."""
-        for row in rows:
+    def _hashed(items: Iterable[_T], digest: Any) -> Iterator[_T]:
+        """``items`` unchanged, also fed to ``digest`` by chunks of a fixed size, in their
+        order (see :meth:`content_hash`)."""
+        iterator = iter(items)
+        while chunk := list(islice(iterator, _HASH_CHUNK)):
             # repr, not JSON: the rows hold only text, numbers, booleans and lists of them,
             # in the graph's order, and repr costs a third of json.dumps.
-            digest.update(repr(row).encode())
-            yield row
+            digest.update(repr(chunk).encode())
+            yield from chunk
 
     @classmethod
     def content_hash(cls, graph: nx.MultiDiGraph) -> str:
-        """SHA-256 of every row a load writes (in the graph's order): equal hashes, equal
-        data."""
+        """SHA-256 of every node row and relationship record a load writes (in the graph's
+        order): equal hashes, equal data."""
         digest = hashlib.sha256()
-        for rows in (cls.node_rows(graph), cls.relationship_rows(graph)):
-            for _ in cls._hashed(rows, digest):
+        for items in (cls.node_rows(graph), cls.relationship_records(graph)):
+            for _ in cls._hashed(items, digest):
                 pass
         return digest.hexdigest()
 
@@ -387,7 +430,8 @@ class Neo4jStore(GraphStore):
         nodes' element ids, by which relationships are then created (``batch_size`` a
         batch, two lists of ids and, when any has one, their properties), without any
         index lookup."""
-        ids: dict[str, str] = {}  # uid -> element id, for the relationships
+        ids: dict[str, str] = {}  # node key -> element id, for the relationships
+        prefix = len(graph.graph["dataset"]) + 1  # uid = "<dataset>/<node key>"
         cypher = statement("load/create_nodes")
 
         def nodes(label: str, rows: list[dict]) -> tuple[int, int, int]:
@@ -396,7 +440,7 @@ class Neo4jStore(GraphStore):
             made = records[0]["ids"]
             if len(made) != len(rows):
                 raise self._short(len(made), len(rows), label)
-            ids.update(zip([row["uid"] for row in rows], made, strict=True))
+            ids.update(zip([row["uid"][prefix:] for row in rows], made, strict=True))
             return len(rows), len(rows), 0
 
         self._pool(((nodes, (label, rows)) for label, rows in _grouped(
@@ -405,24 +449,19 @@ class Neo4jStore(GraphStore):
         with_props, bare = statement("load/create_relationships"), statement(
             "load/create_bare_relationships")
 
-        def relationships(kind: str, rows: list[dict]) -> tuple[int, int, int]:
-            try:
-                params: dict[str, Any] = {"type": kind,
-                                          "sources": [ids[row["source"]] for row in rows],
-                                          "targets": [ids[row["target"]] for row in rows]}
-            except KeyError as exc:
-                raise StoreError(f"relation {kind} vers un nœud absent du graphe ({exc}) : "
-                                 "le chargement est annulé") from exc
-            if any(row["props"] for row in rows):
-                params["props"] = [row["props"] for row in rows]
+        def relationships(kind: str, sources: list[str], targets: list[str],
+                          props: list[dict]) -> tuple[int, int, int]:
+            params: dict[str, Any] = {"type": kind, "sources": sources, "targets": targets}
+            if any(props):
+                params["props"] = props
             _, counters = self.execute(with_props if "props" in params else bare, params)
-            if counters.relationships_created != len(rows):
-                raise self._short(counters.relationships_created, len(rows), kind)
-            return len(rows), len(rows), 0
+            if counters.relationships_created != len(sources):
+                raise self._short(counters.relationships_created, len(sources), kind)
+            return len(sources), len(sources), 0
 
-        self._pool(((relationships, (kind, rows)) for kind, rows in _grouped(
-            self._hashed(self.relationship_rows(graph), hasher), "type", self.batch_size)),
-                   counter)
+        records = self._hashed(self.relationship_records(graph), hasher)
+        self._pool(((relationships, batch) for batch in _by_type(records, ids,
+                                                                  self.batch_size)), counter)
 
     @staticmethod
     def _short(made: int, expected: int, what: str) -> StoreError:
@@ -431,12 +470,13 @@ class Neo4jStore(GraphStore):
 
     def _merge(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter) -> None:
         """Write a data set the database already holds: MERGE then SET every property."""
-        for name, rows in (("load/nodes", self.node_rows(graph)),
+        for name, rows in (("load/nodes", self._hashed(self.node_rows(graph), hasher)),
                            ("load/relationships", self.relationship_rows(graph))):
-            hashed = self._hashed(rows, hasher)
             batches: Iterator[tuple[dict, list[dict]]] = (
-                ({}, batch) for batch in _batches(hashed, self.batch_size))
+                ({}, batch) for batch in _batches(rows, self.batch_size))
             self._send(statement(name), batches, counter)
+        for _ in self._hashed(self.relationship_records(graph), hasher):
+            pass  # the hash covers relationships as content_hash does
 
     def _send(self, cypher: str, batches: Iterable[tuple[dict, list[dict]]],
               counter: _Counter) -> None:
