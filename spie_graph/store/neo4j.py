@@ -3,10 +3,17 @@
 One class touches the driver. Every statement comes from ``cypher/`` and takes
 ``$parameters``; writes go in batches (``UNWIND $rows``). Each node carries the
 label ``Spie``, a unique ``uid`` (``<dataset>/<Label>:<id>``) and its data set's
-name, so several data sets live side by side; each relationship carries a
-unique ``rid``. A data set the database does not hold is written with CREATE,
-in batches of one label or type, two transactions at a time; if that first load
-fails, what it wrote is deleted. A data set it holds is MERGEd then every
+name, so several data sets live side by side; a relationship is identified by
+its two nodes, its type and its key, which is its type unless it carries the
+property ``rkey`` (most relationships hold no property at all). A data set the
+database does not hold is written with CREATE, in batches of one label or type,
+two transactions at a time: nodes first, each batch returning their element
+ids, then relationships between those ids (no index lookup); into a database
+without the schema (a new one), constraints and indexes are created once the
+data is written, which costs far less than keeping them up to date row by row,
+and the uniqueness constraint on ``uid`` still holds before the load counts as
+complete. If that first load fails, what it wrote is deleted. A data set it
+holds is MERGEd then every
 property SET, so loading twice gives exactly the same graph, and a load cut
 short is completed by running it again. A ``SpieChargement`` node keeps the
 content hash of each data set loaded whole and the key of the files it was read
