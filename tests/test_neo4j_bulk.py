@@ -233,3 +233,65 @@ def test_an_unchanged_data_set_is_not_read_again(runner, neo4j_connection, demo_
     replaced = runner.invoke(main, [*command, "--replace"], env=variables)
     assert replaced.exit_code == 0, replaced.output
     assert len(reads) == 1  # --replace always reads and writes
+
+
+def _drop_schema(store: Neo4jStore) -> None:
+    """A new database: no spie-graph constraint or index (the lookup indexes stay)."""
+    for row in store.run("SHOW CONSTRAINTS YIELD name", write=False):
+        store.run("DROP CONSTRAINT $name", {"name": row["name"]})
+    for row in store.run("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'", write=False):
+        store.run("DROP INDEX $name", {"name": row["name"]})
+
+
+def test_a_first_load_into_a_new_database_creates_the_schema_after_its_data(
+        bulk_connection, demo_dataset, monkeypatch):
+    with Neo4jStore(bulk_connection, batch_size=300) as store:
+        _drop_schema(store)
+        sent: list[str] = []
+        execute = store.execute
+
+        def recording(cypher, parameters=None, **kwargs):
+            sent.append(cypher)
+            return execute(cypher, parameters, **kwargs)
+
+        monkeypatch.setattr(store, "execute", recording)
+        summary = store.load(demo_dataset)
+        monkeypatch.undo()
+        writes = [i for i, cypher in enumerate(sent) if "UNWIND" in cypher]
+        schema = [i for i, cypher in enumerate(sent) if "CREATE CONSTRAINT" in cypher]
+        assert writes and schema and max(writes) < min(schema)
+        expected = build_graph(demo_dataset)
+        assert summary.created == expected.number_of_nodes() + expected.number_of_edges()
+        names = {row["name"] for row in store.run("SHOW CONSTRAINTS YIELD name", write=False)}
+        assert "spie_uid" in names
+        states = store.run("SHOW INDEXES YIELD name, state, type WHERE type <> 'LOOKUP' "
+                           "RETURN name, state", write=False)
+        assert {row["name"] for row in states} >= {"spie_dataset", "territoire_code",
+                                                    "acteur_id", "service_id"}
+        assert {row["state"] for row in states} == {"ONLINE"}
+        assert same_graph(store.graph("morbihan"), expected)
+        for query in QUESTIONS:
+            assert store.who_covers("morbihan", query) == who_covers(expected, query), query
+        assert stored_hash(store, "morbihan") == Neo4jStore.content_hash(expected)
+        # A second data set into the database that now has the schema keeps it up to date.
+        other = generated_dataset(seed=4, actors=30)
+        store.load(other)
+        assert same_graph(store.graph(other.nom), build_graph(other))
+
+
+def test_a_first_load_whose_uids_clash_with_the_database_fails_and_leaves_nothing(
+        bulk_connection, demo_dataset):
+    """Written without the schema, a first load still checks that every uid is unique (the
+    constraint is created before the load counts as complete): a clash fails the load and
+    deletes what it wrote, and only that."""
+    with Neo4jStore(bulk_connection, batch_size=300) as store:
+        _drop_schema(store)
+        store.run("CREATE (:Spie:Acteur {uid: 'morbihan/Acteur:cd56', dataset: 'intrus'})")
+        with pytest.raises(StoreError, match="Neo4j a refusé la requête"):
+            store.load(demo_dataset)
+        assert store.counts("morbihan") == {"node": {}, "relationship": {}}
+        assert stored_hash(store, "morbihan") is None
+        assert store.datasets() == ["intrus"]
+        store.run("MATCH (n:Spie {dataset: 'intrus'}) DELETE n")
+        store.load(demo_dataset)  # once the clash is gone, it loads whole
+        assert same_graph(store.graph("morbihan"), build_graph(demo_dataset))
