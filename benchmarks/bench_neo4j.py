@@ -170,7 +170,7 @@ def main() -> None:
         step, path, base, port, heap, pagecache, batch, workers = args.enfant
         _child(step, path, base, int(port), heap, pagecache, int(batch), int(workers))
         return
-    from spie_graph.store.neo4j import BATCH_SIZE, WORKERS
+    from spie_graph.store.neo4j import BATCH_SIZE, NODE_BATCH_SIZE, WORKERS
     from spie_graph.store.server import stop
 
     args.batch = args.batch or BATCH_SIZE
@@ -179,7 +179,8 @@ def main() -> None:
         sock.bind(("127.0.0.1", 0))
         args.port = sock.getsockname()[1]
     print(f"Serveur : tas {args.heap}, cache de pages {args.pagecache} ; lots de {args.batch} "
-          f"lignes, {args.workers} transactions à la fois")
+          f"relations et {min(args.batch, NODE_BATCH_SIZE)} nœuds, {args.workers} transactions "
+          "à la fois")
     print(f"{'acteurs':>8} {'étape':<15} {'mur (s)':>8} {'CPU cl.':>9} {'CPU serv.':>9} "
           f"{'RSS (Mo)':>9} {'éléments/s':>12}  ratio (précédent)")
     base = Path(tempfile.mkdtemp(prefix="bench-neo4j-"))
