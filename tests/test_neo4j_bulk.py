@@ -19,7 +19,7 @@ from spie_graph.store.connection import Neo4jConnection
 from spie_graph.store.cypher import statement
 from spie_graph.store.neo4j import Neo4jStore
 from tests.conftest import TEST_PASSWORD, _free_port, neo4j_test_config
-from tests.test_neo4j_store import env, same_graph
+from tests.test_neo4j_store import env, recorded, same_graph
 from tests.test_parity import QUESTIONS, generated_dataset
 
 pytestmark = pytest.mark.neo4j
@@ -247,14 +247,7 @@ def test_a_first_load_into_a_new_database_creates_the_schema_after_its_data(
         bulk_connection, demo_dataset, monkeypatch):
     with Neo4jStore(bulk_connection, batch_size=300) as store:
         _drop_schema(store)
-        sent: list[str] = []
-        execute = store.execute
-
-        def recording(cypher, parameters=None, **kwargs):
-            sent.append(cypher)
-            return execute(cypher, parameters, **kwargs)
-
-        monkeypatch.setattr(store, "execute", recording)
+        sent = recorded(store, monkeypatch)
         summary = store.load(demo_dataset)
         monkeypatch.undo()
         writes = [i for i, cypher in enumerate(sent) if "UNWIND" in cypher]

@@ -51,9 +51,8 @@ def test_demo_round_trip_is_exact_and_loading_twice_changes_nothing(store, demo_
     assert same_graph(store.graph("morbihan"), expected)
 
 
-def test_an_unchanged_reload_compares_before_writing(store, demo_dataset, monkeypatch):
-    data = demo_dataset.model_copy(update={"nom": "inchange"})
-    store.load(data, replace=True)
+def recorded(store, monkeypatch) -> list[str]:
+    """The Cypher statements the store sends from now on (``monkeypatch.undo()`` stops it)."""
     sent: list[str] = []
     execute = store.execute
 
@@ -62,6 +61,13 @@ def test_an_unchanged_reload_compares_before_writing(store, demo_dataset, monkey
         return execute(cypher, parameters, **kwargs)
 
     monkeypatch.setattr(store, "execute", recording)
+    return sent
+
+
+def test_an_unchanged_reload_compares_before_writing(store, demo_dataset, monkeypatch):
+    data = demo_dataset.model_copy(update={"nom": "inchange"})
+    store.load(data, replace=True)
+    sent = recorded(store, monkeypatch)
     summary = store.load(data)
     assert (summary.created, summary.updated, summary.removed) == (0, 0, 0)
     assert not any("UNWIND" in cypher for cypher in sent)  # nothing written

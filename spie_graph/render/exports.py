@@ -643,13 +643,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for node, data in found.nodes:
         ident = ids[node] = node_ids(str(node))
         parts.append(f'    <node id="{ident}">\n')
-        for name, kind in _present(data, node_cols, plans):
-            text = data[name]
-            if text.__class__ is not str or kind != "string":
-                text = _value(text, kind)
-                if text is None:
-                    continue
-            parts.append(f'      <data key="{node_keys[name]}">{_text_text(text)}</data>\n')
+        _graphml_data(parts, data, node_cols, node_keys, plans)
         style = styles.get(node)
         if style is not None:
             r, g, b = _rgb(style.color)
@@ -661,16 +655,22 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for source, target, key, data in found.edges:
         ident = edge_ids(edge_id(str(source), str(target), str(key)))
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
-        for name, kind in _present(data, edge_cols, plans):
-            text = data[name]
-            if text.__class__ is not str or kind != "string":
-                text = _value(text, kind)
-                if text is None:
-                    continue
-            parts.append(f'      <data key="{edge_keys[name]}">{_text_text(text)}</data>\n')
+        _graphml_data(parts, data, edge_cols, edge_keys, plans)
         parts.append('    </edge>\n')
     parts.append('  </graph>\n</graphml>\n')
     return "".join(parts).encode("utf-8")
+
+
+def _graphml_data(parts: list[str], data: dict, columns: dict[str, str],
+                  keys: dict[str, str], plans: dict[tuple, list[tuple[str, str]]]) -> None:
+    """Append the ``<data>`` elements of one node's or edge's attributes."""
+    for name, kind in _present(data, columns, plans):
+        text = data[name]
+        if text.__class__ is not str or kind != "string":
+            text = _value(text, kind)
+            if text is None:
+                continue
+        parts.append(f'      <data key="{keys[name]}">{_text_text(text)}</data>\n')
 
 
 def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
