@@ -53,7 +53,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -569,6 +569,19 @@ def _present(data: dict, columns: dict[str, str],
     return plan
 
 
+def _texts(data: dict, columns: dict[str, str],
+           plans: dict[tuple, list[tuple[str, str]]]) -> Iterator[tuple[str, str]]:
+    """Each column ``data`` holds and its value as text, in the columns' order, for
+    GraphML's ``<data>`` and GEXF's ``<attvalue>`` (nothing where there is no value)."""
+    for name, kind in _present(data, columns, plans):
+        text = data[name]
+        if text.__class__ is not str or kind != "string":
+            text = _value(text, kind)
+            if text is None:
+                continue
+        yield name, text
+
+
 def _value(value: object, kind: str) -> str | None:
     """A value in its column's type; None when there is nothing to write."""
     if value is None:
@@ -643,7 +656,8 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for node, data in found.nodes:
         ident = ids[node] = node_ids(str(node))
         parts.append(f'    <node id="{ident}">\n')
-        _graphml_data(parts, data, node_cols, node_keys, plans)
+        parts += [f'      <data key="{node_keys[name]}">{_text_text(text)}</data>\n'
+                  for name, text in _texts(data, node_cols, plans)]
         style = styles.get(node)
         if style is not None:
             r, g, b = _rgb(style.color)
@@ -655,22 +669,11 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for source, target, key, data in found.edges:
         ident = edge_ids(edge_id(str(source), str(target), str(key)))
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
-        _graphml_data(parts, data, edge_cols, edge_keys, plans)
+        parts += [f'      <data key="{edge_keys[name]}">{_text_text(text)}</data>\n'
+                  for name, text in _texts(data, edge_cols, plans)]
         parts.append('    </edge>\n')
     parts.append('  </graph>\n</graphml>\n')
     return "".join(parts).encode("utf-8")
-
-
-def _graphml_data(parts: list[str], data: dict, columns: dict[str, str],
-                  keys: dict[str, str], plans: dict[tuple, list[tuple[str, str]]]) -> None:
-    """Append the ``<data>`` elements of one node's or edge's attributes."""
-    for name, kind in _present(data, columns, plans):
-        text = data[name]
-        if text.__class__ is not str or kind != "string":
-            text = _value(text, kind)
-            if text is None:
-                continue
-        parts.append(f'      <data key="{keys[name]}">{_text_text(text)}</data>\n')
 
 
 def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
@@ -723,13 +726,8 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     for node, data in found.nodes:
         parts.append(f'      <node id="{_attr(node)}" label="{_attr(data["label"])}">\n'
                      '        <attvalues>\n')
-        for name, kind in _present(data, node_cols, plans):
-            text = data[name]
-            if text.__class__ is not str or kind != "string":
-                text = _value(text, kind)
-                if text is None:
-                    continue
-            parts.append(f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n')
+        parts += [f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n'
+                  for name, text in _texts(data, node_cols, plans)]
         parts.append('        </attvalues>\n')
         style = styles.get(node)
         if style is not None:
@@ -744,13 +742,8 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         parts.append(f'      <edge id="{_attr(ident)}" source="{_attr(source)}" '
                      f'target="{_attr(target)}" kind="{_attr(key)}" '
                      f'label="{_attr(data["label"])}">\n        <attvalues>\n')
-        for name, kind in _present(data, edge_cols, plans):
-            text = data[name]
-            if text.__class__ is not str or kind != "string":
-                text = _value(text, kind)
-                if text is None:
-                    continue
-            parts.append(f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n')
+        parts += [f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n'
+                  for name, text in _texts(data, edge_cols, plans)]
         parts.append('        </attvalues>\n')
         if data.get("relation") == "INTERAGIT":
             line = interaction_style(str(data.get("interaction", "")))
