@@ -91,3 +91,14 @@ def test_commune_index_of_every_territory_is_its_communes():
         found = index.of(code)
         assert found.tolist() == expected, code
         assert not found.flags.writeable
+
+
+def test_commune_index_meeting_is_the_communes_and_every_territory_above_them():
+    """The codes an area may name to reach a territory, as the COG's own parents give them."""
+    terr = territories()
+    index = terr.index
+    for code in ["56", "56260", "200067932", "region:53", "75056", "2A", "97411"]:
+        expected = set(terr.communes(code))
+        for commune in terr.communes(code):
+            expected.update(terr.parents(commune))
+        assert index.meeting(code) == expected, code

@@ -149,16 +149,11 @@ def reaching(views: list[ServiceView], territoire: str,
     terr = (refs or referentials()).territoires
     if (terr.kind(territoire) or "france") == "france":
         return views
-    index = terr.index
-    positions = index.of(territoire)
-    codes = {"france", *index.to_codes(positions)}
-    for parent, names_ in ((index.epci, index.epcis), (index.departement, index.departements),
-                           (index.region, index.regions)):
-        codes.update(names_[i] for i in np.unique(parent[positions]).tolist() if i >= 0)
-    communes = frozenset(index.to_codes(positions))
+    # The territory's communes and the territories above them: commune codes never
+    # collide with the others', so the same set answers for areas and for communes.
+    codes = terr.index.meeting(territoire)
     return [view for view in views
-            if (not codes.isdisjoint(view.areas) if view.areas
-                else not communes.isdisjoint(view.communes))]
+            if not codes.isdisjoint(view.areas if view.areas else view.communes)]
 
 
 def actor_nodes(graph: nx.MultiDiGraph) -> dict[str, dict]:

@@ -217,11 +217,7 @@ class CoverageIndex:
         one (every other area misses it), in order."""
         if code == "france":
             return np.arange(len(self.area_of), dtype=np.int32)
-        terr = refs.territoires
-        communes = terr.communes(code)
-        meeting = set(communes)
-        for commune in communes:
-            meeting.update(terr.parents(commune))
+        meeting = refs.territoires.index.meeting(code)
         areas = sorted({area for place in meeting for area in self.naming.get(place, ())})
         if not areas:
             return np.zeros(0, dtype=np.int32)

@@ -428,6 +428,17 @@ class CommuneIndex:
             self.__dict__["_groups"] = groups
         return groups
 
+    def meeting(self, code: str) -> frozenset[str]:
+        """The codes an area may name to share a commune with a territory: its communes,
+        and the EPCI, département and région of each, and France (an area naming none
+        of them misses it)."""
+        positions = self.of(code)
+        found = {"france", *self.to_codes(positions)}
+        for parent, names in ((self.epci, self.epcis), (self.departement, self.departements),
+                              (self.region, self.regions)):
+            found.update(names[i] for i in np.unique(parent[positions]).tolist() if i >= 0)
+        return frozenset(found)
+
     def of_all(self, codes: tuple[str, ...] | list[str]) -> np.ndarray:
         """The sorted indices of the union of the communes of several territories."""
         if len(codes) == 1:
