@@ -86,6 +86,7 @@ __all__ = [
     "gephi_elements",
     "gephi_graph",
     "node_styles",
+    "part_of",
     "perimeter_size",
     "select",
     "territory_nodes",
@@ -131,11 +132,11 @@ def select(graph: nx.MultiDiGraph, perimetre: str = "complet",
         if not territoire:
             raise ArgumentError("périmètre « territoire » sans territoire : précisez-le "
                                 "(--territoire 56, par exemple)")
-        return _part(graph, territory_nodes(graph, territoire))
+        return part_of(graph, territory_nodes(graph, territoire))
     if perimetre != "acteurs":
         raise ArgumentError(f"périmètre inconnu : « {perimetre} » (--perimetre). "
                             f"Valeurs possibles : {', '.join(PERIMETRES)}")
-    return _part(graph, {n for n, d in graph.nodes(data=True)
+    return part_of(graph, {n for n, d in graph.nodes(data=True)
                          if d["label"] in ("Acteur", "Consortium")})
 
 
@@ -190,7 +191,7 @@ def perimeter_size(graph: nx.MultiDiGraph, kept: set[str]) -> int:
                            for target, keyed in succ[key].items() if target in kept)
 
 
-def _part(graph: nx.MultiDiGraph, kept: set[str]) -> nx.MultiDiGraph:
+def part_of(graph: nx.MultiDiGraph, kept: set[str]) -> nx.MultiDiGraph:
     """``graph.subgraph(kept).copy()`` in the graph's order of nodes and edges (a subgraph
     gives a set's order), made as networkx's ``add_nodes_from`` then ``add_edges_from``
     make it (the same adjacency dicts, in the same order), without their per-edge checks

@@ -60,6 +60,7 @@ from spie_graph.render.annex import (
 from spie_graph.render.exports import (
     gephi_elements,
     node_styles,
+    part_of,
     perimeter_size,
     select,
     territory_nodes,
@@ -522,14 +523,14 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     """
     # len(edges): number_of_edges() sums every node's degree (four times slower)
     nodes, edges = len(ctx.graph), len(ctx.graph.edges)
-    actors = select(ctx.graph, "acteurs")
+    actors = select(ctx.graph, "acteurs")  # kumu.xlsx's, and the graph files' past EXPORT_MAX
     # Every node but territories is in the territory's part: past EXPORT_MAX already, the
     # part is not read (a national graph's millions of edges).
     others = sum(1 for data in ctx.graph._node.values() if data["label"] != "Territoire")
     kept = territory_nodes(ctx.graph, ctx.territoire) if others <= EXPORT_MAX else set()
     local = len(kept) < nodes
     shown = (actors if not kept or perimeter_size(ctx.graph, kept) > EXPORT_MAX
-             else select(ctx.graph, "territoire", ctx.territoire) if local else ctx.graph)
+             else part_of(ctx.graph, kept) if local else ctx.graph)
     # Of the whole graph (sizes count services), on the report's territory.
     styles = node_styles(ctx.graph, ctx.refs, territoire=ctx.territoire, profiles=ctx.profiles,
                          part=shown)
