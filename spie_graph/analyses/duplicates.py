@@ -111,7 +111,8 @@ class _Elementary:
     thematique: str
     moment: str
     publics: tuple[str, ...]
-    services: tuple[ServiceView, ...]
+    actors: frozenset[str]
+    services: tuple[str, ...]
     communes: np.ndarray
 
 
@@ -379,8 +380,9 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
                 entry = same.setdefault(communes.tobytes(), (communes, []))
                 entry[1].append(public)
             views_serving = bucket.services(serving)
-            result += [_Elementary(key[0], key[1], tuple(sorted(publics)), views_serving,
-                                   communes)
+            actors = frozenset([v.acteur for v in views_serving])
+            ids = tuple([v.id for v in views_serving])
+            result += [_Elementary(key[0], key[1], tuple(sorted(publics)), actors, ids, communes)
                        for communes, publics in same.values()]
     return result
 
@@ -434,11 +436,10 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
     when its communes lie inside it."""
     by_actors: dict[frozenset[str], _Part] = {}
     for item in found:
-        actors = frozenset(v.acteur for v in item.services)
-        part = by_actors.get(actors)
+        part = by_actors.get(item.actors)
         if part is None:
-            part = by_actors[actors] = _Part(actors)
-        part.services.update(v.id for v in item.services)
+            part = by_actors[item.actors] = _Part(item.actors)
+        part.services.update(item.services)
         part.thematiques.add(item.thematique)
         part.moments.add(item.moment)
         part.publics.update(item.publics)
@@ -533,11 +534,28 @@ class _Described:
     """The COG codes and names of sets of communes, each distinct set described once; the
     words of each distinct need and the population of each distinct union of areas, once."""
 
-    def __init__(self, refs: Referentials):
+    def __init__(self, refs: Referentials, views: Iterable[ServiceView]):
         self.refs = refs
         self.memo: dict[bytes, tuple[list[str], str]] = {}
         self.needs: dict[tuple, str] = {}
-        self.populations: dict[tuple[str, ...], int] = {}
+        self.populations: dict[frozenset[int], int] = {}
+        # Each service's area as the number of its distinct tuple of codes: a finding's
+        # union of areas is a set of a few numbers, not of its services' codes.
+        numbers: dict[tuple[str, ...], int] = {}
+        self.area = {v.id: numbers.setdefault(_codes(v), len(numbers)) for v in views}
+        self.areas = list(numbers)
+
+    def population(self, services: Iterable[str], index: CommuneIndex,
+                   inside: np.ndarray | None) -> int:
+        """The population of the union of these services' areas (inside ``inside``), each
+        distinct union worked out once."""
+        area = self.area
+        key = frozenset([area[s] for s in services])
+        found = self.populations.get(key)
+        if found is None:
+            codes = tuple(sorted({code for a in key for code in self.areas[a]}))
+            found = self.populations[key] = _union_population(codes, index, inside)
+        return found
 
     def __call__(self, communes: np.ndarray) -> tuple[list[str], str]:
         key = communes.tobytes()
@@ -603,9 +621,8 @@ def _explain(parts: list[Overlap], actor_names: dict[str, str], refs: Referentia
     return text
 
 
-def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | None,
-             actor_names: dict[str, str], refs: Referentials,
-             described: _Described) -> DuplicateGroup:
+def _finding(root: _Part, inside: np.ndarray | None, actor_names: dict[str, str],
+             refs: Referentials, described: _Described) -> DuplicateGroup:
     terr = refs.territoires
     index = terr.index
     parts = [root, *sorted(root.merged, key=lambda p: (-p.population, sorted(p.actors)))]
@@ -613,10 +630,7 @@ def _finding(root: _Part, views: dict[str, ServiceView], inside: np.ndarray | No
     services = sorted(set().union(*(p.services for p in parts)))
     thematiques = sorted(set().union(*(p.thematiques for p in parts)))
     moments = [m for m in refs.moments if any(m in p.moments for p in parts)]
-    codes = tuple(sorted({code for s in services for code in _codes(views[s])}))
-    whole = described.populations.get(codes)
-    if whole is None:  # findings share few distinct unions of areas
-        whole = described.populations[codes] = _union_population(codes, index, inside)
+    whole = described.population(services, index, inside)  # few distinct unions of areas
     first = overlaps[0]
     return DuplicateGroup.model_construct(
         thematique=thematiques[0], moment=moments[0], thematiques=thematiques, moments=moments,
@@ -775,7 +789,6 @@ def find_duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
         views = views if views is not None else service_views(graph, refs=refs)
         if territoire is not None:  # the others reach no commune of the run
             views = reaching(views, territoire, refs)
-        by_id = {v.id: v for v in views}
         actors = actor_nodes(graph)
         actor_names = {ident: data.get("nom", ident) for ident, data in actors.items()}
         extent = _extent(territoire, actors, refs)
@@ -785,8 +798,8 @@ def find_duplicates(graph: nx.MultiDiGraph, *, niveau: str = "thematique",
         cap = (LIMITE if wide else 0) if limite is None else limite
         roots, threshold = _roots(views, niveau, inside, refs, regions_apart, cap)
         total = len(roots)
-        described = _Described(refs)
-        groups = [_finding(root, by_id, inside, actor_names, refs, described) for root in roots]
+        described = _Described(refs, views)
+        groups = [_finding(root, inside, actor_names, refs, described) for root in roots]
         groups.sort(key=lambda g: (-g.population, -len(g.acteurs), g.thematique, g.moment,
                                    g.services, g.publics))
     return Duplicates(constats=groups[:cap] if cap else groups, total=total,
@@ -811,7 +824,7 @@ def _roots(views: list[ServiceView], niveau: str, inside: np.ndarray | None,
             big = frozenset(a for a, bound in bounds.items() if bound >= threshold)
             # The France- and région-wide overlaps with two big actors are those found above
             # (their communes are all reached by two big services); the local ones anew.
-            kept = [e for e in wide if len({v.acteur for v in e.services} & big) >= 2]
+            kept = [e for e in wide if len(e.actors & big) >= 2]
             kept += _elementary(views, niveau, inside, refs, regions_apart, keys=keys,
                                 class_of=class_of, classes=frozenset({_LOCAL}), big=big)
             roots = [p for p in _parts(kept, index) if p.population >= threshold]
