@@ -115,3 +115,18 @@ def test_triangles_are_networkx(graph):
         expected = nx.triangles(g)
         assert arrays.triangles(adjacency).tolist() == [expected[v] for v in nodes]
     assert sum(nx.triangles(dense).values()) > 100
+
+
+def test_articulation_points_are_networkx(graph):
+    tree = nx.relabel_nodes(nx.random_labeled_tree(80, seed=5), lambda i: f"t{i:03d}")
+    barbell = nx.relabel_nodes(nx.barbell_graph(5, 3), lambda i: f"b{i:03d}")
+    path = nx.relabel_nodes(nx.path_graph(5000), lambda i: f"p{i:05d}")  # deeper than recursion
+    cases = [graph, random_graph(7, n=120, m=140), tree, barbell, path, nx.star_graph(6),
+             nx.cycle_graph(7), nx.empty_graph(4), nx.complete_graph(5)]
+    found_any = 0
+    for g in cases:
+        nodes, position, adjacency = as_arrays(g)
+        expected = sorted(position[v] for v in nx.articulation_points(g))
+        assert arrays.articulation_points(adjacency).tolist() == expected
+        found_any += bool(expected)
+    assert found_any >= 6

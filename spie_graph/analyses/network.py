@@ -24,7 +24,7 @@ the links that break and the actors cut off from the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import networkx as nx
@@ -169,12 +169,29 @@ def interaction_graph(graph: nx.MultiDiGraph, day: date | None = None) -> nx.Gra
     O(n log n + m log m) for n actors and m interactions (only the actors'
     outgoing edges are read).
     """
+    return _graph_of(actor_nodes(graph), sorted(_links(graph, day).items()))
+
+
+def _graph_of(actors: dict[str, dict], links: list[tuple[tuple[str, str], set[str]]]
+              ) -> nx.Graph:
+    """:func:`interaction_graph` from the actors and their sorted links."""
     result = nx.Graph()
     result.add_nodes_from((ident, {"nom": data["nom"], "famille": data["famille"]})
-                          for ident, data in actor_nodes(graph).items())
+                          for ident, data in actors.items())
     result.add_edges_from((a, b, {"weight": len(kinds), "interactions": sorted(kinds)})
-                          for (a, b), kinds in sorted(_links(graph, day).items()))
+                          for (a, b), kinds in links)
     return result
+
+
+def _adjacency_of(nodes: list[str], links: list[tuple[tuple[str, str], set[str]]]
+                  ) -> arrays.Adjacency:
+    """:func:`_adjacency` of :func:`interaction_graph`, from its sorted nodes and links,
+    without building the NetworkX graph (its edges come in that order too)."""
+    position = {node: i for i, node in enumerate(nodes)}
+    heads = [position[a] for (a, _), _ in links]
+    tails = [position[b] for (_, b), _ in links]
+    weights = [len(kinds) for _, kinds in links]
+    return arrays.Adjacency.of_edges(len(nodes), heads, tails, weights)
 
 
 def _adjacency(network_graph: nx.Graph) -> tuple[list[str], arrays.Adjacency]:
@@ -198,10 +215,13 @@ def degree_centralization(network_graph: nx.Graph) -> float:
     -----
     O(n).
     """
-    n = network_graph.number_of_nodes()
+    return _centralization([d for _, d in network_graph.degree()])
+
+
+def _centralization(degrees: list[int]) -> float:
+    n = len(degrees)
     if n < 3:
         return 0.0
-    degrees = [d for _, d in network_graph.degree()]
     top = max(degrees)
     return round(sum(top - d for d in degrees) / ((n - 1) * (n - 2)), 4)
 
@@ -274,11 +294,12 @@ def communities(network_graph: nx.Graph, graine: int = GRAINE) -> list[list[str]
     O(m log m) per round of label propagation.
     """
     nodes, adjacency = _adjacency(network_graph)
-    return _communities(network_graph, nodes, adjacency, graine)
+    return _communities(lambda: network_graph, nodes, adjacency, graine)
 
 
-def _communities(network_graph: nx.Graph, nodes: list[str], adjacency: arrays.Adjacency,
-                 graine: int) -> list[list[str]]:
+def _communities(network_graph: Callable[[], nx.Graph], nodes: list[str],
+                 adjacency: arrays.Adjacency, graine: int) -> list[list[str]]:
+    """:func:`communities`; ``network_graph`` gives the NetworkX graph when Louvain needs it."""
     linked = np.flatnonzero(adjacency.degree > 0)
     if linked.size == 0:
         return []
@@ -288,7 +309,7 @@ def _communities(network_graph: nx.Graph, nodes: list[str], adjacency: arrays.Ad
             for group in arrays.label_propagation(adjacency, linked))
     else:
         found = nx.community.louvain_communities(
-            network_graph.subgraph([nodes[i] for i in linked.tolist()]), weight="weight",
+            network_graph().subgraph([nodes[i] for i in linked.tolist()]), weight="weight",
             seed=graine)
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
 
@@ -337,19 +358,25 @@ def network(graph: nx.MultiDiGraph, *, seuil_exact: int = SEUIL_EXACT, k: int = 
 
 def _network(graph: nx.MultiDiGraph, seuil_exact: int, k: int, graine: int, day: date | None,
              nb_pilotes: int) -> Network:
-    g = interaction_graph(graph, day)
-    nodes, adjacency = _adjacency(g)
+    # The arrays straight from the actors and their links: the NetworkX graph (1.5 s at
+    # 100,000 actors) is built only when Louvain needs it.
+    actors = actor_nodes(graph)
+    links = sorted(_links(graph, day).items())
+    nodes = list(actors)
+    adjacency = _adjacency_of(nodes, links)
     between, method = _betweenness(nodes, adjacency, seuil_exact, k, graine)
-    groups = _communities(g, nodes, adjacency, graine)
+    groups = _communities(lambda: _graph_of(actors, links), nodes, adjacency, graine)
     position = {node: i for i, node in enumerate(nodes)}
     community = np.full(len(nodes), -1, dtype=np.int64)
     for number, group in enumerate(groups):
         community[[position[node] for node in group]] = number
-    articulation = set(nx.articulation_points(g))
-    roles = _roles(g, nodes, adjacency, between, community, articulation)
+    articulation = {nodes[i] for i in arrays.articulation_points(adjacency).tolist()}
+    roles = _roles(actors, adjacency, between, community, articulation)
+    n, m = len(nodes), len(links)
     return Network.model_construct(
-        nb_acteurs=g.number_of_nodes(), nb_liens=g.number_of_edges(),
-        densite=round(nx.density(g), 4), centralisation_degre=degree_centralization(g),
+        nb_acteurs=n, nb_liens=m,
+        densite=round(m / (n * (n - 1)) * 2, 4) if n > 1 else 0.0,  # as networkx.density
+        centralisation_degre=_centralization(adjacency.degree.tolist()),
         intermediarite=method,
         acteurs_pilotes=[r.acteur for r in roles if r.degre > 0][:nb_pilotes],
         courtiers=[r.acteur for r in sorted(roles, key=lambda r: (-r.intermediarite, r.acteur))
@@ -362,7 +389,7 @@ def _network(graph: nx.MultiDiGraph, seuil_exact: int, k: int, graine: int, day:
     )
 
 
-def _roles(g: nx.Graph, nodes: list[str], adjacency: arrays.Adjacency, between: np.ndarray,
+def _roles(actors: dict[str, dict], adjacency: arrays.Adjacency, between: np.ndarray,
            community: np.ndarray, articulation: set[str]) -> list[ActorRole]:
     """Every actor's role, by degree, then betweenness, then id.
 
@@ -370,6 +397,7 @@ def _roles(g: nx.Graph, nodes: list[str], adjacency: arrays.Adjacency, between: 
     above the mean of the actors that interact. Built from trusted arrays
     (``model_construct``: 100,000 roles at national scale).
     """
+    nodes = list(actors)
     sizes = _effective_sizes(adjacency)
     scale = max(len(nodes) - 1, 1)
     degree = adjacency.degree.tolist()
@@ -381,7 +409,7 @@ def _roles(g: nx.Graph, nodes: list[str], adjacency: arrays.Adjacency, between: 
     reached = np.bincount(pairs // (len(nodes) + 1), minlength=len(nodes)).tolist()
     number = community.tolist()
     roles = []
-    for i, (node, data) in enumerate(g.nodes(data=True)):
+    for i, (node, data) in enumerate(actors.items()):
         d = degree[i]
         roles.append(ActorRole.model_construct(
             acteur=node, nom=data["nom"], famille=data["famille"], degre=d,
