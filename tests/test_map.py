@@ -542,3 +542,22 @@ def test_cli_map_says_when_it_keeps_the_most_connected(runner, small_path, tmp_p
                                   "-o", str(tmp_path / "carte.html")])
     assert result.exit_code == 0, result.output
     assert "5 acteurs sur 12 (les plus reliés\u202f; --territoire" in result.output
+
+
+@pytest.mark.parametrize("which", ["small", "big"])
+def test_actor_marks_are_the_complete_maps_nodes(which, small_graph, big_graph):
+    """The Gephi exports' colours, sizes and positions (actor_marks) are the complete map's,
+    above and below the layout threshold."""
+    from spie_graph.render.map import SCALING, actor_marks, map_elements
+
+    graph = small_graph if which == "small" else big_graph
+    marks = actor_marks(graph)
+    found = map_elements(graph, restreindre=False, complet=True)
+    assert [p.key for p in marks.profiles] == [n["id"] for n in found.nodes]
+    assert marks.colors == [n["color"]["background"] for n in found.nodes]
+    assert marks.values == [n["value"] for n in found.nodes]
+    assert marks.positions == {n["id"]: (n["x"], n["y"]) for n in found.nodes if "x" in n}
+    assert bool(marks.positions) == (len(found.nodes) > LAYOUT_THRESHOLD) == (which == "big")
+    assert [(u, v) for u, v, _ in marks.links] == [(e["from"], e["to"]) for e in found.edges]
+    scaling = found.options["nodes"]["scaling"]
+    assert (scaling["min"], scaling["max"]) == SCALING

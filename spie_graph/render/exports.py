@@ -70,7 +70,7 @@ from spie_graph.files import (
 )
 from spie_graph.graph.views import ActorProfile
 from spie_graph.reference.referentials import Referentials, referentials
-from spie_graph.render.map import map_elements
+from spie_graph.render.map import SCALING, actor_marks
 from spie_graph.render.pictures import actor_layout, interaction_style
 from spie_graph.render.tables import TITLES
 from spie_graph.render.xlsx import Workbook
@@ -326,13 +326,12 @@ consortium in the near-black of the map's member borders)."""
 
 
 def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None, *,
-                territoire: str | None = None,
                 profiles: dict[str, ActorProfile] | None = None,
                 part: nx.MultiDiGraph | None = None) -> dict[str, NodeStyle]:
     """The map's colour, size and position of every actor, and a place for other nodes.
 
-    Actors: colours and sizes are those of
-    :func:`spie_graph.render.map.map_elements` (family colour; size by number of
+    Actors: colours and sizes are those of the map
+    (:func:`spie_graph.render.map.actor_marks`: family colour; size by number of
     services, scaled as vis-network scales them between the map's minimum and
     maximum); positions are the map's own above its layout threshold, else
     :func:`spie_graph.render.pictures.actor_layout` on the same actors and
@@ -345,47 +344,43 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None, *,
     centre, thématiques and publics on a ring around the actors, territories
     on an outer ring.
 
-    ``territoire`` and ``profiles`` (:func:`~spie_graph.graph.views.actor_profiles`
-    of ``graph``) save reading them again when the caller has them;
+    ``profiles`` (:func:`~spie_graph.graph.views.actor_profiles` of ``graph``) saves
+    reading them again when the caller has them;
     ``part``: the part of ``graph`` exported (:func:`select`): actors keep the
     whole graph's sizes (their services are counted even when the part leaves
     them out), the other nodes placed are the part's.
 
     Notes
     -----
-    The cost of :func:`~spie_graph.render.map.map_elements` on the whole graph
+    The cost of :func:`~spie_graph.render.map.actor_marks` on the whole graph
     (the graph is read once; the layout is linear above
     :data:`~spie_graph.render.pictures.SPRING_LIMIT` actors), plus O(V + E).
     """
     styles: dict[str, NodeStyle] = {}
     if any(d["label"] == "Acteur" for _, d in graph.nodes(data=True)):
-        styles.update(_actor_styles(graph, refs, territoire, profiles))
+        styles.update(_actor_styles(graph, refs, profiles))
     styles.update(_other_styles(graph if part is None else part, styles))
     return styles
 
 
-def _actor_styles(graph: nx.MultiDiGraph, refs: Referentials | None, territoire: str | None,
+def _actor_styles(graph: nx.MultiDiGraph, refs: Referentials | None,
                   profiles: dict[str, ActorProfile] | None) -> dict[str, NodeStyle]:
-    found = map_elements(graph, territoire=territoire, restreindre=False, complet=True,
-                         refs=refs, profiles=profiles)
-    nodes = found.nodes
-    if not nodes:
+    marks = actor_marks(graph, refs=refs, profiles=profiles)
+    if not marks.profiles:
         return {}
-    scaling = found.options["nodes"]["scaling"]
-    low, high = float(scaling["min"]), float(scaling["max"])
-    values = [float(n["value"]) for n in nodes]
+    low, high = float(SCALING[0]), float(SCALING[1])
+    values = [float(v) for v in marks.values]
     vmin, vmax = min(values), max(values)
-    positions = {n["id"]: (float(n["x"]), float(n["y"])) for n in nodes if "x" in n}
-    if len(positions) < len(nodes):
-        positions = actor_layout([(p.key, p.famille) for p in found.profiles],
-                                 [(e["from"], e["to"]) for e in found.edges], spacing=_SPACING)
+    positions = marks.positions
+    if len(positions) < len(marks.profiles):
+        positions = actor_layout([(p.key, p.famille) for p in marks.profiles],
+                                 [(u, v) for u, v, _ in marks.links], spacing=_SPACING)
     styles = {}
-    for node, value in zip(nodes, values, strict=True):
+    for profile, color, value in zip(marks.profiles, marks.colors, values, strict=True):
         share = 0.5 if vmax == vmin else (value - vmin) / (vmax - vmin)
-        x, y = positions.get(node["id"], (0.0, 0.0))
-        styles[node["id"]] = NodeStyle(node["color"]["background"],
-                                       round(low + share * (high - low), 2),
-                                       round(x, 1), round(-y, 1))
+        x, y = positions.get(profile.key, (0.0, 0.0))
+        styles[profile.key] = NodeStyle(color, round(low + share * (high - low), 2),
+                                        round(x, 1), round(-y, 1))
     return styles
 
 
@@ -862,11 +857,9 @@ def export_graph(graph: nx.MultiDiGraph, fmt: str, perimetre: str = "complet",
     part = select(graph, perimetre, territoire)
     try:
         if fmt == "graphml":
-            return to_graphml(part, refs, node_styles(graph, refs, territoire=territoire,
-                                                      part=part))
+            return to_graphml(part, refs, node_styles(graph, refs, part=part))
         if fmt == "gexf":
-            return to_gexf(part, refs, node_styles(graph, refs, territoire=territoire,
-                                                  part=part))
+            return to_gexf(part, refs, node_styles(graph, refs, part=part))
         if fmt == "json":
             return to_json(part)
         return to_kumu(part, refs)

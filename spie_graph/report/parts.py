@@ -532,8 +532,7 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     shown = (actors if not kept or perimeter_size(ctx.graph, kept) > EXPORT_MAX
              else part_of(ctx.graph, kept) if local else ctx.graph)
     # Of the whole graph (sizes count services), on the report's territory.
-    styles = node_styles(ctx.graph, ctx.refs, territoire=ctx.territoire, profiles=ctx.profiles,
-                         part=shown)
+    styles = node_styles(ctx.graph, ctx.refs, profiles=ctx.profiles, part=shown)
     elements = gephi_elements(shown, ctx.refs)
     files: dict[str, str | bytes] = {
         "graphe.graphml": to_graphml(shown, ctx.refs, styles, elements),
