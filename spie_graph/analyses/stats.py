@@ -48,10 +48,16 @@ def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                     links.append(edge)
                 elif edge["type"] == "MEMBRE_DE":
                     members.append(edge)
+    # Services declare few distinct sets of thématiques and moments: each set read once.
+    themes = Counter(tuple(s["thematiques"]) for s in services)
     categories: Counter[str] = Counter()
-    for service in services:
-        for cat in {refs.thematiques[t].categorie for t in service["thematiques"]}:
-            categories[cat] += 1
+    for declared, count in themes.items():
+        for cat in {refs.thematiques[t].categorie for t in declared}:
+            categories[cat] += count
+    moments: Counter[str] = Counter()
+    for declared, count in Counter(tuple(s.get("moments", ())) for s in services).items():
+        for moment in set(declared):
+            moments[moment] += count
     areas = {code for s in services for code in s["territoire"]}
     communes = terr.communes_of_all(sorted(a for a in areas if a in terr)) & scope
     consortium = [data for _, data in by_label["Consortium"]]
@@ -65,8 +71,7 @@ def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         "services": {
             "total": len(services),
             "par_categorie": dict(categories.most_common()),
-            "par_moment": {m: sum(m in s.get("moments", []) for s in services)
-                           for m in refs.moments},
+            "par_moment": {m: moments[m] for m in refs.moments},
             "moments_deduits": sum(bool(s.get("moments_deduits")) for s in services),
         },
         "interactions": {
