@@ -54,6 +54,7 @@ from spie_graph.errors import ArgumentError
 from spie_graph.french import in_territory, number, plural
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.reference.territories import CommuneIndex, Territories
+from spie_graph.sources.model import checked
 from spie_graph.store.cache import collector_paused
 
 __all__ = ["LIMITE", "NIVEAUX", "DuplicateCount", "DuplicateGroup", "Duplicates", "Overlap",
@@ -568,12 +569,12 @@ class _Described:
 
 def _overlap(part: _Part, refs: Referentials, described: _Described) -> Overlap:
     codes, name = described(part.communes)
-    return Overlap.model_construct(acteurs=sorted(part.actors), services=sorted(part.services),
-                   thematiques=sorted(part.thematiques),
-                   moments=[m for m in refs.moments if m in part.moments],
-                   publics=sorted(part.publics), territoire=list(codes),
-                   nom_territoire=name, nb_communes=int(part.communes.size),
-                   population=part.population)
+    return checked(Overlap, dict(acteurs=sorted(part.actors), services=sorted(part.services),
+                                 thematiques=sorted(part.thematiques),
+                                 moments=[m for m in refs.moments if m in part.moments],
+                                 publics=sorted(part.publics), territoire=list(codes),
+                                 nom_territoire=name, nb_communes=int(part.communes.size),
+                                 population=part.population))
 
 
 def _and(items: list[str]) -> str:
@@ -632,15 +633,16 @@ def _finding(root: _Part, inside: np.ndarray | None, actor_names: dict[str, str]
     moments = [m for m in refs.moments if any(m in p.moments for p in parts)]
     whole = described.population(services, index, inside)  # few distinct unions of areas
     first = overlaps[0]
-    return DuplicateGroup.model_construct(
-        thematique=thematiques[0], moment=moments[0], thematiques=thematiques, moments=moments,
+    return checked(DuplicateGroup, dict(  # the fields in their order
+        thematique=thematiques[0], moment=moments[0],
         publics=sorted(set().union(*(p.publics for p in parts))), territoire=first.territoire,
         nom_territoire=first.nom_territoire, nb_communes=first.nb_communes,
         population=first.population, services=services,
         acteurs=sorted(set().union(*(p.actors for p in parts))),
-        score=share(first.population, whole), recouvrements=overlaps,
+        score=share(first.population, whole), thematiques=thematiques, moments=moments,
+        recouvrements=overlaps,
         explication=_explain(overlaps, actor_names, refs, described.needs),
-    )
+    ))
 
 
 LIMITE = 200

@@ -35,6 +35,7 @@ from spie_graph.analyses import _network_arrays as arrays
 from spie_graph.analyses._common import actor_nodes, check_acteur, service_views
 from spie_graph.analyses.gaps import GapRow, MomentGap, gaps
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.sources.model import checked
 from spie_graph.store.cache import collector_paused
 
 __all__ = ["ActorRole", "Betweenness", "Network", "BrokenLink", "WithoutActor",
@@ -395,7 +396,7 @@ def _roles(actors: dict[str, dict], adjacency: arrays.Adjacency, between: np.nda
 
     A broker's partners fall in two communities or more, and its betweenness is
     above the mean of the actors that interact. Built from trusted arrays
-    (``model_construct``: 100,000 roles at national scale).
+    (:func:`~spie_graph.sources.model.checked`: 100,000 roles at national scale).
     """
     nodes = list(actors)
     sizes = _effective_sizes(adjacency)
@@ -411,7 +412,7 @@ def _roles(actors: dict[str, dict], adjacency: arrays.Adjacency, between: np.nda
     roles = []
     for i, (node, data) in enumerate(actors.items()):
         d = degree[i]
-        roles.append(ActorRole.model_construct(
+        roles.append(checked(ActorRole, dict(  # the fields in their order
             acteur=node, nom=data["nom"], famille=data["famille"], degre=d,
             centralite_degre=round(d / scale, 4),
             intermediarite=round(values[i], 4), taille_effective=sizes[i],
@@ -419,7 +420,7 @@ def _roles(actors: dict[str, dict], adjacency: arrays.Adjacency, between: np.nda
             communautes_reliees=reached[i],
             courtier=reached[i] > 1 and values[i] > mean,
             point_articulation=node in articulation, isole=d == 0,
-        ))
+        )))
     return sorted(roles, key=lambda r: (-r.degre, -r.intermediarite, r.acteur))
 
 
