@@ -628,19 +628,24 @@ def _finding(root: _Part, inside: np.ndarray | None, actor_names: dict[str, str]
     index = terr.index
     parts = [root, *sorted(root.merged, key=lambda p: (-p.population, sorted(p.actors)))]
     overlaps = [_overlap(p, refs, described) for p in parts]
-    services = sorted(set().union(*(p.services for p in parts)))
-    thematiques = sorted(set().union(*(p.thematiques for p in parts)))
-    moments = [m for m in refs.moments if any(m in p.moments for p in parts)]
-    whole = described.population(services, index, inside)  # few distinct unions of areas
     first = overlaps[0]
+    if len(parts) == 1:  # most findings: the part's sorted lists are the finding's
+        services, thematiques, moments = list(first.services), list(first.thematiques), \
+            list(first.moments)
+        publics, acteurs = list(first.publics), list(first.acteurs)
+    else:
+        services = sorted(set().union(*(p.services for p in parts)))
+        thematiques = sorted(set().union(*(p.thematiques for p in parts)))
+        moments = [m for m in refs.moments if any(m in p.moments for p in parts)]
+        publics = sorted(set().union(*(p.publics for p in parts)))
+        acteurs = sorted(set().union(*(p.actors for p in parts)))
+    whole = described.population(services, index, inside)  # few distinct unions of areas
     return checked(DuplicateGroup, dict(  # the fields in their order
-        thematique=thematiques[0], moment=moments[0],
-        publics=sorted(set().union(*(p.publics for p in parts))), territoire=first.territoire,
-        nom_territoire=first.nom_territoire, nb_communes=first.nb_communes,
-        population=first.population, services=services,
-        acteurs=sorted(set().union(*(p.actors for p in parts))),
-        score=share(first.population, whole), thematiques=thematiques, moments=moments,
-        recouvrements=overlaps,
+        thematique=thematiques[0], moment=moments[0], publics=publics,
+        territoire=first.territoire, nom_territoire=first.nom_territoire,
+        nb_communes=first.nb_communes, population=first.population, services=services,
+        acteurs=acteurs, score=share(first.population, whole), thematiques=thematiques,
+        moments=moments, recouvrements=overlaps,
         explication=_explain(overlaps, actor_names, refs, described.needs),
     ))
 
