@@ -339,3 +339,26 @@ def test_a_territory_s_answers_without_the_services_outside_it(national_graph, t
     monkeypatch.setattr(duplicates_module, "reaching", lambda views, territoire, refs=None: views)
     assert answers() == fast
     assert fast[1][1]["constats"]  # findings to compare (categories: on every territory)
+
+
+@pytest.mark.parametrize("seed", [5, 10])
+def test_findings_do_not_depend_on_the_signatures(monkeypatch, seed):
+    """Sets of actors are looked up by signature: with every actor's number 0 (all sets
+    share one signature), the findings and their merged parts are the same."""
+    from tests.test_parity import generated_dataset
+
+    graph = build_graph(generated_dataset(seed=seed, actors=400))
+    expected = find_duplicates(graph)
+    joined = [g for g in expected.constats if len(g.recouvrements) > 1]
+    assert len(joined) >= 20 and any(len(g.acteurs) > 5 for g in joined)  # both lookups
+    duplicates_module = importlib.import_module("spie_graph.analyses.duplicates")
+
+    class Zero:
+        def __init__(self, seed: int):
+            pass
+
+        def getrandbits(self, bits: int) -> int:
+            return 0
+
+    monkeypatch.setattr(duplicates_module.random, "Random", Zero)
+    assert find_duplicates(graph).model_dump() == expected.model_dump()
