@@ -52,7 +52,7 @@ def test_duplicate_overlaps_match_the_commune_index(graph, territoire, niveau):
     if territoire is not None:
         inside = np.zeros(len(INDEX), dtype=bool)
         inside[INDEX.of(territoire)] = True
-    found = {(e.thematique, e.moment, e.publics, tuple(sorted(v.id for v in e.services)),
+    found = {(e.thematique, e.moment, e.publics, tuple(sorted(e.services)),
               frozenset(INDEX.to_codes(e.communes)))
              for e in _elementary(service_views(graph), niveau, inside, R)}
     expected = old.duplicate_pieces(graph, niveau=niveau, territoire=territoire)
@@ -105,7 +105,7 @@ def test_wide_services_are_compared_among_themselves(wide_graph, regions_apart):
                "local": "local"}
     views = service_views(wide_graph)
     kind_of = {v.id: _kinds(v) for v in views}
-    found = {(e.thematique, e.moment, e.publics, tuple(sorted(v.id for v in e.services)),
+    found = {(e.thematique, e.moment, e.publics, tuple(sorted(e.services)),
               frozenset(INDEX.to_codes(e.communes)))
              for e in _elementary(views, "thematique", None, R, regions_apart)}
     expected: set = set()
