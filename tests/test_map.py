@@ -561,3 +561,31 @@ def test_actor_marks_are_the_complete_maps_nodes(which, small_graph, big_graph):
     assert [(u, v) for u, v, _ in marks.links] == [(e["from"], e["to"]) for e in found.edges]
     scaling = found.options["nodes"]["scaling"]
     assert (scaling["min"], scaling["max"]) == SCALING
+
+
+def test_actors_working_on_a_territory_share_a_commune_with_it():
+    """The map's territory filter (one set lookup per zone) keeps exactly the actors one
+    of whose zones shares a commune with the territory."""
+    import random
+    from types import SimpleNamespace
+
+    from spie_graph.render.map import _working_in
+
+    refs = referentials()
+    terr = refs.territoires
+    rng = random.Random(4)
+    pool = (["france", "region:53", "region:32", "56", "35", "59", "2A", "974"]
+            + sorted(terr.epcis_in("56"))[:6] + sorted(terr.epcis_in("59"))[:4]
+            + rng.sample(sorted(terr.communes("56")), 20)
+            + rng.sample(sorted(terr.communes("59")), 10)
+            + ["99999", "inconnu"])
+    actors = [SimpleNamespace(key=f"a{i}", zones=tuple(rng.sample(pool, rng.randint(0, 3))))
+              for i in range(400)]
+    for territoire in ["56", "56260", sorted(terr.epcis_in("56"))[0], "region:53", "59",
+                       "france", "974"]:
+        communes = terr.communes(territoire)
+        expected = [a.key for a in actors if any(
+            z in terr and not communes.isdisjoint(terr.communes(z)) for z in a.zones)]
+        found = [a.key for a in _working_in(actors, territoire, refs)]
+        assert found == expected
+        assert 0 < len(found) < len(actors)

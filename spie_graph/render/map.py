@@ -128,9 +128,15 @@ def check_filters(graph: nx.MultiDiGraph, territoire: str | None, thematique: st
     return code, thematique
 
 
-def _intersects(zones: tuple[str, ...], communes: frozenset[str], refs: Referentials) -> bool:
-    terr = refs.territoires
-    return any(z in terr and not communes.isdisjoint(terr.communes(z)) for z in zones)
+def _working_in(profiles: list[ActorProfile], territoire: str,
+                refs: Referentials) -> list[ActorProfile]:
+    """The actors working on a territory: one of their zones (seat, area, a service's area)
+    shares a commune with it, i.e. names one of its communes, or the EPCI, département or
+    région of one of them, or France
+    (:meth:`~spie_graph.reference.territories.CommuneIndex.meeting`: one set lookup per
+    zone, not an intersection of communes)."""
+    meeting = refs.territoires.index.meeting(territoire)
+    return [p for p in profiles if not meeting.isdisjoint(p.zones)]
 
 
 def _filter_options(profiles: list[ActorProfile], territoire: str,
@@ -146,8 +152,7 @@ def _filter_options(profiles: list[ActorProfile], territoire: str,
         codes += [e for e in terr.epcis_in(territoire) if e != territoire]
     options = []
     for code in codes:
-        communes = terr.communes(code)
-        keys = [p.key for p in profiles if _intersects(p.zones, communes, refs)]
+        keys = [p.key for p in _working_in(profiles, code, refs)]
         options.append({"code": code, "libelle": terr.label(code), "acteurs": keys})
     return options
 
@@ -481,8 +486,7 @@ def map_elements(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     all_profiles = profiles if profiles is not None else actor_profiles(graph, refs)
     shown = list(all_profiles.values())
     if territoire is not None and restreindre:
-        communes = refs.territoires.communes(code)
-        shown = [p for p in shown if _intersects(p.zones, communes, refs)]
+        shown = _working_in(shown, code, refs)
     if thematique is not None:
         wanted = refs.matching_thematiques(thematique) | {thematique}
         shown = [p for p in shown if not wanted.isdisjoint(p.thematiques)]
