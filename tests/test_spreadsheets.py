@@ -257,3 +257,87 @@ def test_a_cell_keeps_within_excels_32767_characters(tmp_path):
                              title="t"))
     value = load_workbook(path)["Doublons"]["A2"].value
     assert len(value) == MAX_TEXT and value.endswith("…") and value.startswith("56001 | 56001")
+
+
+# -- fast paths against the cell-by-cell writers -------------------------------------------------
+
+ODD = ["a;b", 'dit "oui"', "deux\nlignes", "retour\r", "=1+1", "+33", "-x", "@SUM(A1)", "\tx",
+       " espace", "espace ", "\u00a0insécable", "ctrl\x07", "\x01=cmd", "a & b", "<b>", "x > y",
+       "", None, "ok", "é « guillemets » à", "long " * 7000]
+"""Texts each writer has to quote, clean, escape, neutralise, preserve or cut."""
+
+
+def _columns_of_one_kind() -> dict[str, list[object]]:
+    """Columns of one type each, clean or with one odd cell: what the writers take at once,
+    or must not."""
+    plain = [f"texte {i}" for i in range(6)]
+    columns: dict[str, list[object]] = {
+        "textes": plain, "textes_vides": [*plain[:3], None, "", *plain[3:]],
+        "entiers": [0, 7, -3, None, 10**12], "decimaux": [0.5, -2.25, 1e-7, 3.0, None],
+        "decimaux_speciaux": [float("nan"), float("inf"), -0.0, 2.5],
+        "entiers_et_decimaux": [1, 2.5, None, -4], "booleens": [True, False, None, True],
+        "listes": [["a", "b"], [], None, ("c",), ["d"]],
+        "listes_de_nombres": [[1, 2], ["a"], None],
+        "listes_odd": [["a", "<b>"], [" x"]], "melange": ["a", 1, 2.5, True, None, ["b"]],
+    }
+    columns.update({f"odd_{i}": [*plain, odd, *plain] for i, odd in enumerate(ODD)})
+    return columns
+
+
+def test_sheet_columns_written_at_once_are_those_written_cell_by_cell(monkeypatch):
+    """Workbook.add_columns writes a column of one usual type in one go: the same XML as
+    xlsx._cell writes cell by cell, for every column of tests' odd values."""
+    from spie_graph.render import xlsx
+
+    columns = list(_columns_of_one_kind().values())
+    size = max(map(len, columns))
+    header = [f"c{i}" for i in range(len(columns))]
+
+    def sheet() -> str:
+        book = xlsx.Workbook()
+        book.add_columns("Feuille", header, columns, size)
+        book.add_sheet("Lignes", header[:3], [[1, "a"], ["b", None, 2.5, "de trop"], []])
+        return "".join(xml for _, xml, _ in book._sheets)
+
+    fast = sheet()
+    monkeypatch.setattr(xlsx, "_column_cells", xlsx._cells_one_by_one)
+    assert fast == sheet()
+    assert "t=\"inlineStr\"><is><t xml:space=\"preserve\"> espace</t>" in fast
+    assert "<t>a &amp; b</t>" in fast and "texte 0" in fast
+
+
+def test_csv_columns_of_one_kind_are_those_the_csv_writer_writes():
+    """to_csv makes a column of one type texts at once: the same file as the csv module
+    writes cell by cell with _csv_cell."""
+    from spie_graph.render.tables import _csv_cell
+
+    columns = _columns_of_one_kind()
+    size = max(map(len, columns.values()))
+    rows = [{name: values[i] if i < len(values) else None for name, values in columns.items()}
+            for i in range(size)]
+    for names in (list(columns), ["decimaux"], ["odd_0", "listes"]):
+        expected = io.StringIO()
+        writer = csv.writer(expected, delimiter=";", lineterminator="\r\n")
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(c)) for c in names])
+        assert to_csv(rows, names, labels=False) == BOM + expected.getvalue()
+
+
+def test_a_table_is_labelled_as_with_labels_labels_rows(demo_graph):
+    """table_of labels each column once: the columns and cells of with_labels' rows."""
+    from spie_graph.analyses.findings import compute_findings
+    from spie_graph.render.tables import model_rows, table_of, with_labels
+
+    found = compute_findings(demo_graph, "56")
+    tables = [model_rows(found.duplicates or [], exclude={"recouvrements"}),
+              [r.model_dump() for r in found.gaps.lignes] if found.gaps else [],
+              [{"territoire": ["56", "nulle-part"], "famille": None, "moment": ""},
+               {"territoire": "56", "thematiques": [["pas", "un code"]], "public": 3},
+               {"zones_du_service": ("56031",), "libelle_famille": "déjà là", "famille": "x"}]]
+    assert all(tables)
+    for rows in tables:
+        labelled, columns = with_labels(rows)
+        table = table_of(rows)
+        assert table.columns == columns and table.size == len(rows)
+        assert table.values == [[row.get(c) for row in labelled] for c in columns]

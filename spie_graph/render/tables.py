@@ -37,7 +37,8 @@ from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.xlsx import MAX_ROWS, Workbook
 
 __all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "model_rows", "models_json", "render",
-           "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx", "with_labels"]
+           "Table", "table_of", "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx",
+           "with_labels"]
 
 FORMATS = ("table", "json", "csv")
 MAX_LINES = 3
@@ -283,6 +284,73 @@ def with_labels(rows: Sequence[dict], columns: Sequence[str] | None = None,
     return out_rows, out_cols
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table as columns of values, labelled once (:func:`table_of`): what a part writes
+    as a CSV file (:func:`to_csv`) and as a sheet (:class:`Sheet`) without reading its
+    rows a second time.
+
+    ``values`` holds one list per column, in the order of ``columns``; ``size``
+    is the number of rows.
+    """
+
+    columns: list[str]
+    values: list[list[object]]
+    size: int
+
+
+def table_of(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
+             labels: bool = True, refs: Referentials | None = None) -> Table:
+    """The rows as a :class:`Table`; ``labels``: with a label column beside each known
+    code column, the columns and labels of :func:`with_labels`.
+
+    Notes
+    -----
+    Each column is read from the rows once, and each distinct code (or list of codes)
+    labelled once per column: no row is copied (:func:`with_labels` copies every row
+    to add its labels).
+    """
+    cols = _columns(rows, columns)
+    values = [[row.get(c) for row in rows] for c in cols]
+    if not labels:
+        return Table(cols, values, len(rows))
+    lookups = _label_lookups(refs or referentials())
+    out_cols: list[str] = []
+    out_values: list[list[object]] = []
+    for col, column in zip(cols, values, strict=True):
+        out_cols.append(col)
+        out_values.append(column)
+        if col in lookups and lookups[col][0] not in cols:
+            label_col, label = lookups[col]
+            out_cols.append(label_col)
+            out_values.append(_labelled(column, label))
+    return Table(out_cols, out_values, len(rows))
+
+
+def _labelled(column: list[object], label: Callable[[str], str]) -> list[object]:
+    """The labels of a column of codes, as :func:`with_labels` writes them: None for an
+    empty cell, each distinct code or list of codes labelled once."""
+    memo: dict[object, str] = {}
+    out: list[object] = []
+    for value in column:
+        if value is None or value == "":
+            out.append(None)
+            continue
+        listed = isinstance(value, list | tuple)
+        key = tuple(value) if listed else value  # type: ignore[arg-type]
+        try:
+            text = memo.get(key)
+        except TypeError:  # not a code nor a list of codes: labelled as it is
+            key, text = None, None
+        if text is None:
+            text = (" | ".join(label(str(v)) for v in value)  # type: ignore[attr-defined]
+                    if listed else label(str(value)))
+            if key is not None:
+                memo[key] = text
+        out.append(text)
+    return out
+
+
 # -- CSV for French Excel ---------------------------------------------------------------------
 
 def _csv_cell(value: object) -> str:
@@ -325,34 +393,59 @@ _CSV_LINE_SPECIAL = re.compile(f'[{NOT_XML_CHARS}"\r\n]')
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
+def _csv_texts(column: list[object]) -> list[str]:
+    """A column's cells as :func:`to_csv` joins them in a line (:func:`_csv_plain`): a
+    column of one usual type at once, a mixed one cell by cell."""
+    kinds = set(map(type, column))
+    if kinds == {str}:
+        return column  # type: ignore[return-value]
+    if kinds <= {str, type(None)}:
+        return ["" if v is None else v for v in column]  # type: ignore[misc]
+    if kinds <= {int, type(None)}:
+        return ["" if v is None else str(v) for v in column]  # sheet_number of an int
+    if kinds <= {int, float, type(None)}:
+        return ["" if v is None else sheet_number(v) for v in column]  # type: ignore[arg-type]
+    if kinds <= {bool, type(None)}:
+        return [yes_no(v) for v in column]  # type: ignore[arg-type]
+    if kinds <= {list, tuple, type(None)}:
+        try:
+            return ["" if v is None else "|".join(v) for v in column]  # type: ignore[arg-type]
+        except TypeError:  # not only texts: each cell as _csv_plain writes it
+            pass
+    return [v if v.__class__ is str else "" if v is None else _csv_plain(v)
+            for v in column]
+
+
+def to_csv(rows: Sequence[dict] | Table, columns: Sequence[str] | None = None, *,
            labels: bool = True, refs: Referentials | None = None) -> str:
     """A CSV table for French Excel: ``;``, BOM, decimal comma, oui/non, labels beside codes.
 
     The text starts with the BOM (U+FEFF), so a file written in UTF-8 opens with
     its accents in Excel; lines end with CRLF. ``labels=False`` leaves the
-    columns as given.
+    columns as given. ``rows`` may be a :class:`Table` (already labelled: ``columns``,
+    ``labels`` and ``refs`` are then not read).
 
     Notes
     -----
-    Each row is first joined as it is (texts untouched); only a line with
-    something to quote, clean or neutralise (:data:`_CSV_LINE_SPECIAL`) goes
-    through :func:`_csv_cell` and :mod:`csv`'s writer, cell by cell. The same
-    text, three times faster on a report's tables.
+    Each column's cells are first made texts at once (:func:`_csv_texts`), each
+    row joined as it is; only a line with something to quote, clean or neutralise
+    (:data:`_CSV_LINE_SPECIAL`) goes through :func:`_csv_cell` and :mod:`csv`'s
+    writer, cell by cell. The same text, several times faster on a report's tables.
     """
-    cols = _columns(rows, columns)
-    if labels:
-        rows, cols = with_labels(rows, cols, refs)
+    table = rows if isinstance(rows, Table) else table_of(rows, columns, labels=labels,
+                                                               refs=refs)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(cols)
-    separators = len(cols) - 1  # a single column: csv quotes an empty cell
+    writer.writerow(table.columns)
+    if not table.columns:  # rows without a cell: an empty line each, as the writer makes them
+        out.write("\r\n" * table.size)
+        return BOM + out.getvalue()
+    separators = len(table.columns) - 1  # a single column: csv quotes an empty cell
     special = _CSV_LINE_SPECIAL.search
     write = out.write
-    for row in rows:
-        values = [row.get(c) for c in cols]
-        line = ";".join([v if v.__class__ is str else "" if v is None else _csv_plain(v)
-                         for v in values])
+    texts = [_csv_texts(column) for column in table.values]
+    lines = map(";".join, zip(*texts, strict=True))
+    for line, values in zip(lines, zip(*table.values, strict=True), strict=True):
         if (separators and line.count(";") == separators and special(line) is None
                 and not line.startswith(_FORMULA_START) and ";=" not in line
                 and ";+" not in line and ";-" not in line and ";@" not in line
@@ -432,15 +525,14 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
 class Sheet:
     """One sheet of a workbook: a title (31 characters at most) and its rows.
 
-    ``labelled``: the rows and columns already have their label columns
-    (:func:`with_labels`, done once for a CSV file and its sheet).
+    ``rows`` may be a :class:`Table` (labelled once for a CSV file and its sheet:
+    ``columns`` is then not read, nor labels added again).
     """
 
     title: str
-    rows: list[dict]
+    rows: list[dict] | Table
     columns: list[str] | None = None
     titles: dict[str, str] = field(default_factory=dict)
-    labelled: bool = False
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -461,16 +553,17 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
         while name in used:
             name = name[:28] + f" {len(used)}"
         used.add(name)
-        rows, cols = (with_labels(spec.rows, spec.columns, refs)
-                      if labels and not spec.labelled
-                      else (spec.rows, _columns(spec.rows, spec.columns)))
+        table = (spec.rows if isinstance(spec.rows, Table)
+                 else table_of(spec.rows, spec.columns, labels=labels, refs=refs))
+        cols, values, size = table.columns, table.values, table.size
         header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
-        values: list[list[object]] = [[row.get(c) for c in cols]
-                                      for row in rows[:MAX_ROWS - 2]]
-        if len(rows) > MAX_ROWS - 2:  # a spreadsheet holds no more: the CSV files do
-            values.append([f"… et {french.plural(len(rows) - MAX_ROWS + 2, 'ligne')} de plus "
-                           "dans le fichier CSV de cette analyse"])
         if not cols:
-            header, values = ["Résultat"], [["Aucune ligne"]]
-        book.add_sheet(name, header, values)
+            header, values, size = ["Résultat"], [["Aucune ligne"]], 1
+        elif size > MAX_ROWS - 2:  # a spreadsheet holds no more: the CSV files do
+            more = (f"… et {french.plural(size - MAX_ROWS + 2, 'ligne')} de plus "
+                    "dans le fichier CSV de cette analyse")
+            values = [[*values[0][:MAX_ROWS - 2], more],
+                      *(column[:MAX_ROWS - 2] for column in values[1:])]
+            size = MAX_ROWS - 1
+        book.add_columns(name, header, values, size)
     return book.to_bytes(title, subject)

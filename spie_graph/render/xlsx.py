@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import zip_longest
 
 from spie_graph.files import (
     XML_ATTRIBUTE_ESCAPES,
@@ -83,6 +85,93 @@ def _string_cell(ref: str, value: str, style: str = "") -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
 
 
+def _cell(ref: str, value: object) -> tuple[str, int]:
+    """A cell's XML (``""`` for an empty cell) and its width: the reference every cell
+    of a sheet is written as (:meth:`Workbook.add_columns`)."""
+    kind = value.__class__
+    text: str
+    if kind is str:
+        text = value  # type: ignore[assignment]
+    elif value is None:
+        return "", 0
+    elif kind is list or kind is tuple:
+        try:
+            text = " | ".join(value)  # type: ignore[arg-type]  # codes, at C speed
+        except TypeError:
+            text = " | ".join(str(v) for v in value)  # type: ignore[attr-defined]
+    elif isinstance(value, bool):
+        text = yes_no(value)
+    elif isinstance(value, int | float):
+        if not math.isfinite(value):
+            return "", 0
+        text = repr(int(value) if isinstance(value, int) else float(value))
+        return f'<c r="{ref}"><v>{text}</v></c>', len(text)
+    elif isinstance(value, str):
+        text = str.__str__(value)  # an enumeration's value, as before
+    elif isinstance(value, list | tuple):
+        text = " | ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    if not text:
+        return "", 0  # an empty cell, as spreadsheets keep it
+    marked = XML_TEXT_SPECIAL.search(text) is not None
+    if marked:
+        text = xml_text(text)
+        if not text:
+            return "", 0
+    size = len(text)
+    if size > MAX_TEXT:
+        text = text[:MAX_TEXT - 1] + "…"
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    if marked:
+        text = text.translate(XML_TEXT_ESCAPES)
+    return (f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>', min(size, 80))
+
+
+
+
+def _column_cells(letter: str, column: list[object], numbers: list[str]) -> tuple[list[str], int]:
+    """A column's cells (``""`` for an empty one; ``numbers``: the rows' numbers) and its
+    width, each cell what :func:`_cell` writes: a column of one usual type at once, any
+    other cell by cell."""
+    kinds = set(map(type, column)) - {type(None)}
+    if kinds and kinds <= {list, tuple}:
+        try:
+            column = [None if v is None else " | ".join(v)  # type: ignore[arg-type]
+                      for v in column]
+            kinds = {str}
+        except TypeError:
+            kinds = {object}
+    elif kinds == {bool}:
+        column, kinds = [None if v is None else yes_no(bool(v)) for v in column], {str}
+    if kinds <= {str}:
+        # At once when no text holds a character to clean or escape (searched in the texts
+        # joined by a line break, which XML_TEXT_SPECIAL does not look for), none starts or
+        # ends with a space (str.strip gives the text itself back), none is too long.
+        texts = [str(v) for v in column if v]
+        longest = max(map(len, texts), default=0)
+        if (longest <= MAX_TEXT and all(map(operator.is_, texts, map(str.strip, texts)))
+                and XML_TEXT_SPECIAL.search("\n".join(texts)) is None):
+            return ([f'<c r="{letter}{n}" t="inlineStr"><is><t>{v}</t></is></c>' if v else ""
+                     for v, n in zip(column, numbers, strict=False)], min(longest, 80))
+    elif kinds <= {int, float}:
+        # repr(int(v)) and repr(float(v)) of _cell (the types are exact); NaN and infinities
+        # empty
+        shown = [None if v is None or not math.isfinite(v) else repr(v)  # type: ignore[arg-type]
+                 for v in column]
+        cells = [f'<c r="{letter}{n}"><v>{v}</v></c>' if v is not None else ""
+                 for v, n in zip(shown, numbers, strict=False)]
+        return cells, max((len(v) for v in shown if v is not None), default=0)
+    return _cells_one_by_one(letter, column, numbers)
+
+
+def _cells_one_by_one(letter: str, column: list[object],
+                      numbers: list[str]) -> tuple[list[str], int]:
+    """:func:`_column_cells` for any column: :func:`_cell` for each cell."""
+    made = [_cell(f"{letter}{n}", v) for v, n in zip(column, numbers, strict=False)]
+    return [cell for cell, _ in made], max((width for _, width in made), default=0)
+
+
 class Workbook:
     """A workbook being written: :meth:`add_sheet` for each sheet, then :meth:`to_bytes`.
 
@@ -99,67 +188,36 @@ class Workbook:
         Values: ``None`` or ``""`` (an empty cell), ``int`` and ``float`` (numbers;
         NaN and infinities empty), ``bool`` (« oui »/« non »), lists (joined with
         `` | ``), anything else as text, cleaned of what XML cannot hold
-        (:func:`spie_graph.files.xml_text`). One pass over the rows.
+        (:func:`spie_graph.files.xml_text`). A row may be shorter than the others.
         """
-        widths = [len(str(h)) for h in header]
-        letters = [column_letter(i) for i in range(len(header))]
-        body: list[str] = []
-        number = 1
-        special = XML_TEXT_SPECIAL.search
-        for number, row in enumerate(rows, start=2):
-            while len(row) > len(letters):
-                letters.append(column_letter(len(letters)))
-                widths.append(0)
-            cells = []
-            for index, value in enumerate(row):
-                # The usual types by identity first (a report writes millions of cells).
-                kind = value.__class__
-                text: str
-                if kind is str:
-                    text = value  # type: ignore[assignment]
-                elif value is None:
-                    continue
-                elif kind is list or kind is tuple:
-                    try:
-                        text = " | ".join(value)  # type: ignore[arg-type]  # codes, at C speed
-                    except TypeError:
-                        text = " | ".join(str(v) for v in value)  # type: ignore[attr-defined]
-                elif isinstance(value, bool):
-                    text = yes_no(value)
-                elif isinstance(value, int | float):
-                    if not math.isfinite(value):
-                        continue
-                    text = repr(int(value) if isinstance(value, int) else float(value))
-                    if len(text) > widths[index]:
-                        widths[index] = len(text)
-                    cells.append(f'<c r="{letters[index]}{number}"><v>{text}</v></c>')
-                    continue
-                elif isinstance(value, str):
-                    text = str.__str__(value)  # an enumeration's value, as before
-                elif isinstance(value, list | tuple):
-                    text = " | ".join(str(v) for v in value)
-                else:
-                    text = str(value)
-                if not text:
-                    continue  # an empty cell, as spreadsheets keep it
-                marked = special(text) is not None
-                if marked:
-                    text = xml_text(text)
-                    if not text:
-                        continue
-                size = len(text)
-                if size > MAX_TEXT:
-                    text = text[:MAX_TEXT - 1] + "…"
-                if size > widths[index]:
-                    widths[index] = min(size, 80)
-                space = (' xml:space="preserve"' if text[0].isspace() or text[-1].isspace()
-                         else "")
-                if marked:
-                    text = text.translate(XML_TEXT_ESCAPES)
-                cells.append(f'<c r="{letters[index]}{number}" t="inlineStr"><is><t{space}>'
-                             f'{text}</t></is></c>')
-            body.append(f'<row r="{number}">{"".join(cells)}</row>')
-        last = f"{letters[-1]}{number}" if letters else "A1"
+        rows = list(rows)
+        self.add_columns(name, header, [list(c) for c in zip_longest(*rows)], len(rows))
+
+    def add_columns(self, name: str, header: Sequence[str], columns: Sequence[list[object]],
+                    size: int) -> None:
+        """The sheet of :meth:`add_sheet` from its columns of values (``size`` rows; a
+        column may be shorter: its missing cells are empty).
+
+        Notes
+        -----
+        Each column is written at once when its values are of one usual type and its
+        texts hold nothing to clean, escape or cut (:func:`_column_cells`), else
+        cell by cell (:func:`_cell`): the same XML as :func:`_cell` for every cell.
+        """
+        count = max(len(header), len(columns))
+        letters = [column_letter(i) for i in range(count)]
+        widths = [len(str(h)) for h in header] + [0] * (count - len(header))
+        numbers = [str(n) for n in range(2, size + 2)]
+        made: list[list[str]] = []
+        for index, column in enumerate(columns):
+            cells, width = _column_cells(letters[index], column, numbers)
+            widths[index] = max(widths[index], width)
+            made.append(cells)
+        if not made:
+            made = [[""] * size]
+        body = [f'<row r="{n}">{"".join(cells)}</row>'
+                for n, cells in zip(numbers, zip_longest(*made, fillvalue=""), strict=True)]
+        last = f"{letters[-1]}{size + 1}" if letters else "A1"
         parts = [_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
                  f'<dimension ref="A1:{last}"/>' if letters else '<dimension ref="A1"/>',
                  '<sheetViews><sheetView workbookViewId="0">'

@@ -37,6 +37,7 @@ from functools import cached_property
 import networkx as nx
 
 from spie_graph import french
+from spie_graph.analyses.density import Density
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.stats import graph_stats, stats_rows
 from spie_graph.files import markdown_text as md
@@ -74,10 +75,10 @@ from spie_graph.render.tables import (
     Sheet,
     model_rows,
     models_json,
+    table_of,
     to_csv,
     to_json,
     to_xlsx,
-    with_labels,
 )
 from spie_graph.render.terminal import need_label, rubrique_label
 
@@ -153,8 +154,9 @@ def stats_part(ctx: ReportContext) -> ReportPart:
              "libelle_rubrique": rubrique_label(row["rubrique"]),
              **{k: v for k, v in row.items() if k != "rubrique"}}
             for row in stats_rows(stats, ctx.refs)]
-    return ReportPart({"statistiques.json": to_json(stats), "statistiques.csv": to_csv(rows)},
-                      section, [Sheet("Chiffres clés", rows)])
+    table = table_of(rows, refs=ctx.refs)
+    return ReportPart({"statistiques.json": to_json(stats), "statistiques.csv": to_csv(table)},
+                      section, [Sheet("Chiffres clés", table)])
 
 
 def coverage_part(ctx: ReportContext) -> ReportPart:
@@ -191,8 +193,9 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
         "|" + "---|" * (len(ctx.refs.besoins_spie) + 1),
         *table,
     ])
-    return ReportPart({"couverture.csv": to_csv(rows), "couverture.json": to_json(rows)}, section,
-                      [Sheet("Couverture", rows)])
+    cells = table_of(rows, refs=ctx.refs)  # labelled once for the CSV file and the sheet
+    return ReportPart({"couverture.csv": to_csv(cells), "couverture.json": to_json(rows)},
+                      section, [Sheet("Couverture", cells)])
 
 
 TOP = 10
@@ -266,28 +269,28 @@ def gaps_part(ctx: ReportContext) -> ReportPart:
         lines += [f"- {ctx.refs.moments[m]} : {french.plural(len(g), unit.lower())}, "
                   f"{french.number(sum(x.population for x in g))} habitants"
                   for m, g in by_moment.items() if g]
-    files: dict[str, str | bytes] = {"lacunes.csv": to_csv(rows),
+    table = table_of(rows, refs=ctx.refs)
+    files: dict[str, str | bytes] = {"lacunes.csv": to_csv(table),
                                      "lacunes.json": to_json(result.model_dump())}
-    lines += _density_lines(ctx, label, files)
+    density = ctx.findings.density
+    density_table = None
+    if density is not None and density.epci:
+        density_table = table_of([r.model_dump() for r in density.epci + density.communes],
+                                 refs=ctx.refs)
+        files["densite_services.csv"] = to_csv(density_table)
+        lines += _density_lines(density, label)
     if ctx.provenance:
         lines += ["", "Ces lacunes se lisent avec ce que l'import a laissé de côté "
                   "(section « Provenance des données »)."]
     moment_rows = [gap.model_dump() for gap in missing]
-    sheets = [Sheet("Lacunes", rows), Sheet("Moments sans service", moment_rows)]
-    density = ctx.findings.density
-    if density is not None and density.epci:
-        sheets.append(Sheet("Services pour 10 000 hab.",
-                            [r.model_dump() for r in density.epci + density.communes]))
+    sheets = [Sheet("Lacunes", table), Sheet("Moments sans service", moment_rows)]
+    if density_table is not None:
+        sheets.append(Sheet("Services pour 10 000 hab.", density_table))
     return _part(files, lines, sheets)
 
 
-def _density_lines(ctx: ReportContext, label: dict[str, str],
-                   files: dict[str, str | bytes]) -> list[str]:
-    """Services per 10,000 inhabitants beside the gaps: ``densite_services.csv``."""
-    found = ctx.findings.density
-    if found is None or not found.epci:
-        return []
-    files["densite_services.csv"] = to_csv([r.model_dump() for r in found.epci + found.communes])
+def _density_lines(found: Density, label: dict[str, str]) -> list[str]:
+    """Services per 10,000 inhabitants beside the gaps (``densite_services.csv``)."""
     lines = ["", "### Services pour 10 000 habitants", "",
              "Là où l'offre est mince sans être absente : services qui atteignent chaque EPCI, "
              "pour 10 000 habitants (tous les EPCI et communes : `densite_services.csv`).", "",
@@ -345,11 +348,9 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
                      "France ne sont comparés qu'entre eux, ceux d'une région aussi au-delà de "
                      "leur région. La liste complète se demande département par département "
                      "(`spie-graph duplicates --territoire`).")
-    # Labels beside codes once, for the CSV file and the sheet.
-    rows, columns = with_labels(table, refs=ctx.refs)
-    return _part({"doublons.csv": to_csv(rows, columns, labels=False),
-                  "doublons.json": models_json(groups)}, lines,
-                 [Sheet("Doublons", rows, columns, labelled=True)])
+    labelled = table_of(table, refs=ctx.refs)  # once, for the CSV file and the sheet
+    return _part({"doublons.csv": to_csv(labelled), "doublons.json": models_json(groups)},
+                 lines, [Sheet("Doublons", labelled)])
 
 
 def consortium_part(ctx: ReportContext) -> ReportPart:
@@ -420,8 +421,9 @@ def network_part(ctx: ReportContext) -> ReportPart:
     rows = model_rows(result.acteurs)
     dumped = result.model_dump(exclude={"acteurs"})
     data = {k: rows if k == "acteurs" else dumped[k] for k in result.__dict__}
-    return _part({"reseau.json": to_json(data), "reseau.csv": to_csv(rows)}, lines,
-                 [Sheet("Réseau", rows)])
+    table = table_of(rows, refs=ctx.refs)
+    return _part({"reseau.json": to_json(data), "reseau.csv": to_csv(table)}, lines,
+                 [Sheet("Réseau", table)])
 
 
 def map_part(ctx: ReportContext) -> ReportPart:
