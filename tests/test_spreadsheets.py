@@ -263,7 +263,7 @@ def test_a_cell_keeps_within_excels_32767_characters(tmp_path):
 
 ODD = ["a;b", 'dit "oui"', "deux\nlignes", "retour\r", "=1+1", "+33", "-x", "@SUM(A1)", "\tx",
        " espace", "espace ", "\u00a0insécable", "ctrl\x07", "\x01=cmd", "a & b", "<b>", "x > y",
-       "", None, "ok", "é « guillemets » à", "long " * 7000]
+       "", None, "ok", "é « guillemets » à", "long " * 7000, "sans-espace" * 4000]
 """Texts each writer has to quote, clean, escape, neutralise, preserve or cut."""
 
 
