@@ -446,3 +446,74 @@ def test_report_part(small_graph):
     part = exports_part(ReportContext("petit", small_graph, "56", Findings(territoire="56")))
     assert set(part.files) == {"graphe.graphml", "graphe.gexf", "graphe.json", "kumu.xlsx"}
     assert "Gephi" in part.section
+
+
+def test_gephi_texts_written_as_they_are_are_those_escaped_one_by_one(small_graph, demo_graph,
+                                                                      monkeypatch):
+    """GraphML and GEXF write a column's texts as they are when a search in all of them
+    found nothing to escape (GephiElements.plain_*): the same files as escaping each."""
+    from spie_graph.render import exports
+
+    graphs = [small_graph, demo_graph, hostile_graph(small_graph), select(demo_graph, "acteurs")]
+    elements = [exports.gephi_elements(graph) for graph in graphs]
+    assert "nom" in elements[1].plain_attribute.nodes and elements[1].plain_attribute.ids
+    hostile = elements[2].plain_attribute
+    assert "nom" not in hostile.nodes and "description" not in hostile.edges
+    assert not hostile.ids and "famille" in hostile.nodes
+    assert "competences" in elements[2].plain_text.nodes - hostile.nodes  # a tab, a quote
+    fast = [(to_graphml(g, elements=e), to_gexf(g, elements=e))
+            for g, e in zip(graphs, elements, strict=True)]
+    assert 'id="Acteur:un id à espaces|et&gt;signes"'.encode() in fast[2][1]
+    assert b"<data key=\"nom\">CD du Morbihan &lt;&amp;&gt;\"'</data>" in fast[2][0]
+    monkeypatch.setattr(exports.GephiElements, "_plain",
+                        lambda self, special: exports.Plain(frozenset(), frozenset(), False))
+    assert fast == [(to_graphml(g), to_gexf(g)) for g in graphs]
+
+
+def test_kumu_sheets_hold_each_node_and_edge_as_rows_of_their_data(small_graph, demo_graph):
+    """to_kumu writes its sheets column by column: the rows the layout says, read from
+    graph.nodes and graph.edges one by one."""
+    from spie_graph.render.exports import _KINDS, _NAME, _TITLES, _edge_label, _joined
+
+    for graph in (hostile_graph(small_graph), demo_graph):
+        book = load_workbook(io.BytesIO(to_kumu(graph)))
+        skip = {"label", "nom", "libelle", "missions", "description", "id", "code"}
+        columns = list(dict.fromkeys(k for _, d in graph.nodes(data=True) for k in d
+                                     if k not in skip))
+        expected = [[key, d.get(_NAME.get(d["label"], ""), key),
+                     d.get("libelle_famille") if d["label"] == "Acteur"
+                     else _KINDS.get(d["label"], d["label"]),
+                     d.get("missions") if d["label"] == "Acteur" else d.get("description"),
+                     _KINDS.get(d["label"], d["label"]), d.get("id", d.get("code")),
+                     *(_joined(d.get(c)) for c in columns)]
+                    for key, d in graph.nodes(data=True)]
+        header, rows, _ = sheet_rows(book, "Elements")
+        assert list(header) == ["ID", "Label", "Type", "Description", "Nature", "Identifiant",
+                                *(_TITLES.get(c, c) for c in columns)]
+        assert [list(row) for row in rows] == [[_read_back(v) for v in row] for row in expected]
+        edge_columns = list(dict.fromkeys(
+            k for *_, d in graph.edges(keys=True, data=True) for k in d
+            if k not in ("type", "interaction", "description")))
+        expected = [[edge_id(u, v, k), u, v, _edge_label(d, graph_refs()), "directed",
+                     d.get("description"), d["type"], *(_joined(d.get(c)) for c in edge_columns)]
+                    for u, v, k, d in graph.edges(keys=True, data=True)]
+        _, rows, _ = sheet_rows(book, "Connections")
+        assert [list(row) for row in rows] == [[_read_back(v) for v in row] for row in expected]
+
+
+def graph_refs():
+    from spie_graph.reference.referentials import referentials
+
+    return referentials()
+
+
+def _read_back(value: object) -> object:
+    """A value as openpyxl reads it back from our sheets: text cleaned of what XML cannot
+    hold, empty text as None, booleans as oui/non."""
+    from spie_graph.files import xml_text
+
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, str):
+        return xml_text(value) or None
+    return value

@@ -56,7 +56,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 
 import networkx as nx
 
@@ -81,6 +81,7 @@ __all__ = [
     "PERIMETRES",
     "GephiElements",
     "NodeStyle",
+    "Plain",
     "edge_id",
     "export_graph",
     "gephi_elements",
@@ -249,14 +250,57 @@ class GephiElements:
     edges: list[tuple[str, str, str, dict]]
 
     @cached_property
-    def node_columns(self) -> dict[str, str]:
-        """Node attribute → type, read once for GraphML and GEXF (:func:`_columns`)."""
+    def _node_scan(self) -> tuple[dict[str, str], dict[str, list[str]]]:
         return _columns(d for _, d in self.nodes)
 
     @cached_property
+    def _edge_scan(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        return _columns(d for *_, d in self.edges)
+
+    @property
+    def node_columns(self) -> dict[str, str]:
+        """Node attribute → type, read once for GraphML and GEXF (:func:`_columns`)."""
+        return self._node_scan[0]
+
+    @property
     def edge_columns(self) -> dict[str, str]:
         """Edge attribute → type (:func:`_columns`)."""
-        return _columns(d for *_, d in self.edges)
+        return self._edge_scan[0]
+
+    @cached_property
+    def plain_text(self) -> Plain:
+        """What GraphML's texts may write as it is (:class:`Plain`)."""
+        return self._plain(XML_TEXT_SPECIAL)
+
+    @cached_property
+    def plain_attribute(self) -> Plain:
+        """What GEXF's attributes may write as it is (:class:`Plain`)."""
+        return self._plain(XML_ATTRIBUTE_SPECIAL)
+
+    def _plain(self, special: re.Pattern[str]) -> Plain:
+        def columns(texts: dict[str, list[str]]) -> frozenset[str]:
+            return frozenset(name for name, found in texts.items()
+                             if special.search(" ".join(found)) is None)
+
+        keys = [*(str(node) for node, _ in self.nodes), *(str(key) for *_, key, _ in self.edges)]
+        return Plain(columns(self._node_scan[1]), columns(self._edge_scan[1]),
+                     special.search(" ".join(keys)) is None)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """The texts of :class:`GephiElements` a writer may write as they are: none holds a
+    character the writer's format must escape or cannot hold (searched once in all the
+    texts of a column, joined by a space, instead of in each text: a national export
+    writes millions).
+
+    ``nodes`` and ``edges``: such attribute columns; ``ids``: True when every node key
+    and edge key is such a text (so is every edge id, :func:`edge_id`).
+    """
+
+    nodes: frozenset[str]
+    edges: frozenset[str]
+    ids: bool
 
 
 def gephi_elements(graph: nx.MultiDiGraph,
@@ -357,7 +401,7 @@ def node_styles(graph: nx.MultiDiGraph, refs: Referentials | None = None, *,
     :data:`~spie_graph.render.pictures.SPRING_LIMIT` actors), plus O(V + E).
     """
     styles: dict[str, NodeStyle] = {}
-    if any(d["label"] == "Acteur" for _, d in graph.nodes(data=True)):
+    if any(d["label"] == "Acteur" for d in graph._node.values()):
         styles.update(_actor_styles(graph, refs, profiles))
     styles.update(_other_styles(graph if part is None else part, styles))
     return styles
@@ -399,16 +443,17 @@ def _other_styles(graph: nx.MultiDiGraph,
     radius = max((math.hypot(x - centre[0], y - centre[1]) for x, y in placed),
                  default=0.0) + 4 * _SPACING
     by_kind: dict[str, list[str]] = {}
-    for node, data in graph.nodes(data=True):
+    for node, data in graph._node.items():  # graph.nodes(data=True), without the view
         if node not in actors:
             by_kind.setdefault(data["label"], []).append(node)
     offers: dict[str, list[str]] = {}
     members: dict[str, list[str]] = {}
     # Only the actors' own edges, in the graph's order (not every service's and commune's).
-    for source, out in graph.succ.items():
+    succ = graph._succ
+    for source in graph._node:
         if source not in actors:
             continue
-        for target, keyed in out.items():
+        for target, keyed in succ[source].items():
             for data in keyed.values():
                 if data["type"] == "PROPOSE":
                     offers.setdefault(source, []).append(target)
@@ -436,11 +481,12 @@ def _other_styles(graph: nx.MultiDiGraph,
     for keys, distance in zip(rings, (radius, radius * 1.6 + 2 * _SPACING, radius * 2.2),
                               strict=True):
         for key, (x, y) in zip(keys, _ring(len(keys), distance, centre), strict=True):
-            color, size = _OTHER_STYLES.get(graph.nodes[key]["label"], ("#8a8f98", 4.0))
+            color, size = _OTHER_STYLES.get(graph._node[key]["label"], ("#8a8f98", 4.0))
             styles[key] = NodeStyle(color, size, x, y)
     return styles
 
 
+@cache
 def _rgb(color: str) -> tuple[int, int, int]:
     text = color.lstrip("#")
     return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
@@ -529,20 +575,29 @@ _WIDER = {("int", "long"): "long", ("long", "int"): "long", ("int", "double"): "
           ("double", "long"): "double"}
 
 
-def _columns(items: Iterable[dict]) -> dict[str, str]:
-    """Attribute name → type, over every element (mixed types widen, else string)."""
+def _columns(items: Iterable[dict]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Attribute name → type, over every element (mixed types widen, else string), and
+    attribute name → the texts of its values (what :func:`_texts` may write that is not
+    a number)."""
     types: dict[str, str] = {}
+    texts: dict[str, list[str]] = {}
     for data in items:
         for name, value in data.items():
             cls = value.__class__  # the usual types by identity (every value is read)
             if cls is str:
                 kind = "string"
+                found = texts.get(name)
+                if found is None:
+                    found = texts[name] = []
+                found.append(value)
             elif value is None:
                 continue
             elif cls is int:
                 kind = "int" if -(2**31) <= value < 2**31 else "long"
             else:
                 kind = _kind(value)
+                if kind == "string":
+                    texts.setdefault(name, []).append(str(value))
             known = types.get(name)
             if known is None or known == kind:
                 types[name] = kind
@@ -551,7 +606,7 @@ def _columns(items: Iterable[dict]) -> dict[str, str]:
     order = list(_TITLES)
     return dict(sorted(types.items(),
                        key=lambda item: (order.index(item[0]) if item[0] in order
-                                         else len(order), item[0])))
+                                         else len(order), item[0]))), texts
 
 
 def _present(data: dict, columns: dict[str, str],
@@ -649,10 +704,12 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     parts.append('  <graph id="G" edgedefault="directed">\n')
     node_ids = _Tokens()
     ids = {}
+    plain = found.plain_text.nodes  # columns written as they are (no search for each text)
     for node, data in found.nodes:
         ident = ids[node] = node_ids(str(node))
         parts.append(f'    <node id="{ident}">\n')
-        parts += [f'      <data key="{node_keys[name]}">{_text_text(text)}</data>\n'
+        parts += [f'      <data key="{node_keys[name]}">'
+                  f'{text if name in plain else _text_text(text)}</data>\n'
                   for name, text in _texts(data, node_cols, plans)]
         style = styles.get(node)
         if style is not None:
@@ -662,10 +719,12 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                          f'<data key="x">{style.x}</data><data key="y">{style.y}</data>\n')
         parts.append('    </node>\n')
     edge_ids = _Tokens()
+    plain = found.plain_text.edges
     for source, target, key, data in found.edges:
         ident = edge_ids(edge_id(str(source), str(target), str(key)))
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
-        parts += [f'      <data key="{edge_keys[name]}">{_text_text(text)}</data>\n'
+        parts += [f'      <data key="{edge_keys[name]}">'
+                  f'{text if name in plain else _text_text(text)}</data>\n'
                   for name, text in _texts(data, edge_cols, plans)]
         parts.append('    </edge>\n')
     parts.append('  </graph>\n</graphml>\n')
@@ -719,10 +778,14 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                      f' type="{_GEXF_TYPES[kind]}"/>\n')
     parts.append('    </attributes>\n')
     parts.append(f'    <nodes count="{len(found.nodes)}">\n')
+    plain = found.plain_attribute  # written as they are (no search for each text)
+    ident_of = str if plain.ids else _attr
+    label_of = str if "label" in plain.nodes else _attr
     for node, data in found.nodes:
-        parts.append(f'      <node id="{_attr(node)}" label="{_attr(data["label"])}">\n'
+        parts.append(f'      <node id="{ident_of(node)}" label="{label_of(data["label"])}">\n'
                      '        <attvalues>\n')
-        parts += [f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n'
+        parts += [f'          <attvalue for="{names[name]}" '
+                  f'value="{text if name in plain.nodes else _attr_text(text)}"/>\n'
                   for name, text in _texts(data, node_cols, plans)]
         parts.append('        </attvalues>\n')
         style = styles.get(node)
@@ -733,12 +796,14 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                          f'        <viz:position x="{style.x}" y="{style.y}" z="0.0"/>\n')
         parts.append('      </node>\n')
     parts.append(f'    </nodes>\n    <edges count="{len(found.edges)}">\n')
+    edge_label_of = str if "label" in plain.edges else _attr
     for source, target, key, data in found.edges:
         ident = edge_id(str(source), str(target), str(key))
-        parts.append(f'      <edge id="{_attr(ident)}" source="{_attr(source)}" '
-                     f'target="{_attr(target)}" kind="{_attr(key)}" '
-                     f'label="{_attr(data["label"])}">\n        <attvalues>\n')
-        parts += [f'          <attvalue for="{names[name]}" value="{_attr_text(text)}"/>\n'
+        parts.append(f'      <edge id="{ident_of(ident)}" source="{ident_of(source)}" '
+                     f'target="{ident_of(target)}" kind="{ident_of(key)}" '
+                     f'label="{edge_label_of(data["label"])}">\n        <attvalues>\n')
+        parts += [f'          <attvalue for="{names[name]}" '
+                  f'value="{text if name in plain.edges else _attr_text(text)}"/>\n'
                   for name, text in _texts(data, edge_cols, plans)]
         parts.append('        </attvalues>\n')
         if data.get("relation") == "INTERAGIT":
@@ -782,45 +847,52 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
     Kumu's import.
     """
     refs = refs or referentials()
-    nodes = list(graph.nodes(data=True))
+    # Each column at once, from the adjacency itself (graph.nodes and graph.edges' order)
+    keys, datas = list(graph._node), list(graph._node.values())
     skip = {"label", "nom", "libelle", "missions", "description", "id", "code"}
     columns: dict[str, None] = {}
-    for _, data in nodes:
+    for data in datas:
         columns.update(dict.fromkeys(k for k in data if k not in skip))
-    element_rows = []
-    for key, data in nodes:
-        kind = data["label"]
-        name = data.get(_NAME.get(kind, ""), key)
-        type_ = data.get("libelle_famille") if kind == "Acteur" else _KINDS.get(kind, kind)
-        description = data.get("missions") if kind == "Acteur" else data.get("description")
-        element_rows.append([key, name, type_, description, _KINDS.get(kind, kind),
-                             data.get("id", data.get("code"))]
-                            + [_joined(data.get(c)) for c in columns])
+    kinds = [data["label"] for data in datas]
+    natures = [_KINDS.get(kind, kind) for kind in kinds]
+    elements = [
+        keys,
+        [data.get(_NAME.get(kind, ""), key) for key, kind, data in zip(keys, kinds, datas,
+                                                                         strict=True)],
+        [data.get("libelle_famille") if kind == "Acteur" else nature
+         for kind, nature, data in zip(kinds, natures, datas, strict=True)],
+        [data.get("missions") if kind == "Acteur" else data.get("description")
+         for kind, data in zip(kinds, datas, strict=True)],
+        natures,
+        [data.get("id", data.get("code")) for data in datas],
+        *(_joined_column([data.get(c) for data in datas]) for c in columns)]
     element_header = ["ID", "Label", "Type", "Description", "Nature", "Identifiant"] + [
         _TITLES.get(c, c) for c in columns]
 
+    edges = [(source, target, key, data) for source, targets in graph._succ.items()
+             for target, keyed in targets.items() for key, data in keyed.items()]
     edge_columns: dict[str, None] = {}
-    edges = list(graph.edges(keys=True, data=True))
-    for _, _, _, data in edges:
+    for *_, data in edges:
         edge_columns.update(dict.fromkeys(k for k in data
                                           if k not in ("type", "interaction", "description")))
-    connection_rows = []
-    for source, target, key, data in edges:
-        connection_rows.append([edge_id(source, target, key), source, target,
-                                _edge_label(data, refs), "directed", data.get("description"),
-                                data["type"]] + [_joined(data.get(c)) for c in edge_columns])
+    connections = [
+        [edge_id(source, target, key) for source, target, key, _ in edges],
+        [source for source, *_ in edges], [target for _, target, *_ in edges],
+        [_edge_label(data, refs) for *_, data in edges], ["directed"] * len(edges),
+        [data.get("description") for *_, data in edges], [data["type"] for *_, data in edges],
+        *(_joined_column([data.get(c) for *_, data in edges]) for c in edge_columns)]
     connection_header = ["ID", "From", "To", "Type", "Direction", "Description", "Relation"] + [
         _TITLES.get(c, c) for c in edge_columns]
 
     book = Workbook()
-    book.add_sheet("Elements", element_header, element_rows)
-    book.add_sheet("Connections", connection_header, connection_rows)
+    book.add_columns("Elements", element_header, elements, len(keys))
+    book.add_columns("Connections", connection_header, connections, len(edges))
     dataset = graph.graph.get("dataset")
     readme = [
         ["Jeu de données", dataset],
         ["Produit le", date.today().strftime("%d/%m/%Y")],
-        ["Éléments", len(element_rows)],
-        ["Connexions", len(connection_rows)],
+        ["Éléments", len(keys)],
+        ["Connexions", len(edges)],
         ["Import dans Kumu", ("Import > Excel : les feuilles Elements et Connections sont "
                               "lues, celle-ci est ignorée. Les colonnes ID permettent de "
                               "réimporter le fichier sans doublons.")],
@@ -835,6 +907,13 @@ def _joined(value: object) -> object:
     if isinstance(value, list | tuple):
         return "|".join(str(v) for v in value)
     return value
+
+
+def _joined_column(values: list[object]) -> list[object]:
+    """:func:`_joined` of each value; a column without lists as it is."""
+    if any(isinstance(v, list | tuple) for v in values):
+        return [_joined(v) for v in values]
+    return values
 
 
 def export_graph(graph: nx.MultiDiGraph, fmt: str, perimetre: str = "complet",
