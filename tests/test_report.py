@@ -288,11 +288,11 @@ def test_doublons_json_is_what_pydantic_writes_one_finding_per_line(demo_graph):
     for graph in (demo_graph, hostile_graph(demo_graph)):
         groups = find_duplicates(graph).constats
         assert groups
-        text = models_json(groups)
+        text = models_json(groups).decode("utf-8")
         assert text == "[\n" + ",\n".join(f"  {g.model_dump_json()}" for g in groups) + "\n]"
         assert [json.loads(line.strip().rstrip(",")) for line in text.splitlines()[1:-1]] == [
             g.model_dump(mode="json") for g in groups]
-    assert models_json([]) == "[]"
+    assert models_json([]) == b"[]"
 
 
 @pytest.mark.parametrize("error", [ValueError("panne"), KeyboardInterrupt()])

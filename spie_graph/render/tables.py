@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
@@ -434,15 +433,15 @@ def to_csv(rows: Sequence[dict] | Table, columns: Sequence[str] | None = None, *
     """
     table = rows if isinstance(rows, Table) else table_of(rows, columns, labels=labels,
                                                                refs=refs)
-    out = io.StringIO()
+    out = _Lines([BOM])
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.columns)
     if not table.columns:  # rows without a cell: an empty line each, as the writer makes them
-        out.write("\r\n" * table.size)
-        return BOM + out.getvalue()
+        out.append("\r\n" * table.size)
+        return "".join(out)
     separators = len(table.columns) - 1  # a single column: csv quotes an empty cell
     special = _CSV_LINE_SPECIAL.search
-    write = out.write
+    write = out.append
     texts = [_csv_texts(column) for column in table.values]
     lines = map(";".join, zip(*texts, strict=True))
     for line, values in zip(lines, zip(*table.values, strict=True), strict=True):
@@ -454,7 +453,14 @@ def to_csv(rows: Sequence[dict] | Table, columns: Sequence[str] | None = None, *
             write("\r\n")
         else:
             writer.writerow([_csv_cell(v) for v in values])
-    return BOM + out.getvalue()
+    return "".join(out)
+
+
+class _Lines(list[str]):
+    """The texts a :mod:`csv` writer writes, kept in a list (joined once: a
+    :class:`io.StringIO` of hundreds of megabytes grows slowly)."""
+
+    write = list.append
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
@@ -484,18 +490,19 @@ def model_rows(models: Iterable[BaseModel], exclude: Collection[str] = ()) -> li
     return [{k: v for k, v in model.__dict__.items() if k not in exclude} for model in models]
 
 
-def models_json(models: Sequence[BaseModel]) -> str:
-    """A list of pydantic models as :func:`to_json` writes a list of rows: one per line,
-    each serialised by pydantic's own (compiled) JSON writer.
+def models_json(models: Sequence[BaseModel]) -> bytes:
+    """A list of pydantic models as :func:`to_json` writes a list of rows, in UTF-8: one
+    per line, each serialised by pydantic's own (compiled) JSON writer.
 
     What ``model_dump_json`` writes, through the model's serializer itself (its
     keyword arguments cost a third of the time on 20,000 duplicate findings), joined
-    as bytes and decoded once.
+    as bytes: the file's bytes, never decoded (a national report's doublons.json
+    holds hundreds of megabytes).
     """
     if not models:
-        return "[]"
+        return b"[]"
     return (b"[\n" + b",\n".join([b"  " + model.__pydantic_serializer__.to_json(model)
-                                  for model in models]) + b"\n]").decode("utf-8")
+                                  for model in models]) + b"\n]")
 
 
 def to_json(data: object) -> str:
