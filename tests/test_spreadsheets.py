@@ -334,7 +334,9 @@ def test_a_table_is_labelled_as_with_labels_labels_rows(demo_graph):
               [r.model_dump() for r in found.gaps.lignes] if found.gaps else [],
               [{"territoire": ["56", "nulle-part"], "famille": None, "moment": ""},
                {"territoire": "56", "thematiques": [["pas", "un code"]], "public": 3},
-               {"zones_du_service": ("56031",), "libelle_famille": "déjà là", "famille": "x"}]]
+               {"zones_du_service": ("56031",), "libelle_famille": "déjà là", "famille": "x"}],
+              [{"publics": [], "moment": "accueil"}, {"publics": ["jeunes"], "moment": None},
+               {"publics": None, "moment": ""}, {"publics": ["jeunes", "x"], "moment": "x"}]]
     assert all(tables)
     for rows in tables:
         labelled, columns = with_labels(rows)

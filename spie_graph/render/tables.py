@@ -329,6 +329,20 @@ def table_of(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
 def _labelled(column: list[object], label: Callable[[str], str]) -> list[object]:
     """The labels of a column of codes, as :func:`with_labels` writes them: None for an
     empty cell, each distinct code or list of codes labelled once."""
+    kinds = set(map(type, column)) - {type(None)}
+    if kinds == {str}:  # codes: the distinct ones labelled, then looked up
+        names = {code: label(code) for code in set(column) if code}  # type: ignore[arg-type]
+        return [names.get(code) for code in column]
+    if kinds and kinds <= {list, tuple}:
+        try:
+            keys: list[tuple | None] = [None if v is None else tuple(v)  # type: ignore[arg-type]
+                                        for v in column]
+            joined = {key: " | ".join(label(str(v)) for v in key)
+                      for key in set(keys) if key is not None}
+        except TypeError:  # not lists of codes: each as it comes
+            pass
+        else:
+            return [None if key is None else joined[key] for key in keys]
     memo: dict[object, str] = {}
     out: list[object] = []
     for value in column:
