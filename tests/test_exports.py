@@ -517,3 +517,12 @@ def _read_back(value: object) -> object:
     if isinstance(value, str):
         return xml_text(value) or None
     return value
+
+
+def test_edge_count_is_the_number_of_edges(small_graph, demo_graph):
+    from spie_graph.render.exports import edge_count
+
+    view = demo_graph.subgraph([n for n in demo_graph if not n.startswith("Territoire:")])
+    for graph in (small_graph, demo_graph, hostile_graph(small_graph), view, nx.MultiDiGraph()):
+        assert edge_count(graph) == len(graph.edges) == graph.number_of_edges()
+    assert edge_count(view) < edge_count(demo_graph)

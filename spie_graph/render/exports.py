@@ -57,6 +57,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
+from itertools import chain
+from operator import methodcaller
 
 import networkx as nx
 
@@ -82,6 +84,7 @@ __all__ = [
     "GephiElements",
     "NodeStyle",
     "Plain",
+    "edge_count",
     "edge_id",
     "export_graph",
     "gephi_elements",
@@ -214,6 +217,13 @@ def part_of(graph: nx.MultiDiGraph, kept: set[str]) -> nx.MultiDiGraph:
                 out_edges[target] = pred[target][source] = {k: dict(d)
                                                             for k, d in keyed.items()}
     return out
+
+
+def edge_count(graph: nx.MultiDiGraph) -> int:
+    """``len(graph.edges)``, counted at C speed (the view's length walks every node's
+    dict of neighbours in Python: 0.2 s on a national graph's 1.8 million edges)."""
+    return sum(map(len, chain.from_iterable(map(methodcaller("values"),
+                                                graph._succ.values()))))
 
 
 def edge_id(source: str, target: str, key: str) -> str:
@@ -823,10 +833,12 @@ def to_json(graph: nx.MultiDiGraph) -> str:
     -----
     ``links`` and ``edges`` hold the same list (see the module's docstring).
     """
+    # graph.nodes(data=True) and graph.edges(keys=True, data=True), read from the adjacency
     nodes = [{"id": node, **{("identifiant" if k == "id" else k): v for k, v in data.items()}}
-             for node, data in graph.nodes(data=True)]
+             for node, data in graph._node.items()]
     links = [{"source": source, "target": target, "key": key, **data}
-             for source, target, key, data in graph.edges(keys=True, data=True)]
+             for source, targets in graph._succ.items() for target, keyed in targets.items()
+             for key, data in keyed.items()]
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     # One node or link per line, each by the C encoder (indent takes json's pure-Python
     # encoder: several times slower); the links are encoded once for both keys.

@@ -59,6 +59,7 @@ from spie_graph.render.annex import (
     sheets_html,
 )
 from spie_graph.render.exports import (
+    edge_count,
     gephi_elements,
     node_styles,
     part_of,
@@ -523,8 +524,7 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     actors' network (actors, consortium, interactions; hundreds of megabytes of
     services and communes would not open in Gephi). The section says which.
     """
-    # len(edges): number_of_edges() sums every node's degree (four times slower)
-    nodes, edges = len(ctx.graph), len(ctx.graph.edges)
+    nodes, edges = len(ctx.graph), edge_count(ctx.graph)
     actors = select(ctx.graph, "acteurs")  # kumu.xlsx's, and the graph files' past EXPORT_MAX
     # Every node but territories is in the territory's part: past EXPORT_MAX already, the
     # part is not read (a national graph's millions of edges).
