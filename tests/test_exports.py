@@ -526,3 +526,16 @@ def test_edge_count_is_the_number_of_edges(small_graph, demo_graph):
     for graph in (small_graph, demo_graph, hostile_graph(small_graph), view, nx.MultiDiGraph()):
         assert edge_count(graph) == len(graph.edges) == graph.number_of_edges()
     assert edge_count(view) < edge_count(demo_graph)
+
+
+def test_graphml_ids_made_at_once_are_those_made_one_by_one():
+    """_tokens takes plain unique texts as they are: the tokens _Tokens gives one by one."""
+    from spie_graph.render.exports import _tokens, _Tokens
+
+    cases = [["Acteur:a", "Service:b-1", "Territoire:56.2"], ["a", "a"], ["a", ""],
+             ["a b", "a_x0020_b"], ["x", "x.2", "x"], ["é", "\u00b7", "1:2"], ["a|b", "a>b"],
+             []]
+    for texts in cases:
+        one_by_one = _Tokens()
+        assert _tokens(list(texts)) == [one_by_one(text) for text in texts]
+    assert _tokens(cases[0]) is cases[0]

@@ -552,6 +552,20 @@ def _token(text: str) -> str:
     return "".join(c if _NAME_CHAR.fullmatch(c) else f"_x{ord(c):04X}_" for c in text) or "_"
 
 
+_NOT_NAME_CHAR = re.compile("[^" + _NAME_CHAR.pattern[1:])
+
+
+def _tokens(texts: list[str]) -> list[str]:
+    """The unique name tokens :class:`_Tokens` gives ``texts`` one after the other: the
+    texts themselves when none is empty, none holds a character a token cannot (one
+    search in all of them) and no two are the same."""
+    if (all(texts) and _NOT_NAME_CHAR.search("".join(texts)) is None
+            and len(set(texts)) == len(texts)):
+        return texts
+    tokens = _Tokens()
+    return [tokens(text) for text in texts]
+
+
 class _Tokens:
     """Unique name tokens for node and edge ids (a rare clash gets ``.2``, ``.3``...)."""
 
@@ -712,12 +726,11 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                      f'attr.name="{node_keys.get(name) or _token(name)}" '
                      f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n')
     parts.append('  <graph id="G" edgedefault="directed">\n')
-    node_ids = _Tokens()
-    ids = {}
+    ids = dict(zip([node for node, _ in found.nodes],
+                   _tokens([str(node) for node, _ in found.nodes]), strict=True))
     plain = found.plain_text.nodes  # columns written as they are (no search for each text)
     for node, data in found.nodes:
-        ident = ids[node] = node_ids(str(node))
-        parts.append(f'    <node id="{ident}">\n')
+        parts.append(f'    <node id="{ids[node]}">\n')
         parts += [f'      <data key="{node_keys[name]}">'
                   f'{text if name in plain else _text_text(text)}</data>\n'
                   for name, text in _texts(data, node_cols, plans)]
@@ -728,10 +741,10 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                          f'<data key="b">{b}</data><data key="size">{style.size}</data>'
                          f'<data key="x">{style.x}</data><data key="y">{style.y}</data>\n')
         parts.append('    </node>\n')
-    edge_ids = _Tokens()
+    edge_ids = _tokens([edge_id(str(source), str(target), str(key))
+                        for source, target, key, _ in found.edges])
     plain = found.plain_text.edges
-    for source, target, key, data in found.edges:
-        ident = edge_ids(edge_id(str(source), str(target), str(key)))
+    for (source, target, _, data), ident in zip(found.edges, edge_ids, strict=True):
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
         parts += [f'      <data key="{edge_keys[name]}">'
                   f'{text if name in plain else _text_text(text)}</data>\n'
@@ -862,9 +875,8 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
     # Each column at once, from the adjacency itself (graph.nodes and graph.edges' order)
     keys, datas = list(graph._node), list(graph._node.values())
     skip = {"label", "nom", "libelle", "missions", "description", "id", "code"}
-    columns: dict[str, None] = {}
-    for data in datas:
-        columns.update(dict.fromkeys(k for k in data if k not in skip))
+    # every attribute in the order first met (dict.fromkeys over every node's keys at once)
+    columns = [k for k in dict.fromkeys(chain.from_iterable(datas)) if k not in skip]
     kinds = [data["label"] for data in datas]
     natures = [_KINDS.get(kind, kind) for kind in kinds]
     elements = [
@@ -883,10 +895,8 @@ def to_kumu(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> bytes:
 
     edges = [(source, target, key, data) for source, targets in graph._succ.items()
              for target, keyed in targets.items() for key, data in keyed.items()]
-    edge_columns: dict[str, None] = {}
-    for *_, data in edges:
-        edge_columns.update(dict.fromkeys(k for k in data
-                                          if k not in ("type", "interaction", "description")))
+    edge_columns = [k for k in dict.fromkeys(chain.from_iterable(data for *_, data in edges))
+                    if k not in ("type", "interaction", "description")]
     connections = [
         [edge_id(source, target, key) for source, target, key, _ in edges],
         [source for source, *_ in edges], [target for _, target, *_ in edges],
