@@ -530,7 +530,7 @@ def test_edge_count_is_the_number_of_edges(small_graph, demo_graph):
 
 def test_graphml_ids_made_at_once_are_those_made_one_by_one():
     """_tokens takes plain unique texts as they are: the tokens _Tokens gives one by one."""
-    from spie_graph.render.exports import _tokens, _Tokens
+    from spie_graph.render.exports import _Tokens, _tokens
 
     cases = [["Acteur:a", "Service:b-1", "Territoire:56.2"], ["a", "a"], ["a", ""],
              ["a b", "a_x0020_b"], ["x", "x.2", "x"], ["é", "\u00b7", "1:2"], ["a|b", "a>b"],

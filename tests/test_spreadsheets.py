@@ -116,8 +116,6 @@ def test_csv_neutralises_formulas_for_spreadsheets(tmp_path):
 def test_csv_lines_written_whole_are_those_the_csv_writer_writes():
     """to_csv joins a plain line at once: the same text as the csv module cell by cell, for
     every cell that needs quoting, cleaning or neutralising, wherever it is in the line."""
-    from spie_graph.render.tables import _csv_cell
-
     odd = ["a;b", 'dit "oui"', "deux\nlignes", "retour\r", "=1+1", "+33", "-x", "@SUM(A1)",
            "\tx", "ctrl\x07", "\x01=cmd", "", None, -2.5, 3, 0.5, True, ["=a", "b"],
            ["x;y"], [], "ok", "é « guillemets » à", ("t", "u")]
@@ -125,12 +123,20 @@ def test_csv_lines_written_whole_are_those_the_csv_writer_writes():
     rows += [{"a": value, "b": "x", "c": "y"} for value in odd]
     rows += [{"a": "x", "b": "y", "c": value} for value in odd]
     for columns in (["a", "b", "c"], ["b"]):
-        expected = io.StringIO()
-        writer = csv.writer(expected, delimiter=";", lineterminator="\r\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_cell(row.get(c)) for c in columns])
-        assert to_csv(rows, columns, labels=False) == BOM + expected.getvalue()
+        assert to_csv(rows, columns, labels=False) == csv_cell_by_cell(rows, columns)
+
+
+def csv_cell_by_cell(rows: list[dict], columns: list[str]) -> str:
+    """What to_csv writes, as the csv module writes it cell by cell with _csv_cell: the
+    reference of its fast paths."""
+    from spie_graph.render.tables import _csv_cell
+
+    expected = io.StringIO()
+    writer = csv.writer(expected, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(c)) for c in columns])
+    return BOM + expected.getvalue()
 
 
 # -- workbooks ----------------------------------------------------------------------------------
@@ -309,19 +315,12 @@ def test_sheet_columns_written_at_once_are_those_written_cell_by_cell(monkeypatc
 def test_csv_columns_of_one_kind_are_those_the_csv_writer_writes():
     """to_csv makes a column of one type texts at once: the same file as the csv module
     writes cell by cell with _csv_cell."""
-    from spie_graph.render.tables import _csv_cell
-
     columns = _columns_of_one_kind()
     size = max(map(len, columns.values()))
     rows = [{name: values[i] if i < len(values) else None for name, values in columns.items()}
             for i in range(size)]
     for names in (list(columns), ["decimaux"], ["odd_0", "listes"]):
-        expected = io.StringIO()
-        writer = csv.writer(expected, delimiter=";", lineterminator="\r\n")
-        writer.writerow(names)
-        for row in rows:
-            writer.writerow([_csv_cell(row.get(c)) for c in names])
-        assert to_csv(rows, names, labels=False) == BOM + expected.getvalue()
+        assert to_csv(rows, names, labels=False) == csv_cell_by_cell(rows, names)
 
 
 def test_a_table_is_labelled_as_with_labels_labels_rows(demo_graph):
