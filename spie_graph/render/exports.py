@@ -292,9 +292,14 @@ class GephiElements:
             return frozenset(name for name, found in texts.items()
                              if special.search(" ".join(found)) is None)
 
-        keys = [*(str(node) for node, _ in self.nodes), *(str(key) for *_, key, _ in self.edges)]
         return Plain(columns(self._node_scan[1]), columns(self._edge_scan[1]),
-                     special.search(" ".join(keys)) is None)
+                     special.search(self._keys) is None)
+
+    @cached_property
+    def _keys(self) -> str:
+        """Every node key and edge key, joined by a space."""
+        return " ".join([*(str(node) for node, _ in self.nodes),
+                         *(str(key) for *_, key, _ in self.edges)])
 
 
 @dataclass(frozen=True)

@@ -547,7 +547,7 @@ def exports_part(ctx: ReportContext) -> ReportPart:
                "`kumu.xlsx` (import Kumu : acteurs, consortium, interactions). Les tableaux "
                "s'ouvrent dans Excel : `rapport.xlsx` (une feuille par analyse) et les fichiers "
                "`.csv`.")
-    size = (f"{french.number(len(shown))} nœuds, {french.number(len(shown.edges))} liens")
+    size = (f"{french.number(len(shown))} nœuds, {french.number(edge_count(shown))} liens")
     if shown is actors:
         section += (
             f"\n\nLe graphe complet compte {french.number(nodes)} nœuds "
