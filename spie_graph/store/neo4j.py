@@ -10,9 +10,10 @@ database does not hold is written with CREATE, in batches of one label or type,
 two transactions at a time: nodes first, each batch returning their element
 ids, then relationships between those ids (no index lookup); into a database
 without the schema (a new one), constraints and indexes are created once the
-data is written, which costs far less than keeping them up to date row by row,
-and the uniqueness constraint on ``uid`` still holds before the load counts as
-complete. If that first load fails, what it wrote is deleted. A data set it
+nodes are written, and filled while the relationships are, which costs far less
+than keeping them up to date row by row; the uniqueness constraint on ``uid``
+still holds before the load counts as complete. If that first load fails, what
+it wrote is deleted. A data set it
 holds is MERGEd then every
 property SET, so loading twice gives exactly the same graph, and a load cut
 short is completed by running it again. A ``SpieChargement`` node keeps the
@@ -34,7 +35,7 @@ so ``db.clearQueryCaches()`` is refused) with no ``LOAD CSV``, no command
 from __future__ import annotations
 
 import hashlib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -48,6 +49,7 @@ from neo4j import exceptions as neo4j_errors
 from spie_graph.errors import QueryError, ServerError, StoreError, StoreUnavailable
 from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
+from spie_graph.graph.keys import collector_paused
 from spie_graph.sources.model import Dataset
 from spie_graph.store.base import GraphStore, LoadSummary, Progress
 from spie_graph.store.connection import Neo4jConnection, is_local, redact
@@ -138,6 +140,26 @@ def _by_type(records: Iterable[tuple[str, str, str, dict]], ids: dict[str, str],
                          "chargement est annulé") from exc
     for kind, batch in pending.items():
         yield kind, *batch
+
+
+def _counted(batches: Iterable[tuple[Any, ...]], counts: Counter[str]) -> Iterator[Any]:
+    """``batches`` of ``(name, rows, …)`` unchanged, ``counts[name]`` adding their rows."""
+    for batch in batches:
+        counts[batch[0]] += len(batch[1])
+        yield batch
+
+
+def _until_failed(items: Iterable[_T], aside: Future) -> Iterator[_T]:
+    """``items``, until the work done ``aside`` fails: then its error is raised."""
+    for item in items:
+        if aside.done():
+            aside.result()
+        yield item
+
+
+def _edge_count(graph: nx.MultiDiGraph) -> int:
+    """``graph.number_of_edges()``, a seventh of its time (0.1 s for 1.8 million)."""
+    return sum(len(keys) for _, neighbours in graph.adjacency() for keys in neighbours.values())
 
 
 def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -385,7 +407,7 @@ class Neo4jStore(GraphStore):
         """
         name = graph.graph["dataset"]
         params = {"dataset": name}
-        total = graph.number_of_nodes() + graph.number_of_edges()
+        total = graph.number_of_nodes() + _edge_count(graph)
         [state] = self.run(statement("load/dataset_state"), params, write=False)
         if not replace and state["hash"] is not None:
             digest = self.content_hash(graph)
@@ -405,18 +427,18 @@ class Neo4jStore(GraphStore):
         self.run(statement("load/clear_dataset_hash"), params)
         hasher = hashlib.sha256()
         counter = _Counter(total, progress)
-        if not state["present"]:
-            try:
-                self._create(graph, hasher, counter)
-                if not schema["present"]:
-                    # Checks that every uid is unique before the load counts as complete.
-                    self.ensure_schema()
-                    self.run(statement("load/await_indexes"))
-            except BaseException:
-                self._delete_dataset(name)
-                raise
-        else:
-            self._merge(graph, hasher, counter)
+        # The rows sent are many small objects: the collector would walk the whole graph
+        # again and again while they are made (2 s of a national load).
+        written: tuple[Counter[str], Counter[str]] | None = None
+        with collector_paused():
+            if not state["present"]:
+                try:
+                    written = self._create(graph, hasher, counter, schema=not schema["present"])
+                except BaseException:
+                    self._delete_dataset(name)
+                    raise
+            else:
+                self._merge(graph, hasher, counter)
         removed = 0
         if replace and state["present"]:
             keys = [f"{row['source']}|{row['key']}|{row['target']}"
@@ -428,15 +450,33 @@ class Neo4jStore(GraphStore):
             removed = gone["removed"] + stale["removed"]
         self.run(statement("load/set_dataset_hash"),
                  {**params, "hash": hasher.hexdigest(), "source": source})
+        if written is not None:
+            # A first load: the data set holds what it wrote, each batch checked whole
+            # (counting it again on the server would read every relationship).
+            nodes, relationships = written
+            return LoadSummary(dataset=name, store=self.name, nodes=dict(sorted(nodes.items())),
+                               relationships=dict(sorted(relationships.items())),
+                               created=counter.created, updated=counter.updated)
         return self._summary(name, created=counter.created, updated=counter.updated,
                              removed=removed)
 
-    def _create(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter) -> None:
+    def _create(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter, *,
+                schema: bool = False) -> tuple[Counter[str], Counter[str]]:
         """Write a data set the database does not hold: CREATE, batches of one label or
         type. Nodes first (``node_batch_size`` rows a batch): each batch returns its
         nodes' element ids, by which relationships are then created (``batch_size`` a
         batch, two lists of ids and, when any has one, their properties), without any
-        index lookup."""
+        index lookup.
+
+        ``schema``: the database has no schema; it is created once the nodes are
+        written, while the relationships are (they touch no indexed property), so that
+        the server fills the indexes and checks that every uid is unique during the
+        writes rather than after them; the load ends once the indexes are online. A
+        clash of uids stops the writes at the next batch. Returns the nodes written by
+        label and the relationships by type.
+        """
+        labels: Counter[str] = Counter()
+        types: Counter[str] = Counter()
         ids: dict[str, str] = {}  # node key -> element id, for the relationships
         prefix = len(graph.graph["dataset"]) + 1  # uid = "<dataset>/<node key>"
         cypher = statement("load/create_nodes")
@@ -450,8 +490,9 @@ class Neo4jStore(GraphStore):
             ids.update(zip([row["uid"][prefix:] for row in rows], made, strict=True))
             return len(rows), len(rows), 0
 
-        self._pool(((nodes, (label, rows)) for label, rows in _grouped(
-            self._hashed(self.node_rows(graph), hasher), "label", self.node_batch_size)),
+        node_batches = _grouped(self._hashed(self.node_rows(graph), hasher), "label",
+                                self.node_batch_size)
+        self._pool(((nodes, (label, rows)) for label, rows in _counted(node_batches, labels)),
                    counter)
         with_props, bare = statement("load/create_relationships"), statement(
             "load/create_bare_relationships")
@@ -467,8 +508,19 @@ class Neo4jStore(GraphStore):
             return len(sources), len(sources), 0
 
         records = self._hashed(self.relationship_records(graph), hasher)
-        self._pool(((relationships, batch) for batch in _by_type(records, ids,
-                                                                  self.batch_size)), counter)
+        jobs = ((relationships, batch) for batch in _counted(
+            _by_type(records, ids, self.batch_size), types))
+        if not schema:
+            self._pool(jobs, counter)
+            return labels, types
+        with ThreadPoolExecutor(1, thread_name_prefix="spie-neo4j-schema") as aside:
+            # On failure, leaving this block waits for the schema statement to end, so
+            # that deleting what was written never runs beside it.
+            built = aside.submit(self.ensure_schema)
+            self._pool(_until_failed(jobs, built), counter)
+            built.result()
+        self.run(statement("load/await_indexes"))
+        return labels, types
 
     @staticmethod
     def _short(made: int, expected: int, what: str) -> StoreError:
