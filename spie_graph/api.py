@@ -642,8 +642,6 @@ def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = F
     set whose files have not changed since its last complete load is neither
     read nor written again (without ``replace``).
     """
-    from spie_graph.graph.build import build_graph
-
     if store is None or store.name != "neo4j":
         dataset = load_dataset(path)
         return (store or EmbeddedStore()).load(dataset, replace=replace, progress=progress)
@@ -653,9 +651,10 @@ def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = F
     done = None if replace else neo4j.unchanged(dataset_name(path), source)
     if done is not None:
         return done
-    with cache.collector_paused():
-        graph = build_graph(load_dataset(path))  # the data set is freed once built
-    return neo4j.load_graph(graph, replace=replace, progress=progress, source=source)
+    # Read, validated and built by the store, which writes the territories meanwhile (a
+    # first load); the data set is freed once built.
+    return neo4j.load_from(lambda: load_dataset(path), replace=replace, progress=progress,
+                           source=source)
 
 
 def bulk_load(path: Path | str, connection: Neo4jConnection | None = None, *,

@@ -6,6 +6,8 @@ it gets a server of its own (port, data folder), not the session's.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from spie_graph import api
@@ -13,6 +15,7 @@ from spie_graph.cli import main
 from spie_graph.errors import StoreError
 from spie_graph.graph.build import build_graph
 from spie_graph.graph.coverage import who_covers
+from spie_graph.store import neo4j as neo4j_store
 from spie_graph.store import server
 from spie_graph.store.bulk import ImportFiles, write_import_files
 from spie_graph.store.connection import Neo4jConnection
@@ -186,6 +189,37 @@ def test_a_first_load_cut_short_leaves_nothing(store, demo_dataset, monkeypatch,
         store.load(data)
     monkeypatch.undo()
     assert data.nom not in store.datasets()
+    assert store.counts(data.nom) == {"node": {}, "relationship": {}}
+    assert stored_hash(store, data.nom) is None
+    summary = store.load(data)  # loads whole afterwards
+    assert summary.created == sum(summary.nodes.values()) + sum(summary.relationships.values())
+    assert same_graph(store.graph(data.nom), build_graph(data))
+
+
+@pytest.mark.parametrize("error", [StoreError, KeyboardInterrupt])
+def test_a_first_load_failing_while_its_graph_is_built_leaves_nothing(
+        store, demo_dataset, monkeypatch, error):
+    """The territories a first load writes while the graph is built are deleted when the
+    build fails or is interrupted."""
+    data = demo_dataset.model_copy(update={"nom": f"construction-{error.__name__}"})
+    written = threading.Event()
+    write_territories = Neo4jStore._write_territories
+
+    def write(self, dataset, stop):
+        result = write_territories(self, dataset, stop)
+        written.set()
+        return result
+
+    def build(dataset):
+        assert written.wait(120)
+        assert store.counts(data.nom)["node"]["Territoire"] > 0  # already in the database
+        raise error("coupure simulée")
+
+    monkeypatch.setattr(Neo4jStore, "_write_territories", write)
+    monkeypatch.setattr(neo4j_store, "build_graph", build)
+    with pytest.raises(error, match="coupure simulée"):
+        store.load(data)
+    monkeypatch.undo()
     assert store.counts(data.nom) == {"node": {}, "relationship": {}}
     assert stored_hash(store, data.nom) is None
     summary = store.load(data)  # loads whole afterwards

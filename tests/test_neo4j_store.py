@@ -9,7 +9,7 @@ import pytest
 
 from spie_graph.cli import main
 from spie_graph.errors import DatasetError, QueryError, StoreError, StoreUnavailable
-from spie_graph.graph.build import build_graph
+from spie_graph.graph.build import build_graph, territory_graph
 from spie_graph.graph.coverage import who_covers
 from spie_graph.sources.validation import load_dataset
 from spie_graph.store.connection import Neo4jConnection
@@ -49,6 +49,20 @@ def test_demo_round_trip_is_exact_and_loading_twice_changes_nothing(store, demo_
     assert (second.created, second.updated, second.removed) == (0, 0, 0)
     assert second.nodes == first.nodes and second.relationships == first.relationships
     assert same_graph(store.graph("morbihan"), expected)
+
+
+def test_the_territories_written_early_are_the_graphs(demo_dataset):
+    """A first load writes the territories while the graph is built: they are the
+    graph's own (nodes and FAIT_PARTIE_DE), and a difference stops the load."""
+    graph, territories = build_graph(demo_dataset), territory_graph(demo_dataset)
+    assert dict(territories.nodes(data=True)) == {
+        key: data for key, data in graph.nodes(data=True) if data["label"] == "Territoire"}
+    assert edges(territories) == [edge for edge in edges(graph) if edge[2] == "FAIT_PARTIE_DE"]
+    Neo4jStore._check_early(graph, territories)
+    key = next(iter(territories))
+    territories.nodes[key]["nom"] = "Ailleurs"
+    with pytest.raises(StoreError, match="écrit pendant la construction du graphe"):
+        Neo4jStore._check_early(graph, territories)
 
 
 def recorded(store, monkeypatch) -> list[str]:

@@ -41,8 +41,8 @@ from spie_graph.graph.keys import collector_paused, node_key
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.model import Dataset
 
-__all__ = ["build_graph", "collector_paused", "default_territory", "node_key", "NODE_LABELS",
-           "REL_TYPES", "SharedAttributes", "clean_properties"]
+__all__ = ["build_graph", "territory_graph", "collector_paused", "default_territory",
+           "node_key", "NODE_LABELS", "REL_TYPES", "SharedAttributes", "clean_properties"]
 
 NODE_LABELS = ("Acteur", "Service", "Territoire", "Thematique", "Public", "Consortium")
 REL_TYPES = ("PROPOSE", "COUVRE", "TRAITE", "CIBLE", "SIEGE_A", "FAIT_PARTIE_DE",
@@ -315,6 +315,15 @@ def build_graph(dataset: Dataset, refs: Referentials | None = None) -> nx.MultiD
         actor_keys = _add_actors(graph, dataset, refs)
         _add_services(graph, dataset, refs, actor_keys)
         _add_links(graph, dataset, actor_keys)
+    return graph
+
+
+def territory_graph(dataset: Dataset, refs: Referentials | None = None) -> nx.MultiDiGraph:
+    """The territories of a data set's graph and their ``FAIT_PARTIE_DE``, as
+    :func:`build_graph` adds them (first, by the same code): a store can write them
+    while the rest of the graph is built."""
+    graph = nx.MultiDiGraph(dataset=dataset.nom)
+    _add_territories(graph, _territory_codes(dataset), refs or referentials())
     return graph
 
 

@@ -35,9 +35,10 @@ so ``db.clearQueryCaches()`` is refused) with no ``LOAD CSV``, no command
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any, TypeVar
@@ -47,7 +48,7 @@ from neo4j import GraphDatabase, NotificationMinimumSeverity, RoutingControl, Su
 from neo4j import exceptions as neo4j_errors
 
 from spie_graph.errors import QueryError, ServerError, StoreError, StoreUnavailable
-from spie_graph.graph.build import build_graph
+from spie_graph.graph.build import build_graph, territory_graph
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
 from spie_graph.graph.keys import collector_paused
 from spie_graph.sources.model import Dataset
@@ -147,6 +148,30 @@ def _counted(batches: Iterable[tuple[Any, ...]], counts: Counter[str]) -> Iterat
     for batch in batches:
         counts[batch[0]] += len(batch[1])
         yield batch
+
+
+class _Abandoned(Exception):
+    """Work done aside that stopped because its result is no longer wanted."""
+
+
+class _Aside:
+    """``function(*args, stop)`` run in a thread of its own; ``stop``, an event, is set
+    when its result is no longer wanted (it then ends at its next step)."""
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self._stop = threading.Event()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="spie-neo4j-aside")
+        self._future = pool.submit(function, *args, self._stop)
+        pool.shutdown(wait=False)  # its thread ends with the function
+
+    def result(self) -> Any:
+        """What the function returned (waiting for it), or the error it raised."""
+        return self._future.result()
+
+    def abandon(self) -> None:
+        """Ask the function to stop and wait until it has: it does nothing more after."""
+        self._stop.set()
+        wait([self._future])
 
 
 def _until_failed(items: Iterable[_T], aside: Future) -> Iterator[_T]:
@@ -386,11 +411,42 @@ class Neo4jStore(GraphStore):
              progress: Progress | None = None, source: str | None = None) -> LoadSummary:
         """Write a validated data set; ``replace`` also removes what it no longer holds.
 
-        See :meth:`load_graph`; ``source`` is the key of the files the data set was read
-        from (:meth:`unchanged`).
+        See :meth:`load_from`.
         """
-        return self.load_graph(build_graph(dataset), replace=replace, progress=progress,
-                               source=source)
+        return self.load_from(lambda: dataset, replace=replace, progress=progress,
+                              source=source)
+
+    def load_from(self, read: Callable[[], Dataset], *, replace: bool = False,
+                  progress: Progress | None = None, source: str | None = None) -> LoadSummary:
+        """Write the data set ``read`` returns (validated), once its graph is built: see
+        :meth:`load_graph`; ``source`` is the key of the files the data set was read
+        from (:meth:`unchanged`).
+
+        A data set the database does not hold: its territories (France's 36,000
+        communes for a national data set) are written while the rest of its graph
+        is built, by a transaction aside; if the build fails or is interrupted,
+        they are deleted. The data set is freed once its graph is built.
+        """
+        with collector_paused():
+            dataset = read()
+        name = dataset.nom
+        params = {"dataset": name}
+        [state] = self.run(statement("load/dataset_state"), params, write=False)
+        schema, early = None, None
+        if not state["present"] and state["hash"] is None:  # nothing to compare: a first load
+            schema = self._prepare(params, state)
+            early = _Aside(self._write_territories, dataset)
+        try:
+            with collector_paused():
+                graph = build_graph(dataset)
+            del dataset
+        except BaseException:
+            if early is not None:
+                early.abandon()
+                self._delete_dataset(name)
+            raise
+        return self._load(graph, replace=replace, progress=progress, source=source,
+                          state=state, schema=schema, early=early)
 
     def load_graph(self, graph: nx.MultiDiGraph, *, replace: bool = False,
                    progress: Progress | None = None, source: str | None = None) -> LoadSummary:
@@ -405,10 +461,19 @@ class Neo4jStore(GraphStore):
         sent in batches of one label or type as they are made, never all held at
         once, by ``workers`` transactions at a time.
         """
+        return self._load(graph, replace=replace, progress=progress, source=source)
+
+    def _load(self, graph: nx.MultiDiGraph, *, replace: bool, progress: Progress | None,
+              source: str | None, state: dict | None = None, schema: dict | None = None,
+              early: _Aside | None = None) -> LoadSummary:
+        """:meth:`load_graph`, given what :meth:`load_from` did before the graph was
+        built: the data set's ``state`` read, the ``schema`` prepared and its
+        territories being written ``early``."""
         name = graph.graph["dataset"]
         params = {"dataset": name}
         total = graph.number_of_nodes() + _edge_count(graph)
-        [state] = self.run(statement("load/dataset_state"), params, write=False)
+        if state is None:
+            [state] = self.run(statement("load/dataset_state"), params, write=False)
         if not replace and state["hash"] is not None:
             digest = self.content_hash(graph)
             if state["hash"] == digest:
@@ -418,13 +483,8 @@ class Neo4jStore(GraphStore):
                     self.run(statement("load/set_dataset_hash"),
                              {**params, "hash": digest, "source": source})
                 return self._summary(name)
-        # A first load into a database without the schema (a new database) writes without
-        # index upkeep and creates the schema afterwards: building an index over data
-        # already written costs far less than keeping it up to date row by row.
-        [schema] = self.run(statement("load/schema_present"), write=False)
-        if schema["present"] or state["present"]:
-            self.ensure_schema()
-        self.run(statement("load/clear_dataset_hash"), params)
+        if schema is None:
+            schema = self._prepare(params, state)
         hasher = hashlib.sha256()
         counter = _Counter(total, progress)
         # The rows sent are many small objects: the collector would walk the whole graph
@@ -433,8 +493,11 @@ class Neo4jStore(GraphStore):
         with collector_paused():
             if not state["present"]:
                 try:
-                    written = self._create(graph, hasher, counter, schema=not schema["present"])
+                    written = self._create(graph, hasher, counter, schema=not schema["present"],
+                                           early=early)
                 except BaseException:
+                    if early is not None:
+                        early.abandon()
                     self._delete_dataset(name)
                     raise
             else:
@@ -460,8 +523,22 @@ class Neo4jStore(GraphStore):
         return self._summary(name, created=counter.created, updated=counter.updated,
                              removed=removed)
 
+    def _prepare(self, params: dict, state: dict) -> dict:
+        """Before writing: the schema kept up to date when the database has it (or holds
+        the data set: the MERGE needs its indexes), and the data set's hash cleared.
+        Returns whether the schema was there (``present``). A first load into a database
+        without it (a new database) writes without index upkeep and creates the schema
+        once the nodes are written: building an index over data already written costs
+        far less than keeping it up to date row by row."""
+        [schema] = self.run(statement("load/schema_present"), write=False)
+        if schema["present"] or state["present"]:
+            self.ensure_schema()
+        self.run(statement("load/clear_dataset_hash"), params)
+        return schema
+
     def _create(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter, *,
-                schema: bool = False) -> tuple[Counter[str], Counter[str]]:
+                schema: bool = False,
+                early: _Aside | None = None) -> tuple[Counter[str], Counter[str]]:
         """Write a data set the database does not hold: CREATE, batches of one label or
         type. Nodes first (``node_batch_size`` rows a batch): each batch returns its
         nodes' element ids, by which relationships are then created (``batch_size`` a
@@ -472,43 +549,32 @@ class Neo4jStore(GraphStore):
         written, while the relationships are (they touch no indexed property), so that
         the server fills the indexes and checks that every uid is unique during the
         writes rather than after them; the load ends once the indexes are online. A
-        clash of uids stops the writes at the next batch. Returns the nodes written by
-        label and the relationships by type.
+        clash of uids stops the writes at the next batch. ``early``: the territories
+        written while the graph was built (:meth:`_write_territories`), waited for
+        here; they are not written again. Returns the nodes written by label and the
+        relationships by type.
         """
         labels: Counter[str] = Counter()
         types: Counter[str] = Counter()
         ids: dict[str, str] = {}  # node key -> element id, for the relationships
         prefix = len(graph.graph["dataset"]) + 1  # uid = "<dataset>/<node key>"
-        cypher = statement("load/create_nodes")
-
-        def nodes(label: str, rows: list[dict]) -> tuple[int, int, int]:
-            records, _ = self.execute(cypher, {"label": label,
-                                               "rows": [row["props"] for row in rows]})
-            made = records[0]["ids"]
-            if len(made) != len(rows):
-                raise self._short(len(made), len(rows), label)
-            ids.update(zip([row["uid"][prefix:] for row in rows], made, strict=True))
-            return len(rows), len(rows), 0
-
-        node_batches = _grouped(self._hashed(self.node_rows(graph), hasher), "label",
-                                self.node_batch_size)
-        self._pool(((nodes, (label, rows)) for label, rows in _counted(node_batches, labels)),
-                   counter)
-        with_props, bare = statement("load/create_relationships"), statement(
-            "load/create_bare_relationships")
-
-        def relationships(kind: str, sources: list[str], targets: list[str],
-                          props: list[dict]) -> tuple[int, int, int]:
-            params: dict[str, Any] = {"type": kind, "sources": sources, "targets": targets}
-            if any(props):
-                params["props"] = props
-            _, counters = self.execute(with_props if "props" in params else bare, params)
-            if counters.relationships_created != len(sources):
-                raise self._short(counters.relationships_created, len(sources), kind)
-            return len(sources), len(sources), 0
-
+        rows = self._hashed(self.node_rows(graph), hasher)
         records = self._hashed(self.relationship_records(graph), hasher)
-        jobs = ((relationships, batch) for batch in _counted(
+        if early is not None:
+            territories, ids = early.result()
+            self._check_early(graph, territories)
+            labels.update(label for _, label in territories.nodes(data="label"))
+            types.update(kind for _, _, kind in territories.edges(data="type"))
+            done = territories.number_of_nodes() + territories.number_of_edges()
+            counter.add(done, done, 0)
+            # The hash still covers every row, in the graph's order.
+            rows = (row for row in rows if row["uid"][prefix:] not in ids)
+            records = (record for record in records
+                       if record[2] != "FAIT_PARTIE_DE" or record[0] not in ids)
+        node_batches = _grouped(rows, "label", self.node_batch_size)
+        self._pool(((self._create_nodes, (label, batch, ids, prefix))
+                    for label, batch in _counted(node_batches, labels)), counter)
+        jobs = ((self._create_relationships, batch) for batch in _counted(
             _by_type(records, ids, self.batch_size), types))
         if not schema:
             self._pool(jobs, counter)
@@ -521,6 +587,63 @@ class Neo4jStore(GraphStore):
             built.result()
         self.run(statement("load/await_indexes"))
         return labels, types
+
+    def _create_nodes(self, label: str, rows: list[dict], ids: dict[str, str],
+                      prefix: int) -> tuple[int, int, int]:
+        """CREATE one batch of nodes of ``label``; their element ids go to ``ids``."""
+        records, _ = self.execute(statement("load/create_nodes"), {
+            "label": label, "rows": [row["props"] for row in rows]})
+        made = records[0]["ids"]
+        if len(made) != len(rows):
+            raise self._short(len(made), len(rows), label)
+        ids.update(zip([row["uid"][prefix:] for row in rows], made, strict=True))
+        return len(rows), len(rows), 0
+
+    def _create_relationships(self, kind: str, sources: list[str], targets: list[str],
+                              props: list[dict]) -> tuple[int, int, int]:
+        """CREATE one batch of relationships of type ``kind`` between element ids."""
+        params: dict[str, Any] = {"type": kind, "sources": sources, "targets": targets}
+        if any(props):
+            params["props"] = props
+        _, counters = self.execute(statement(
+            "load/create_relationships" if "props" in params else
+            "load/create_bare_relationships"), params)
+        if counters.relationships_created != len(sources):
+            raise self._short(counters.relationships_created, len(sources), kind)
+        return len(sources), len(sources), 0
+
+    def _write_territories(self, dataset: Dataset,
+                           stop: threading.Event) -> tuple[nx.MultiDiGraph, dict[str, str]]:
+        """Write the territories of a data set's graph and their ``FAIT_PARTIE_DE``
+        (:func:`~spie_graph.graph.build.territory_graph`), one transaction at a time,
+        until ``stop`` is set; return them and the element id of each territory."""
+        territories = territory_graph(dataset)
+        prefix = len(dataset.nom) + 1
+        del dataset
+        ids: dict[str, str] = {}
+        for label, rows in _grouped(self.node_rows(territories), "label",
+                                    self.node_batch_size):
+            if stop.is_set():
+                raise _Abandoned
+            self._create_nodes(label, rows, ids, prefix)
+        for batch in _by_type(self.relationship_records(territories), ids, self.batch_size):
+            if stop.is_set():
+                raise _Abandoned
+            self._create_relationships(*batch)
+        return territories, ids
+
+    @staticmethod
+    def _check_early(graph: nx.MultiDiGraph, territories: nx.MultiDiGraph) -> None:
+        """Every node and relationship written early is in the graph, the same."""
+        nodes, successors = graph.nodes, graph.adj
+        for key, data in territories.nodes(data=True):
+            if nodes.get(key) != data or {
+                    (target, k): edge for target, keyed in successors[key].items()
+                    for k, edge in keyed.items() if edge["type"] == "FAIT_PARTIE_DE"} != {
+                    (target, k): edge for target, keyed in territories.adj[key].items()
+                    for k, edge in keyed.items()}:
+                raise StoreError(f"le territoire {key} écrit pendant la construction du graphe "
+                                 "n'est pas celui du graphe : le chargement est annulé")
 
     @staticmethod
     def _short(made: int, expected: int, what: str) -> StoreError:
