@@ -13,6 +13,7 @@ from spie_graph.graph.build import build_graph, territory_graph
 from spie_graph.graph.coverage import who_covers
 from spie_graph.sources.validation import load_dataset
 from spie_graph.store.connection import Neo4jConnection
+from spie_graph.store.cypher import statement
 from spie_graph.store.neo4j import Neo4jStore
 from tests.test_parity import QUESTIONS, generated_dataset
 
@@ -85,6 +86,11 @@ def test_an_unchanged_reload_compares_before_writing(store, demo_dataset, monkey
     summary = store.load(data)
     assert (summary.created, summary.updated, summary.removed) == (0, 0, 0)
     assert not any("UNWIND" in cypher for cypher in sent)  # nothing written
+    # Nothing counted either: the marker keeps what the data set holds.
+    assert not any(cypher == statement("load/count") for cypher in sent)
+    held = store.counts("inchange")
+    assert (summary.nodes, summary.relationships) == (held["node"], held["relationship"])
+    assert sum(summary.nodes.values()) == build_graph(data).number_of_nodes()
     changed = data.model_copy(update={"acteurs": [
         data.acteurs[0].model_copy(update={"nom": "Nouveau nom"}), *data.acteurs[1:]]})
     summary = store.load(changed)

@@ -337,7 +337,6 @@ def bulk_load(graph: nx.MultiDiGraph, connection: Neo4jConnection, config: Any, 
                              (files.relationship_fixes, "bulk/fill_relationship_lists")):
             for start in range(0, len(rows), store.batch_size):
                 store.run(statement(cypher), {"rows": rows[start:start + store.batch_size]})
-        store.run(statement("load/set_dataset_hash"),
-                  {"dataset": name, "hash": files.digest, "source": source})
-        return store._summary(name, created=total)
+        counts = store.mark_complete(name, files.digest, source)
+        return store._summary(name, counts, created=total)
 

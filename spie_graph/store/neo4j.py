@@ -35,6 +35,7 @@ so ``db.clearQueryCaches()`` is refused) with no ``LOAD CSV``, no command
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -393,19 +394,32 @@ class Neo4jStore(GraphStore):
         """The summary of a data set whose last complete load was read from the same files
         (``source``, see :func:`spie_graph.store.cache.dataset_key`), else None.
 
-        Costs one read of the marker and one count: no file is read, validated or built.
+        Costs one read of the marker, which holds the counts of that load (one count
+        when it does not): no file is read, validated or built.
         """
         if source is None:
             return None
         [state] = self.run(statement("load/dataset_state"), {"dataset": dataset}, write=False)
         if state["source"] != source or state["hash"] is None:
             return None
-        return self._summary(dataset)
+        return self._summary(dataset, state["counts"])
 
-    def _summary(self, dataset: str, **done: int) -> LoadSummary:
-        held = self.counts(dataset)
+    def _summary(self, dataset: str, counts: str | None = None, **done: int) -> LoadSummary:
+        """What a data set holds: ``counts`` as its marker keeps them, else counted."""
+        held = json.loads(counts) if counts is not None else self.counts(dataset)
         return LoadSummary(dataset=dataset, store=self.name, nodes=held["node"],
                            relationships=held["relationship"], **done)
+
+    def mark_complete(self, dataset: str, digest: str, source: str | None,
+                      held: dict[str, dict[str, int]] | None = None) -> str:
+        """Set the marker of a data set loaded whole: its content hash, the key of its
+        files and what it holds (``held``, as :meth:`counts` gives it: counted when
+        None). Returns the counts as the marker keeps them."""
+        counts = json.dumps(held if held is not None else self.counts(dataset),
+                            ensure_ascii=False, sort_keys=True)
+        self.run(statement("load/set_dataset_hash"),
+                 {"dataset": dataset, "hash": digest, "source": source, "counts": counts})
+        return counts
 
     def load(self, dataset: Dataset, *, replace: bool = False,
              progress: Progress | None = None, source: str | None = None) -> LoadSummary:
@@ -479,10 +493,11 @@ class Neo4jStore(GraphStore):
             if state["hash"] == digest:
                 if progress is not None:
                     progress(total, total)
+                counts = state["counts"]
                 if source is not None and state["source"] != source:
-                    self.run(statement("load/set_dataset_hash"),
-                             {**params, "hash": digest, "source": source})
-                return self._summary(name)
+                    counts = self.mark_complete(name, digest, source, json.loads(
+                        counts) if counts is not None else None)
+                return self._summary(name, counts)
         if schema is None:
             schema = self._prepare(params, state)
         hasher = hashlib.sha256()
@@ -511,16 +526,12 @@ class Neo4jStore(GraphStore):
             uids = [row["uid"] for row in self.node_rows(graph)]
             [stale] = self.run(statement("load/remove_stale_nodes"), {**params, "uids": uids})
             removed = gone["removed"] + stale["removed"]
-        self.run(statement("load/set_dataset_hash"),
-                 {**params, "hash": hasher.hexdigest(), "source": source})
-        if written is not None:
-            # A first load: the data set holds what it wrote, each batch checked whole
-            # (counting it again on the server would read every relationship).
-            nodes, relationships = written
-            return LoadSummary(dataset=name, store=self.name, nodes=dict(sorted(nodes.items())),
-                               relationships=dict(sorted(relationships.items())),
-                               created=counter.created, updated=counter.updated)
-        return self._summary(name, created=counter.created, updated=counter.updated,
+        # A first load: the data set holds what it wrote, each batch checked whole
+        # (counting it again on the server would read every relationship).
+        held = None if written is None else {"node": dict(written[0]),
+                                             "relationship": dict(written[1])}
+        counts = self.mark_complete(name, hasher.hexdigest(), source, held)
+        return self._summary(name, counts, created=counter.created, updated=counter.updated,
                              removed=removed)
 
     def _prepare(self, params: dict, state: dict) -> dict:
