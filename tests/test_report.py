@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,39 @@ def test_a_report_stopped_midway_leaves_the_previous_folder_and_no_staging(
     with pytest.raises(type(error)):
         run_report("autre", demo_graph, tmp_path, parts=[parts.gaps_part, spy])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["morbihan"]
+
+
+def test_the_reports_graph_files_hold_the_actors_working_on_its_territory(demo_graph):
+    """On a territory where some actors do not work, the graph files and kumu.xlsx hold the
+    actors the map shows (their seat, area or a service's area meets it), with their
+    services; the section says how many are left out."""
+    import importlib
+
+    from spie_graph.graph.views import actor_profiles
+    from spie_graph.reference.referentials import referentials
+    from spie_graph.render.exports import territory_nodes, working_actors
+    from spie_graph.report.run import report_context
+
+    map_module = importlib.import_module("spie_graph.render.map")
+    parts = importlib.import_module("spie_graph.report.parts")
+    epci = "200067932"  # Golfe du Morbihan - Vannes Agglomération
+    profiles = list(actor_profiles(demo_graph).values())
+    on_map = [p.key for p in map_module._working_in(profiles, epci, referentials())]
+    working = working_actors(demo_graph, epci)
+    assert working == on_map and 0 < len(working) < len(profiles)
+    kept = territory_nodes(demo_graph, epci)
+    actors_kept = {k for k in kept if demo_graph.nodes[k]["label"] == "Acteur"}
+    services_kept = {k for k in kept if demo_graph.nodes[k]["label"] == "Service"}
+    assert actors_kept == set(working)
+    assert services_kept == {s for a in working for s, keyed in demo_graph.succ[a].items()
+                             if "PROPOSE" in keyed}
+    output = parts.exports_part(report_context("morbihan", demo_graph, epci))
+    data = json.loads(output.files["graphe.json"])
+    assert {n["id"] for n in data["nodes"] if n["label"] == "Acteur"} == actors_kept
+    left = len(profiles) - len(working)
+    assert f"Les {left} autres acteurs du jeu, qui travaillent ailleurs" in output.section
+    kumu = zipfile.ZipFile(io.BytesIO(output.files["kumu.xlsx"]))
+    sheet = kumu.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    outside = next(p for p in profiles if p.key not in actors_kept)
+    assert outside.nom not in sheet and all(
+        p.nom in sheet for p in profiles if p.key in actors_kept and "&" not in p.nom)

@@ -94,6 +94,7 @@ __all__ = [
     "perimeter_size",
     "select",
     "territory_nodes",
+    "working_actors",
     "to_gexf",
     "to_graphml",
     "to_json",
@@ -144,23 +145,54 @@ def select(graph: nx.MultiDiGraph, perimetre: str = "complet",
                          if d["label"] in ("Acteur", "Consortium")})
 
 
-def territory_nodes(graph: nx.MultiDiGraph, territoire: str) -> set[str]:
+def working_actors(graph: nx.MultiDiGraph, territoire: str,
+                   refs: Referentials | None = None) -> list[str]:
+    """The keys of the actors working on a territory, in the graph's order: their seat, their
+    area or one of their services' areas shares a commune with it (the map's territory
+    filter: :meth:`~spie_graph.reference.territories.CommuneIndex.meeting`, one set lookup
+    per code); every actor for France."""
+    terr = (refs or referentials()).territoires
+    node, succ = graph._node, graph._succ
+    actors = [key for key, data in node.items() if data["label"] == "Acteur"]
+    if (terr.kind(territoire) or "france") == "france":
+        return actors
+    meeting = terr.index.meeting(territoire)
+    found = []
+    for key in actors:
+        data = node[key]
+        zones = [*(data.get("territoire") or ()), data.get("commune")]
+        for target, keyed in succ[key].items():
+            if "PROPOSE" in keyed:
+                zones += node[target].get("territoire") or ()
+        if not meeting.isdisjoint(zones):
+            found.append(key)
+    return found
+
+
+def territory_nodes(graph: nx.MultiDiGraph, territoire: str,
+                    refs: Referentials | None = None) -> set[str]:
     """The nodes of the graph within a territory (a node key's code: ``56``, ``region:53``,
-    ``france``...): every actor, service, thématique, public and consortium, and of
-    the territories:
+    ``france``...): the actors working on it (:func:`working_actors`, as on the map) and
+    their services, every thématique, public and consortium, and of the territories:
 
     - the territory, every territory below it (for a département: its communes) and
       the parents of each (their EPCI, even one that crosses the border, the
       département, the région, France);
-    - the territories an actor or a service names (a seat, a service's area: the
+    - the territories these actors and services name (a seat, a service's area: the
       France of a France-wide service), with their parents, but not their communes.
 
-    Left out: the communes (and their EPCI and départements) that only a région-wide
-    or France-wide service brought into the graph. O(V + E) at most, read along the
-    ``FAIT_PARTIE_DE`` edges.
+    Left out: the actors working elsewhere (on a national data set, most of them) and
+    their services; the communes (and their EPCI and départements) that only a
+    région-wide or France-wide service brought into the graph. O(V + E) at most, read
+    along the actors' edges and the ``FAIT_PARTIE_DE`` edges.
     """
     succ, pred, node = graph._succ, graph._pred, graph._node
-    kept = {key for key, data in node.items() if data["label"] != "Territoire"}
+    actors = working_actors(graph, territoire, refs)
+    kept = {key for key, data in node.items()
+            if data["label"] not in ("Acteur", "Service", "Territoire")}
+    kept.update(actors)
+    kept.update(target for key in actors for target, keyed in succ[key].items()
+                if "PROPOSE" in keyed)
     start = f"Territoire:{territoire}"
     places: list[str] = []
     if start in node:

@@ -29,6 +29,7 @@ JSON files are the machine format.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,7 +65,6 @@ from spie_graph.render.exports import (
     node_styles,
     part_of,
     perimeter_size,
-    select,
     territory_nodes,
     to_gexf,
     to_graphml,
@@ -518,59 +518,78 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     """``graphe.graphml``, ``graphe.gexf``, ``graphe.json`` and ``kumu.xlsx``.
 
     The graph within the report's territory (``spie-graph export --perimetre
-    territoire``: every actor, service and interaction, the territory's communes and
-    their parents, but not the 35,000 communes of France a France-wide service
-    brings into the graph) up to :data:`EXPORT_MAX` nodes and edges; past it, the
-    actors' network (actors, consortium, interactions; hundreds of megabytes of
-    services and communes would not open in Gephi). The section says which.
+    territoire``: the actors working on it, as on the map, their services and
+    interactions, the territory's communes and their parents, but not the 35,000
+    communes of France a France-wide service brings into the graph) up to
+    :data:`EXPORT_MAX` nodes and edges; past it, the network of those actors
+    (actors, consortium, interactions; hundreds of megabytes of services and communes
+    would not open in Gephi). ``kumu.xlsx``: that network. The section says which.
     """
-    nodes, edges = len(ctx.graph), edge_count(ctx.graph)
-    actors = select(ctx.graph, "acteurs")  # kumu.xlsx's, and the graph files' past EXPORT_MAX
-    # Every node but territories is in the territory's part: past EXPORT_MAX already, the
-    # part is not read (a national graph's millions of edges).
-    others = sum(1 for data in ctx.graph._node.values() if data["label"] != "Territoire")
-    kept = territory_nodes(ctx.graph, ctx.territoire) if others <= EXPORT_MAX else set()
-    local = len(kept) < nodes
-    shown = (actors if not kept or perimeter_size(ctx.graph, kept) > EXPORT_MAX
-             else part_of(ctx.graph, kept) if local else ctx.graph)
+    graph, node = ctx.graph, ctx.graph._node
+    kept = territory_nodes(graph, ctx.territoire, ctx.refs)
+    # The network of the actors working on the territory: kumu.xlsx's, and the graph
+    # files' past EXPORT_MAX.
+    team = part_of(graph, {key for key in kept if node[key]["label"] in ("Acteur", "Consortium")})
+    local = len(kept) < len(node)
+    shown = (team if perimeter_size(graph, kept) > EXPORT_MAX
+             else part_of(graph, kept) if local else graph)
     # Of the whole graph (sizes count services), on the report's territory.
-    styles = node_styles(ctx.graph, ctx.refs, profiles=ctx.profiles, part=shown)
+    styles = node_styles(graph, ctx.refs, profiles=ctx.profiles, part=shown)
     elements = gephi_elements(shown, ctx.refs)
     files: dict[str, str | bytes] = {
         "graphe.graphml": to_graphml(shown, ctx.refs, styles, elements),
         "graphe.gexf": to_gexf(shown, ctx.refs, styles, elements),
         "graphe.json": graph_json(shown),
-        "kumu.xlsx": to_kumu(actors, ctx.refs),
+        "kumu.xlsx": to_kumu(team, ctx.refs),
     }
+    return ReportPart(files, _exports_section(ctx, kept, shown, team))
+
+
+def _exports_section(ctx: ReportContext, kept: set[str], shown: nx.MultiDiGraph,
+                     team: nx.MultiDiGraph) -> str:
+    """The « Exports » section of ``rapport.md``: what the graph files hold, and how to
+    export the rest."""
+    graph, node = ctx.graph, ctx.graph._node
+    terr = ctx.refs.territoires
+    kind, name = terr.kind(ctx.territoire) or "", terr.name(ctx.territoire)
+    place = french.article(kind, ctx.territoire, name)
+    of_place = french.of_territory(kind, ctx.territoire, name)
+    left = Counter(data["label"] for key, data in node.items() if key not in kept)
     section = ("## Exports\n\n`graphe.gexf` (Gephi, avec les couleurs, tailles et positions de "
                "la carte) et `graphe.graphml` (Gephi, yEd, igraph), `graphe.json` (networkx, d3), "
                "`kumu.xlsx` (import Kumu : acteurs, consortium, interactions). Les tableaux "
                "s'ouvrent dans Excel : `rapport.xlsx` (une feuille par analyse) et les fichiers "
                "`.csv`.")
-    size = (f"{french.number(len(shown))} nœuds, {french.number(edge_count(shown))} liens")
-    if shown is actors:
+    size = f"{french.number(len(shown))} nœuds, {french.number(edge_count(shown))} liens"
+    others = left["Acteur"]
+    elsewhere = ("" if not others else
+                 " L'autre acteur du jeu, qui travaille ailleurs, et ses services n'y sont pas "
+                 "(ni dans `kumu.xlsx`)." if others == 1 else
+                 f" Les {french.number(others)} autres acteurs du jeu, qui travaillent ailleurs, "
+                 "et leurs services n'y sont pas (ni dans `kumu.xlsx`).")
+    export = (f"`spie-graph export --perimetre territoire --territoire {ctx.territoire}`")
+    if shown is team:
         section += (
-            f"\n\nLe graphe complet compte {french.number(nodes)} nœuds "
-            f"et {french.number(edges)} liens (services, besoins, "
-            "publics, communes) : trop pour Gephi. Les fichiers `graphe.*` tiennent le réseau "
-            f"des acteurs ({size}) ; le graphe complet s'exporte "
-            "avec `spie-graph export --perimetre complet`.")
-    elif local:
-        terr = ctx.refs.territoires
-        place = french.article(terr.kind(ctx.territoire) or "", ctx.territoire,
-                               terr.name(ctx.territoire))
+            f"\n\nLe graphe {of_place} compte {french.number(perimeter_size(graph, kept))} "
+            "nœuds et liens (services, "
+            "besoins, publics, communes) : trop pour Gephi. Les fichiers `graphe.*` tiennent "
+            f"le réseau des acteurs qui travaillent sur {place} ({size}).{elsewhere} Le graphe "
+            f"{of_place} s'exporte avec {export}, le graphe complet avec `spie-graph export "
+            "--perimetre complet`.")
+    elif shown is not graph:
         section += (
-            f"\n\nLes fichiers `graphe.*` couvrent {place} ({size}) : tous les acteurs, "
-            "services et interactions, les communes du territoire avec leurs EPCI, leur "
-            "département, leur région et la France, et les territoires que nomment les "
-            f"acteurs et les services. Hors de ces fichiers : "
-            f"{french.plural(nodes - len(kept), 'territoire')} du graphe, les communes, EPCI "
+            f"\n\nLes fichiers `graphe.*` couvrent {place} ({size}) : les acteurs qui y "
+            "travaillent (leur siège, leur zone ou celle d'un de leurs services le touche), "
+            "leurs services et leurs interactions, les communes du territoire avec leurs EPCI, "
+            "leur département, leur région et la France, et les territoires que nomment ces "
+            f"acteurs et ces services.{elsewhere} Hors de ces fichiers"
+            f"{' aussi' if elsewhere else ''} : "
+            f"{french.plural(left['Territoire'], 'territoire')} du graphe, les communes, EPCI "
             "et départements qu'y amènent les services proposés sur toute une région ou toute "
             "la France (un tel service y reste relié à sa région ou à la France). Le graphe "
-            "complet s'exporte avec `spie-graph "
-            "export --perimetre complet`, ces mêmes fichiers avec `spie-graph export "
-            f"--perimetre territoire --territoire {ctx.territoire}`.")
-    return ReportPart(files, section)
+            "complet s'exporte avec `spie-graph export --perimetre complet`, ces mêmes "
+            f"fichiers avec {export}.")
+    return section
 
 
 def header(ctx: ReportContext) -> str:
