@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from spie_graph.analyses import _network_arrays as arrays
 from spie_graph.analyses._common import actor_nodes, check_acteur, service_views
 from spie_graph.analyses.gaps import GapRow, MomentGap, gaps
+from spie_graph.graph.keys import actor_edges
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.model import checked
 from spie_graph.store.cache import collector_paused
@@ -128,23 +129,16 @@ def _current(edge: dict, day: date | None) -> bool:
 def _links(graph: nx.MultiDiGraph, day: date | None) -> dict[tuple[str, str], set[str]]:
     """The interaction types of every pair of actors (ids sorted within the pair)."""
     links: dict[tuple[str, str], set[str]] = {}
-    # The adjacency's mappings themselves: NetworkX's read-only views over them cost more
-    # than the reading (600,000 actor edges at 100,000 actors).
-    nodes, successors = graph._node, graph._succ
-    for key, data in nodes.items():
-        if data["label"] != "Acteur":
-            continue
-        source = data["id"]
-        for target, keyed in successors[key].items():
-            for edge in keyed.values():
-                if edge["type"] == "INTERAGIT" and (day is None or _current(edge, day)):
-                    other = nodes[target]["id"]
-                    pair = (source, other) if source < other else (other, source)
-                    found = links.get(pair)
-                    if found is None:
-                        links[pair] = {edge["interaction"]}
-                    else:
-                        found.add(edge["interaction"])
+    nodes = graph._node
+    for key, target, edge in actor_edges(graph):
+        if edge["type"] == "INTERAGIT" and (day is None or _current(edge, day)):
+            source, other = nodes[key]["id"], nodes[target]["id"]
+            pair = (source, other) if source < other else (other, source)
+            found = links.get(pair)
+            if found is None:
+                links[pair] = {edge["interaction"]}
+            else:
+                found.add(edge["interaction"])
     return links
 
 

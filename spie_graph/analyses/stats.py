@@ -7,6 +7,7 @@ from collections import Counter
 import networkx as nx
 
 from spie_graph.graph.build import default_territory
+from spie_graph.graph.keys import actor_edges
 from spie_graph.reference.referentials import Referentials, referentials
 
 __all__ = ["graph_stats", "stats_rows"]
@@ -29,25 +30,18 @@ def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     terr = refs.territoires
     territoire = territoire or default_territory(graph)
     scope = terr.communes(territoire)
-    by_label: dict[str, list[tuple[object, dict]]] = {"Acteur": [], "Service": [],
-                                                       "Consortium": []}
-    for key, data in graph.nodes(data=True):
+    by_label: dict[str, list[dict]] = {"Acteur": [], "Service": [], "Consortium": []}
+    for data in graph._node.values():
         found = by_label.get(data["label"])
         if found is not None:
-            found.append((key, data))
-    acteurs = [data for _, data in by_label["Acteur"]]
-    services = [data for _, data in by_label["Service"]]
-    # Interactions and memberships leave from actors: their out-edges only, in the graph's
-    # order (not the two million edges of services and territories).
-    successors = graph._succ
+            found.append(data)
+    acteurs, services = by_label["Acteur"], by_label["Service"]
     links, members = [], []
-    for key, _ in by_label["Acteur"]:
-        for keyed in successors[key].values():
-            for edge in keyed.values():
-                if edge["type"] == "INTERAGIT":
-                    links.append(edge)
-                elif edge["type"] == "MEMBRE_DE":
-                    members.append(edge)
+    for _, _, edge in actor_edges(graph):  # interactions and memberships leave from actors
+        if edge["type"] == "INTERAGIT":
+            links.append(edge)
+        elif edge["type"] == "MEMBRE_DE":
+            members.append(edge)
     # Services declare few distinct sets of thématiques and moments: each set read once.
     themes = Counter(tuple(s["thematiques"]) for s in services)
     categories: Counter[str] = Counter()
@@ -60,7 +54,7 @@ def graph_stats(graph: nx.MultiDiGraph, refs: Referentials | None = None,
             moments[moment] += count
     areas = {code for s in services for code in s["territoire"]}
     communes = terr.communes_of_all(sorted(a for a in areas if a in terr)) & scope
-    consortium = [data for _, data in by_label["Consortium"]]
+    consortium = by_label["Consortium"]
     return {
         "jeu_de_donnees": graph.graph.get("dataset"),
         "acteurs": {

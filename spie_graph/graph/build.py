@@ -37,7 +37,7 @@ from datetime import date
 
 import networkx as nx
 
-from spie_graph.graph.keys import collector_paused, node_key
+from spie_graph.graph.keys import actor_edges, collector_paused, node_key
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.model import Dataset
 
@@ -336,14 +336,8 @@ def default_territory(graph: nx.MultiDiGraph) -> str:
     for _, data in graph.nodes(data=True):
         if data["label"] == "Consortium" and data.get("territoire"):
             return data["territoire"][0]
-    # Seats leave from actors: their out-edges only (not a national graph's millions).
-    successors = graph._succ
-    seats = Counter(
-        target.split(":", 1)[1]
-        for key, data in graph.nodes(data=True) if data["label"] == "Acteur"
-        for target, keyed in successors[key].items()
-        if any(edge["type"] == "SIEGE_A" for edge in keyed.values())
-    )
+    seats = Counter(target.split(":", 1)[1] for _, target, edge in actor_edges(graph)
+                    if edge["type"] == "SIEGE_A")
     terr = referentials().territoires
     deps: Counter[str] = Counter()
     for commune, count in seats.items():

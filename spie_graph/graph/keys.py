@@ -1,5 +1,5 @@
-"""What the graph's modules share without NetworkX: the nodes' keys, and the
-collector's pause while many objects are made.
+"""What the graph's modules share without NetworkX: the nodes' keys, the actors' edges,
+and the collector's pause while many objects are made.
 
 Kept apart from :mod:`.build` so that a quick question answered from a cached
 index (``who-covers``) imports neither NetworkX nor the builder.
@@ -10,8 +10,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["collector_paused", "node_key"]
+__all__ = ["actor_edges", "collector_paused", "node_key"]
 
 
 @contextmanager
@@ -41,3 +42,19 @@ def collector_paused() -> Iterator[None]:
 def node_key(label: str, ident: str) -> str:
     """The NetworkX key of a node: ``Acteur:cd56``."""
     return f"{label}:{ident}"
+
+
+def actor_edges(graph: Any) -> Iterator[tuple[str, str, dict]]:
+    """``(source, target, attributes)`` of every edge leaving an actor of a canonical graph
+    (a NetworkX ``MultiDiGraph``, or a view of one), in the graph's order.
+
+    Offers, seats, memberships and interactions leave from actors: their out-edges
+    alone, read from NetworkX's own mappings (its read-only views cost more than the
+    reading), skip a national graph's two million service and territory edges.
+    """
+    nodes, successors = graph._node, graph._succ
+    for source, data in nodes.items():
+        if data["label"] == "Acteur":
+            for target, keyed in successors[source].items():
+                for edge in keyed.values():
+                    yield source, target, edge

@@ -19,6 +19,7 @@ from datetime import date
 import networkx as nx
 
 from spie_graph.graph.build import clean_properties, node_key
+from spie_graph.graph.keys import actor_edges
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.model import Consortium
 
@@ -174,14 +175,7 @@ def actor_profiles(graph: nx.MultiDiGraph,
     services: dict[str, list[str]] = {}
     links: dict[str, list[InteractionLine]] = {}
     members: dict[str, dict] = {}
-    # Services, memberships and interactions leave from actors: their out-edges only, in
-    # the graph's order (not the two million edges of a national graph's services).
-    successors = graph._succ
-    actor_edges = ((source, target, data)
-                   for source, attributes in graph.nodes(data=True)
-                   if attributes["label"] == "Acteur"
-                   for target, keyed in successors[source].items() for data in keyed.values())
-    for source, target, data in actor_edges:
+    for source, target, data in actor_edges(graph):
         rel = data["type"]
         if rel == "PROPOSE":
             services.setdefault(source, []).append(target)

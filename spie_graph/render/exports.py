@@ -70,6 +70,7 @@ from spie_graph.files import (
     XML_TEXT_SPECIAL,
     xml_text,
 )
+from spie_graph.graph.keys import actor_edges
 from spie_graph.graph.views import ActorProfile
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import SCALING, actor_marks
@@ -495,17 +496,11 @@ def _other_styles(graph: nx.MultiDiGraph,
             by_kind.setdefault(data["label"], []).append(node)
     offers: dict[str, list[str]] = {}
     members: dict[str, list[str]] = {}
-    # Only the actors' own edges, in the graph's order (not every service's and commune's).
-    succ = graph._succ
-    for source in graph._node:
-        if source not in actors:
-            continue
-        for target, keyed in succ[source].items():
-            for data in keyed.values():
-                if data["type"] == "PROPOSE":
-                    offers.setdefault(source, []).append(target)
-                elif data["type"] == "MEMBRE_DE":
-                    members.setdefault(target, []).append(source)
+    for source, target, data in actor_edges(graph):
+        if data["type"] == "PROPOSE":
+            offers.setdefault(source, []).append(target)
+        elif data["type"] == "MEMBRE_DE":
+            members.setdefault(target, []).append(source)
     styles: dict[str, NodeStyle] = {}
     color, size = _OTHER_STYLES["Service"]
     for actor, services in offers.items():
