@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 from pydantic import BaseModel, ConfigDict
 
-from spie_graph.analyses._common import check_territoire, service_views
+from spie_graph.analyses._common import ServiceView, check_territoire, service_views
 from spie_graph.analyses.consortium import (
     ConsortiumCheck,
     Criteria,
@@ -74,6 +74,7 @@ def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
                      with_gaps: bool = True, with_duplicates: bool = True,
                      with_consortium: bool = True, with_network: bool = True,
                      criteria: Criteria | None = None,
+                     views: list[ServiceView] | None = None,
                      refs: Referentials | None = None) -> Findings:
     """Run the analyses asked for, once each, on a territory.
 
@@ -86,6 +87,8 @@ def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
     criteria : Criteria, optional
         The AMI criteria (default: the package's ``criteres_ami.yaml``), e.g. with
         another population threshold (:meth:`Criteria.with_population_share`).
+    views : list of ServiceView, optional
+        The graph's services (:func:`service_views`), when the caller has read them.
 
     Returns
     -------
@@ -105,7 +108,8 @@ def compute_findings(graph: nx.MultiDiGraph, territoire: str | None = None, *,
     """
     refs = refs or referentials()
     code = check_territoire(territoire or default_territory(graph), refs)
-    views = service_views(graph) if (with_gaps or with_duplicates) else []
+    if views is None:
+        views = service_views(graph) if (with_gaps or with_duplicates) else []
     found: dict[str, object] = {"territoire": code}
     if with_gaps:
         level = gap_level(code, refs)

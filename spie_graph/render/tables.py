@@ -33,11 +33,12 @@ from spie_graph import french
 from spie_graph.files import NOT_XML_CHARS, neutralize, xml_text
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
+from spie_graph.render import xlsx
 from spie_graph.render.xlsx import MAX_ROWS, Workbook
 
-__all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "model_rows", "models_json", "render",
-           "Table", "table_of", "terminal_width", "to_csv", "to_json", "to_table", "to_xlsx",
-           "with_labels"]
+__all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "SheetXml", "model_rows",
+           "models_json", "render", "sheet_xml", "Table", "table_of", "terminal_width", "to_csv",
+           "to_json", "to_table", "to_xlsx", "with_labels"]
 
 FORMATS = ("table", "json", "csv")
 MAX_LINES = 3
@@ -559,9 +560,39 @@ class Sheet:
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
+@dataclass(frozen=True)
+class SheetXml:
+    """A sheet of a workbook already written (:func:`sheet_xml`): its title, its XML and
+    its filter range. A process that made a table may write its sheet and hand over
+    the text, which :func:`to_xlsx` puts in the workbook as it is."""
+
+    title: str
+    xml: str
+    filtered: str | None
+
+
+def sheet_xml(spec: Sheet, *, labels: bool = True,
+              refs: Referentials | None = None) -> SheetXml:
+    """The sheet :func:`to_xlsx` writes for ``spec``, as text (see there)."""
+    table = (spec.rows if isinstance(spec.rows, Table)
+             else table_of(spec.rows, spec.columns, labels=labels, refs=refs))
+    cols, values, size = table.columns, table.values, table.size
+    header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
+    if not cols:
+        header, values, size = ["Résultat"], [["Aucune ligne"]], 1
+    elif size > MAX_ROWS - 2:  # a spreadsheet holds no more: the CSV files do
+        more = (f"… et {french.plural(size - MAX_ROWS + 2, 'ligne')} de plus "
+                "dans le fichier CSV de cette analyse")
+        values = [[*values[0][:MAX_ROWS - 2], more],
+                  *(column[:MAX_ROWS - 2] for column in values[1:])]
+        size = MAX_ROWS - 1
+    return SheetXml(spec.title, *xlsx.sheet_xml(header, values, size))
+
+
+def to_xlsx(sheets: Sequence[Sheet | SheetXml], *, title: str, subject: str | None = None,
             labels: bool = True, refs: Referentials | None = None) -> bytes:
-    """A workbook (XLSX bytes) with one sheet per :class:`Sheet`, titled in French.
+    """A workbook (XLSX bytes) with one sheet per :class:`Sheet` (or :class:`SheetXml`,
+    written already), titled in French.
 
     Column titles come from the sheet's ``titles``, then :data:`TITLES`, then
     the column name; ``labels`` adds a label column beside each code column
@@ -574,17 +605,6 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str, subject: str | None = None,
         while name in used:
             name = name[:28] + f" {len(used)}"
         used.add(name)
-        table = (spec.rows if isinstance(spec.rows, Table)
-                 else table_of(spec.rows, spec.columns, labels=labels, refs=refs))
-        cols, values, size = table.columns, table.values, table.size
-        header = [spec.titles.get(c) or TITLES.get(c) or c for c in cols]
-        if not cols:
-            header, values, size = ["Résultat"], [["Aucune ligne"]], 1
-        elif size > MAX_ROWS - 2:  # a spreadsheet holds no more: the CSV files do
-            more = (f"… et {french.plural(size - MAX_ROWS + 2, 'ligne')} de plus "
-                    "dans le fichier CSV de cette analyse")
-            values = [[*values[0][:MAX_ROWS - 2], more],
-                      *(column[:MAX_ROWS - 2] for column in values[1:])]
-            size = MAX_ROWS - 1
-        book.add_columns(name, header, values, size)
+        made = spec if isinstance(spec, SheetXml) else sheet_xml(spec, labels=labels, refs=refs)
+        book.add_xml(name, made.xml, made.filtered)
     return book.to_bytes(title, subject)

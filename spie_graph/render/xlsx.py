@@ -33,7 +33,7 @@ from spie_graph.files import (
 )
 from spie_graph.french import yes_no
 
-__all__ = ["MAX_ROWS", "MAX_TEXT", "Workbook", "column_letter"]
+__all__ = ["MAX_ROWS", "MAX_TEXT", "Workbook", "column_letter", "sheet_xml"]
 
 MAX_ROWS = 1_048_576
 """Rows of a sheet in Excel and LibreOffice, the header included."""
@@ -196,50 +196,12 @@ class Workbook:
     def add_columns(self, name: str, header: Sequence[str], columns: Sequence[list[object]],
                     size: int) -> None:
         """The sheet of :meth:`add_sheet` from its columns of values (``size`` rows; a
-        column may be shorter: its missing cells are empty).
+        column may be shorter: its missing cells are empty)."""
+        self.add_xml(name, *sheet_xml(header, columns, size))
 
-        Notes
-        -----
-        Each column is written at once when its values are of one usual type and its
-        texts hold nothing to clean, escape or cut (:func:`_column_cells`), else
-        cell by cell (:func:`_cell`): the same XML as :func:`_cell` for every cell.
-        """
-        count = max(len(header), len(columns))
-        letters = [column_letter(i) for i in range(count)]
-        widths = [len(str(h)) for h in header] + [0] * (count - len(header))
-        numbers = [str(n) for n in range(2, size + 2)]
-        made: list[list[str]] = []
-        for index, column in enumerate(columns):
-            cells, width = _column_cells(letters[index], column, numbers)
-            widths[index] = max(widths[index], width)
-            made.append(cells)
-        if not made:
-            made = [[""] * size]
-        body = [f'<row r="{n}">{"".join(cells)}</row>'
-                for n, cells in zip(numbers, zip_longest(*made, fillvalue=""), strict=True)]
-        last = f"{letters[-1]}{size + 1}" if letters else "A1"
-        parts = [_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
-                 f'<dimension ref="A1:{last}"/>' if letters else '<dimension ref="A1"/>',
-                 '<sheetViews><sheetView workbookViewId="0">'
-                 '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                 '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-                 '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>']
-        if letters:
-            parts.append("<cols>" + "".join(
-                f'<col min="{i}" max="{i}" width="{min(max(w, 8) + 2, 60)}" customWidth="1"/>'
-                for i, w in enumerate(widths, start=1)) + "</cols>")
-        parts.append("<sheetData>")
-        if header:
-            parts.append('<row r="1">' + "".join(
-                _string_cell(f"{letters[i]}1", xml_text(str(h)), f' s="{_BOLD}"')
-                for i, h in enumerate(header)) + "</row>")
-        parts += body
-        parts.append("</sheetData>")
-        filtered = f"A1:{last}" if header else None
-        if filtered:
-            parts.append(f'<autoFilter ref="{filtered}"/>')
-        parts.append("</worksheet>")
-        self._sheets.append((name, "".join(parts), filtered))
+    def add_xml(self, name: str, xml: str, filtered: str | None) -> None:
+        """A sheet already written by :func:`sheet_xml` (its XML and filter range)."""
+        self._sheets.append((name, xml, filtered))
 
     def to_bytes(self, title: str, subject: str | None = None) -> bytes:
         """The XLSX file, with its properties."""
@@ -267,6 +229,57 @@ class Workbook:
             for index, (_, xml, _) in enumerate(sheets, start=1):
                 package.writestr(f"xl/worksheets/sheet{index}.xml", xml)
         return out.getvalue()
+
+
+def sheet_xml(header: Sequence[str], columns: Sequence[list[object]],
+              size: int) -> tuple[str, str | None]:
+    """A sheet's XML and its filter range (None without a header): bold frozen header,
+    filters, widths from the content (8 to 60); ``columns`` of values, ``size`` rows (a
+    column may be shorter: its missing cells are empty). Values as :meth:`Workbook.add_sheet`
+    takes them.
+
+    Notes
+    -----
+    Each column is written at once when its values are of one usual type and its
+    texts hold nothing to clean, escape or cut (:func:`_column_cells`), else
+    cell by cell (:func:`_cell`): the same XML as :func:`_cell` for every cell.
+    """
+    count = max(len(header), len(columns))
+    letters = [column_letter(i) for i in range(count)]
+    widths = [len(str(h)) for h in header] + [0] * (count - len(header))
+    numbers = [str(n) for n in range(2, size + 2)]
+    made: list[list[str]] = []
+    for index, column in enumerate(columns):
+        cells, width = _column_cells(letters[index], column, numbers)
+        widths[index] = max(widths[index], width)
+        made.append(cells)
+    if not made:
+        made = [[""] * size]
+    body = [f'<row r="{n}">{"".join(cells)}</row>'
+            for n, cells in zip(numbers, zip_longest(*made, fillvalue=""), strict=True)]
+    last = f"{letters[-1]}{size + 1}" if letters else "A1"
+    parts = [_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
+             f'<dimension ref="A1:{last}"/>' if letters else '<dimension ref="A1"/>',
+             '<sheetViews><sheetView workbookViewId="0">'
+             '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+             '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>']
+    if letters:
+        parts.append("<cols>" + "".join(
+            f'<col min="{i}" max="{i}" width="{min(max(w, 8) + 2, 60)}" customWidth="1"/>'
+            for i, w in enumerate(widths, start=1)) + "</cols>")
+    parts.append("<sheetData>")
+    if header:
+        parts.append('<row r="1">' + "".join(
+            _string_cell(f"{letters[i]}1", xml_text(str(h)), f' s="{_BOLD}"')
+            for i, h in enumerate(header)) + "</row>")
+    parts += body
+    parts.append("</sheetData>")
+    filtered = f"A1:{last}" if header else None
+    if filtered:
+        parts.append(f'<autoFilter ref="{filtered}"/>')
+    parts.append("</worksheet>")
+    return "".join(parts), filtered
 
 
 def _empty_sheet() -> str:

@@ -30,7 +30,7 @@ JSON files are the machine format.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -53,6 +53,7 @@ from spie_graph.render.annex import (
     diagnostic_docx,
     diagnostic_html,
     diagnostic_markdown,
+    diagnostic_picture,
     page_docx,
     page_html,
     page_markdown,
@@ -74,6 +75,7 @@ from spie_graph.render.exports import to_json as graph_json
 from spie_graph.render.map import build_map, gap_groups
 from spie_graph.render.tables import (
     Sheet,
+    SheetXml,
     model_rows,
     models_json,
     table_of,
@@ -83,7 +85,7 @@ from spie_graph.render.tables import (
 )
 from spie_graph.render.terminal import need_label, rubrique_label
 
-__all__ = ["PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
+__all__ = ["PARTS", "SIDE_PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,12 @@ class ReportContext:
         """The graph's who-covers index, built once for the coverage table and the
         diagnostic."""
         return CoverageIndex.of_graph(self.graph)
+
+    @cached_property
+    def picture(self) -> bytes:
+        """The diagnostic's picture (``diagnostic.png``): it reads no finding, so a second
+        lane of work may draw it while the duplicates are computed."""
+        return diagnostic_picture(self.graph, refs=self.refs, profiles=self.profiles)
 
 
 @dataclass
@@ -460,7 +468,8 @@ def annex_part(ctx: ReportContext) -> ReportPart:
     diagnostic is written, and the section says why.
     """
     diagnostic = collect_diagnostic(ctx.graph, territoire=ctx.territoire, findings=ctx.findings,
-                                    refs=ctx.refs, index=ctx.coverage, profiles=ctx.profiles)
+                                    refs=ctx.refs, index=ctx.coverage, profiles=ctx.profiles,
+                                    picture=ctx.picture)
     files: dict[str, str | bytes] = {
         "diagnostic.docx": diagnostic_docx(diagnostic),
         "diagnostic.html": diagnostic_html(diagnostic),
@@ -610,8 +619,9 @@ def header(ctx: ReportContext) -> str:
 
 
 
-def workbook(ctx: ReportContext, tables: list[Sheet]) -> bytes:
-    """``rapport.xlsx``: one sheet per table of the report, for Excel users."""
+def workbook(ctx: ReportContext, tables: Sequence[Sheet | SheetXml]) -> bytes:
+    """``rapport.xlsx``: one sheet per table of the report (or its sheet, written already),
+    for Excel users."""
     terr = ctx.refs.territoires
     return to_xlsx(tables, title=f"Cartographie des acteurs : {ctx.dataset}",
                    subject=f"Rapport spie-graph, territoire : {terr.label(ctx.territoire)}",
@@ -620,3 +630,8 @@ def workbook(ctx: ReportContext, tables: list[Sheet]) -> bytes:
 
 PARTS: list[Part] = [stats_part, provenance_part, coverage_part, gaps_part, duplicates_part,
                      consortium_part, network_part, map_part, annex_part, exports_part]
+
+SIDE_PARTS: frozenset[Part] = frozenset({stats_part, provenance_part, coverage_part, gaps_part,
+                                         consortium_part, network_part, exports_part})
+"""The parts that never read the duplicates: a second lane of work may run them while the
+duplicates are computed (:func:`spie_graph.report.run.run_report`)."""

@@ -10,17 +10,29 @@ dropped from memory (a national report writes close to a gigabyte).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import networkx as nx
 
-from spie_graph.analyses.findings import compute_findings
+from spie_graph.analyses._common import ServiceView, service_views
+from spie_graph.analyses.findings import Findings, compute_findings
 from spie_graph.files import FolderWriter, writing_folder
 from spie_graph.graph.build import collector_paused, default_territory
 from spie_graph.reference.checks import check_territoire
 from spie_graph.reference.referentials import referentials
-from spie_graph.render.tables import Sheet
-from spie_graph.report.parts import PARTS, Part, ReportContext, header, workbook
+from spie_graph.render.tables import Sheet, SheetXml, sheet_xml
+from spie_graph.report import lanes
+from spie_graph.report.parts import (
+    PARTS,
+    SIDE_PARTS,
+    Part,
+    ReportContext,
+    annex_part,
+    header,
+    workbook,
+)
 
 __all__ = ["report_context", "run_report"]
 
@@ -40,6 +52,11 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
                provenance: list[str] | None = None) -> Path:
     """Write every part of the report under ``out_root/<dataset>/`` and return that folder.
 
+    On two cores, the duplicates and the parts that show them run here while a
+    forked second lane (:mod:`spie_graph.report.lanes`) runs the other analyses
+    and parts (:data:`~spie_graph.report.parts.SIDE_PARTS`); elsewhere, all in
+    order here. The files are the same either way.
+
     Raises
     ------
     ArgumentError
@@ -51,22 +68,84 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     # its passes walked the graph, then the findings and rows, again and again (a third
     # of the time at 2,000 actors, quadratic at 100,000).
     with collector_paused():
-        return _write_report(report_context(dataset, graph, territoire, provenance),
-                             Path(out_root) / dataset, PARTS if parts is None else parts)
+        chosen = PARTS if parts is None else parts
+        folder = Path(out_root) / dataset
+        if not lanes.available():
+            return _write_report(report_context(dataset, graph, territoire, provenance),
+                                 folder, chosen)
+        refs = referentials()
+        code = check_territoire(territoire or default_territory(graph), refs)
+        return _write_in_two_lanes(
+            ReportContext(dataset, graph, code, Findings(territoire=code), refs,
+                          list(provenance or [])), folder, chosen)
 
 
 def _write_report(ctx: ReportContext, folder: Path, parts: list[Part]) -> Path:
     with writing_folder(folder) as out:
-        sections = [header(ctx)]
-        tables = []
-        for part in parts:
-            section, made = _run_part(part, ctx, out)
-            sections.append(section)
-            tables += made
-        out.write("rapport.md", "\n\n".join(filter(None, sections)) + "\n")
-        if tables:
-            out.write("rapport.xlsx", workbook(ctx, tables))
+        made = [_run_part(part, ctx, out) for part in parts]
+        _write_summary(ctx, made, out)
     return folder
+
+
+def _write_summary(ctx: ReportContext, made: Sequence[tuple[str, Sequence[Sheet | SheetXml]]],
+                   out: FolderWriter) -> None:
+    """``rapport.md`` (the header, then each part's section) and ``rapport.xlsx``."""
+    sections = [header(ctx)] + [section for section, _ in made]
+    out.write("rapport.md", "\n\n".join(filter(None, sections)) + "\n")
+    tables = [table for _, made_tables in made for table in made_tables]
+    if tables:
+        out.write("rapport.xlsx", workbook(ctx, tables))
+
+
+def _write_in_two_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Path:
+    """:func:`_write_report` with a second lane: it computes every analysis but the
+    duplicates, hands them back, then runs the parts of :data:`SIDE_PARTS`; this process
+    computes the duplicates, then runs the other parts. Shared before the fork: the
+    services read once (:func:`service_views`) and the actors' profiles."""
+    side = [part for part in parts if part in SIDE_PARTS]
+    views = service_views(blank.graph)
+    blank.profiles  # noqa: B018 (read once here, shared by both lanes)
+    with writing_folder(folder) as out, lanes.Lane() as lane:
+        lane.start(lambda lane: _side_lane(lane, blank, views, side, out, parts))
+        duplicates = compute_findings(blank.graph, blank.territoire, with_gaps=False,
+                                      with_consortium=False, with_network=False, views=views,
+                                      refs=blank.refs)
+        others = lane.get("findings")
+        ctx = _with_findings(blank, others.model_copy(update={
+            "duplicates": duplicates.duplicates, "duplicates_count": duplicates.duplicates_count}))
+        if annex_part in parts:
+            ctx.__dict__["picture"] = lane.get("picture")
+        made = {part: _run_part(part, ctx, out) for part in parts if part not in side}
+        for part in side:
+            made[part] = lane.get(part.__name__)
+        _write_summary(ctx, [made[part] for part in parts], out)
+    return folder
+
+
+def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
+               parts: list[Part], out: FolderWriter, wanted: list[Part]) -> None:
+    """The second lane: the findings but the duplicates, the diagnostic's picture when
+    the annex is wanted, then ``parts``: their files written, their sections and their
+    sheets of ``rapport.xlsx`` (written here: :func:`sheet_xml`) handed back."""
+    findings = compute_findings(blank.graph, blank.territoire, with_duplicates=False,
+                                views=views, refs=blank.refs)
+    lane.put("findings", findings)
+    ctx = _with_findings(blank, findings)
+    if annex_part in wanted:
+        lane.put("picture", ctx.picture)
+    for part in parts:
+        section, tables = _run_part(part, ctx, out)
+        lane.put(part.__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
+
+
+def _with_findings(ctx: ReportContext, findings: Findings) -> ReportContext:
+    """The context with these findings, keeping what it has already read once (its
+    cached properties: the actors' profiles, the coverage index, the picture)."""
+    found = dataclasses.replace(ctx, findings=findings)
+    for name in ("profiles", "coverage", "picture"):
+        if name in ctx.__dict__:
+            found.__dict__[name] = ctx.__dict__[name]
+    return found
 
 
 def _run_part(part: Part, ctx: ReportContext, out: FolderWriter) -> tuple[str, list[Sheet]]:

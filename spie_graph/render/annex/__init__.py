@@ -35,6 +35,7 @@ from spie_graph.render.annex.diagnostic import (
     diagnostic_docx,
     diagnostic_html,
     diagnostic_markdown,
+    diagnostic_picture,
 )
 from spie_graph.render.annex.markdown import md_escape
 from spie_graph.render.annex.page import page_docx, page_html, page_markdown
@@ -46,7 +47,7 @@ __all__ = [
     "MemberRow", "PageFit",
     "collect_annex", "collect_diagnostic", "condense", "md_escape", "docx_to_pdf",
     "page_docx", "page_html", "page_markdown", "sheets_docx", "sheets_html", "sheets_markdown",
-    "diagnostic_docx", "diagnostic_html", "diagnostic_markdown",
+    "diagnostic_docx", "diagnostic_html", "diagnostic_markdown", "diagnostic_picture",
     "render_page", "render_sheets", "render_diagnostic",
 ]
 

@@ -38,7 +38,8 @@ from spie_graph.render.annex.markdown import md_escape
 from spie_graph.render.pictures import PICTURE_MAX, most_connected, network_png
 
 __all__ = ["CoverageCell", "CoverageLine", "CriterionLine", "Diagnostic", "collect_diagnostic",
-           "diagnostic_docx", "diagnostic_html", "diagnostic_markdown", "NOT_TO_ATTACH"]
+           "diagnostic_docx", "diagnostic_html", "diagnostic_markdown", "diagnostic_picture",
+           "NOT_TO_ATTACH"]
 
 MAX_GAPS = 12
 MAX_DUPLICATES = 10
@@ -279,7 +280,8 @@ def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
                        findings: Findings | None = None, today: date | None = None,
                        refs: Referentials | None = None,
                        index: CoverageIndex | None = None,
-                       profiles: dict[str, ActorProfile] | None = None) -> Diagnostic:
+                       profiles: dict[str, ActorProfile] | None = None,
+                       picture: bytes | None = None) -> Diagnostic:
     """Read the diagnostic's content from a canonical graph and the analyses' findings.
 
     Notes
@@ -288,18 +290,16 @@ def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     need (6 queries) and splits the answer by moment, restricted to the members
     when there is a consortium (``index``: the graph's coverage index, when the
     caller has it; ``profiles``: the graph's
-    :func:`~spie_graph.graph.views.actor_profiles`, likewise); the picture is drawn by
-    :func:`spie_graph.render.pictures.network_png`: the members and their
-    partners, or without a consortium the :data:`PICTURE_MAX` most connected
-    actors.
+    :func:`~spie_graph.graph.views.actor_profiles`, likewise); the picture is
+    :func:`diagnostic_picture` (``picture``: when the caller has drawn it).
     """
     refs = refs or referentials()
     code = check_territoire(territoire) if territoire else default_territory(graph)
     profiles = profiles if profiles is not None else actor_profiles(graph, refs)
     consortium = consortium_info(graph)
     members = [p for p in profiles.values() if p.membre]
-    with_consortium = consortium is not None and bool(members)
-    keep = {p.id for p in members} if with_consortium else None
+    keep = _focus(graph, profiles)
+    with_consortium = keep is not None
     porteur = None
     if consortium and consortium.get("porteur"):
         found = profiles.get(consortium["porteur"])
@@ -311,10 +311,9 @@ def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
     where = territory_text(code, refs)
     title = (f"Diagnostic du consortium « {name} »" if name
              else f"Diagnostic des acteurs : {where}")
-    drawn = list(profiles.values())
-    if keep is None and len(drawn) > PICTURE_MAX:
-        drawn = most_connected(drawn, PICTURE_MAX)
-    picture = network_png(drawn, refs, focus=keep, width_cm=17, height_cm=9)
+    drawn = _drawn(profiles, keep)
+    if picture is None:
+        picture = network_png(drawn, refs, focus=keep, width_cm=17, height_cm=9)
     return Diagnostic(
         dataset=graph.graph.get("dataset") or "", titre=french.typography(title),
         territoire=code, territoire_texte=where, date=today or date.today(),
@@ -323,6 +322,30 @@ def collect_diagnostic(graph: nx.MultiDiGraph, *, territoire: str | None = None,
         synthese=_synthesis(graph, code, keep, refs, index), picture=picture,
         acteurs=len(profiles), dessines=len(drawn) if keep is None else len(keep),
         **_findings(findings, profiles, refs))
+
+
+def diagnostic_picture(graph: nx.MultiDiGraph, *, refs: Referentials | None = None,
+                       profiles: dict[str, ActorProfile] | None = None) -> bytes:
+    """The diagnostic's picture (PNG, :func:`spie_graph.render.pictures.network_png`): the
+    members and their partners, or without a consortium the :data:`PICTURE_MAX` most
+    connected actors. It reads no finding: it may be drawn before them."""
+    refs = refs or referentials()
+    profiles = profiles if profiles is not None else actor_profiles(graph, refs)
+    keep = _focus(graph, profiles)
+    return network_png(_drawn(profiles, keep), refs, focus=keep, width_cm=17, height_cm=9)
+
+
+def _focus(graph: nx.MultiDiGraph, profiles: dict[str, ActorProfile]) -> set[str] | None:
+    """The consortium's members, or None without a consortium (or without members)."""
+    members = {p.id for p in profiles.values() if p.membre}
+    return members if consortium_info(graph) is not None and members else None
+
+
+def _drawn(profiles: dict[str, ActorProfile], keep: set[str] | None) -> list[ActorProfile]:
+    drawn = list(profiles.values())
+    if keep is None and len(drawn) > PICTURE_MAX:
+        drawn = most_connected(drawn, PICTURE_MAX)
+    return drawn
 
 
 # -- Markdown --------------------------------------------------------------------------------

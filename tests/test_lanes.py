@@ -1,0 +1,182 @@
+"""The report in two lanes of work (a forked second process): the same files as in one,
+and every way the second lane can fail ends as it would in one process."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from spie_graph.errors import ArgumentError, DatasetError, Problem
+from spie_graph.report import lanes, parts
+from spie_graph.report import run as run_module
+from spie_graph.report.run import run_report
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Two lanes allowed whatever the machine (the CI's has two cores; a laptop may have
+    more)."""
+    monkeypatch.delenv(lanes.ENV_PROCESSES, raising=False)
+    monkeypatch.setattr(lanes.os, "cpu_count", lambda: 2)
+
+
+@pytest.fixture
+def lane_spy(monkeypatch):
+    """Counts the second lanes started."""
+    started: list[int] = []
+    start = lanes.Lane.start
+
+    def counting(self, work):
+        started.append(1)
+        return start(self, work)
+
+    monkeypatch.setattr(lanes.Lane, "start", counting)
+    return started
+
+
+def _contents(folder: Path) -> dict[str, bytes | dict[str, bytes]]:
+    """Each file's bytes; a DOCX or XLSX package's members but its date
+    (``docProps/core.xml``, written to the second)."""
+    found: dict[str, bytes | dict[str, bytes]] = {}
+    for path in sorted(folder.iterdir()):
+        data = path.read_bytes()
+        if path.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(io.BytesIO(data)) as package:
+                found[path.name] = {name: package.read(name) for name in package.namelist()
+                                    if name != "docProps/core.xml"}
+        else:
+            found[path.name] = data
+    return found
+
+
+def test_two_lanes_write_the_same_report_as_one(demo_graph, tmp_path, monkeypatch, two_cores,
+                                                lane_spy):
+    monkeypatch.setenv(lanes.ENV_PROCESSES, "1")
+    one = _contents(run_report("morbihan", demo_graph, tmp_path / "un"))
+    assert not lane_spy
+    monkeypatch.delenv(lanes.ENV_PROCESSES)
+    two = _contents(run_report("morbihan", demo_graph, tmp_path / "deux"))
+    assert lane_spy == [1]
+    assert len(one) == 28 and one.keys() == two.keys()
+    for name in one:
+        assert one[name] == two[name], name
+    assert multiprocessing.active_children() == []
+
+
+def test_two_lanes_on_a_territory_where_some_actors_do_not_work(demo_graph, tmp_path,
+                                                                monkeypatch, two_cores,
+                                                                lane_spy):
+    monkeypatch.setenv(lanes.ENV_PROCESSES, "1")
+    one = _contents(run_report("morbihan", demo_graph, tmp_path / "un", "200067932"))
+    monkeypatch.delenv(lanes.ENV_PROCESSES)
+    two = _contents(run_report("morbihan", demo_graph, tmp_path / "deux", "200067932"))
+    assert lane_spy == [1] and one == two
+
+
+def _failing_in_the_second_lane(monkeypatch, failure):
+    def broken(ctx):
+        failure()
+        return parts.ReportPart({}, "")
+
+    monkeypatch.setattr(run_module, "SIDE_PARTS", frozenset({*parts.SIDE_PARTS, broken}))
+    return [parts.stats_part, broken, parts.duplicates_part]
+
+
+def _untouched(tmp_path: Path, previous: Path, before: dict) -> None:
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lanes", "morbihan"]
+    assert _contents(previous) == before
+    assert list((tmp_path / "lanes").iterdir()) == []  # the lane's results removed
+    assert multiprocessing.active_children() == []
+
+
+@pytest.fixture
+def previous(demo_graph, tmp_path, monkeypatch):
+    """A report already there, and the lanes' results kept in ``tmp_path / "lanes"``."""
+    (tmp_path / "lanes").mkdir()
+    monkeypatch.setattr(lanes.tempfile, "tempdir", str(tmp_path / "lanes"))
+    folder = run_report("morbihan", demo_graph, tmp_path, parts=[parts.stats_part])
+    return folder, _contents(folder)
+
+
+def test_an_error_in_the_second_lane_is_raised_here(demo_graph, tmp_path, monkeypatch,
+                                                    two_cores, lane_spy, previous):
+    def fail():
+        raise ArgumentError("territoire inconnu : 99999 ; choisissez un code de la liste")
+
+    chosen = _failing_in_the_second_lane(monkeypatch, fail)
+    with pytest.raises(ArgumentError, match="territoire inconnu : 99999") as raised:
+        run_report("morbihan", demo_graph, tmp_path, parts=chosen)
+    assert lane_spy == [1, 1]
+    assert "Dans le second processus de calcul" in "\n".join(raised.value.__notes__)
+    assert "in fail" in "\n".join(raised.value.__notes__)  # the child's traceback
+    _untouched(tmp_path, *previous)
+
+
+def test_an_error_that_cannot_travel_keeps_its_message(demo_graph, tmp_path, monkeypatch,
+                                                       two_cores, previous):
+    def fail():  # its class cannot be rebuilt from its message alone
+        raise DatasetError("jeu", [Problem("acteurs.csv", 3, "nom", "", "nom manquant")])
+
+    chosen = _failing_in_the_second_lane(monkeypatch, fail)
+    with pytest.raises(lanes.LaneError) as raised:
+        run_report("morbihan", demo_graph, tmp_path, parts=chosen)
+    assert str(raised.value).startswith("le second processus de calcul a échoué : le jeu de "
+                                        "données « jeu » contient 1 erreur")
+    assert "acteurs.csv, ligne 3, champ « nom » : nom manquant" in str(raised.value)
+    _untouched(tmp_path, *previous)
+
+
+def test_a_second_lane_that_dies_is_a_french_error(demo_graph, tmp_path, monkeypatch,
+                                                   two_cores, previous):
+    chosen = _failing_in_the_second_lane(monkeypatch, lambda: os._exit(3))
+    with pytest.raises(lanes.LaneError, match=r"s'est arrêté sans finir \(code de sortie 3\)"
+                       ) as raised:
+        run_report("morbihan", demo_graph, tmp_path, parts=chosen)
+    assert f"{lanes.ENV_PROCESSES}=1" in str(raised.value)
+    _untouched(tmp_path, *previous)
+
+
+def test_an_interruption_here_stops_the_second_lane(demo_graph, tmp_path, monkeypatch,
+                                                    two_cores, previous):
+    """Ctrl-C while the second lane works: it is stopped at once, nothing is left."""
+    def interrupted(ctx):
+        raise KeyboardInterrupt
+
+    chosen = _failing_in_the_second_lane(monkeypatch, lambda: time.sleep(60))
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_report("morbihan", demo_graph, tmp_path, parts=[*chosen, interrupted])
+    assert time.monotonic() - began < 30
+    _untouched(tmp_path, *previous)
+
+
+def test_when_a_second_lane_runs(monkeypatch):
+    monkeypatch.delenv(lanes.ENV_PROCESSES, raising=False)
+    monkeypatch.setattr(lanes.os, "cpu_count", lambda: 2)
+    assert lanes.available()
+    monkeypatch.setenv(lanes.ENV_PROCESSES, "1")
+    assert not lanes.available()  # refused
+    monkeypatch.setenv(lanes.ENV_PROCESSES, "2")
+    assert lanes.available()
+    monkeypatch.setattr(lanes.os, "cpu_count", lambda: 1)
+    assert not lanes.available()  # one core
+    monkeypatch.setattr(lanes.os, "cpu_count", lambda: None)
+    assert not lanes.available()  # unknown
+    monkeypatch.setattr(lanes.os, "cpu_count", lambda: 2)
+    done = threading.Event()
+    worker = threading.Thread(target=done.wait)
+    worker.start()
+    try:
+        assert not lanes.available()  # a fork would copy the thread's locks, not the thread
+    finally:
+        done.set()
+        worker.join()
+    monkeypatch.setattr(lanes.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert not lanes.available()  # Windows
