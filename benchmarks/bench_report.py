@@ -16,7 +16,9 @@ renderers the parts call (``  render: …``, summed over calls) are timed by
 wrapping the functions the report imports, without changing them.
 
 ``--profil FILE`` also writes a cProfile of the report (not of the build) to
-FILE (``python -m pstats FILE``). Nothing here asserts a time: the targets
+FILE (``python -m pstats FILE``). Last, ``run_report (as run)`` runs the report
+as the command does, in two processes on two cores (:mod:`spie_graph.report.lanes`):
+the CPU of both and the wall time. Nothing here asserts a time: the targets
 (issue 15: a département under 3 s, 100,000 actors under 60 s and 4 GiB) are
 read from the printed table.
 """
@@ -154,7 +156,29 @@ def measure(folder: Path, territoire: str | None, profile: Path | None) -> list[
     if profiler is not None and profile is not None:
         profiler.disable()
         profiler.dump_stats(str(profile))
+    rows.append(_as_run(folder, graph, territoire))
     return rows
+
+
+def _as_run(folder: Path, graph: object, territoire: str | None) -> dict:
+    """The report as ``run_report`` runs it, in two lanes where it can (the analyses and the
+    parts above run one after the other, to time each): CPU of both processes, wall time."""
+    from spie_graph.report import lanes
+    from spie_graph.report.run import run_report
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu, wall = time.process_time(), time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        run_report(folder.name, graph, out, territoire)  # type: ignore[arg-type]
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lane = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    found = (f"deux processus : {time.process_time() - cpu:.2f} s ici + {lane:.2f} s, "
+             f"pointe du second {after.ru_maxrss / 1024:.0f} Mio") if lane else "un processus"
+    if not lanes.available():
+        found += f" ({lanes.ENV_PROCESSES}=1, un cœur, ou fork indisponible)"
+    return {"etape": "run_report (as run)", "cpu": time.process_time() - cpu + lane,
+            "wall": wall, "rss": _rss(), "now": _now(), "found": found}
 
 
 def main() -> None:

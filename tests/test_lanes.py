@@ -180,3 +180,36 @@ def test_when_a_second_lane_runs(monkeypatch):
         worker.join()
     monkeypatch.setattr(lanes.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert not lanes.available()  # Windows
+
+
+def test_each_task_is_taken_once_by_whichever_process_asks(two_cores):
+    tasks = lanes.Tasks(2000)
+    with lanes.Lane() as lane:
+        lane.start(lambda lane: lane.put("taken", list(iter(tasks.take, None))))
+        here = list(iter(tasks.take, None))
+        there = lane.get("taken")
+    assert sorted(here + there) == list(range(2000))
+    assert tasks.take() is None and lanes.Tasks(0).take() is None
+
+
+def test_the_parts_left_are_run_by_the_process_free_first(demo_graph, tmp_path, monkeypatch,
+                                                          two_cores):
+    """A slow part keeps one process busy: the other runs the parts left, whichever it is;
+    rapport.md keeps the parts' order."""
+    def stamped(name, pause=0.0):
+        def part(ctx):
+            time.sleep(pause)
+            return parts.ReportPart({f"{name}.txt": str(os.getpid())}, f"## {name}")
+        part.__name__ = name
+        return part
+
+    slow, first, second = stamped("lente", 2.0), stamped("premiere"), stamped("seconde")
+    monkeypatch.setattr(run_module, "SIDE_PARTS", frozenset({slow, first, second}))
+    folder = run_report("morbihan", demo_graph, tmp_path,
+                        parts=[slow, parts.duplicates_part, first, second])
+    pids = {(folder / f"{name}.txt").read_text() for name in ("lente", "premiere", "seconde")}
+    assert len(pids) == 2 and str(os.getpid()) in pids
+    text = (folder / "rapport.md").read_text(encoding="utf-8")
+    order = [text.index(f"## {title}") for title in
+             ("lente", "Accompagnements en double", "premiere", "seconde")]
+    assert order == sorted(order)

@@ -7,7 +7,9 @@ chain in a forked child while this process runs the first. The child shares
 the graph and everything computed before the fork (copy on write, nothing is
 sent to it) and hands back only what it makes, as pickles in a private folder:
 a result is never held up waiting for this process to read it, and the child
-never waits on this process.
+never waits on this process. Work either process may do is shared out by
+:class:`Tasks`: each takes the next task not yet taken, so the one that is free
+first does more.
 
 Where a fork is not available (Windows), not safe (another thread is running:
 a lock it holds would stay locked in the child), pointless (one core) or
@@ -32,7 +34,7 @@ from typing import Any
 
 from spie_graph.errors import SpieGraphError
 
-__all__ = ["ENV_PROCESSES", "Lane", "LaneError", "available"]
+__all__ = ["ENV_PROCESSES", "Lane", "LaneError", "Tasks", "available"]
 
 ENV_PROCESSES = "SPIE_GRAPH_PROCESSUS"
 """``1``: everything in this process (no second lane)."""
@@ -51,6 +53,24 @@ def available() -> bool:
     if (os.cpu_count() or 1) < 2:
         return False
     return threading.active_count() == 1
+
+
+class Tasks:
+    """``count`` tasks numbered from 0, each taken once, by whichever process asks first:
+    a counter shared across the fork (make it before :meth:`Lane.start`)."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self._next = multiprocessing.get_context("fork").Value("i", 0)
+
+    def take(self) -> int | None:
+        """The next task no process has taken, now this one's; None when all are taken."""
+        with self._next.get_lock():
+            task = self._next.value
+            if task >= self.count:
+                return None
+            self._next.value = task + 1
+            return task
 
 
 class Lane:

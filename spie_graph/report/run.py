@@ -98,44 +98,61 @@ def _write_summary(ctx: ReportContext, made: Sequence[tuple[str, Sequence[Sheet 
 
 
 def _write_in_two_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Path:
-    """:func:`_write_report` with a second lane: it computes every analysis but the
-    duplicates, hands them back, then runs the parts of :data:`SIDE_PARTS`; this process
-    computes the duplicates, then runs the other parts. Shared before the fork: the
-    services read once (:func:`service_views`) and the actors' profiles."""
+    """:func:`_write_report` in two lanes.
+
+    The second lane computes every analysis but the duplicates and hands them back;
+    this process computes the duplicates, then runs the parts that read them (and
+    any part not in :data:`SIDE_PARTS`). The diagnostic's picture and the parts of
+    :data:`SIDE_PARTS` are :class:`~spie_graph.report.lanes.Tasks`: the second lane
+    takes them one by one after its analyses, and this process takes those left when
+    it is done with its own. Read once before the fork, for both: the services
+    (:func:`service_views`) and the actors' profiles.
+    """
     side = [part for part in parts if part in SIDE_PARTS]
     views = service_views(blank.graph)
     blank.profiles  # noqa: B018 (read once here, shared by both lanes)
+    picture = lanes.Tasks(1 if annex_part in parts else 0)
+    shared = lanes.Tasks(len(side))
     with writing_folder(folder) as out, lanes.Lane() as lane:
-        lane.start(lambda lane: _side_lane(lane, blank, views, side, out, parts))
+        lane.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
         duplicates = compute_findings(blank.graph, blank.territoire, with_gaps=False,
                                       with_consortium=False, with_network=False, views=views,
                                       refs=blank.refs)
         others = lane.get("findings")
         ctx = _with_findings(blank, others.model_copy(update={
             "duplicates": duplicates.duplicates, "duplicates_count": duplicates.duplicates_count}))
-        if annex_part in parts:
-            ctx.__dict__["picture"] = lane.get("picture")
-        made = {part: _run_part(part, ctx, out) for part in parts if part not in side}
+        made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
+        for part in parts:
+            if part in SIDE_PARTS:
+                continue
+            if part is annex_part and picture.take() is None:  # drawn in the second lane
+                ctx.__dict__["picture"] = lane.get("picture")
+            made[part] = _run_part(part, ctx, out)
+        while (task := shared.take()) is not None:
+            made[side[task]] = _run_part(side[task], ctx, out)
         for part in side:
-            made[part] = lane.get(part.__name__)
+            if part not in made:
+                made[part] = lane.get(part.__name__)
         _write_summary(ctx, [made[part] for part in parts], out)
     return folder
 
 
 def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
-               parts: list[Part], out: FolderWriter, wanted: list[Part]) -> None:
-    """The second lane: the findings but the duplicates, the diagnostic's picture when
-    the annex is wanted, then ``parts``: their files written, their sections and their
-    sheets of ``rapport.xlsx`` (written here: :func:`sheet_xml`) handed back."""
+               out: FolderWriter, picture: lanes.Tasks, side: list[Part],
+               shared: lanes.Tasks) -> None:
+    """The second lane: the findings but the duplicates; then, while any is left, the
+    diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`):
+    their files written, their sections and their sheets of ``rapport.xlsx`` (written
+    here: :func:`sheet_xml`) handed back."""
     findings = compute_findings(blank.graph, blank.territoire, with_duplicates=False,
                                 views=views, refs=blank.refs)
     lane.put("findings", findings)
     ctx = _with_findings(blank, findings)
-    if annex_part in wanted:
+    if picture.take() is not None:
         lane.put("picture", ctx.picture)
-    for part in parts:
-        section, tables = _run_part(part, ctx, out)
-        lane.put(part.__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
+    while (task := shared.take()) is not None:
+        section, tables = _run_part(side[task], ctx, out)
+        lane.put(side[task].__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
 
 
 def _with_findings(ctx: ReportContext, findings: Findings) -> ReportContext:
