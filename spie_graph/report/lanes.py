@@ -2,7 +2,7 @@
 
 The report's analyses and parts fall into two chains that meet only at the end
 (:mod:`spie_graph.report.run`): the duplicates and what shows them, and
-everything else. On a machine with two cores, :class:`Lane` runs the second
+everything else. On a machine with two cores, :class:`Lanes` runs the second
 chain in a forked child while this process runs the first. The child shares
 the graph and everything computed before the fork (copy on write, nothing is
 sent to it) and hands back only what it makes, as pickles in a private folder:
@@ -27,14 +27,15 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable
-from multiprocessing.connection import Connection
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from spie_graph.errors import SpieGraphError
 
-__all__ = ["ENV_PROCESSES", "Lane", "LaneError", "Tasks", "available"]
+__all__ = ["ENV_PROCESSES", "LaneError", "Lanes", "Tasks", "available"]
 
 ENV_PROCESSES = "SPIE_GRAPH_PROCESSUS"
 """``1``: everything in this process (no second lane)."""
@@ -57,7 +58,7 @@ def available() -> bool:
 
 class Tasks:
     """``count`` tasks numbered from 0, each taken once, by whichever process asks first:
-    a counter shared across the fork (make it before :meth:`Lane.start`)."""
+    a counter shared across the fork (make it before :meth:`Lanes.start`)."""
 
     def __init__(self, count: int):
         self.count = count
@@ -73,39 +74,45 @@ class Tasks:
             return task
 
 
-class Lane:
-    """A forked child running ``work(lane)``, which hands results back with :meth:`put`;
-    this process reads them with :meth:`get`, in any order.
+class Lanes:
+    """Forked children, each running ``work(lanes)`` and handing results back with
+    :meth:`put`; this process reads them with :meth:`get`, by name, from whichever child
+    made them.
 
-    Use it as a context manager: on leaving, a child still running is stopped and
-    its results are removed, whatever happened.
+    Use it as a context manager: on leaving, the children still running are stopped and
+    their results removed, whatever happened.
     """
 
     def __init__(self) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="spie-graph-lane-"))
         self._ready: set[str] = set()
-        self._process: Any = None
-        self._receive: Connection | None = None
-        self._send: Connection | None = None
+        self._children: list[_Child] = []
+        self._send: Connection | None = None  # in a child: its end of its pipe
 
-    def __enter__(self) -> Lane:
+    def __enter__(self) -> Lanes:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close()
 
-    def start(self, work: Callable[[Lane], None]) -> None:
-        """Fork the child and run ``work(self)`` there."""
+    def start(self, work: Callable[[Lanes], None]) -> None:
+        """Fork one more child and run ``work(self)`` there."""
         context = multiprocessing.get_context("fork")
-        self._receive, self._send = context.Pipe(duplex=False)
-        self._process = context.Process(target=self._child, args=(work,), daemon=True)
-        self._process.start()
-        self._send.close()  # the child's end: EOF here once the child is gone
-        self._send = None
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=self._child, args=(work, send), daemon=True)
+        try:
+            process.start()
+        except OSError as exc:  # no memory or process left for a fork
+            raise LaneError(f"impossible de lancer un second processus de calcul ({exc}) ; "
+                            f"définissez {ENV_PROCESSES}=1 pour tout calculer dans un seul "
+                            "processus") from exc
+        finally:
+            send.close()  # the child's end: EOF here once the child is gone
+        self._children.append(_Child(process, receive))
 
     def put(self, name: str, value: object) -> None:
-        """In the child: hand ``value`` back under ``name`` (written, then announced)."""
+        """In a child: hand ``value`` back under ``name`` (written, then announced)."""
         path = self._folder / name
         with open(f"{path}.tmp", "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -113,65 +120,80 @@ class Lane:
         self._announce(("ready", name))
 
     def get(self, name: str) -> Any:
-        """In this process: the value the child handed back under ``name``, once it has.
+        """In this process: the value a child handed back under ``name``, once it has.
 
         Raises
         ------
         Exception
-            The child's own error, when it failed first (its traceback in a note).
+            A child's own error, when one failed first (its traceback in a note).
         LaneError
-            When the child stopped without handing it back.
+            When the children stopped without handing it back.
         """
         while name not in self._ready:
-            self._ready.add(self._next())
+            live = {child.receive: child for child in self._children
+                    if child.receive is not None}
+            if not live:
+                raise LaneError(f"les processus de calcul se sont arrêtés sans rendre « {name} »")
+            for receive in wait(list(live)):
+                self._read(live[receive])  # type: ignore[index]
         with open(self._folder / name, "rb") as found:
             return pickle.load(found)
 
     def close(self) -> None:
-        """Stop the child if it still runs, and remove what it handed back."""
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.terminate()
-            self._process.join()
-            self._process = None
-        for end in (self._receive, self._send):
-            if end is not None:
-                end.close()
-        self._receive = self._send = None
+        """Stop the children still running, and remove what they handed back."""
+        for child in self._children:
+            if child.process.is_alive():
+                child.process.terminate()
+            child.process.join()
+            if child.receive is not None:
+                child.receive.close()
+        self._children = []
         shutil.rmtree(self._folder, ignore_errors=True)
 
-    def _next(self) -> str:
-        """The next name announced by the child; its error raised here."""
-        assert self._receive is not None, "Lane.start first"
+    def _read(self, child: _Child) -> None:
+        """One message of a child: a name ready, or its error raised here; at its end, a
+        French error if it did not end well."""
+        assert child.receive is not None
         try:
-            kind, payload = self._receive.recv()
+            kind, payload = child.receive.recv()
         except EOFError:
-            self._process.join()
-            raise LaneError(
-                "le second processus de calcul s'est arrêté sans finir "
-                f"(code de sortie {self._process.exitcode}) ; relancez la commande, ou "
-                f"définissez {ENV_PROCESSES}=1 pour tout calculer dans un seul processus"
-            ) from None
+            child.receive.close()
+            child.receive = None
+            child.process.join()
+            if child.process.exitcode:
+                raise LaneError(
+                    "le second processus de calcul s'est arrêté sans finir "
+                    f"(code de sortie {child.process.exitcode}) ; relancez la commande, ou "
+                    f"définissez {ENV_PROCESSES}=1 pour tout calculer dans un seul processus"
+                ) from None
+            return
         if kind == "error":
             raise _error(payload)
-        return str(payload)
+        self._ready.add(str(payload))
 
     def _announce(self, message: tuple[str, object]) -> None:
         if self._send is not None:
             self._send.send(message)
 
-    def _child(self, work: Callable[[Lane], None]) -> None:
-        """The child's whole life: run the work, then say how it ended."""
-        assert self._receive is not None
-        self._receive.close()  # the child only sends
-        self._receive = None
+    def _child(self, work: Callable[[Lanes], None], send: Connection) -> None:
+        """A child's whole life: run the work, then say how it ended."""
+        for child in self._children:  # the other children's pipes are this process's
+            if child.receive is not None:
+                child.receive.close()
+        self._children = []
+        self._send = send
         try:
             work(self)
         except BaseException as exc:  # every failure is told to the parent, then the child ends
             self._announce(("error", _portable(exc)))
         finally:
-            if self._send is not None:
-                self._send.close()
+            send.close()
+
+
+@dataclass
+class _Child:
+    process: Any  # multiprocessing's fork Process
+    receive: Connection | None  # None once it has ended
 
 
 def _portable(exc: BaseException) -> tuple[bytes | None, str, str]:

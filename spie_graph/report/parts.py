@@ -85,7 +85,8 @@ from spie_graph.render.tables import (
 )
 from spie_graph.render.terminal import need_label, rubrique_label
 
-__all__ = ["PARTS", "SIDE_PARTS", "Part", "ReportContext", "ReportPart", "header", "workbook"]
+__all__ = ["LATE_PARTS", "PARTS", "SIDE_PARTS", "Part", "ReportContext", "ReportPart", "header",
+           "workbook"]
 
 
 @dataclass(frozen=True)
@@ -635,3 +636,7 @@ SIDE_PARTS: frozenset[Part] = frozenset({stats_part, provenance_part, coverage_p
                                          consortium_part, network_part, exports_part})
 """The parts that never read the duplicates: a second lane of work may run them while the
 duplicates are computed (:func:`spie_graph.report.run.run_report`)."""
+
+LATE_PARTS: frozenset[Part] = frozenset({duplicates_part, map_part})
+"""The parts that read the duplicates and nothing drawn in a second lane: another process
+forked once the duplicates are known may run them."""

@@ -25,6 +25,7 @@ from spie_graph.reference.referentials import referentials
 from spie_graph.render.tables import Sheet, SheetXml, sheet_xml
 from spie_graph.report import lanes
 from spie_graph.report.parts import (
+    LATE_PARTS,
     PARTS,
     SIDE_PARTS,
     Part,
@@ -98,61 +99,80 @@ def _write_summary(ctx: ReportContext, made: Sequence[tuple[str, Sequence[Sheet 
 
 
 def _write_in_two_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Path:
-    """:func:`_write_report` in two lanes.
+    """:func:`_write_report` in two lanes (three processes for a while).
 
-    The second lane computes every analysis but the duplicates and hands them back;
-    this process computes the duplicates, then runs the parts that read them (and
-    any part not in :data:`SIDE_PARTS`). The diagnostic's picture and the parts of
-    :data:`SIDE_PARTS` are :class:`~spie_graph.report.lanes.Tasks`: the second lane
-    takes them one by one after its analyses, and this process takes those left when
-    it is done with its own. Read once before the fork, for both: the services
+    A second lane computes every analysis but the duplicates and hands them back;
+    this process computes the duplicates. Then a third process forked here, with all
+    the findings, and this one share out the parts of :data:`LATE_PARTS` (the
+    duplicates' files, the map); this one runs the others that read the duplicates
+    (the annex) and any part not listed. The diagnostic's picture and the parts of
+    :data:`SIDE_PARTS` are :class:`~spie_graph.report.lanes.Tasks` taken by the
+    second lane after its analyses, and by the others when they are done with
+    theirs. Read once before the first fork, for all: the services
     (:func:`service_views`) and the actors' profiles.
     """
     side = [part for part in parts if part in SIDE_PARTS]
+    late = [part for part in parts if part in LATE_PARTS]
     views = service_views(blank.graph)
     blank.profiles  # noqa: B018 (read once here, shared by both lanes)
     picture = lanes.Tasks(1 if annex_part in parts else 0)
-    shared = lanes.Tasks(len(side))
-    with writing_folder(folder) as out, lanes.Lane() as lane:
-        lane.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
+    shared, later = lanes.Tasks(len(side)), lanes.Tasks(len(late))
+    made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
+    with writing_folder(folder) as out, lanes.Lanes() as children:
+        children.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
         duplicates = compute_findings(blank.graph, blank.territoire, with_gaps=False,
                                       with_consortium=False, with_network=False, views=views,
                                       refs=blank.refs)
-        others = lane.get("findings")
+        others = children.get("findings")
         ctx = _with_findings(blank, others.model_copy(update={
             "duplicates": duplicates.duplicates, "duplicates_count": duplicates.duplicates_count}))
-        made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
+        if late:
+            children.start(lambda lane: _late_lane(lane, ctx, out, [(late, later), (side, shared)]))
+        for part in parts:  # first, while the third process takes the first late part
+            if part not in SIDE_PARTS and part not in LATE_PARTS:
+                if part is annex_part and picture.take() is None:  # drawn in the second lane
+                    ctx.__dict__["picture"] = children.get("picture")
+                made[part] = _run_part(part, ctx, out)
+        _take(ctx, out, late, later, made)
+        _take(ctx, out, side, shared, made)
         for part in parts:
-            if part in SIDE_PARTS:
-                continue
-            if part is annex_part and picture.take() is None:  # drawn in the second lane
-                ctx.__dict__["picture"] = lane.get("picture")
-            made[part] = _run_part(part, ctx, out)
-        while (task := shared.take()) is not None:
-            made[side[task]] = _run_part(side[task], ctx, out)
-        for part in side:
             if part not in made:
-                made[part] = lane.get(part.__name__)
+                made[part] = children.get(part.__name__)
         _write_summary(ctx, [made[part] for part in parts], out)
     return folder
 
 
-def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
+def _take(ctx: ReportContext, out: FolderWriter, parts: list[Part], tasks: lanes.Tasks,
+          made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]]) -> None:
+    """Run here the parts of ``tasks`` no process has taken yet, one by one."""
+    while (task := tasks.take()) is not None:
+        made[parts[task]] = _run_part(parts[task], ctx, out)
+
+
+def _side_lane(lane: lanes.Lanes, blank: ReportContext, views: list[ServiceView],
                out: FolderWriter, picture: lanes.Tasks, side: list[Part],
                shared: lanes.Tasks) -> None:
     """The second lane: the findings but the duplicates; then, while any is left, the
-    diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`):
-    their files written, their sections and their sheets of ``rapport.xlsx`` (written
-    here: :func:`sheet_xml`) handed back."""
+    diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`)."""
     findings = compute_findings(blank.graph, blank.territoire, with_duplicates=False,
                                 views=views, refs=blank.refs)
     lane.put("findings", findings)
     ctx = _with_findings(blank, findings)
     if picture.take() is not None:
         lane.put("picture", ctx.picture)
-    while (task := shared.take()) is not None:
-        section, tables = _run_part(side[task], ctx, out)
-        lane.put(side[task].__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
+    _late_lane(lane, ctx, out, [(side, shared)])
+
+
+def _late_lane(lane: lanes.Lanes, ctx: ReportContext, out: FolderWriter,
+               work: list[tuple[list[Part], lanes.Tasks]]) -> None:
+    """A lane's parts: for each list, those of its tasks no process has taken yet. Their
+    files are written, their sections and their sheets of ``rapport.xlsx`` (written here:
+    :func:`sheet_xml`) handed back."""
+    for parts, tasks in work:
+        while (task := tasks.take()) is not None:
+            section, tables = _run_part(parts[task], ctx, out)
+            lane.put(parts[task].__name__,
+                     (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
 
 
 def _with_findings(ctx: ReportContext, findings: Findings) -> ReportContext:
