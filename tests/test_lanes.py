@@ -80,6 +80,19 @@ def test_two_lanes_on_a_territory_where_some_actors_do_not_work(demo_graph, tmp_
     assert lane_spy == [1, 1] and one == two
 
 
+def test_a_large_report_forks_no_third_process(demo_graph, tmp_path, monkeypatch, two_cores,
+                                               lane_spy):
+    """Past lanes.LARGE (a national set), this process runs the duplicates' files and the
+    map itself: the same files."""
+    monkeypatch.setenv(lanes.ENV_PROCESSES, "1")
+    one = _contents(run_report("morbihan", demo_graph, tmp_path / "un"))
+    monkeypatch.delenv(lanes.ENV_PROCESSES)
+    monkeypatch.setattr(lanes, "LARGE", 0)
+    two = _contents(run_report("morbihan", demo_graph, tmp_path / "deux"))
+    assert lane_spy == [1] and one == two
+    assert 10 * 2**20 < lanes.resident() < 64 * 2**30
+
+
 def _failing_in_the_second_lane(monkeypatch, failure):
     def broken(ctx):
         failure()

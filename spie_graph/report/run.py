@@ -105,11 +105,12 @@ def _write_in_two_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -
     this process computes the duplicates. Then a third process forked here, with all
     the findings, and this one share out the parts of :data:`LATE_PARTS` (the
     duplicates' files, the map); this one runs the others that read the duplicates
-    (the annex) and any part not listed. The diagnostic's picture and the parts of
-    :data:`SIDE_PARTS` are :class:`~spie_graph.report.lanes.Tasks` taken by the
-    second lane after its analyses, and by the others when they are done with
-    theirs. Read once before the first fork, for all: the services
-    (:func:`service_views`) and the actors' profiles.
+    (the annex) and any part not listed. The third process is not forked when this
+    one holds more than :data:`~spie_graph.report.lanes.LARGE` (a national set). The
+    diagnostic's picture and the parts of :data:`SIDE_PARTS` are
+    :class:`~spie_graph.report.lanes.Tasks` taken by the second lane after its
+    analyses, and by the others when they are done with theirs. Read once before the
+    first fork, for all: the services (:func:`service_views`) and the actors' profiles.
     """
     side = [part for part in parts if part in SIDE_PARTS]
     late = [part for part in parts if part in LATE_PARTS]
@@ -126,7 +127,7 @@ def _write_in_two_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -
         others = children.get("findings")
         ctx = _with_findings(blank, others.model_copy(update={
             "duplicates": duplicates.duplicates, "duplicates_count": duplicates.duplicates_count}))
-        if late:
+        if late and lanes.resident() < lanes.LARGE:
             children.start(lambda lane: _late_lane(lane, ctx, out, [(late, later), (side, shared)]))
         for part in parts:  # first, while the third process takes the first late part
             if part not in SIDE_PARTS and part not in LATE_PARTS:
