@@ -22,9 +22,10 @@ from spie_graph.report.run import run_report
 @pytest.fixture
 def two_cores(monkeypatch):
     """Two lanes allowed whatever the machine (the CI's has two cores; a laptop may have
-    more)."""
+    more), and the third process whatever the memory pytest holds."""
     monkeypatch.delenv(lanes.ENV_PROCESSES, raising=False)
     monkeypatch.setattr(lanes.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(lanes, "LARGE", 1 << 40)  # pytest's own process may hold a lot
 
 
 @pytest.fixture
@@ -99,7 +100,14 @@ def _failing_in_the_second_lane(monkeypatch, failure):
         return parts.ReportPart({}, "")
 
     monkeypatch.setattr(run_module, "SIDE_PARTS", frozenset({*parts.SIDE_PARTS, broken}))
+    _only_children_take_tasks(monkeypatch)
     return [parts.stats_part, broken, parts.duplicates_part]
+
+
+def _only_children_take_tasks(monkeypatch):
+    """This process leaves every shared part to the children (a failing part must not run
+    in pytest's own process)."""
+    monkeypatch.setattr(run_module, "_take", lambda *args: None)
 
 
 def _untouched(tmp_path: Path, previous: Path, before: dict) -> None:
@@ -227,3 +235,24 @@ def test_the_parts_left_are_run_by_the_process_free_first(demo_graph, tmp_path, 
     order = [text.index(f"## {title}") for title in
              ("lente", "Accompagnements en double", "premiere", "seconde")]
     assert order == sorted(order)
+
+
+def test_the_command_says_in_french_that_a_lane_died(runner, demo_path, tmp_path, monkeypatch,
+                                                     two_cores):
+    """Through the CLI: a French message with the way out, exit status 1, no traceback, no
+    folder written."""
+    from spie_graph.cli import main
+
+    def dying(ctx):
+        os._exit(9)
+
+    monkeypatch.setattr(run_module, "SIDE_PARTS", frozenset({*parts.SIDE_PARTS, dying}))
+    monkeypatch.setattr(run_module, "PARTS", [*parts.PARTS, dying])
+    _only_children_take_tasks(monkeypatch)
+    monkeypatch.setenv("SPIE_GRAPH_SANS_CACHE", "1")
+    result = runner.invoke(main, ["report", "--dataset", str(demo_path), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "le second processus de calcul s'est arrêté sans finir (code de sortie 9)" \
+        in result.output
+    assert f"{lanes.ENV_PROCESSES}=1" in result.output and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
