@@ -53,10 +53,12 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
                provenance: list[str] | None = None) -> Path:
     """Write every part of the report under ``out_root/<dataset>/`` and return that folder.
 
-    On two cores, the duplicates and the parts that show them run here while a
-    forked second lane (:mod:`spie_graph.report.lanes`) runs the other analyses
-    and parts (:data:`~spie_graph.report.parts.SIDE_PARTS`); elsewhere, all in
-    order here. The files are the same either way.
+    On two cores, the duplicates run here while a forked second lane
+    (:mod:`spie_graph.report.lanes`) runs the other analyses and the parts that do
+    not read them (:data:`~spie_graph.report.parts.SIDE_PARTS`), then a third
+    process shares out the duplicates' files and the map with this one
+    (:func:`_write_in_lanes`); elsewhere, all in order here. The files are the same
+    either way.
 
     Raises
     ------
@@ -76,7 +78,7 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
                                  folder, chosen)
         refs = referentials()
         code = check_territoire(territoire or default_territory(graph), refs)
-        return _write_in_two_lanes(
+        return _write_in_lanes(
             ReportContext(dataset, graph, code, Findings(territoire=code), refs,
                           list(provenance or [])), folder, chosen)
 
@@ -98,8 +100,8 @@ def _write_summary(ctx: ReportContext, made: Sequence[tuple[str, Sequence[Sheet 
         out.write("rapport.xlsx", workbook(ctx, tables))
 
 
-def _write_in_two_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Path:
-    """:func:`_write_report` in two lanes (three processes for a while).
+def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Path:
+    """:func:`_write_report` in lanes of work (three processes for a while).
 
     A second lane computes every analysis but the duplicates and hands them back;
     this process computes the duplicates. Then a third process forked here, with all
