@@ -256,3 +256,17 @@ def test_the_command_says_in_french_that_a_lane_died(runner, demo_path, tmp_path
         in result.output
     assert f"{lanes.ENV_PROCESSES}=1" in result.output and "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_command_says_so_in_french(runner, demo_path, monkeypatch):
+    from spie_graph import api
+    from spie_graph.cli import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "report", interrupted)
+    result = runner.invoke(main, ["report", "--dataset", str(demo_path)])
+    assert result.exit_code == 130
+    assert "Commande interrompue (Ctrl-C) : aucun fichier n'est laissé à moitié écrit" \
+        in result.output and "Aborted" not in result.output

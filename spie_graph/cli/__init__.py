@@ -70,8 +70,9 @@ LAZY = {
 
 
 class SpieGroup(click.Group):
-    """Catches the library's root error for every command, options' work included, and
-    imports a command's module when the command is asked for (:data:`LAZY`)."""
+    """Catches the library's root error for every command, options' work included, and an
+    interruption (Ctrl-C: a French message, exit status 130), and imports a command's
+    module when the command is asked for (:data:`LAZY`)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(LAZY))
@@ -86,6 +87,10 @@ class SpieGroup(click.Group):
             return super().invoke(ctx)
         except SpieGraphError as exc:
             raise UserError(str(exc)) from exc
+        except KeyboardInterrupt:  # click would say « Aborted! »
+            click.echo("Commande interrompue (Ctrl-C) : aucun fichier n'est laissé à moitié "
+                       "écrit, les fichiers déjà là restent tels quels.", err=True)
+            raise click.exceptions.Exit(130) from None
 
 
 @click.group(cls=SpieGroup, context_settings={"help_option_names": ["-h", "--help"]})
