@@ -342,3 +342,54 @@ def test_a_table_is_labelled_as_with_labels_labels_rows(demo_graph):
         table = table_of(rows)
         assert table.columns == columns and table.size == len(rows)
         assert table.values == [[row.get(c) for row in labelled] for c in columns]
+
+
+def _zipfile_package(members, stamp) -> bytes:
+    """What zipfile writes for members (level 1, as Workbook wrote its packages)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, content in members:
+            info = zipfile.ZipInfo(name, stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content, compresslevel=1)
+    return out.getvalue()
+
+
+def test_workbook_packages_are_those_zipfile_writes(monkeypatch):
+    """xlsx.package writes the ZIP container itself, to deflate with ISA-L: with zlib's
+    compressor it is zipfile's package byte for byte (headers, central directory, end
+    record); with ISA-L's, zipfile reads every member back, CRC checked; past the size
+    zipfile writes with its 64-bit extensions, zipfile writes it."""
+    import random
+    import zipfile
+    import zlib
+
+    from spie_graph.render import xlsx
+
+    noise = random.Random(7)
+    members = [
+        ("[Content_Types].xml", '<?xml version="1.0"?><Types/>'),
+        ("vide.xml", ""), ("rien", b""),
+        ("xl/worksheets/sheet1.xml", "<t>Crèche « Élan » \u2028 \U0001f600 &amp;</t>" * 5000),
+        ("octets.bin", bytes(noise.randrange(256) for _ in range(300_000))),
+        ("xl/worksheets/sheet2.xml", "".join(noise.choice("abc<>é ") for _ in range(200_000))),
+    ]
+    stamp = (2026, 12, 1, 18, 33, 58)  # ZIP's times count in 2 seconds
+
+    def zlib_deflate():
+        return zlib.compressobj(1, zlib.DEFLATED, -15)
+
+    expected = _zipfile_package(members, stamp)
+    assert xlsx.package(members, zlib_deflate, stamp) == expected
+    fast = xlsx.package(members, when=stamp)
+    with zipfile.ZipFile(io.BytesIO(fast)) as archive:
+        assert archive.testzip() is None
+        assert [(i.filename, i.date_time, archive.read(i)) for i in archive.infolist()] == [
+            (name, stamp, content.encode() if isinstance(content, str) else content)
+            for name, content in members]
+    monkeypatch.setattr(xlsx, "_ZIP64_LIMIT", 100_000)
+    assert xlsx.package(members, when=stamp) == expected
+    assert xlsx.package(members[:3], zlib_deflate, stamp) == _zipfile_package(members[:3],
+                                                                              stamp)
