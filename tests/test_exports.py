@@ -396,6 +396,30 @@ def test_territory_perimeter_leaves_out_the_communes_outside(demo_graph):
         f"Territoire:{c}" for c in terr.communes("200067932")}
 
 
+
+def test_a_shared_part_is_the_copied_part_on_the_graphs_own_dicts(demo_graph):
+    """part_of(shared=True), the report's read-only part: the nodes, edges, keys, attributes
+    and order of the copied part, each node's and edge's dict the graph's own, the same
+    files written from it."""
+    from spie_graph.render.exports import part_of, territory_nodes
+
+    for kept in (territory_nodes(demo_graph, "200067932"),
+                 {n for n, d in demo_graph.nodes(data=True) if d["label"] == "Acteur"}):
+        copied, shared = part_of(demo_graph, kept), part_of(demo_graph, kept, shared=True)
+        assert list(shared.nodes(data=True)) == list(copied.nodes(data=True))
+        assert list(shared.edges(keys=True, data=True)) == list(
+            copied.edges(keys=True, data=True))
+        assert list(shared.in_edges(keys=True)) == list(copied.in_edges(keys=True))
+        assert shared.graph == copied.graph
+        assert all(shared._node[n] is demo_graph._node[n] for n in shared)
+        assert all(copied._node[n] is not demo_graph._node[n] for n in copied)
+        assert all(data is demo_graph._succ[u][v][k]
+                   for u, v, k, data in shared.edges(keys=True, data=True))
+        assert all(shared._succ[u][v] is shared._pred[v][u] for u, v in shared.edges())
+        for write in (to_graphml, to_gexf):
+            assert write(shared) == write(copied)
+        assert to_json(shared) == to_json(copied)
+
 def test_export_graph_errors(small_graph):
     with pytest.raises(ArgumentError, match="format d'export inconnu"):
         export_graph(small_graph, "dot")

@@ -157,6 +157,7 @@ class CoverageIndex:
             for code in area:
                 self.naming.setdefault(code, []).append(number)
         self._unions: dict[int, np.ndarray] = {}  # area → its communes (several codes)
+        self._themes: dict[frozenset[str], np.ndarray] = {}  # thématiques asked → verdicts
         # The rows' order (finish_rows): each distinct value's rank among the sorted values.
         self.ranks = {field: _ranks(values[field]) for field in _ORDER}
 
@@ -164,10 +165,10 @@ class CoverageIndex:
         return len(self.area_of)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in vars(self).items() if k != "_unions"}
+        return {k: v for k, v in vars(self).items() if k not in ("_unions", "_themes")}
 
     def __setstate__(self, state: dict) -> None:
-        vars(self).update(state, _unions={})
+        vars(self).update(state, _unions={}, _themes={})
 
     @classmethod
     def of_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
@@ -212,6 +213,17 @@ class CoverageIndex:
                                count=len(self.values[field]))
         return verdicts[self.codes[field][services]]
 
+    def _treating(self, wanted: frozenset[str]) -> np.ndarray:
+        """For each distinct set of thématiques, whether it names one ``wanted``: tested once
+        per set of thématiques asked (a report asks each need on every EPCI)."""
+        found = self._themes.get(wanted)
+        if found is None:
+            values = self.values["thematiques"]
+            found = self._themes[wanted] = np.fromiter(
+                (not wanted.isdisjoint(themes) for themes in values), dtype=bool,
+                count=len(values))
+        return found
+
     def _services_meeting(self, code: str, refs: Referentials) -> np.ndarray:
         """The services whose area names a commune of the territory or a territory above
         one (every other area misses it), in order."""
@@ -248,9 +260,8 @@ class CoverageIndex:
                 limit: int | None) -> CoverageAnswer:
         params = coverage_parameters(query, refs)
         services = self._services_meeting(params["territoire"], refs)
-        wanted = frozenset(params["thematiques"])
-        chosen = self._passing("thematiques", lambda themes: not wanted.isdisjoint(themes),
-                               services)
+        chosen = self._treating(frozenset(params["thematiques"]))[
+            self.codes["thematiques"][services]]
         if params["publics"] is not None:
             publics = frozenset(params["publics"])
             chosen &= self._passing("publics", lambda found: not publics.isdisjoint(

@@ -228,17 +228,22 @@ def perimeter_size(graph: nx.MultiDiGraph, kept: set[str]) -> int:
                            for target, keyed in succ[key].items() if target in kept)
 
 
-def part_of(graph: nx.MultiDiGraph, kept: set[str]) -> nx.MultiDiGraph:
+def part_of(graph: nx.MultiDiGraph, kept: set[str], *, shared: bool = False
+            ) -> nx.MultiDiGraph:
     """``graph.subgraph(kept).copy()`` in the graph's order of nodes and edges (a subgraph
     gives a set's order), made as networkx's ``add_nodes_from`` then ``add_edges_from``
     make it (the same adjacency dicts, in the same order), without their per-edge checks
-    and without walking the filtered views of every adjacency."""
+    and without walking the filtered views of every adjacency.
+
+    ``shared``: the part's nodes and edges hold the graph's own dicts of attributes
+    instead of copies, for a part that is only read (the report's graph files).
+    """
     out = nx.MultiDiGraph()
     out.graph.update(graph.graph)
     node, succ, pred = out._node, out._succ, out._pred
     for key, data in graph._node.items():
         if key in kept:
-            node[key], succ[key], pred[key] = dict(data), {}, {}
+            node[key], succ[key], pred[key] = data if shared else dict(data), {}, {}
     # Only the kept nodes' own edges are walked, in the order graph.edges gives them; as
     # in networkx, succ[u][v] and pred[v][u] are the same dict of keyed edges.
     for source, targets in graph._succ.items():
@@ -247,8 +252,8 @@ def part_of(graph: nx.MultiDiGraph, kept: set[str]) -> nx.MultiDiGraph:
         out_edges = succ[source]
         for target, keyed in targets.items():
             if target in kept:
-                out_edges[target] = pred[target][source] = {k: dict(d)
-                                                            for k, d in keyed.items()}
+                out_edges[target] = pred[target][source] = (
+                    keyed.copy() if shared else {k: dict(d) for k, d in keyed.items()})
     return out
 
 

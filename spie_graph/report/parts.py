@@ -183,12 +183,15 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
     index = ctx.coverage  # once for every zone × need question
     for zone in zones:
         counts = []
+        name = terr.name(zone)
         for need in ctx.refs.besoins_spie:
             found = who_covers(ctx.graph, CoverageQuery(thematique=need, territoire=zone), index)
-            for data in model_rows(found):
+            for answer in found:  # the row's fields as they are, its area renamed and last
+                data = {"territoire_analyse": zone, "nom_territoire_analyse": name,
+                        "besoin": need}
+                data.update(answer.__dict__)
                 data["zones_du_service"] = data.pop("territoire")
-                rows.append({"territoire_analyse": zone, "nom_territoire_analyse": terr.name(zone),
-                             "besoin": need, **data})
+                rows.append(data)
             total = sum(r.couverture == "total" for r in found)
             counts.append(f"{len(found)} ({total} tot.)" if found else "**aucun**")
         table.append(f"| {terr.name(zone)} | " + " | ".join(counts) + " |")
@@ -545,10 +548,12 @@ def exports_part(ctx: ReportContext) -> ReportPart:
     kept = territory_nodes(graph, ctx.territoire, ctx.refs)
     # The network of the actors working on the territory: kumu.xlsx's, and the graph
     # files' past EXPORT_MAX.
-    team = part_of(graph, {key for key in kept if node[key]["label"] in ("Acteur", "Consortium")})
+    # Parts only read: they hold the graph's own dicts of attributes.
+    team = part_of(graph, {key for key in kept if node[key]["label"] in ("Acteur", "Consortium")},
+                   shared=True)
     local = len(kept) < len(node)
     shown = (team if perimeter_size(graph, kept) > EXPORT_MAX
-             else part_of(graph, kept) if local else graph)
+             else part_of(graph, kept, shared=True) if local else graph)
     # Of the whole graph (sizes count services), on the report's territory.
     styles = node_styles(graph, ctx.refs, profiles=ctx.profiles, part=shown)
     elements = gephi_elements(shown, ctx.refs)
