@@ -400,11 +400,12 @@ def test_territory_perimeter_leaves_out_the_communes_outside(demo_graph):
 def test_a_shared_part_is_the_copied_part_on_the_graphs_own_dicts(demo_graph):
     """part_of(shared=True), the report's read-only part: the nodes, edges, keys, attributes
     and order of the copied part, each node's and edge's dict the graph's own, the same
-    files written from it."""
-    from spie_graph.render.exports import part_of, territory_nodes
+    files written from it (where most edges hold one read-only dict per type)."""
+    from spie_graph.render.exports import gephi_elements, part_of, territory_nodes
 
-    for kept in (territory_nodes(demo_graph, "200067932"),
-                 {n for n, d in demo_graph.nodes(data=True) if d["label"] == "Acteur"}):
+    for kept, kinds in ((territory_nodes(demo_graph, "200067932"), 6),
+                        ({n for n, d in demo_graph.nodes(data=True) if d["label"] == "Acteur"},
+                         0)):
         copied, shared = part_of(demo_graph, kept), part_of(demo_graph, kept, shared=True)
         assert list(shared.nodes(data=True)) == list(copied.nodes(data=True))
         assert list(shared.edges(keys=True, data=True)) == list(
@@ -416,6 +417,11 @@ def test_a_shared_part_is_the_copied_part_on_the_graphs_own_dicts(demo_graph):
         assert all(data is demo_graph._succ[u][v][k]
                    for u, v, k, data in shared.edges(keys=True, data=True))
         assert all(shared._succ[u][v] is shared._pred[v][u] for u, v in shared.edges())
+        # GraphML and GEXF write the attributes of the edges sharing the graph's dict of
+        # their type once (GephiElements.shared): the text of each edge, one by one
+        # PROPOSE, COUVRE, TRAITE, CIBLE, SIEGE_A, FAIT_PARTIE_DE; none between actors
+        assert len(gephi_elements(shared).shared) == kinds
+        assert not gephi_elements(copied).shared
         for write in (to_graphml, to_gexf):
             assert write(shared) == write(copied)
         assert to_json(shared) == to_json(copied)

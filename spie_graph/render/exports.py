@@ -53,7 +53,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
@@ -70,6 +70,7 @@ from spie_graph.files import (
     XML_TEXT_SPECIAL,
     xml_text,
 )
+from spie_graph.graph.build import SharedAttributes
 from spie_graph.graph.keys import actor_edges
 from spie_graph.graph.views import ActorProfile
 from spie_graph.reference.referentials import Referentials, referentials
@@ -291,11 +292,18 @@ def _edge_label(data: dict, refs: Referentials) -> str:
 
 @dataclass(frozen=True)
 class GephiElements:
-    """The graph's nodes and edges with scalar attributes and French labels."""
+    """The graph's nodes and edges with scalar attributes and French labels.
+
+    ``shared``: the ids of the attribute dicts several edges hold (one per edge type
+    that carries nothing but its type, made once from the graph's
+    :class:`~spie_graph.graph.build.SharedAttributes`): a writer writes each one's
+    text once.
+    """
 
     dataset: str
     nodes: list[tuple[str, dict]]
     edges: list[tuple[str, str, str, dict]]
+    shared: frozenset[int] = frozenset()
 
     @cached_property
     def _node_scan(self) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -303,7 +311,20 @@ class GephiElements:
 
     @cached_property
     def _edge_scan(self) -> tuple[dict[str, str], dict[str, list[str]]]:
-        return _columns(d for *_, d in self.edges)
+        # a shared dict's values once (the same columns, types and texts to search)
+        shared = self.shared
+        return _columns(chain((d for *_, d in self.edges if id(d) not in shared),
+                              {id(d): d for *_, d in self.edges if id(d) in shared}.values()))
+
+    def edge_text(self, data: dict, write: Callable[[dict], str],
+                  memo: dict[int, str]) -> str:
+        """``write(data)``, written once per shared dict of attributes (``memo``)."""
+        if id(data) not in self.shared:
+            return write(data)
+        text = memo.get(id(data))
+        if text is None:
+            text = memo[id(data)] = write(data)
+        return text
 
     @property
     def node_columns(self) -> dict[str, str]:
@@ -367,16 +388,24 @@ def gephi_elements(graph: nx.MultiDiGraph,
         attrs["label"] = str(data.get(_NAME.get(data["label"], ""), node))
         attrs["type_noeud"] = _KINDS.get(data["label"], data["label"])
         nodes.append((node, attrs))
-    edges = []
+    edges: list[tuple[str, str, str, dict]] = []
+    # The attributes of the edges that share the graph's read-only dict of their type
+    # (SharedAttributes: most edges), made once for all of them.
+    shared: dict[int, dict] = {}
     # graph.edges(keys=True, data=True)'s order, read from the adjacency itself
     for source, targets in graph._succ.items():
         for target, keyed in targets.items():
             for key, data in keyed.items():
-                attrs = {renamed(k, k): v if v.__class__ is str else _scalar(v)
-                         for k, v in data.items()}
-                attrs["label"] = _edge_label(data, refs)
-                edges.append((source, target, key, attrs))
-    return GephiElements(str(graph.graph.get("dataset") or ""), nodes, edges)
+                made = shared.get(id(data)) if data.__class__ is SharedAttributes else None
+                if made is None:
+                    made = {renamed(k, k): v if v.__class__ is str else _scalar(v)
+                            for k, v in data.items()}
+                    made["label"] = _edge_label(data, refs)
+                    if data.__class__ is SharedAttributes:
+                        shared[id(data)] = made
+                edges.append((source, target, key, made))
+    return GephiElements(str(graph.graph.get("dataset") or ""), nodes, edges,
+                         frozenset(map(id, shared.values())))
 
 
 def gephi_graph(graph: nx.MultiDiGraph, refs: Referentials | None = None) -> nx.MultiDiGraph:
@@ -781,12 +810,16 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
     edge_ids = _tokens([edge_id(str(source), str(target), str(key))
                         for source, target, key, _ in found.edges])
     plain = found.plain_text.edges
+
+    def edge_data(data: dict) -> str:
+        return "".join([f'      <data key="{edge_keys[name]}">'
+                        f'{text if name in plain else _text_text(text)}</data>\n'
+                        for name, text in _texts(data, edge_cols, plans)]) + '    </edge>\n'
+
+    written: dict[int, str] = {}
     for (source, target, _, data), ident in zip(found.edges, edge_ids, strict=True):
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
-        parts += [f'      <data key="{edge_keys[name]}">'
-                  f'{text if name in plain else _text_text(text)}</data>\n'
-                  for name, text in _texts(data, edge_cols, plans)]
-        parts.append('    </edge>\n')
+        parts.append(found.edge_text(data, edge_data, written))
     parts.append('  </graph>\n</graphml>\n')
     return "".join(parts).encode("utf-8")
 
@@ -857,21 +890,28 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         parts.append('      </node>\n')
     parts.append(f'    </nodes>\n    <edges count="{len(found.edges)}">\n')
     edge_label_of = str if "label" in plain.edges else _attr
-    for source, target, key, data in found.edges:
-        ident = edge_id(str(source), str(target), str(key))
-        parts.append(f'      <edge id="{ident_of(ident)}" source="{ident_of(source)}" '
-                     f'target="{ident_of(target)}" kind="{ident_of(key)}" '
-                     f'label="{edge_label_of(data["label"])}">\n        <attvalues>\n')
-        parts += [f'          <attvalue for="{names[name]}" '
-                  f'value="{text if name in plain.edges else _attr_text(text)}"/>\n'
-                  for name, text in _texts(data, edge_cols, plans)]
-        parts.append('        </attvalues>\n')
+
+    def edge_rest(data: dict) -> str:
+        """The edge from its label on: what its attributes alone make."""
+        rest = [f'{edge_label_of(data["label"])}">\n        <attvalues>\n']
+        rest += [f'          <attvalue for="{names[name]}" '
+                 f'value="{text if name in plain.edges else _attr_text(text)}"/>\n'
+                 for name, text in _texts(data, edge_cols, plans)]
+        rest.append('        </attvalues>\n')
         if data.get("relation") == "INTERAGIT":
             line = interaction_style(str(data.get("interaction", "")))
             r, g, b = _rgb(line.color)
-            parts.append(f'        <viz:color r="{r}" g="{g}" b="{b}"/>\n'
-                         f'        <viz:thickness value="{line.width}"/>\n')
-        parts.append('      </edge>\n')
+            rest.append(f'        <viz:color r="{r}" g="{g}" b="{b}"/>\n'
+                        f'        <viz:thickness value="{line.width}"/>\n')
+        rest.append('      </edge>\n')
+        return "".join(rest)
+
+    written: dict[int, str] = {}
+    for source, target, key, data in found.edges:
+        ident = edge_id(str(source), str(target), str(key))
+        parts.append(f'      <edge id="{ident_of(ident)}" source="{ident_of(source)}" '
+                     f'target="{ident_of(target)}" kind="{ident_of(key)}" label="')
+        parts.append(found.edge_text(data, edge_rest, written))
     parts.append('    </edges>\n  </graph>\n</gexf>\n')
     return "".join(parts).encode("utf-8")
 
