@@ -385,11 +385,12 @@ def _findings_payload(findings: Findings | None, profiles: dict[str, ActorProfil
     total = 0
     if findings.duplicates is not None:
         duplicates = []
+        # The actors on the map by id, each duplicate's looked up at C speed.
+        shown = {a: p for a, p in profiles.items() if kept is None or p.key in kept}.get
         for dup in sorted(findings.duplicates, key=lambda d: -d.population):
             if wanted is not None and dup.thematique not in wanted:
                 continue
-            known = [profiles[a] for a in dup.acteurs if a in profiles
-                     and (kept is None or profiles[a].key in kept)]
+            known = [p for p in map(shown, dup.acteurs) if p is not None]
             if len(known) < 2:
                 continue
             total += 1
