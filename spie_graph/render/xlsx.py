@@ -154,7 +154,7 @@ def _column_cells(letter: str, column: list[object], numbers: list[str]) -> tupl
         # At once when no text holds a character to clean or escape (searched in the texts
         # joined by a line break, which XML_TEXT_SPECIAL does not look for), none starts or
         # ends with a space (str.strip gives the text itself back), none is too long.
-        texts = [str(v) for v in column if v]
+        texts: list[str] = list(filter(None, column))  # type: ignore[arg-type]  # no None, no ""
         longest = max(map(len, texts), default=0)
         if (longest <= MAX_TEXT and all(map(operator.is_, texts, map(str.strip, texts)))
                 and XML_TEXT_SPECIAL.search("\n".join(texts)) is None):
