@@ -23,7 +23,6 @@ import operator
 import struct
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import zip_longest
@@ -264,7 +263,7 @@ def package(members: Sequence[tuple[str, str | bytes]], deflate: Callable[[], An
             return _zipfile_package(members, stamp)
         packer = deflate()
         packed = packer.compress(data) + packer.flush()
-        crc = zlib.crc32(data)
+        crc = isal_zlib.crc32(data)  # zlib's CRC-32, four times as fast
         fields = (20, 0, 0, 8, dostime, dosdate, crc, len(packed), len(data), len(encoded))
         parts += [struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", *fields, 0), encoded, packed]
         directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, *fields,
