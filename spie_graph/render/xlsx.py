@@ -139,11 +139,13 @@ def _column_cells(letter: str, column: list[object], numbers: list[str]) -> tupl
     """A column's cells (``""`` for an empty one; ``numbers``: the rows' numbers) and its
     width, each cell what :func:`_cell` writes: a column of one usual type at once, any
     other cell by cell."""
-    kinds = set(map(type, column)) - {type(None)}
+    types = set(map(type, column))
+    kinds = types - {type(None)}
     if kinds and kinds <= {list, tuple}:
-        try:
-            column = [None if v is None else " | ".join(v)  # type: ignore[arg-type]
-                      for v in column]
+        try:  # lists of texts joined at C speed (one by one around empty cells)
+            column = (list(map(" | ".join, column)) if kinds == types  # type: ignore[arg-type]
+                      else [None if v is None else " | ".join(v)  # type: ignore[arg-type]
+                            for v in column])
             kinds = {str}
         except TypeError:
             kinds = {object}
