@@ -33,7 +33,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import reduce
 from itertools import combinations
 from operator import xor
@@ -120,19 +120,26 @@ class _Elementary:
     communes: np.ndarray
 
 
-@dataclass
 class _Part:
-    """The elementary overlaps of one set of actors."""
+    """The elementary overlaps of one set of actors: their services, needs and communes
+    (sorted indices, ``key`` their bytes), the actors sorted (``acteurs``), and the
+    parts of larger sets of actors merged into it (``merged``, when a root)."""
 
-    actors: frozenset[str]
-    services: set[str] = field(default_factory=set)
-    thematiques: set[str] = field(default_factory=set)
-    moments: set[str] = field(default_factory=set)
-    publics: set[str] = field(default_factory=set)
-    pieces: list[np.ndarray] = field(default_factory=list)
-    communes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    population: int = 0
-    merged: list[_Part] = field(default_factory=list)
+    __slots__ = ("actors", "services", "thematiques", "moments", "publics", "communes",
+                 "key", "population", "acteurs", "merged")
+
+    def __init__(self, actors: frozenset[str], services: set[str], thematiques: set[str],
+                 moments: set[str], publics: set[str], communes: np.ndarray):
+        self.actors = actors
+        self.services = services
+        self.thematiques = thematiques
+        self.moments = moments
+        self.publics = publics
+        self.communes = communes
+        self.key = communes.tobytes()
+        self.population = 0
+        self.acteurs = sorted(actors)
+        self.merged: list[_Part] = []
 
 
 Key = tuple[str, str]
@@ -438,26 +445,36 @@ def _two_big(members: list[ServiceView], big: frozenset[str], class_of: dict[str
 def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
     """The overlaps gathered by set of actors, a larger set joining a smaller one's finding
     when its communes lie inside it."""
-    by_actors: dict[frozenset[str], _Part] = {}
+    grouped: dict[frozenset[str], list[_Elementary]] = {}
     for item in found:
-        part = by_actors.get(item.actors)
-        if part is None:
-            part = by_actors[item.actors] = _Part(item.actors)
-        part.services.update(item.services)
-        part.thematiques.add(item.thematique)
-        part.moments.add(item.moment)
-        part.publics.update(item.publics)
-        part.pieces.append(item.communes)
-    for part in by_actors.values():
-        whole = [p for p in part.pieces if p.size == len(index)]  # all of France
-        part.communes = (whole[0] if whole else part.pieces[0] if len(part.pieces) == 1
-                         else _union(part.pieces))
-        part.population = int(index.population[part.communes].sum())
-        part.pieces = []  # hundreds of thousands of small arrays, no longer needed
+        items = grouped.get(item.actors)
+        if items is None:
+            grouped[item.actors] = [item]
+        else:
+            items.append(item)
+    whole = len(index)  # all of France
+    parts = []
+    for actors, items in grouped.items():
+        if len(items) == 1:  # most sets of actors
+            item = items[0]
+            parts.append(_Part(actors, set(item.services), {item.thematique}, {item.moment},
+                               set(item.publics), item.communes))
+            continue
+        pieces = [item.communes for item in items]
+        france = [p for p in pieces if p.size == whole]
+        parts.append(_Part(actors, {s for item in items for s in item.services},
+                           {item.thematique for item in items}, {item.moment for item in items},
+                           {p for item in items for p in item.publics},
+                           france[0] if france else _union(pieces)))
+    populations: dict[bytes, int] = {}  # parts share few distinct sets of communes
+    for part in parts:
+        population = populations.get(part.key)
+        if population is None:
+            population = populations[part.key] = int(index.population[part.communes].sum())
+        part.population = population
     roots: list[_Part] = []
-    by_set = _Roots(by_actors)
-    ordered = sorted(by_actors.values(),
-                     key=lambda p: (len(p.actors), -p.population, sorted(p.actors)))
+    by_set = _Roots(grouped)
+    ordered = sorted(parts, key=lambda p: (len(p.actors), -p.population, p.acteurs))
     for part in ordered:
         numbers = by_set.numbers_of(part.actors)
         home = by_set.home(part, numbers) if len(numbers) > 2 else None
@@ -500,16 +517,18 @@ class _Roots:
         """
         whole = reduce(xor, numbers, 0)
         k = len(numbers)
-        sizes = range(k - 1, 1, -1) if k <= 4 else [k - 1]
-        for size in sizes:
-            candidates = []
-            for left_out in combinations(numbers, k - size):
-                for root in self.by_signature.get(reduce(xor, left_out, whole), ()):
-                    if (len(root.actors) == size and root.actors <= part.actors
-                            and _within(part.communes, root.communes)):
-                        candidates.append(root)
+        get = self.by_signature.get
+        for size in range(k - 1, 1, -1) if k <= 4 else [k - 1]:
+            if size == k - 1:  # one actor left out: the signature less its number
+                found = [roots for n in numbers if (roots := get(whole ^ n))]
+            else:
+                found = [roots for left_out in combinations(numbers, k - size)
+                         if (roots := get(reduce(xor, left_out, whole)))]
+            candidates = [root for roots in found for root in roots
+                          if len(root.actors) == size and root.actors <= part.actors
+                          and _within(part.communes, root.communes)]
             if candidates:
-                return min(candidates, key=lambda r: (-r.population, sorted(r.actors)))
+                return min(candidates, key=lambda r: (-r.population, r.acteurs))
         return None
 
 
