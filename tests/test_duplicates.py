@@ -362,3 +362,48 @@ def test_findings_do_not_depend_on_the_signatures(monkeypatch, seed):
 
     monkeypatch.setattr(duplicates_module.random, "Random", Zero)
     assert find_duplicates(graph).model_dump() == expected.model_dump()
+
+
+def test_parts_compare_their_communes_as_bits_as_arrays_do():
+    """A run's parts compare their communes as bit sets when they meet few communes
+    (``BITS_MAX``): the same answer as the search in arrays, on random sets of communes
+    (single communes, equal sets, ranges, disjoint sets, far apart indices)."""
+    import numpy as np
+
+    module = importlib.import_module("spie_graph.analyses.duplicates")
+    rng = np.random.default_rng(7)
+    pool = np.array([0, 1, 2, 3, 5, 8, 13, 700, 701, 702, 34_000, 34_999])
+    sets = [pool[[i]] for i in range(pool.size)] + [pool.copy(), pool[:3], pool[7:10]]
+    sets += [np.unique(rng.choice(pool, size=rng.integers(1, pool.size + 1)))
+             for _ in range(60)]
+    parts = [module._Part(frozenset({"a", "b"}), set(), set(), set(), set(), communes)
+             for communes in sets]
+    module._bits(parts)
+    assert all(part.bits is not None for part in parts)
+    answers = [[a.within(b) for b in parts] for a in parts]
+    assert answers == [[module._within(a.communes, b.communes) for b in parts] for a in parts]
+    assert any(map(any, answers)) and not all(map(all, answers))
+
+
+@pytest.mark.parametrize("seed", [5, 10])
+def test_findings_are_those_found_comparing_communes_as_arrays(monkeypatch, seed):
+    """Parts compared as bit sets (a département's run, and a run on the Bretagne's 1,200
+    communes) make the same findings and merged parts as parts compared as arrays."""
+    from tests.test_parity import generated_dataset
+
+    module = importlib.import_module("spie_graph.analyses.duplicates")
+    graph = build_graph(generated_dataset(seed=seed, actors=400))
+    compared = []
+    within = module._within
+    monkeypatch.setattr(module, "_within", lambda a, b: compared.append(1) or within(a, b))
+
+    def answers():
+        return [find_duplicates(graph, territoire=territoire, limite=0).model_dump()
+                for territoire in ("56", "region:53")]
+
+    as_bits = answers()
+    assert not compared  # every comparison on bits
+    assert sum(len(g["recouvrements"]) > 1 for run in as_bits for g in run["constats"]) >= 20
+    monkeypatch.setattr(module, "BITS_MAX", 0)
+    assert answers() == as_bits
+    assert compared

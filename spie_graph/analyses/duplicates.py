@@ -126,7 +126,7 @@ class _Part:
     parts of larger sets of actors merged into it (``merged``, when a root)."""
 
     __slots__ = ("actors", "services", "thematiques", "moments", "publics", "communes",
-                 "key", "population", "acteurs", "merged")
+                 "key", "population", "acteurs", "merged", "bits")
 
     def __init__(self, actors: frozenset[str], services: set[str], thematiques: set[str],
                  moments: set[str], publics: set[str], communes: np.ndarray):
@@ -140,6 +140,13 @@ class _Part:
         self.population = 0
         self.acteurs = sorted(actors)
         self.merged: list[_Part] = []
+        self.bits: int | None = None  # the communes as a bit set, when they are few (_bits)
+
+    def within(self, other: _Part) -> bool:
+        """Whether this part's communes are all in the other's."""
+        if self.bits is not None and other.bits is not None:
+            return self.bits | other.bits == other.bits
+        return _within(self.communes, other.communes)
 
 
 Key = tuple[str, str]
@@ -472,6 +479,7 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
         if population is None:
             population = populations[part.key] = int(index.population[part.communes].sum())
         part.population = population
+    _bits(parts)
     roots: list[_Part] = []
     by_set = _Roots(grouped)
     ordered = sorted(parts, key=lambda p: (len(p.actors), -p.population, p.acteurs))
@@ -526,10 +534,39 @@ class _Roots:
                          if (roots := get(reduce(xor, left_out, whole)))]
             candidates = [root for roots in found for root in roots
                           if len(root.actors) == size and root.actors <= part.actors
-                          and _within(part.communes, root.communes)]
+                          and part.within(root)]
             if candidates:
                 return min(candidates, key=lambda r: (-r.population, r.acteurs))
         return None
+
+
+BITS_MAX = 4096
+"""Parts compare their communes as bit sets when all of them meet at most this many."""
+
+
+def _bits(parts: list[_Part]) -> None:
+    """Give each part its communes as a bit set (``bits``: bit i for the i-th commune of all
+    the parts' communes) when those are at most :data:`BITS_MAX`: a département's run
+    then tells whether a part's communes lie inside another's by one ``|`` of small
+    integers instead of a search in arrays. Each distinct set of communes is made once."""
+    distinct = {part.key: part.communes for part in parts}
+    if not distinct:
+        return
+    universe = _union(list(distinct.values()))
+    if universe.size > BITS_MAX:
+        return
+    mark = np.zeros(universe.size, dtype=bool)
+    bits: dict[bytes, int] = {}
+    for key, communes in distinct.items():
+        where = np.searchsorted(universe, communes)
+        if where.size == 1:
+            bits[key] = 1 << int(where[0])
+            continue
+        mark[where] = True
+        bits[key] = int.from_bytes(np.packbits(mark, bitorder="little").tobytes(), "little")
+        mark[where] = False
+    for part in parts:
+        part.bits = bits[part.key]
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:
@@ -579,12 +616,13 @@ _SCRATCH: dict[int, np.ndarray] = {}
 
 
 class _Described:
-    """The COG codes and names of sets of communes, each distinct set described once; the
-    words of each distinct need and the population of each distinct union of areas, once."""
+    """The COG codes, names and words of sets of communes, each distinct set described
+    once; the words of each distinct need and the population of each distinct union of
+    areas, once."""
 
     def __init__(self, refs: Referentials, views: Iterable[ServiceView]):
         self.refs = refs
-        self.memo: dict[bytes, tuple[list[str], str]] = {}
+        self.places: dict[bytes, tuple[list[str], str, str]] = {}
         self.needs: dict[tuple, str] = {}
         self.populations: dict[frozenset[int], int] = {}
         # Each service's area as the number of its distinct tuple of codes: a finding's
@@ -605,76 +643,84 @@ class _Described:
             found = self.populations[key] = _union_population(codes, index, inside)
         return found
 
-    def __call__(self, communes: np.ndarray) -> tuple[list[str], str]:
-        key = communes.tobytes()
-        found = self.memo.get(key)
+    def place(self, part: _Part) -> tuple[list[str], str, str]:
+        """A part's communes as COG codes (:func:`describe_indices`), their name
+        (:func:`names`) and where they are in words: « sur le Morbihan (249 communes,
+        783 390 habitants) », one territory with its article, several as :func:`names`
+        lists them. All of them depend on the communes alone (``part.key``)."""
+        found = self.places.get(part.key)
         if found is None:
-            codes = describe_indices(communes, self.refs)
-            found = self.memo[key] = (codes, names(codes, self.refs))
+            refs = self.refs
+            codes = describe_indices(part.communes, refs)
+            name = names(codes, refs)
+            place = f"sur {name}"
+            if len(codes) == 1:
+                code = codes[0]
+                place = in_territory(refs.territoires.kind(code) or "", code, name)
+            where = (f"{place} ({plural(int(part.communes.size), 'commune')}, "
+                     f"{number(part.population)} habitants)")
+            found = self.places[part.key] = (codes, name, where)
+        return found
+
+    def need(self, thematiques: list[str], moments: list[str], publics: list[str]) -> str:
+        """« Mobilité (accès à l'emploi), pour jeunes » : the words of a need, each
+        distinct one made once."""
+        key = (tuple(thematiques), tuple(moments), tuple(publics))
+        found = self.needs.get(key)
+        if found is None:
+            refs = self.refs
+            themes = [refs.thematiques[t].libelle if t in refs.thematiques else t
+                      for t in thematiques]
+            said = [refs.moments.get(m, m).lower() for m in moments]
+            served = [refs.publics.get(p, p).lower() for p in publics]
+            found = self.needs[key] = f"{_and(themes)} ({_and(said)}), pour {_and(served)}"
         return found
 
 
-def _overlap(part: _Part, refs: Referentials, described: _Described) -> Overlap:
-    codes, name = described(part.communes)
-    return checked(Overlap, dict(acteurs=sorted(part.actors), services=sorted(part.services),
-                                 thematiques=sorted(part.thematiques),
-                                 moments=[m for m in refs.moments if m in part.moments],
-                                 publics=sorted(part.publics), territoire=list(codes),
-                                 nom_territoire=name, nb_communes=int(part.communes.size),
-                                 population=part.population))
+def _overlap(part: _Part, refs: Referentials,
+             described: _Described) -> tuple[Overlap, str, str]:
+    """A part as an :class:`Overlap`, and its words: what need, and where."""
+    codes, name, where = described.place(part)
+    thematiques = sorted(part.thematiques)
+    moments = [m for m in refs.moments if m in part.moments]
+    publics = sorted(part.publics)
+    return checked(Overlap, dict(acteurs=part.acteurs, services=sorted(part.services),
+                                 thematiques=thematiques, moments=moments, publics=publics,
+                                 territoire=list(codes), nom_territoire=name,
+                                 nb_communes=int(part.communes.size),
+                                 population=part.population)), \
+        described.need(thematiques, moments, publics), where
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
 
 
-def _explain(parts: list[Overlap], actor_names: dict[str, str], refs: Referentials,
-             needs: dict[tuple, str]) -> str:
+def _explain(parts: list[tuple[Overlap, str, str]], actor_names: dict[str, str]) -> str:
     """The finding in words: who overlaps, on what, where; then who joins where.
 
-    ``needs`` memoises the words of each distinct (thématiques, moments, publics).
+    ``parts``: each part with the words of its need and place (:func:`_overlap`).
     """
     def who(ids: Iterable[str]) -> str:
         return _and([actor_names.get(a, a) for a in ids])
 
-    def what(part: Overlap) -> str:
-        key = (tuple(part.thematiques), tuple(part.moments), tuple(part.publics))
-        found = needs.get(key)
-        if found is None:
-            themes = [refs.thematiques[t].libelle if t in refs.thematiques else t
-                      for t in part.thematiques]
-            moments = [refs.moments.get(m, m).lower() for m in part.moments]
-            publics = [refs.publics.get(p, p).lower() for p in part.publics]
-            found = needs[key] = f"{_and(themes)} ({_and(moments)}), pour {_and(publics)}"
-        return found
-
-    def where(part: Overlap) -> str:
-        """« sur le Morbihan (249 communes, 783 390 habitants) »: one territory with its
-        article, several as :func:`names` lists them."""
-        place = f"sur {part.nom_territoire}"
-        if len(part.territoire) == 1:
-            code = part.territoire[0]
-            place = in_territory(refs.territoires.kind(code) or "", code, part.nom_territoire)
-        return (f"{place} ({plural(part.nb_communes, 'commune')}, "
-                f"{number(part.population)} habitants)")
-
-    first = parts[0]
-    text = f"{who(first.acteurs)} proposent le même accompagnement : {what(first)}, " \
-           f"{where(first)}."
+    first, what, where = parts[0]
+    text = f"{who(first.acteurs)} proposent le même accompagnement : {what}, {where}."
     seen = set(first.acteurs)
-    for part in parts[1:]:
+    for part, what, where in parts[1:]:
         joining = [a for a in part.acteurs if a not in seen]
         text += (f" {who(joining)} s'y ajoute{'nt' if len(joining) > 1 else ''} "
-                 f"{where(part)} : {what(part)}.")
+                 f"{where} : {what}.")
     return text
 
 
 def _finding(root: _Part, inside: np.ndarray | None, actor_names: dict[str, str],
              refs: Referentials, described: _Described) -> DuplicateGroup:
-    terr = refs.territoires
-    index = terr.index
-    parts = [root, *sorted(root.merged, key=lambda p: (-p.population, sorted(p.actors)))]
-    overlaps = [_overlap(p, refs, described) for p in parts]
+    index = refs.territoires.index
+    parts = [root, *sorted(root.merged, key=lambda p: (-p.population, p.acteurs))] \
+        if root.merged else [root]
+    made = [_overlap(p, refs, described) for p in parts]
+    overlaps = [overlap for overlap, _, _ in made]
     first = overlaps[0]
     if len(parts) == 1:  # most findings: the part's sorted lists are the finding's
         services, thematiques, moments = list(first.services), list(first.thematiques), \
@@ -693,7 +739,7 @@ def _finding(root: _Part, inside: np.ndarray | None, actor_names: dict[str, str]
         nb_communes=first.nb_communes, population=first.population, services=services,
         acteurs=acteurs, score=share(first.population, whole), thematiques=thematiques,
         moments=moments, recouvrements=overlaps,
-        explication=_explain(overlaps, actor_names, refs, described.needs),
+        explication=_explain(made, actor_names),
     ))
 
 
