@@ -30,6 +30,7 @@ list is a département's answer: a run wider than a département lists the
 
 from __future__ import annotations
 
+import copy
 import random
 from collections import defaultdict
 from collections.abc import Iterable
@@ -188,6 +189,20 @@ class _Keys:
         self.parents = [np.arange(len(index), dtype=np.int64), index.epci, index.departement,
                         index.region]
         self._located: dict[str, list[tuple[int, int]]] = {}
+        self.where: np.ndarray | None = None  # the communes looked at (None: all of them)
+        self.count = len(index)  # how many
+
+    def scoped(self, inside: np.ndarray | None) -> _Keys:
+        """These keys over the communes of ``inside`` alone (all of them when None): each
+        bucket's arrays then hold a département's few hundred communes, not France's
+        35,000; ``where`` gives their indices in the :class:`CommuneIndex`."""
+        if inside is None:
+            return self
+        scoped = copy.copy(self)  # the same numbers and located areas
+        scoped.where = np.flatnonzero(inside)
+        scoped.parents = [parent[scoped.where] for parent in self.parents]
+        scoped.count = scoped.where.size
+        return scoped
 
     def located(self, view: ServiceView) -> list[tuple[int, int]]:
         """The (level, number) of each territory of a service's area (level 4: France),
@@ -293,8 +308,8 @@ def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
             else:
                 at[level][territory] = at[level].get(territory, 0) | 1 << position
     columns = []
-    reached = np.zeros(len(keys.index), dtype=bool) if not national else np.ones(
-        len(keys.index), dtype=bool)
+    reached = np.zeros(keys.count, dtype=bool) if not national else np.ones(
+        keys.count, dtype=bool)
     for level in range(4):
         has = np.zeros(keys.sizes[level] + 1, dtype=bool)
         if at[level]:
@@ -311,6 +326,7 @@ def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
     where = np.flatnonzero(reached)
     if where.size == 0:
         return {}
+    communes = where if keys.where is None else keys.where[where]  # their indices
     combined = np.zeros(where.size, dtype=np.int64)
     for level in range(4):
         combined = combined * (keys.sizes[level] + 1) + (columns[level][where] + 1)
@@ -327,7 +343,7 @@ def _class_pieces(bucket: _Bucket, positions: list[int], keys: _Keys,
             if territory >= 0:
                 mask |= at[level][territory]
         if mask & (mask - 1):  # two services or more
-            found[mask].append(where[order[bounds[k]:bounds[k + 1]]])
+            found[mask].append(communes[order[bounds[k]:bounds[k + 1]]])
     return {mask: (np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0])
             for mask, parts in found.items()
             if bucket.several_actors_or_none(mask & ~bucket.small)}
@@ -337,7 +353,7 @@ def _reached_by_two(at: list[dict[int, int]], national: int, mask: int,
                     keys: _Keys) -> np.ndarray:
     """The communes reached by two services of ``mask`` or more, from the territories of
     each level (``national``: the services covering France)."""
-    count = np.full(len(keys.index), (national & mask).bit_count(), dtype=np.int64)
+    count = np.full(keys.count, (national & mask).bit_count(), dtype=np.int64)
     for level in range(4):
         found = {n: (services & mask).bit_count() for n, services in at[level].items()
                  if services & mask}
@@ -376,6 +392,7 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
     class_of = class_of if class_of is not None else _classes(views, keys, regions_apart)
     views = [v for v in views if class_of[v.id] in classes]  # classes never meet
     result = []
+    scoped = keys.scoped(inside)  # the pieces: only the communes inside
     for key, members in sorted(_buckets(views, niveau, refs).items()):
         if len({v.acteur for v in members}) < 2:
             continue
@@ -385,7 +402,7 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
             members = _near_big(members, big, keys, inside)
         bucket = _Bucket(members, big)
         found: dict[int, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
-        for piece, communes in _pieces(bucket, keys, inside, class_of).items():
+        for piece, communes in _pieces(bucket, scoped, None, class_of).items():
             for public, serving in _by_public(bucket, piece):
                 # Two actors big enough: a finding kept, or a part joining one.
                 if not bucket.small or bucket.several_actors_or_none(serving & ~bucket.small):
