@@ -109,7 +109,7 @@ class DuplicateGroup(BaseModel):
     explication: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Elementary:
     """An overlap of one bucket: services serving ``publics`` on ``communes``."""
 
@@ -236,6 +236,8 @@ class _Bucket:
             for public in view.publics:
                 self.publics[public] = self.publics.get(public, 0) | bit
         self.public_order = sorted(self.publics)
+        self.acteur_at = [view.acteur for view in members]
+        self.id_at = [view.id for view in members]
 
     def several_actors_or_none(self, mask: int) -> bool:
         """Whether the services of ``mask`` belong to two actors or more (False for none)."""
@@ -246,13 +248,16 @@ class _Bucket:
         first = self.members[(mask & -mask).bit_length() - 1].acteur
         return mask & ~self.actors[first] != 0
 
-    def services(self, mask: int) -> tuple[ServiceView, ...]:
-        found = []
-        while mask:
-            low = mask & -mask
-            found.append(self.members[low.bit_length() - 1])
-            mask ^= low
-        return tuple(found)
+
+def _positions(mask: int) -> list[int]:
+    """The positions of a mask's bits, lowest first."""
+    found = []
+    while mask:
+        high = mask.bit_length() - 1
+        found.append(high)
+        mask ^= 1 << high
+    found.reverse()
+    return found
 
 
 def _pieces(bucket: _Bucket, keys: _Keys, inside: np.ndarray | None,
@@ -401,24 +406,37 @@ def _elementary(views: list[ServiceView], niveau: str, inside: np.ndarray | None
                 continue
             members = _near_big(members, big, keys, inside)
         bucket = _Bucket(members, big)
-        found: dict[int, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
+        found: dict[int, dict[str, list[np.ndarray]]] = {}
         for piece, communes in _pieces(bucket, scoped, None, class_of).items():
             for public, serving in _by_public(bucket, piece):
                 # Two actors big enough: a finding kept, or a part joining one.
                 if not bucket.small or bucket.several_actors_or_none(serving & ~bucket.small):
-                    found[serving][public].append(communes)
+                    by_public = found.get(serving)
+                    if by_public is None:
+                        found[serving] = {public: [communes]}
+                    elif public in by_public:
+                        by_public[public].append(communes)
+                    else:
+                        by_public[public] = [communes]
+        thematique, moment = key
+        acteur_at, id_at = bucket.acteur_at, bucket.id_at
         for serving, by_public in found.items():
+            positions = _positions(serving)
+            actors = frozenset([acteur_at[p] for p in positions])
+            ids = tuple([id_at[p] for p in positions])
+            if len(by_public) == 1:  # most sets of services: one public
+                for public, arrays in by_public.items():
+                    result.append(_Elementary(thematique, moment, (public,), actors, ids,
+                                              arrays[0] if len(arrays) == 1 else _union(arrays)))
+                continue
             # Publics that share the same communes make one overlap.
             same: dict[bytes, tuple[np.ndarray, list[str]]] = {}
             for public, arrays in by_public.items():
                 communes = arrays[0] if len(arrays) == 1 else _union(arrays)
                 entry = same.setdefault(communes.tobytes(), (communes, []))
                 entry[1].append(public)
-            views_serving = bucket.services(serving)
-            actors = frozenset([v.acteur for v in views_serving])
-            ids = tuple([v.id for v in views_serving])
-            result += [_Elementary(key[0], key[1], tuple(sorted(publics)), actors, ids, communes)
-                       for communes, publics in same.values()]
+            result += [_Elementary(thematique, moment, tuple(sorted(publics)), actors, ids,
+                                   communes) for communes, publics in same.values()]
     return result
 
 
