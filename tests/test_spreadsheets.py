@@ -126,6 +126,26 @@ def test_csv_lines_written_whole_are_those_the_csv_writer_writes():
         assert to_csv(rows, columns, labels=False) == csv_cell_by_cell(rows, columns)
 
 
+@pytest.mark.parametrize("position", ["a", "b", "c"])
+def test_csv_rows_to_quote_are_found_in_each_column_alone(position):
+    """to_csv searches each column's cells at once: one odd cell among plain ones (first,
+    inside or last of its column; first, inside or last of its line) is found and written
+    as the csv module writes it, the other lines as they are."""
+    from spie_graph.render.tables import _rows_to_quote
+
+    odd = ["a;b", 'dit "oui"', "deux\nlignes", "retour\r", "=1+1", "+33", "-x", "@SUM(A1)",
+           "\tx", "ctrl\x07", "\x01=cmd", "\x85", "\ud800", "\ufffe", "-2,5", -2.5, -3,
+           ["=a", "b"], ["x;y"], ["-"], ["a\nb"], "é « guillemets » à"]
+    plain = [{"a": f"a{i}", "b": f"b {i}", "c": i} for i in range(4)]
+    for value in odd:
+        for at in (0, 2, 4):
+            rows = [*plain[:at], {**plain[0], position: value}, *plain[at:]]
+            columns = ["a", "b", "c"]
+            assert to_csv(rows, columns, labels=False) == csv_cell_by_cell(rows, columns)
+    assert _rows_to_quote([["x", "y"], ["=", "z"], ["a", "-b"]]) == {0, 1}
+    assert _rows_to_quote([["x", "é"], ["y", "z"]]) == set()
+
+
 def csv_cell_by_cell(rows: list[dict], columns: list[str]) -> str:
     """What to_csv writes, as the csv module writes it cell by cell with _csv_cell: the
     reference of its fast paths."""

@@ -24,8 +24,10 @@ import json
 import re
 import shutil
 import textwrap
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from pydantic import BaseModel
 
@@ -402,9 +404,13 @@ def _csv_plain(value: object) -> str:
 
 
 # A line is written as it is when none of its cells holds a character XML cannot hold, a
-# quote or a line break (this search), nor a ``;`` (counted), nor starts like a formula.
+# quote or a line break (this search), nor a ``;``, nor starts like a formula.
 _CSV_LINE_SPECIAL = re.compile(f'[{NOT_XML_CHARS}"\r\n]')
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A column's cells joined by line feeds (:func:`_rows_to_quote`): a cell to quote or clean
+# (but for a line feed, counted), and a cell after the first that starts like a formula.
+_CSV_CELL_SPECIAL = re.compile(f'[{NOT_XML_CHARS}";\r]')
+_CSV_CELL_START = re.compile("\n[=+\\-@\t\r]")
 
 
 def _csv_texts(column: list[object]) -> list[str]:
@@ -417,6 +423,9 @@ def _csv_texts(column: list[object]) -> list[str]:
         return ["" if v is None else v for v in column]  # type: ignore[misc]
     if kinds <= {int, type(None)}:
         return ["" if v is None else str(v) for v in column]  # sheet_number of an int
+    if kinds <= {float, type(None)}:  # equal floats, one text (-0.0 and 0.0 both « 0 »)
+        said = {v: sheet_number(v) for v in set(column) if v is not None}  # type: ignore[arg-type]
+        return ["" if v is None else said[v] for v in column]
     if kinds <= {int, float, type(None)}:
         return ["" if v is None else sheet_number(v) for v in column]  # type: ignore[arg-type]
     if kinds <= {bool, type(None)}:
@@ -441,10 +450,11 @@ def to_csv(rows: Sequence[dict] | Table, columns: Sequence[str] | None = None, *
 
     Notes
     -----
-    Each column's cells are first made texts at once (:func:`_csv_texts`), each
-    row joined as it is; only a line with something to quote, clean or neutralise
-    (:data:`_CSV_LINE_SPECIAL`) goes through :func:`_csv_cell` and :mod:`csv`'s
-    writer, cell by cell. The same text, several times faster on a report's tables.
+    Each column's cells are first made texts at once (:func:`_csv_texts`), and
+    searched at once (:func:`_rows_to_quote`), each row joined as it is; only a
+    line with a cell to quote, clean or neutralise goes through :func:`_csv_cell`
+    and :mod:`csv`'s writer, cell by cell. The same text, several times faster on
+    a report's tables.
     """
     table = rows if isinstance(rows, Table) else table_of(rows, columns, labels=labels,
                                                                refs=refs)
@@ -454,21 +464,48 @@ def to_csv(rows: Sequence[dict] | Table, columns: Sequence[str] | None = None, *
     if not table.columns:  # rows without a cell: an empty line each, as the writer makes them
         out.append("\r\n" * table.size)
         return "".join(out)
-    separators = len(table.columns) - 1  # a single column: csv quotes an empty cell
-    special = _CSV_LINE_SPECIAL.search
-    write = out.append
     texts = [_csv_texts(column) for column in table.values]
-    lines = map(";".join, zip(*texts, strict=True))
-    for line, values in zip(lines, zip(*table.values, strict=True), strict=True):
-        if (separators and line.count(";") == separators and special(line) is None
-                and not line.startswith(_FORMULA_START) and ";=" not in line
-                and ";+" not in line and ";-" not in line and ";@" not in line
-                and ";\t" not in line):
+    lines = list(map(";".join, zip(*texts, strict=True)))
+    # A single column: csv quotes an empty cell, every line goes through the writer.
+    quoted = (_rows_to_quote(texts) if len(table.columns) > 1 else range(table.size))
+    if not quoted:
+        out += ["\r\n".join(lines), "\r\n"] if lines else []
+        return "".join(out)
+    write = out.append
+    for row, line in enumerate(lines):
+        if row in quoted:
+            writer.writerow([_csv_cell(column[row]) for column in table.values])
+        else:
             write(line)
             write("\r\n")
-        else:
-            writer.writerow([_csv_cell(v) for v in values])
     return "".join(out)
+
+
+def _rows_to_quote(texts: list[list[str]]) -> set[int]:
+    """The rows with a cell that holds a character XML cannot hold, a quote, a line break
+    or a ``;``, or that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage
+    return): :func:`to_csv` writes them cell by cell.
+
+    A column's cells are searched at once, joined by line feeds: two searches in the
+    joined text, whose finds are mapped back to their rows; a column with a line feed
+    in a cell is looked at cell by cell.
+    """
+    found: set[int] = set()
+    for column in texts:
+        joined = "\n".join(column)
+        if joined.count("\n") != len(column) - 1:  # a cell holds a line feed
+            found.update(row for row, text in enumerate(column)
+                         if _CSV_CELL_SPECIAL.search(text) is not None or "\n" in text
+                         or text.startswith(_FORMULA_START))
+            continue
+        at = [m.start() for m in _CSV_CELL_SPECIAL.finditer(joined)]
+        at += [m.start() + 1 for m in _CSV_CELL_START.finditer(joined)]
+        if joined.startswith(_FORMULA_START):
+            at.append(0)
+        if at:
+            starts = list(accumulate([len(text) + 1 for text in column]))
+            found.update(bisect_right(starts, position) for position in at)
+    return found
 
 
 class _Lines(list[str]):
