@@ -39,6 +39,7 @@ import networkx as nx
 
 from spie_graph import french
 from spie_graph.analyses.density import Density
+from spie_graph.analyses.duplicates import DuplicateGroup
 from spie_graph.analyses.findings import Findings
 from spie_graph.analyses.stats import graph_stats, stats_rows
 from spie_graph.files import markdown_text as md
@@ -330,9 +331,6 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
     groups = ctx.findings.duplicates
     if groups is None:
         return _part({}, [])
-    # The parts of a finding are nested lists: doublons.json keeps them; the tables say
-    # them in words (« explication »), one row per finding.
-    table = model_rows(groups, exclude={"recouvrements"})
     lines = ["## Accompagnements en double", "",
              (f"{french.plural(len(groups), 'groupe')} de services d'acteurs différents sur la "
               "même thématique, le même moment du parcours, des publics et un territoire communs "
@@ -361,7 +359,13 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
                      "France ne sont comparés qu'entre eux, ceux d'une région aussi au-delà de "
                      "leur région. La liste complète se demande département par département "
                      "(`spie-graph duplicates --territoire`).")
-    labelled = table_of(table, refs=ctx.refs)  # once, for the CSV file and the sheet
+    # The parts of a finding are nested lists: doublons.json keeps them; the tables say
+    # them in words (« explication »), one row per finding, each column read from the
+    # findings' fields (model_rows without a dict per finding); labelled once, for the
+    # CSV file and the sheet.
+    columns = [name for name in DuplicateGroup.model_fields if name != "recouvrements"]
+    labelled = table_of([g.__dict__ for g in groups], columns if groups else None,
+                        refs=ctx.refs)
     return _part({"doublons.csv": to_csv(labelled)}, lines, [Sheet("Doublons", labelled)])
 
 
