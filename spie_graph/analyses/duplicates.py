@@ -33,7 +33,7 @@ from __future__ import annotations
 import copy
 import random
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from itertools import combinations
@@ -129,8 +129,9 @@ class _Part:
     __slots__ = ("actors", "services", "thematiques", "moments", "publics", "communes",
                  "key", "population", "acteurs", "merged", "bits")
 
-    def __init__(self, actors: frozenset[str], services: set[str], thematiques: set[str],
-                 moments: set[str], publics: set[str], communes: np.ndarray):
+    def __init__(self, actors: frozenset[str], services: Collection[str],
+                 thematiques: Collection[str], moments: Collection[str],
+                 publics: Collection[str], communes: np.ndarray):
         self.actors = actors
         self.services = services
         self.thematiques = thematiques
@@ -499,8 +500,8 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
     for actors, items in grouped.items():
         if len(items) == 1:  # most sets of actors
             item = items[0]
-            parts.append(_Part(actors, set(item.services), {item.thematique}, {item.moment},
-                               set(item.publics), item.communes))
+            parts.append(_Part(actors, item.services, (item.thematique,), (item.moment,),
+                               item.publics, item.communes))
             continue
         pieces = [item.communes for item in items]
         france = [p for p in pieces if p.size == whole]
@@ -517,15 +518,17 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
     _bits(parts)
     roots: list[_Part] = []
     by_set = _Roots(grouped)
+    number = by_set.numbers
     ordered = sorted(parts, key=lambda p: (len(p.actors), -p.population, p.acteurs))
     for part in ordered:
-        numbers = by_set.numbers_of(part.actors)
-        home = by_set.home(part, numbers) if len(numbers) > 2 else None
+        numbers = [number[actor] for actor in part.actors]
+        signature = reduce(xor, numbers, 0)
+        home = by_set.home(part, numbers, signature) if len(numbers) > 2 else None
         if home is not None:
             home.merged.append(part)
             continue
         roots.append(part)
-        by_set.add(part, numbers)
+        by_set.add(part, signature)
     return roots
 
 
@@ -544,21 +547,18 @@ class _Roots:
         self.numbers = {actor: draw(64) for actor in sorted(set().union(*sets))}
         self.by_signature: dict[int, list[_Part]] = defaultdict(list)
 
-    def numbers_of(self, actors: Iterable[str]) -> list[int]:
-        numbers = self.numbers
-        return [numbers[actor] for actor in actors]
+    def add(self, part: _Part, signature: int) -> None:
+        """A root, by its signature (the XOR of its actors' numbers)."""
+        self.by_signature[signature].append(part)
 
-    def add(self, part: _Part, numbers: list[int]) -> None:
-        self.by_signature[reduce(xor, numbers, 0)].append(part)
-
-    def home(self, part: _Part, numbers: list[int]) -> _Part | None:
+    def home(self, part: _Part, numbers: list[int], whole: int) -> _Part | None:
         """The finding a set of actors joins: the largest smaller set of its actors (then
         the most populated) whose overlap contains its own, or None.
 
-        ``numbers``: its actors' (:meth:`numbers_of`). Every smaller size is looked at
-        for up to 4 actors, one actor less beyond (at most k lookups for k actors).
+        ``numbers``: its actors' (:attr:`numbers`), ``whole`` their signature. Every
+        smaller size is looked at for up to 4 actors, one actor less beyond (at most k
+        lookups for k actors).
         """
-        whole = reduce(xor, numbers, 0)
         k = len(numbers)
         get = self.by_signature.get
         for size in range(k - 1, 1, -1) if k <= 4 else [k - 1]:
@@ -658,7 +658,7 @@ class _Described:
     def __init__(self, refs: Referentials, views: Iterable[ServiceView]):
         self.refs = refs
         self.places: dict[bytes, tuple[list[str], str, str]] = {}
-        self.needs: dict[tuple, str] = {}
+        self.needs: dict[tuple[tuple[str, ...], ...], str] = {}
         self.populations: dict[frozenset[int], int] = {}
         # Each service's area as the number of its distinct tuple of codes: a finding's
         # union of areas is a set of a few numbers, not of its services' codes.
@@ -715,16 +715,18 @@ class _Described:
 def _overlap(part: _Part, refs: Referentials,
              described: _Described) -> tuple[Overlap, str, str]:
     """A part as an :class:`Overlap`, and its words: what need, and where."""
-    codes, name, where = described.place(part)
+    found = described.places.get(part.key)
+    codes, name, where = found if found is not None else described.place(part)
     thematiques = sorted(part.thematiques)
     moments = [m for m in refs.moments if m in part.moments]
     publics = sorted(part.publics)
+    what = described.needs.get((tuple(thematiques), tuple(moments), tuple(publics)))
     return checked(Overlap, dict(acteurs=part.acteurs, services=sorted(part.services),
                                  thematiques=thematiques, moments=moments, publics=publics,
                                  territoire=list(codes), nom_territoire=name,
                                  nb_communes=int(part.communes.size),
                                  population=part.population)), \
-        described.need(thematiques, moments, publics), where
+        what or described.need(thematiques, moments, publics), where
 
 
 def _and(items: list[str]) -> str:
