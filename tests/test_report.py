@@ -296,6 +296,29 @@ def test_doublons_json_is_what_pydantic_writes_one_finding_per_line(demo_graph):
     assert models_json([]) == b"[]"
 
 
+def test_doublons_csv_and_sheet_hold_every_field_of_the_findings_but_their_parts(demo_graph):
+    """duplicates_part reads its table's columns from the findings' fields: the rows
+    model_rows makes of them (all but « recouvrements »), labelled; none without findings."""
+    import dataclasses
+
+    from spie_graph.render.tables import Sheet, model_rows, sheet_xml, to_csv
+    from spie_graph.report.parts import duplicates_part
+    from spie_graph.report.run import report_context
+    from tests.data_outputs import hostile_graph
+
+    for graph in (demo_graph, hostile_graph(demo_graph)):
+        ctx = report_context("morbihan", graph)
+        groups = ctx.findings.duplicates
+        assert groups
+        rows = model_rows(groups, exclude={"recouvrements"})
+        made = duplicates_part(ctx)
+        assert made.files["doublons.csv"] == to_csv(rows, refs=ctx.refs)
+        (sheet,) = made.tables
+        assert sheet_xml(sheet) == sheet_xml(Sheet("Doublons", rows), refs=ctx.refs)
+    empty = dataclasses.replace(ctx, findings=ctx.findings.model_copy(update={"duplicates": []}))
+    assert duplicates_part(empty).files["doublons.csv"] == to_csv([], refs=ctx.refs)
+
+
 @pytest.mark.parametrize("error", [ValueError("panne"), KeyboardInterrupt()])
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_a_report_stopped_midway_leaves_the_previous_folder_and_no_staging(
