@@ -376,7 +376,8 @@ def test_parts_compare_their_communes_as_bits_as_arrays_do():
     sets = [pool[[i]] for i in range(pool.size)] + [pool.copy(), pool[:3], pool[7:10]]
     sets += [np.unique(rng.choice(pool, size=rng.integers(1, pool.size + 1)))
              for _ in range(60)]
-    parts = [module._Part(frozenset({"a", "b"}), set(), set(), set(), set(), communes)
+    parts = [module._Part(frozenset({"a", "b"}), set(), set(), set(), set(), communes,
+                          communes.tobytes())
              for communes in sets]
     module._bits(parts)
     assert all(part.bits is not None for part in parts)

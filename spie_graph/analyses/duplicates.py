@@ -131,14 +131,14 @@ class _Part:
 
     def __init__(self, actors: frozenset[str], services: Collection[str],
                  thematiques: Collection[str], moments: Collection[str],
-                 publics: Collection[str], communes: np.ndarray):
+                 publics: Collection[str], communes: np.ndarray, key: bytes):
         self.actors = actors
         self.services = services
         self.thematiques = thematiques
         self.moments = moments
         self.publics = publics
         self.communes = communes
-        self.key = communes.tobytes()
+        self.key = key
         self.population = 0
         self.acteurs = sorted(actors)
         self.merged: list[_Part] = []
@@ -497,18 +497,20 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
             items.append(item)
     whole = len(index)  # all of France
     parts = []
+    key_of = _CommuneKeys()
     for actors, items in grouped.items():
         if len(items) == 1:  # most sets of actors
             item = items[0]
             parts.append(_Part(actors, item.services, (item.thematique,), (item.moment,),
-                               item.publics, item.communes))
+                               item.publics, item.communes, key_of(item.communes)))
             continue
         pieces = [item.communes for item in items]
         france = [p for p in pieces if p.size == whole]
+        communes = france[0] if france else _union(pieces)
         parts.append(_Part(actors, {s for item in items for s in item.services},
                            {item.thematique for item in items}, {item.moment for item in items},
-                           {p for item in items for p in item.publics},
-                           france[0] if france else _union(pieces)))
+                           {p for item in items for p in item.publics}, communes,
+                           key_of(communes)))
     populations: dict[bytes, int] = {}  # parts share few distinct sets of communes
     for part in parts:
         population = populations.get(part.key)
@@ -530,6 +532,23 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
         roots.append(part)
         by_set.add(part, signature)
     return roots
+
+
+class _CommuneKeys:
+    """The bytes of arrays of communes, one object per distinct set: parts share the
+    arrays of their pieces (an array is read once), and a national run's parts of all of
+    France would otherwise each hold 280 kB of their own. The arrays must outlive it."""
+
+    def __init__(self) -> None:
+        self.by_array: dict[int, bytes] = {}
+        self.distinct: dict[bytes, bytes] = {}
+
+    def __call__(self, communes: np.ndarray) -> bytes:
+        found = self.by_array.get(id(communes))
+        if found is None:
+            made = communes.tobytes()
+            found = self.by_array[id(communes)] = self.distinct.setdefault(made, made)
+        return found
 
 
 class _Roots:
