@@ -22,10 +22,9 @@ from spie_graph.report.run import run_report
 @pytest.fixture
 def two_cores(monkeypatch):
     """Two lanes allowed whatever the machine (the CI's has two cores; a laptop may have
-    more), and the third process whatever the memory pytest holds."""
+    more)."""
     monkeypatch.delenv(lanes.ENV_PROCESSES, raising=False)
     monkeypatch.setattr(lanes.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(lanes, "LARGE", 1 << 40)  # pytest's own process may hold a lot
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_two_lanes_write_the_same_report_as_one(demo_graph, tmp_path, monkeypatc
     assert not lane_spy
     monkeypatch.delenv(lanes.ENV_PROCESSES)
     two = _contents(run_report("morbihan", demo_graph, tmp_path / "deux"))
-    assert lane_spy == [1, 1]  # the second lane, then the duplicates' files and the map
+    assert lane_spy == [1]
     assert len(one) == 28 and one.keys() == two.keys()
     for name in one:
         assert one[name] == two[name], name
@@ -78,20 +77,7 @@ def test_two_lanes_on_a_territory_where_some_actors_do_not_work(demo_graph, tmp_
     one = _contents(run_report("morbihan", demo_graph, tmp_path / "un", "200067932"))
     monkeypatch.delenv(lanes.ENV_PROCESSES)
     two = _contents(run_report("morbihan", demo_graph, tmp_path / "deux", "200067932"))
-    assert lane_spy == [1, 1] and one == two
-
-
-def test_a_large_report_forks_no_third_process(demo_graph, tmp_path, monkeypatch, two_cores,
-                                               lane_spy):
-    """Past lanes.LARGE (a national set), this process runs the duplicates' files and the
-    map itself: the same files."""
-    monkeypatch.setenv(lanes.ENV_PROCESSES, "1")
-    one = _contents(run_report("morbihan", demo_graph, tmp_path / "un"))
-    monkeypatch.delenv(lanes.ENV_PROCESSES)
-    monkeypatch.setattr(lanes, "LARGE", 0)
-    two = _contents(run_report("morbihan", demo_graph, tmp_path / "deux"))
     assert lane_spy == [1] and one == two
-    assert 10 * 2**20 < lanes.resident() < 64 * 2**30
 
 
 def _failing_in_the_second_lane(monkeypatch, failure):
@@ -134,7 +120,7 @@ def test_an_error_in_the_second_lane_is_raised_here(demo_graph, tmp_path, monkey
     chosen = _failing_in_the_second_lane(monkeypatch, fail)
     with pytest.raises(ArgumentError, match="territoire inconnu : 99999") as raised:
         run_report("morbihan", demo_graph, tmp_path, parts=chosen)
-    assert lane_spy == [1, 1, 1]  # the previous report, then the second lane and the third
+    assert lane_spy == [1, 1]  # the previous report, then this one
     assert "Dans le second processus de calcul" in "\n".join(raised.value.__notes__)
     assert "in fail" in "\n".join(raised.value.__notes__)  # the child's traceback
     _untouched(tmp_path, *previous)
@@ -230,7 +216,8 @@ def test_the_parts_left_are_run_by_the_process_free_first(demo_graph, tmp_path, 
                         parts=[slow, parts.duplicates_part, first, second])
     slow_pid, *others = ((folder / f"{name}.txt").read_text()
                          for name in ("lente", "premiere", "seconde"))
-    assert slow_pid not in others  # while one process sleeps, the others run the rest
+    assert slow_pid not in others  # while one process sleeps, the other runs the rest
+    assert len({slow_pid, *others}) == 2 and str(os.getpid()) in {slow_pid, *others}
     text = (folder / "rapport.md").read_text(encoding="utf-8")
     order = [text.index(f"## {title}") for title in
              ("lente", "Accompagnements en double", "premiere", "seconde")]

@@ -23,7 +23,6 @@ import multiprocessing
 import os
 import pickle
 import shutil
-import sys
 import tempfile
 import threading
 import traceback
@@ -36,28 +35,10 @@ from typing import Any
 
 from spie_graph.errors import SpieGraphError
 
-__all__ = ["ENV_PROCESSES", "LARGE", "LaneError", "Lanes", "Tasks", "available", "resident"]
+__all__ = ["ENV_PROCESSES", "LaneError", "Lanes", "Tasks", "available"]
 
 ENV_PROCESSES = "SPIE_GRAPH_PROCESSUS"
 """``1``: everything in this process (no second lane)."""
-
-
-LARGE = 1 << 30
-"""Resident memory (bytes) past which a caller should fork no more than one child: each
-child may come to copy what it touches, and at national scale (3 GiB in the first process)
-a third process would pass the 4 GiB the report is held to, for a small gain."""
-
-
-def resident() -> int:
-    """This process's resident memory now, in bytes (Linux; elsewhere its peak so far)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 class LaneError(SpieGraphError):

@@ -10,7 +10,7 @@ and consortium check.
 - :func:`coverage_part`: ``couverture.csv``, ``couverture.json``;
 - :func:`provenance_part`: what a data·inclusion import left out (no file);
 - :func:`gaps_part`: ``lacunes.csv``, ``lacunes.json``, ``densite_services.csv``;
-- :func:`duplicates_part`: ``doublons.csv``; :func:`duplicates_json_part`: ``doublons.json``;
+- :func:`duplicates_part`: ``doublons.csv``, ``doublons.json``;
 - :func:`consortium_part`: ``consortium.json`` (none without a consortium);
 - :func:`network_part`: ``reseau.json``, ``reseau.csv``;
 - :func:`map_part`: ``carte.html``;
@@ -86,7 +86,7 @@ from spie_graph.render.tables import (
 )
 from spie_graph.render.terminal import need_label, rubrique_label
 
-__all__ = ["LATE_PARTS", "PARTS", "SIDE_PARTS", "Part", "ReportContext", "ReportPart", "header",
+__all__ = ["PARTS", "SIDE_PARTS", "Part", "ReportContext", "ReportPart", "header",
            "workbook"]
 
 
@@ -366,14 +366,8 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
     columns = [name for name in DuplicateGroup.model_fields if name != "recouvrements"]
     labelled = table_of([g.__dict__ for g in groups], columns if groups else None,
                         refs=ctx.refs)
-    return _part({"doublons.csv": to_csv(labelled)}, lines, [Sheet("Doublons", labelled)])
-
-
-def duplicates_json_part(ctx: ReportContext) -> ReportPart:
-    """``doublons.json``: the findings with their parts (:func:`duplicates_part` writes the
-    table; apart, so that two processes may write them at once)."""
-    groups = ctx.findings.duplicates
-    return _part({} if groups is None else {"doublons.json": models_json(groups)}, [])
+    return _part({"doublons.csv": to_csv(labelled), "doublons.json": models_json(groups)},
+                 lines, [Sheet("Doublons", labelled)])
 
 
 def consortium_part(ctx: ReportContext) -> ReportPart:
@@ -645,14 +639,10 @@ def workbook(ctx: ReportContext, tables: Sequence[Sheet | SheetXml]) -> bytes:
 
 
 PARTS: list[Part] = [stats_part, provenance_part, coverage_part, gaps_part, duplicates_part,
-                     duplicates_json_part, consortium_part, network_part, map_part, annex_part,
-                     exports_part]
+                     consortium_part, network_part, map_part, annex_part, exports_part]
 
 SIDE_PARTS: frozenset[Part] = frozenset({stats_part, provenance_part, coverage_part, gaps_part,
                                          consortium_part, network_part, exports_part})
 """The parts that never read the duplicates: a second lane of work may run them while the
 duplicates are computed (:func:`spie_graph.report.run.run_report`)."""
 
-LATE_PARTS: frozenset[Part] = frozenset({duplicates_part, duplicates_json_part, map_part})
-"""The parts that read the duplicates and nothing drawn in a second lane: another process
-forked once the duplicates are known may run them."""

@@ -25,7 +25,6 @@ from spie_graph.reference.referentials import referentials
 from spie_graph.render.tables import Sheet, SheetXml, sheet_xml
 from spie_graph.report import lanes
 from spie_graph.report.parts import (
-    LATE_PARTS,
     PARTS,
     SIDE_PARTS,
     Part,
@@ -55,10 +54,8 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
 
     On two cores, the duplicates run here while a forked second lane
     (:mod:`spie_graph.report.lanes`) runs the other analyses and the parts that do
-    not read them (:data:`~spie_graph.report.parts.SIDE_PARTS`), then a third
-    process shares out the duplicates' files and the map with this one
-    (:func:`_write_in_lanes`); elsewhere, all in order here. The files are the same
-    either way.
+    not read them (:data:`~spie_graph.report.parts.SIDE_PARTS`): :func:`_write_in_lanes`;
+    elsewhere, all in order here. The files are the same either way.
 
     Raises
     ------
@@ -101,25 +98,27 @@ def _write_summary(ctx: ReportContext, made: Sequence[tuple[str, Sequence[Sheet 
 
 
 def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Path:
-    """:func:`_write_report` in lanes of work (three processes for a while).
+    """:func:`_write_report` in two lanes of work (two processes).
 
-    A second lane computes every analysis but the duplicates and hands them back;
-    this process computes the duplicates. Then a third process forked here, with all
-    the findings, and this one share out the parts of :data:`LATE_PARTS` (the
-    duplicates' files, the map); this one runs the others that read the duplicates
-    (the annex) and any part not listed. The third process is not forked when this
-    one holds more than :data:`~spie_graph.report.lanes.LARGE` (a national set). The
-    diagnostic's picture and the parts of :data:`SIDE_PARTS` are
-    :class:`~spie_graph.report.lanes.Tasks` taken by the second lane after its
-    analyses, and by the others when they are done with theirs. Read once before the
-    first fork, for all: the services (:func:`service_views`) and the actors' profiles.
+    A second lane computes every analysis but the duplicates and hands them back,
+    while this process computes the duplicates, then runs the parts that read them
+    (:data:`SIDE_PARTS` do not) and any part not listed. The diagnostic's picture and
+    the parts of :data:`SIDE_PARTS` are :class:`~spie_graph.report.lanes.Tasks`: the
+    second lane takes them one by one after its analyses, and this process takes
+    those left when it is done with its own. Read once before the fork, for both:
+    the services (:func:`service_views`) and the actors' profiles.
+
+    Notes
+    -----
+    A third process, forked once the duplicates are known to write their files, was
+    measured and dropped: on the département set it added 0.5 s of system time (pages
+    copied on write) and took 0.1 s more.
     """
     side = [part for part in parts if part in SIDE_PARTS]
-    late = [part for part in parts if part in LATE_PARTS]
     views = service_views(blank.graph)
     blank.profiles  # noqa: B018 (read once here, shared by both lanes)
     picture = lanes.Tasks(1 if annex_part in parts else 0)
-    shared, later = lanes.Tasks(len(side)), lanes.Tasks(len(late))
+    shared = lanes.Tasks(len(side))
     made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
     with writing_folder(folder) as out, lanes.Lanes() as children:
         children.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
@@ -129,16 +128,13 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Pa
         others = children.get("findings")
         ctx = _with_findings(blank, others.model_copy(update={
             "duplicates": duplicates.duplicates, "duplicates_count": duplicates.duplicates_count}))
-        if late and lanes.resident() < lanes.LARGE:
-            children.start(lambda lane: _late_lane(lane, ctx, out, [(late, later), (side, shared)]))
-        for part in parts:  # first, while the third process takes the first late part
-            if part not in SIDE_PARTS and part not in LATE_PARTS:
+        for part in parts:
+            if part not in SIDE_PARTS:
                 if part is annex_part and picture.take() is None:  # drawn in the second lane
                     ctx.__dict__["picture"] = children.get("picture")
                 made[part] = _run_part(part, ctx, out)
-        _take(ctx, out, late, later, made)
         _take(ctx, out, side, shared, made)
-        for part in parts:
+        for part in side:
             if part not in made:
                 made[part] = children.get(part.__name__)
         _write_summary(ctx, [made[part] for part in parts], out)
@@ -156,26 +152,18 @@ def _side_lane(lane: lanes.Lanes, blank: ReportContext, views: list[ServiceView]
                out: FolderWriter, picture: lanes.Tasks, side: list[Part],
                shared: lanes.Tasks) -> None:
     """The second lane: the findings but the duplicates; then, while any is left, the
-    diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`)."""
+    diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`):
+    their files written, their sections and their sheets of ``rapport.xlsx`` (written
+    here: :func:`sheet_xml`) handed back."""
     findings = compute_findings(blank.graph, blank.territoire, with_duplicates=False,
                                 views=views, refs=blank.refs)
     lane.put("findings", findings)
     ctx = _with_findings(blank, findings)
     if picture.take() is not None:
         lane.put("picture", ctx.picture)
-    _late_lane(lane, ctx, out, [(side, shared)])
-
-
-def _late_lane(lane: lanes.Lanes, ctx: ReportContext, out: FolderWriter,
-               work: list[tuple[list[Part], lanes.Tasks]]) -> None:
-    """A lane's parts: for each list, those of its tasks no process has taken yet. Their
-    files are written, their sections and their sheets of ``rapport.xlsx`` (written here:
-    :func:`sheet_xml`) handed back."""
-    for parts, tasks in work:
-        while (task := tasks.take()) is not None:
-            section, tables = _run_part(parts[task], ctx, out)
-            lane.put(parts[task].__name__,
-                     (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
+    while (task := shared.take()) is not None:
+        section, tables = _run_part(side[task], ctx, out)
+        lane.put(side[task].__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
 
 
 def _with_findings(ctx: ReportContext, findings: Findings) -> ReportContext:
