@@ -8,8 +8,11 @@ per actor, :mod:`benchmarks.national`) is written once under ``--dossier``, then
 every step runs in its own Python process, which reports the step's CPU time
 (``time.process_time``: the machine may be shared, CPU time is what the code
 costs), its wall time, and the process's peak resident memory (``ru_maxrss``,
-build included). Steps after ``build`` first read and build the graph, outside
-the time measured, as a command does once per run.
+build included). The report runs in two processes on two cores: its CPU time is
+theirs together, and their memory together is sampled every 0.5 s as the
+proportional set size (Linux: the pages they share counted once). Steps after
+``build`` first read and build the graph, outside the time measured, as a command
+does once per run.
 
 ``précédente`` is the previous release's code itself: the package at the
 revision ``--precedente`` (by default 48aec49, the release issue 15 measured) is
@@ -199,16 +202,52 @@ def child(step: str, folder: Path, code: Path, env: dict[str, str],
                 "wall": time.perf_counter() - began,
                 "rss": int(done.stderr.strip().splitlines()[-1]) / 1024, "found": "2e appel"}
     command = [sys.executable, __file__, "--etape", step, "--dossier", str(folder)]
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=limit)
-    except subprocess.TimeoutExpired:
-        return {"cpu": float("nan"), "wall": float("nan"), "rss": float("nan"),
-                "found": f"arrêtée après {limit:.0f} s"}
-    if done.returncode:
-        tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        began, pss = time.monotonic(), 0.0
+        while process.poll() is None:
+            # The memory the step's processes hold together, each shared page counted once
+            # (proportional set size, Linux): a forked lane of the report shares the graph.
+            pss = max(pss, _tree_pss(process.pid))
+            if limit is not None and time.monotonic() - began > limit:
+                process.kill()
+                process.wait()
+                return {"cpu": float("nan"), "wall": float("nan"), "rss": float("nan"),
+                        "found": f"arrêtée après {limit:.0f} s"}
+            time.sleep(0.5)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode:
+        tail = (stderr.strip().splitlines() or ["?"])[-1]
         return {"cpu": float("nan"), "wall": float("nan"), "rss": float("nan"),
                 "found": f"échec : {tail[:100]}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(stdout.strip().splitlines()[-1])
+    if "rss_lane" in result and pss:
+        result["pss"] = pss
+        result["found"] += f" ; ensemble {pss:.0f} Mio (PSS)"
+    return result
+
+
+def _tree_pss(pid: int) -> float:
+    """The proportional set size of a process and its children, MiB (0 outside Linux)."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        try:
+            text = Path(f"/proc/{each}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def _seconds(value: float) -> str:
@@ -242,10 +281,11 @@ def markdown(results: dict[tuple[str, str], dict]) -> str:
                 cells.append("")
                 continue
             cell = f"{_seconds(measure['cpu'])} ({_memory(measure['rss'])})"
-            if "rss_lane" in measure:  # two processes: the wall time, the second's memory
+            if "rss_lane" in measure:  # two processes: the wall time, their memory together
+                memory = (f"{_memory(measure['pss'])} ensemble" if measure.get("pss") else
+                          f"{_memory(measure['rss'])} + {_memory(measure['rss_lane'])}")
                 cell = (f"{_seconds(measure['cpu'])} en deux processus, "
-                        f"{_seconds(measure['wall'])} de temps écoulé "
-                        f"({_memory(measure['rss'])} + {_memory(measure['rss_lane'])})")
+                        f"{_seconds(measure['wall'])} de temps écoulé ({memory})")
             old = measure.get("precedente")
             if old is not None and old["cpu"] != old["cpu"]:
                 cell += f" ; avant : {old['found']}"
