@@ -257,3 +257,28 @@ def test_an_interrupted_command_says_so_in_french(runner, demo_path, monkeypatch
     assert result.exit_code == 130
     assert "Commande interrompue (Ctrl-C) : aucun fichier n'est laissé à moitié écrit" \
         in result.output and "Aborted" not in result.output
+
+
+def test_a_full_disk_in_the_second_lane_is_a_french_error(demo_graph, tmp_path, monkeypatch,
+                                                          two_cores, previous):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(lanes.pickle, "dump", full)  # in the child too: it is forked
+    _only_children_take_tasks(monkeypatch)
+    with pytest.raises(lanes.LaneError, match="impossible d'écrire les résultats du second "
+                       r"processus de calcul dans « .*spie-graph-lane-.* » \(No space left on "
+                       r"device\) ; libérez de la place") as raised:
+        run_report("morbihan", demo_graph, tmp_path)
+    assert f"{lanes.ENV_PROCESSES}=1" in str(raised.value)
+    _untouched(tmp_path, *previous)
+
+
+def test_no_temporary_folder_is_a_french_error(demo_graph, tmp_path, monkeypatch, two_cores):
+    monkeypatch.setattr(lanes.tempfile, "tempdir", str(tmp_path / "absent"))
+    with pytest.raises(lanes.LaneError, match="impossible d'écrire les résultats du second "
+                       "processus de calcul dans « .*absent »"):
+        run_report("morbihan", demo_graph, tmp_path / "sortie")
+    assert not (tmp_path / "sortie").exists() or list((tmp_path / "sortie").iterdir()) == []

@@ -84,7 +84,10 @@ class Lanes:
     """
 
     def __init__(self) -> None:
-        self._folder = Path(tempfile.mkdtemp(prefix="spie-graph-lane-"))
+        try:
+            self._folder = Path(tempfile.mkdtemp(prefix="spie-graph-lane-"))
+        except OSError as exc:
+            raise LaneError(_cannot_write(tempfile.gettempdir(), exc)) from exc
         self._ready: set[str] = set()
         self._children: list[_Child] = []
         self._send: Connection | None = None  # in a child: its end of its pipe
@@ -114,9 +117,12 @@ class Lanes:
     def put(self, name: str, value: object) -> None:
         """In a child: hand ``value`` back under ``name`` (written, then announced)."""
         path = self._folder / name
-        with open(f"{path}.tmp", "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(f"{path}.tmp", path)
+        try:
+            with open(f"{path}.tmp", "wb") as out:
+                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f"{path}.tmp", path)
+        except OSError as exc:  # a full disk, most often
+            raise LaneError(_cannot_write(self._folder, exc)) from exc
         self._announce(("ready", name))
 
     def get(self, name: str) -> Any:
@@ -194,6 +200,13 @@ class Lanes:
 class _Child:
     process: Any  # multiprocessing's fork Process
     receive: Connection | None  # None once it has ended
+
+
+def _cannot_write(folder: Path | str, exc: OSError) -> str:
+    return (f"impossible d'écrire les résultats du second processus de calcul dans « {folder} » "
+            f"({exc.strerror or exc}) ; libérez de la place dans le dossier temporaire (ou "
+            f"choisissez-en un autre avec la variable TMPDIR), ou définissez {ENV_PROCESSES}=1 "
+            "pour tout calculer dans un seul processus")
 
 
 def _portable(exc: BaseException) -> tuple[bytes | None, str, str]:
