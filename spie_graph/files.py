@@ -23,8 +23,10 @@ import ctypes
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -34,7 +36,7 @@ from spie_graph.errors import ArgumentError, ExportError
 __all__ = ["NOT_XML_CHARS", "XML_ATTRIBUTE_ESCAPES", "XML_ATTRIBUTE_SPECIAL",
            "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "FolderWriter", "atomic_file",
            "check_new_folder", "markdown_text", "neutralize", "write_atomic", "write_folder",
-           "writing_folder", "xml_text"]
+           "uninterrupted", "writing_folder", "xml_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 forbids (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF),
@@ -250,6 +252,21 @@ class FolderWriter:
 
 
 @contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) while a clean-up runs, so that a second Ctrl-C cannot cut it
+    short and leave half of it done; the signal is dropped, not deferred (the run is
+    stopping anyway). In the main thread only: elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def writing_folder(target: Path | str, *, encoding: str = "utf-8",
                    check: Callable[[Path], None] | None = None) -> Iterator[FolderWriter]:
     """Write a folder whole or not at all, file by file, replacing ``target`` in one move.
@@ -277,7 +294,8 @@ def writing_folder(target: Path | str, *, encoding: str = "utf-8",
             raise _cannot_write(target, exc) from exc
     finally:
         if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            with uninterrupted():
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_folder(target: Path | str, files: Mapping[str, str | bytes], *,

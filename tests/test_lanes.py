@@ -97,17 +97,15 @@ def _only_children_take_tasks(monkeypatch):
 
 
 def _untouched(tmp_path: Path, previous: Path, before: dict) -> None:
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["lanes", "morbihan"]
+    """The previous report as it was; no staging folder (the lanes' results were in it)."""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["morbihan"]
     assert _contents(previous) == before
-    assert list((tmp_path / "lanes").iterdir()) == []  # the lane's results removed
     assert multiprocessing.active_children() == []
 
 
 @pytest.fixture
-def previous(demo_graph, tmp_path, monkeypatch):
-    """A report already there, and the lanes' results kept in ``tmp_path / "lanes"``."""
-    (tmp_path / "lanes").mkdir()
-    monkeypatch.setattr(lanes.tempfile, "tempdir", str(tmp_path / "lanes"))
+def previous(demo_graph, tmp_path):
+    """A report already there."""
     folder = run_report("morbihan", demo_graph, tmp_path, parts=[parts.stats_part])
     return folder, _contents(folder)
 
@@ -187,11 +185,16 @@ def test_when_a_second_lane_runs(monkeypatch):
         worker.join()
     monkeypatch.setattr(lanes.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert not lanes.available()  # Windows
+    for wrong in ("0", "deux", "-1"):
+        monkeypatch.setenv(lanes.ENV_PROCESSES, wrong)
+        with pytest.raises(ArgumentError,
+                           match=f"la variable SPIE_GRAPH_PROCESSUS vaut « {wrong} » : indiquez 1"):
+            lanes.available()
 
 
-def test_each_task_is_taken_once_by_whichever_process_asks(two_cores):
+def test_each_task_is_taken_once_by_whichever_process_asks(two_cores, tmp_path):
     tasks = lanes.Tasks(2000)
-    with lanes.Lanes() as lane:
+    with lanes.Lanes(tmp_path) as lane:
         lane.start(lambda lane: lane.put("taken", list(iter(tasks.take, None))))
         here = list(iter(tasks.take, None))
         there = lane.get("taken")
@@ -269,16 +272,28 @@ def test_a_full_disk_in_the_second_lane_is_a_french_error(demo_graph, tmp_path, 
     monkeypatch.setattr(lanes.pickle, "dump", full)  # in the child too: it is forked
     _only_children_take_tasks(monkeypatch)
     with pytest.raises(lanes.LaneError, match="impossible d'écrire les résultats du second "
-                       r"processus de calcul dans « .*spie-graph-lane-.* » \(No space left on "
-                       r"device\) ; libérez de la place") as raised:
+                       r"processus de calcul dans « .*/\.morbihan\..*/\.voies-.* » \(No space "
+                       r"left on device\) ; libérez de la place") as raised:
         run_report("morbihan", demo_graph, tmp_path)
     assert f"{lanes.ENV_PROCESSES}=1" in str(raised.value)
     _untouched(tmp_path, *previous)
 
 
-def test_no_temporary_folder_is_a_french_error(demo_graph, tmp_path, monkeypatch, two_cores):
-    monkeypatch.setattr(lanes.tempfile, "tempdir", str(tmp_path / "absent"))
-    with pytest.raises(lanes.LaneError, match="impossible d'écrire les résultats du second "
-                       "processus de calcul dans « .*absent »"):
-        run_report("morbihan", demo_graph, tmp_path / "sortie")
-    assert not (tmp_path / "sortie").exists() or list((tmp_path / "sortie").iterdir()) == []
+def test_a_second_ctrl_c_cannot_cut_a_clean_up_short():
+    import signal
+
+    from spie_graph.files import uninterrupted
+
+    before = signal.getsignal(signal.SIGINT)
+    with uninterrupted():
+        os.kill(os.getpid(), signal.SIGINT)  # dropped: no KeyboardInterrupt here
+        time.sleep(0.05)
+    assert signal.getsignal(signal.SIGINT) is before
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(uninterrupted().__enter__()))
+    worker.start()
+    worker.join()
+    assert seen == [None] and signal.getsignal(signal.SIGINT) is before  # not the main thread

@@ -15,6 +15,7 @@ python-docx or openpyxl.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -88,6 +89,8 @@ class SpieGroup(click.Group):
         except SpieGraphError as exc:
             raise UserError(str(exc)) from exc
         except KeyboardInterrupt:  # click would say « Aborted! »
+            # Exiting now: a second Ctrl-C must not cut the exit's own clean-up short.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             click.echo("Commande interrompue (Ctrl-C) : aucun fichier n'est laissé à moitié "
                        "écrit, les fichiers déjà là restent tels quels.", err=True)
             raise click.exceptions.Exit(130) from None

@@ -5,7 +5,8 @@ The report's analyses and parts fall into two chains that meet only at the end
 everything else. On a machine with two cores, :class:`Lanes` runs the second
 chain in a forked child while this process runs the first. The child shares
 the graph and everything computed before the fork (copy on write, nothing is
-sent to it) and hands back only what it makes, as pickles in a private folder:
+sent to it) and hands back only what it makes, as pickles in a folder of its own
+inside the caller's staging folder (:func:`spie_graph.files.writing_folder`):
 a result is never held up waiting for this process to read it, and the child
 never waits on this process. Work either process may do is shared out by
 :class:`Tasks`: each takes the next task not yet taken, so the one that is free
@@ -33,7 +34,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from spie_graph.errors import SpieGraphError
+from spie_graph.errors import ArgumentError, SpieGraphError
+from spie_graph.files import uninterrupted
 
 __all__ = ["ENV_PROCESSES", "LaneError", "Lanes", "Tasks", "available"]
 
@@ -46,8 +48,19 @@ class LaneError(SpieGraphError):
 
 
 def available() -> bool:
-    """Whether a second lane can run: fork available and safe, two cores, not refused."""
-    if os.environ.get(ENV_PROCESSES, "").strip() == "1":
+    """Whether a second lane can run: fork available and safe, two cores, not refused.
+
+    Raises
+    ------
+    ArgumentError
+        When :data:`ENV_PROCESSES` holds anything but 1 or 2.
+    """
+    asked = os.environ.get(ENV_PROCESSES, "").strip()
+    if asked not in ("", "1", "2"):
+        raise ArgumentError(f"la variable {ENV_PROCESSES} vaut « {asked} » : indiquez 1 (tout "
+                            "calculer dans un seul processus) ou 2 (deux processus, ce que fait "
+                            "l'outil par défaut sur une machine à deux cœurs ou plus)")
+    if asked == "1":
         return False
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
@@ -83,11 +96,11 @@ class Lanes:
     their results removed, whatever happened.
     """
 
-    def __init__(self) -> None:
-        try:
-            self._folder = Path(tempfile.mkdtemp(prefix="spie-graph-lane-"))
+    def __init__(self, folder: Path) -> None:
+        try:  # in the caller's staging folder: a killed run's is removed by the next run
+            self._folder = Path(tempfile.mkdtemp(prefix=".voies-", dir=folder))
         except OSError as exc:
-            raise LaneError(_cannot_write(tempfile.gettempdir(), exc)) from exc
+            raise LaneError(_cannot_write(folder, exc)) from exc
         self._ready: set[str] = set()
         self._children: list[_Child] = []
         self._send: Connection | None = None  # in a child: its end of its pipe
@@ -146,15 +159,17 @@ class Lanes:
             return pickle.load(found)
 
     def close(self) -> None:
-        """Stop the children still running, and remove what they handed back."""
-        for child in self._children:
-            if child.process.is_alive():
-                child.process.terminate()
-            child.process.join()
-            if child.receive is not None:
-                child.receive.close()
-        self._children = []
-        shutil.rmtree(self._folder, ignore_errors=True)
+        """Stop the children still running, and remove what they handed back (a second
+        Ctrl-C held meanwhile)."""
+        with uninterrupted():
+            for child in self._children:
+                if child.process.is_alive():
+                    child.process.terminate()
+                child.process.join()
+                if child.receive is not None:
+                    child.receive.close()
+            self._children = []
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def _read(self, child: _Child) -> None:
         """One message of a child: a name ready, or its error raised here; at its end, a
@@ -204,9 +219,8 @@ class _Child:
 
 def _cannot_write(folder: Path | str, exc: OSError) -> str:
     return (f"impossible d'écrire les résultats du second processus de calcul dans « {folder} » "
-            f"({exc.strerror or exc}) ; libérez de la place dans le dossier temporaire (ou "
-            f"choisissez-en un autre avec la variable TMPDIR), ou définissez {ENV_PROCESSES}=1 "
-            "pour tout calculer dans un seul processus")
+            f"({exc.strerror or exc}) ; libérez de la place sur le disque du dossier de sortie, "
+            f"ou définissez {ENV_PROCESSES}=1 pour tout calculer dans un seul processus")
 
 
 def _portable(exc: BaseException) -> tuple[bytes | None, str, str]:

@@ -120,7 +120,7 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Pa
     picture = lanes.Tasks(1 if annex_part in parts else 0)
     shared = lanes.Tasks(len(side))
     made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
-    with writing_folder(folder) as out, lanes.Lanes() as children:
+    with writing_folder(folder) as out, lanes.Lanes(out.path) as children:
         children.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
         duplicates = compute_findings(blank.graph, blank.territoire, with_gaps=False,
                                       with_consortium=False, with_network=False, views=views,
