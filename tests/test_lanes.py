@@ -249,6 +249,8 @@ def test_the_command_says_in_french_that_a_lane_died(runner, demo_path, tmp_path
 
 
 def test_an_interrupted_command_says_so_in_french(runner, demo_path, monkeypatch):
+    import signal
+
     from spie_graph import api
     from spie_graph.cli import main
 
@@ -256,7 +258,9 @@ def test_an_interrupted_command_says_so_in_french(runner, demo_path, monkeypatch
         raise KeyboardInterrupt
 
     monkeypatch.setattr(api, "report", interrupted)
+    handler = signal.getsignal(signal.SIGINT)
     result = runner.invoke(main, ["report", "--dataset", str(demo_path)])
+    assert signal.getsignal(signal.SIGINT) is handler  # held while exiting, given back after
     assert result.exit_code == 130
     assert "Commande interrompue (Ctrl-C) : aucun fichier n'est laissé à moitié écrit" \
         in result.output and "Aborted" not in result.output

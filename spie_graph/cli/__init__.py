@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,14 +84,27 @@ class SpieGroup(click.Group):
             register_module(self, LAZY[cmd_name])
         return super().get_command(ctx, cmd_name)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's entry point; Ctrl-C's handler as it was when it returns (a program that
+        calls it in process keeps its Ctrl-C after an interrupted command)."""
+        if threading.current_thread() is not threading.main_thread():
+            return super().main(*args, **kwargs)
+        handler = signal.getsignal(signal.SIGINT)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGINT, handler)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SpieGraphError as exc:
             raise UserError(str(exc)) from exc
         except KeyboardInterrupt:  # click would say « Aborted! »
-            # Exiting now: a second Ctrl-C must not cut the exit's own clean-up short.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # A second Ctrl-C must not cut short the clean-up that follows (the lanes' pipes
+            # and processes are finalised as the error goes up): held until main returns.
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
             click.echo("Commande interrompue (Ctrl-C) : aucun fichier n'est laissé à moitié "
                        "écrit, les fichiers déjà là restent tels quels.", err=True)
             raise click.exceptions.Exit(130) from None
