@@ -157,3 +157,12 @@ def test_duplicates_are_explained_in_words(runner, demo_path):
     # One territory takes its article (« sur le Morbihan », « sur la CA Lorient… »).
     assert "sur le Morbihan (249 communes" in text
     assert "sur la CA Lorient Agglomération" in text and "sur Morbihan" not in text
+
+
+def test_key_figures_of_a_territory_no_service_reaches_are_in_the_singular(demo_graph):
+    """French puts 0 and 1 in the singular: « 0 commune de Paris sur 1 couverte »."""
+    from spie_graph.report.parts import stats_part
+    from spie_graph.report.run import report_context
+
+    text = stats_part(report_context("morbihan", demo_graph, "75")).section
+    assert "- 0 commune de Paris sur 1 couverte par au moins un service (0 habitant sur " in text

@@ -156,9 +156,10 @@ def stats_part(ctx: ReportContext) -> ReportPart:
         f"{french.plural(len(a['par_famille']), 'famille')} ; les plus nombreuses : {famille}.",
         f"- {french.plural(s['total'], 'service')} ; par moment du parcours : {moments}.",
         f"- {french.plural(i['total'], 'interaction')} entre acteurs.",
-        f"- {french.number(t['communes_couvertes'])} communes {place} sur "
-        f"{french.number(t['communes'])} couvertes par au moins un service "
-        f"({french.number(t['population_couverte'])} habitants sur "
+        f"- {french.plural(t['communes_couvertes'], 'commune')} {place} sur "
+        f"{french.number(t['communes'])} "
+        f"{'couvertes' if abs(t['communes_couvertes']) >= 2 else 'couverte'} par au moins un "
+        f"service ({french.plural(t['population_couverte'], 'habitant')} sur "
         f"{french.number(t['population'])}).",
     ])
     rows = [{"rubrique": row["rubrique"],
