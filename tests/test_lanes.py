@@ -31,13 +31,13 @@ def two_cores(monkeypatch):
 def lane_spy(monkeypatch):
     """Counts the second lanes started."""
     started: list[int] = []
-    start = lanes.Lanes.start
+    start = lanes.Lane.start
 
     def counting(self, work):
         started.append(1)
         return start(self, work)
 
-    monkeypatch.setattr(lanes.Lanes, "start", counting)
+    monkeypatch.setattr(lanes.Lane, "start", counting)
     return started
 
 
@@ -86,12 +86,12 @@ def _failing_in_the_second_lane(monkeypatch, failure):
         return parts.ReportPart({}, "")
 
     monkeypatch.setattr(run_module, "SIDE_PARTS", frozenset({*parts.SIDE_PARTS, broken}))
-    _only_children_take_tasks(monkeypatch)
+    _only_the_child_takes_tasks(monkeypatch)
     return [parts.stats_part, broken, parts.duplicates_part]
 
 
-def _only_children_take_tasks(monkeypatch):
-    """This process leaves every shared part to the children (a failing part must not run
+def _only_the_child_takes_tasks(monkeypatch):
+    """This process leaves every shared part to the child (a failing part must not run
     in pytest's own process)."""
     monkeypatch.setattr(run_module, "_take", lambda *args: None)
 
@@ -194,7 +194,7 @@ def test_when_a_second_lane_runs(monkeypatch):
 
 def test_each_task_is_taken_once_by_whichever_process_asks(two_cores, tmp_path):
     tasks = lanes.Tasks(2000)
-    with lanes.Lanes(tmp_path) as lane:
+    with lanes.Lane(tmp_path) as lane:
         lane.start(lambda lane: lane.put("taken", list(iter(tasks.take, None))))
         here = list(iter(tasks.take, None))
         there = lane.get("taken")
@@ -238,7 +238,7 @@ def test_the_command_says_in_french_that_a_lane_died(runner, demo_path, tmp_path
 
     monkeypatch.setattr(run_module, "SIDE_PARTS", frozenset({*parts.SIDE_PARTS, dying}))
     monkeypatch.setattr(run_module, "PARTS", [*parts.PARTS, dying])
-    _only_children_take_tasks(monkeypatch)
+    _only_the_child_takes_tasks(monkeypatch)
     monkeypatch.setenv("SPIE_GRAPH_SANS_CACHE", "1")
     result = runner.invoke(main, ["report", "--dataset", str(demo_path), "-o", str(tmp_path)])
     assert result.exit_code == 1
@@ -274,7 +274,7 @@ def test_a_full_disk_in_the_second_lane_is_a_french_error(demo_graph, tmp_path, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(lanes.pickle, "dump", full)  # in the child too: it is forked
-    _only_children_take_tasks(monkeypatch)
+    _only_the_child_takes_tasks(monkeypatch)
     with pytest.raises(lanes.LaneError, match="impossible d'écrire les résultats du second "
                        r"processus de calcul dans « .*/\.morbihan\..*/\.voies-.* » \(No space "
                        r"left on device\) ; libérez de la place") as raised:

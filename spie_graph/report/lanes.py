@@ -2,7 +2,7 @@
 
 The report's analyses and parts fall into two chains that meet only at the end
 (:mod:`spie_graph.report.run`): the duplicates and what shows them, and
-everything else. On a machine with two cores, :class:`Lanes` runs the second
+everything else. On a machine with two cores, :class:`Lane` runs the second
 chain in a forked child while this process runs the first. The child shares
 the graph and everything computed before the fork (copy on write, nothing is
 sent to it) and hands back only what it makes, as pickles in a folder of its own
@@ -28,8 +28,7 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,10 +36,11 @@ from typing import Any
 from spie_graph.errors import ArgumentError, SpieGraphError
 from spie_graph.files import uninterrupted
 
-__all__ = ["ENV_PROCESSES", "LaneError", "Lanes", "Tasks", "available"]
+__all__ = ["ENV_PROCESSES", "Lane", "LaneError", "Tasks", "available"]
 
 ENV_PROCESSES = "SPIE_GRAPH_PROCESSUS"
-"""``1``: everything in this process (no second lane)."""
+"""``1``: everything in this process (no second lane); ``2`` or unset: a second lane where
+:func:`available` allows it."""
 
 
 class LaneError(SpieGraphError):
@@ -71,7 +71,7 @@ def available() -> bool:
 
 class Tasks:
     """``count`` tasks numbered from 0, each taken once, by whichever process asks first:
-    a counter shared across the fork (make it before :meth:`Lanes.start`)."""
+    a counter shared across the fork (make it before :meth:`Lane.start`)."""
 
     def __init__(self, count: int):
         self.count = count
@@ -87,13 +87,12 @@ class Tasks:
             return task
 
 
-class Lanes:
-    """Forked children, each running ``work(lanes)`` and handing results back with
-    :meth:`put`; this process reads them with :meth:`get`, by name, from whichever child
-    made them.
+class Lane:
+    """A forked child running ``work(lane)`` and handing results back with :meth:`put`;
+    this process reads them with :meth:`get`, by name, in any order.
 
-    Use it as a context manager: on leaving, the children still running are stopped and
-    their results removed, whatever happened.
+    Use it as a context manager: on leaving, the child, if still running, is stopped
+    and its results removed, whatever happened.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -102,33 +101,35 @@ class Lanes:
         except OSError as exc:
             raise LaneError(_cannot_write(folder, exc)) from exc
         self._ready: set[str] = set()
-        self._children: list[_Child] = []
-        self._send: Connection | None = None  # in a child: its end of its pipe
+        self._process: Any = None  # multiprocessing's fork Process
+        self._receive: Connection | None = None  # here: None once the child has ended
+        self._send: Connection | None = None  # in the child: its end of the pipe
 
-    def __enter__(self) -> Lanes:
+    def __enter__(self) -> Lane:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close()
 
-    def start(self, work: Callable[[Lanes], None]) -> None:
-        """Fork one more child and run ``work(self)`` there."""
+    def start(self, work: Callable[[Lane], None]) -> None:
+        """Fork the child and run ``work(self)`` there."""
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
         process = context.Process(target=self._child, args=(work, send), daemon=True)
         try:
             process.start()
         except OSError as exc:  # no memory or process left for a fork
+            receive.close()
             raise LaneError(f"impossible de lancer un second processus de calcul ({exc}) ; "
                             f"définissez {ENV_PROCESSES}=1 pour tout calculer dans un seul "
                             "processus") from exc
         finally:
             send.close()  # the child's end: EOF here once the child is gone
-        self._children.append(_Child(process, receive))
+        self._process, self._receive = process, receive
 
     def put(self, name: str, value: object) -> None:
-        """In a child: hand ``value`` back under ``name`` (written, then announced)."""
+        """In the child: hand ``value`` back under ``name`` (written, then announced)."""
         path = self._folder / name
         try:
             with open(f"{path}.tmp", "wb") as out:
@@ -139,52 +140,50 @@ class Lanes:
         self._announce(("ready", name))
 
     def get(self, name: str) -> Any:
-        """In this process: the value a child handed back under ``name``, once it has.
+        """In this process: the value the child handed back under ``name``, once it has.
 
         Raises
         ------
         Exception
-            A child's own error, when one failed first (its traceback in a note).
+            The child's own error, when it failed first (its traceback in a note).
         LaneError
-            When the children stopped without handing it back.
+            When the child stopped without handing it back.
         """
         while name not in self._ready:
-            live = {child.receive: child for child in self._children
-                    if child.receive is not None}
-            if not live:
-                raise LaneError(f"les processus de calcul se sont arrêtés sans rendre « {name} »")
-            for receive in wait(list(live)):
-                self._read(live[receive])  # type: ignore[index]
+            if self._receive is None:
+                raise LaneError(f"le second processus de calcul s'est arrêté sans rendre "
+                                f"« {name} »")
+            self._read(self._receive)
         with open(self._folder / name, "rb") as found:
             return pickle.load(found)
 
     def close(self) -> None:
-        """Stop the children still running, and remove what they handed back (a second
+        """Stop the child if it still runs, and remove what it handed back (a second
         Ctrl-C held meanwhile)."""
         with uninterrupted():
-            for child in self._children:
-                if child.process.is_alive():
-                    child.process.terminate()
-                child.process.join()
-                if child.receive is not None:
-                    child.receive.close()
-            self._children = []
+            if self._process is not None:
+                if self._process.is_alive():
+                    self._process.terminate()
+                self._process.join()
+                self._process = None
+            if self._receive is not None:
+                self._receive.close()
+                self._receive = None
             shutil.rmtree(self._folder, ignore_errors=True)
 
-    def _read(self, child: _Child) -> None:
-        """One message of a child: a name ready, or its error raised here; at its end, a
+    def _read(self, receive: Connection) -> None:
+        """One message of the child: a name ready, or its error raised here; at its end, a
         French error if it did not end well."""
-        assert child.receive is not None
         try:
-            kind, payload = child.receive.recv()
+            kind, payload = receive.recv()
         except EOFError:
-            child.receive.close()
-            child.receive = None
-            child.process.join()
-            if child.process.exitcode:
+            receive.close()
+            self._receive = None
+            self._process.join()
+            if self._process.exitcode:
                 raise LaneError(
                     "le second processus de calcul s'est arrêté sans finir "
-                    f"(code de sortie {child.process.exitcode}) ; relancez la commande, ou "
+                    f"(code de sortie {self._process.exitcode}) ; relancez la commande, ou "
                     f"définissez {ENV_PROCESSES}=1 pour tout calculer dans un seul processus"
                 ) from None
             return
@@ -196,12 +195,8 @@ class Lanes:
         if self._send is not None:
             self._send.send(message)
 
-    def _child(self, work: Callable[[Lanes], None], send: Connection) -> None:
-        """A child's whole life: run the work, then say how it ended."""
-        for child in self._children:  # the other children's pipes are this process's
-            if child.receive is not None:
-                child.receive.close()
-        self._children = []
+    def _child(self, work: Callable[[Lane], None], send: Connection) -> None:
+        """The child's whole life: run the work, then say how it ended."""
         self._send = send
         try:
             work(self)
@@ -209,12 +204,6 @@ class Lanes:
             self._announce(("error", _portable(exc)))
         finally:
             send.close()
-
-
-@dataclass
-class _Child:
-    process: Any  # multiprocessing's fork Process
-    receive: Connection | None  # None once it has ended
 
 
 def _cannot_write(folder: Path | str, exc: OSError) -> str:

@@ -41,9 +41,16 @@ def report_context(dataset: str, graph: nx.MultiDiGraph, territoire: str | None 
                    provenance: list[str] | None = None) -> ReportContext:
     """The report's context: the territory checked, every analysis computed once;
     ``provenance``: what the import of the data set left out, in French."""
+    blank = _blank_context(dataset, graph, territoire, provenance)
+    return _with_findings(blank, compute_findings(graph, blank.territoire, refs=blank.refs))
+
+
+def _blank_context(dataset: str, graph: nx.MultiDiGraph, territoire: str | None,
+                   provenance: list[str] | None) -> ReportContext:
+    """The report's context, the territory checked, before any analysis."""
     refs = referentials()
     code = check_territoire(territoire or default_territory(graph), refs)
-    return ReportContext(dataset, graph, code, compute_findings(graph, code, refs=refs), refs,
+    return ReportContext(dataset, graph, code, Findings(territoire=code), refs,
                          list(provenance or []))
 
 
@@ -73,11 +80,8 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
         if not lanes.available():
             return _write_report(report_context(dataset, graph, territoire, provenance),
                                  folder, chosen)
-        refs = referentials()
-        code = check_territoire(territoire or default_territory(graph), refs)
-        return _write_in_lanes(
-            ReportContext(dataset, graph, code, Findings(territoire=code), refs,
-                          list(provenance or [])), folder, chosen)
+        return _write_in_lanes(_blank_context(dataset, graph, territoire, provenance), folder,
+                               chosen)
 
 
 def _write_report(ctx: ReportContext, folder: Path, parts: list[Part]) -> Path:
@@ -120,23 +124,23 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Pa
     picture = lanes.Tasks(1 if annex_part in parts else 0)
     shared = lanes.Tasks(len(side))
     made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
-    with writing_folder(folder) as out, lanes.Lanes(out.path) as children:
-        children.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
+    with writing_folder(folder) as out, lanes.Lane(out.path) as lane:
+        lane.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
         duplicates = compute_findings(blank.graph, blank.territoire, with_gaps=False,
                                       with_consortium=False, with_network=False, views=views,
                                       refs=blank.refs)
-        others = children.get("findings")
+        others = lane.get("findings")
         ctx = _with_findings(blank, others.model_copy(update={
             "duplicates": duplicates.duplicates, "duplicates_count": duplicates.duplicates_count}))
         for part in parts:
             if part not in SIDE_PARTS:
                 if part is annex_part and picture.take() is None:  # drawn in the second lane
-                    ctx.__dict__["picture"] = children.get("picture")
+                    ctx.__dict__["picture"] = lane.get("picture")
                 made[part] = _run_part(part, ctx, out)
         _take(ctx, out, side, shared, made)
         for part in side:
             if part not in made:
-                made[part] = children.get(part.__name__)
+                made[part] = lane.get(part.__name__)
         _write_summary(ctx, [made[part] for part in parts], out)
     return folder
 
@@ -148,7 +152,7 @@ def _take(ctx: ReportContext, out: FolderWriter, parts: list[Part], tasks: lanes
         made[parts[task]] = _run_part(parts[task], ctx, out)
 
 
-def _side_lane(lane: lanes.Lanes, blank: ReportContext, views: list[ServiceView],
+def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
                out: FolderWriter, picture: lanes.Tasks, side: list[Part],
                shared: lanes.Tasks) -> None:
     """The second lane: the findings but the duplicates; then, while any is left, the
