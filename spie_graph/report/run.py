@@ -138,6 +138,7 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Pa
                     ctx.__dict__["picture"] = lane.get("picture")
                 made[part] = _run_part(part, ctx, out)
         _take(ctx, out, side, shared, made)
+        _write_sheets(ctx, made)  # while the second lane ends its last part
         for part in side:
             if part not in made:
                 made[part] = lane.get(part.__name__)
@@ -150,6 +151,15 @@ def _take(ctx: ReportContext, out: FolderWriter, parts: list[Part], tasks: lanes
     """Run here the parts of ``tasks`` no process has taken yet, one by one."""
     while (task := tasks.take()) is not None:
         made[parts[task]] = _run_part(parts[task], ctx, out)
+
+
+def _write_sheets(ctx: ReportContext,
+                  made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]]) -> None:
+    """Write here the sheets of ``rapport.xlsx`` of the parts run here (the second lane
+    writes those of its parts: :func:`_side_lane`)."""
+    for part, (section, tables) in made.items():
+        made[part] = (section, [sheet_xml(t, refs=ctx.refs) if isinstance(t, Sheet) else t
+                                for t in tables])
 
 
 def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
