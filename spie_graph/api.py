@@ -16,8 +16,9 @@ renderers are imported only by the functions that use them (:func:`neo4j_store`,
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -124,20 +125,31 @@ def open_store(path: Path | str, store: GraphStore | None = None) -> tuple[Graph
     (:mod:`spie_graph.store.cache`). A given store (Neo4j) is queried as it is:
     the data set must have been loaded into it (:func:`load`).
     """
-    if store is None:
-        key = cache.dataset_key(path, dataset_name(path))
-        embedded = EmbeddedStore()
-        graph = cache.read(key, "graph")
-        if graph is not None:
-            index = cache.read(key, "index")  # who-covers' index, when a question made it
-            embedded.add_graph(graph, index if isinstance(index, CoverageIndex) else None)
-            return embedded, graph.graph["dataset"]
-        with cache.collector_paused():
-            dataset = load_dataset(path)
-            embedded.load(dataset)
-        cache.write(key, "graph", embedded.graph(dataset.nom))
-        return embedded, dataset.nom
-    return store, dataset_name(path)
+    opened, name, remember = _open_store(path, store)
+    if remember is not None:
+        remember()
+    return opened, name
+
+
+def _open_store(path: Path | str, store: GraphStore | None
+                ) -> tuple[GraphStore, str, Callable[[], None] | None]:
+    """:func:`open_store`, with the writing of the cache left to the caller: a graph just
+    built comes with the call that stores it in the cache (None otherwise)."""
+    if store is not None:
+        return store, dataset_name(path), None
+    key = cache.dataset_key(path, dataset_name(path))
+    embedded = EmbeddedStore()
+    graph = cache.read(key, "graph")
+    if graph is not None:
+        index = cache.read(key, "index")  # who-covers' index, when a question made it
+        embedded.add_graph(graph, index if isinstance(index, CoverageIndex) else None)
+        return embedded, graph.graph["dataset"], None
+    from spie_graph.graph.build import build_graph  # NetworkX: not for a cached answer
+
+    with cache.collector_paused():
+        built = build_graph(load_dataset(path))
+    embedded.add_graph(built)  # no load summary: nobody reads it here
+    return embedded, built.graph["dataset"], functools.partial(cache.write, key, "graph", built)
 
 
 def load_graph(path: Path | str, store: GraphStore | None = None) -> nx.MultiDiGraph:
@@ -239,10 +251,11 @@ def report(path: Path | str, out_root: Path | str = "exports",
 
     if territoire is not None:
         territoire = check_territoire(territoire)
-    opened, name = open_store(path, store)
+    opened, name, remember = _open_store(path, store)
     graph = services_kept(opened.graph(name), qualite_min, maj_depuis)
     return run_report(name, graph, out_root, territoire,
-                      provenance=provenance(path) + _quality_note(qualite_min, maj_depuis))
+                      provenance=provenance(path) + _quality_note(qualite_min, maj_depuis),
+                      beside=remember)
 
 
 def referential(nom: str, recherche: str | None = None) -> list[dict]:

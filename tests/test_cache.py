@@ -102,3 +102,19 @@ def test_repeated_questions_in_one_process_read_nothing_again(demo_path, tmp_pat
     api.who_covers(folder, QUERY)
     api.who_covers(folder, QUERY)
     assert len(built) == 2
+
+
+def test_the_report_leaves_the_graph_in_the_cache(demo_path, tmp_path, monkeypatch):
+    """In two processes the second writes the cache once it has nothing else to do; the
+    command waits for it: the next question reads the graph from the cache."""
+    from spie_graph.report import lanes
+
+    monkeypatch.setenv("SPIE_GRAPH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv(lanes.ENV_PROCESSES, raising=False)
+    monkeypatch.setattr(lanes.os, "cpu_count", lambda: 2)
+    folder = shutil.copytree(demo_path, tmp_path / "morbihan")
+    api.report(folder, tmp_path / "exports")
+    entries = [p.name for p in (tmp_path / "cache").iterdir()]
+    assert len(entries) == 1 and entries[0].endswith(".graph.pickle")
+    monkeypatch.setattr(api, "load_dataset", lambda path: (_ for _ in ()).throw(AssertionError))
+    assert api.load_graph(folder).graph["dataset"] == "morbihan"

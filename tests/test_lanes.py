@@ -301,3 +301,66 @@ def test_a_second_ctrl_c_cannot_cut_a_clean_up_short():
     worker.start()
     worker.join()
     assert seen == [None] and signal.getsignal(signal.SIGINT) is before  # not the main thread
+
+
+def _where(log: Path, lane_spy: list[int]):
+    """Work beside the report that notes which process ran it, and how many lanes had
+    started then."""
+    def beside():
+        log.write_text(f"{os.getpid()} {len(lane_spy)}")
+    return beside
+
+
+def test_the_work_beside_the_report_is_done_by_the_second_lane(demo_graph, tmp_path,
+                                                              two_cores, lane_spy):
+    log = tmp_path / "beside"
+    run_report("morbihan", demo_graph, tmp_path / "out", beside=_where(log, lane_spy))
+    pid, started = map(int, log.read_text().split())
+    assert pid != os.getpid() and started == 1
+    assert len(list((tmp_path / "out" / "morbihan").iterdir())) == 28
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("how", ["large graph", "one process"])
+def test_the_work_beside_is_done_here_first_on_a_large_graph_or_in_one_process(
+        demo_graph, tmp_path, monkeypatch, two_cores, lane_spy, how):
+    if how == "large graph":
+        monkeypatch.setattr(run_module, "BESIDE_MAX_NODES", demo_graph.number_of_nodes() - 1)
+    else:
+        monkeypatch.setenv(lanes.ENV_PROCESSES, "1")
+    log = tmp_path / "beside"
+    run_report("morbihan", demo_graph, tmp_path / "out", beside=_where(log, lane_spy))
+    assert log.read_text() == f"{os.getpid()} 0"  # here, before any lane started
+    assert lane_spy == ([1] if how == "large graph" else [])
+
+
+def test_an_interruption_removes_what_the_second_lane_writes_beside(demo_graph, tmp_path,
+                                                                   monkeypatch, two_cores,
+                                                                   previous):
+    """Ctrl-C here while the second lane writes the cache: the lane is stopped and leaves
+    its blocks as on an error, so the cache file half written is removed."""
+    from spie_graph.files import atomic_file
+
+    inside = tmp_path.parent / f"{tmp_path.name}-inside"
+    cache = tmp_path.parent / f"{tmp_path.name}-cache"
+
+    def beside():
+        with atomic_file(cache / "graphe.pickle") as handle:
+            handle.write(b"half")
+            inside.touch()
+            time.sleep(60)
+
+    def interrupted(ctx):
+        for _ in range(600):  # until the second lane is inside the block
+            if inside.exists():
+                raise KeyboardInterrupt
+            time.sleep(0.05)
+        raise AssertionError("the second lane never started its work beside")
+
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_report("morbihan", demo_graph, tmp_path, parts=[parts.stats_part, interrupted],
+                   beside=beside)
+    assert time.monotonic() - began < 30
+    assert list(cache.iterdir()) == []  # neither the file nor its temporary file
+    _untouched(tmp_path, *previous)

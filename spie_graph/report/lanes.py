@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 import threading
 import traceback
@@ -157,6 +158,12 @@ class Lane:
         with open(self._folder / name, "rb") as found:
             return pickle.load(found)
 
+    def wait(self) -> None:
+        """In this process: wait until the child has ended its work (its error, if any,
+        raised here as :meth:`get` does)."""
+        while self._receive is not None:
+            self._read(self._receive)
+
     def close(self) -> None:
         """Stop the child if it still runs, and remove what it handed back (a second
         Ctrl-C held meanwhile)."""
@@ -196,14 +203,27 @@ class Lane:
             self._send.send(message)
 
     def _child(self, work: Callable[[Lane], None], send: Connection) -> None:
-        """The child's whole life: run the work, then say how it ended."""
+        """The child's whole life: run the work, then say how it ended. Stopped by
+        :meth:`close` (SIGTERM), it leaves its blocks as on an error, so that what they
+        were writing outside the staging folder (the cache) is removed, and ends quietly."""
         self._send = send
+        signal.signal(signal.SIGTERM, _stop)
         try:
             work(self)
+        except _Stopped:
+            pass  # the parent is leaving and reads nothing more
         except BaseException as exc:  # every failure is told to the parent, then the child ends
             self._announce(("error", _portable(exc)))
         finally:
             send.close()
+
+
+class _Stopped(BaseException):
+    """The child is stopped by its parent (:meth:`Lane.close`)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def _cannot_write(folder: Path | str, exc: OSError) -> str:

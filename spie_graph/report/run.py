@@ -11,7 +11,7 @@ dropped from memory (a national report writes close to a gigabyte).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import networkx as nx
@@ -34,7 +34,13 @@ from spie_graph.report.parts import (
     workbook,
 )
 
-__all__ = ["report_context", "run_report"]
+__all__ = ["BESIDE_MAX_NODES", "report_context", "run_report"]
+
+#: The largest graph (nodes) on which the second lane does the work ``beside`` the report
+#: (pickling the graph into the cache): the pickling touches every object of the graph,
+#: so the pages the two processes share are copied, about the graph's size in memory.
+#: The département set has 44,000 nodes, 10,000 actors over France 76,000.
+BESIDE_MAX_NODES = 200_000
 
 
 def report_context(dataset: str, graph: nx.MultiDiGraph, territoire: str | None = None,
@@ -56,13 +62,19 @@ def _blank_context(dataset: str, graph: nx.MultiDiGraph, territoire: str | None,
 
 def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exports",
                territoire: str | None = None, parts: list[Part] | None = None,
-               provenance: list[str] | None = None) -> Path:
+               provenance: list[str] | None = None,
+               beside: Callable[[], object] | None = None) -> Path:
     """Write every part of the report under ``out_root/<dataset>/`` and return that folder.
 
     On two cores, the duplicates run here while a forked second lane
     (:mod:`spie_graph.report.lanes`) runs the other analyses and the parts that do
     not read them (:data:`~spie_graph.report.parts.SIDE_PARTS`): :func:`_write_in_lanes`;
     elsewhere, all in order here. The files are the same either way.
+
+    ``beside`` is work the report's files do not need (:func:`spie_graph.api.report`
+    hands the writing of the data set's cache): the second lane does it when it has
+    nothing else left, on a graph of at most :data:`BESIDE_MAX_NODES` nodes; on a larger
+    graph, or in one process, it is done here first.
 
     Raises
     ------
@@ -77,11 +89,15 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     with collector_paused():
         chosen = PARTS if parts is None else parts
         folder = Path(out_root) / dataset
-        if not lanes.available():
+        in_lanes = lanes.available()
+        if beside is not None and not (in_lanes and graph.number_of_nodes() <= BESIDE_MAX_NODES):
+            beside()
+            beside = None
+        if not in_lanes:
             return _write_report(report_context(dataset, graph, territoire, provenance),
                                  folder, chosen)
         return _write_in_lanes(_blank_context(dataset, graph, territoire, provenance), folder,
-                               chosen)
+                               chosen, beside)
 
 
 def _write_report(ctx: ReportContext, folder: Path, parts: list[Part]) -> Path:
@@ -101,7 +117,8 @@ def _write_summary(ctx: ReportContext, made: Sequence[tuple[str, Sequence[Sheet 
         out.write("rapport.xlsx", workbook(ctx, tables))
 
 
-def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Path:
+def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part],
+                    beside: Callable[[], object] | None = None) -> Path:
     """:func:`_write_report` in two lanes of work (two processes).
 
     A second lane computes every analysis but the duplicates and hands them back,
@@ -125,7 +142,8 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Pa
     shared = lanes.Tasks(len(side))
     made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
     with writing_folder(folder) as out, lanes.Lane(out.path) as lane:
-        lane.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared))
+        lane.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared,
+                                           beside))
         duplicates = compute_findings(blank.graph, blank.territoire, with_gaps=False,
                                       with_consortium=False, with_network=False, views=views,
                                       refs=blank.refs)
@@ -143,6 +161,8 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part]) -> Pa
             if part not in made:
                 made[part] = lane.get(part.__name__)
         _write_summary(ctx, [made[part] for part in parts], out)
+        if beside is not None:
+            lane.wait()
     return folder
 
 
@@ -164,7 +184,7 @@ def _write_sheets(ctx: ReportContext,
 
 def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
                out: FolderWriter, picture: lanes.Tasks, side: list[Part],
-               shared: lanes.Tasks) -> None:
+               shared: lanes.Tasks, beside: Callable[[], object] | None = None) -> None:
     """The second lane: the findings but the duplicates; then, while any is left, the
     diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`):
     their files written, their sections and their sheets of ``rapport.xlsx`` (written
@@ -178,6 +198,8 @@ def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
     while (task := shared.take()) is not None:
         section, tables = _run_part(side[task], ctx, out)
         lane.put(side[task].__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
+    if beside is not None:
+        beside()
 
 
 def _with_findings(ctx: ReportContext, findings: Findings) -> ReportContext:
