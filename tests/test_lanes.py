@@ -311,12 +311,29 @@ def _where(log: Path, lane_spy: list[int]):
     return beside
 
 
-def test_the_work_beside_the_report_is_done_by_the_second_lane(demo_graph, tmp_path,
-                                                              two_cores, lane_spy):
+def _waiting_for(log: Path):
+    """A part that waits until the work beside the report is done (by the other process)."""
+    def waiting(ctx):
+        for _ in range(600):
+            if log.exists():
+                return parts.ReportPart({}, "")
+            time.sleep(0.05)
+        raise AssertionError("the other process never did the work beside the report")
+    return waiting
+
+
+@pytest.mark.parametrize("busy", ["here", "second lane"])
+def test_the_work_beside_the_report_is_done_by_the_process_free_first(
+        demo_graph, tmp_path, monkeypatch, two_cores, lane_spy, busy):
     log = tmp_path / "beside"
-    run_report("morbihan", demo_graph, tmp_path / "out", beside=_where(log, lane_spy))
+    waiting = _waiting_for(log)
+    if busy == "second lane":  # a side part the second lane alone takes
+        monkeypatch.setattr(run_module, "SIDE_PARTS", frozenset({*parts.SIDE_PARTS, waiting}))
+        _only_the_child_takes_tasks(monkeypatch)
+    run_report("morbihan", demo_graph, tmp_path / "out", parts=[*parts.PARTS, waiting],
+               beside=_where(log, lane_spy))
     pid, started = map(int, log.read_text().split())
-    assert pid != os.getpid() and started == 1
+    assert (pid == os.getpid()) == (busy == "second lane") and started == 1
     assert len(list((tmp_path / "out" / "morbihan").iterdir())) == 28
     assert multiprocessing.active_children() == []
 

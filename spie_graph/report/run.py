@@ -36,10 +36,11 @@ from spie_graph.report.parts import (
 
 __all__ = ["BESIDE_MAX_NODES", "report_context", "run_report"]
 
-#: The largest graph (nodes) on which the second lane does the work ``beside`` the report
-#: (pickling the graph into the cache): the pickling touches every object of the graph,
-#: so the pages the two processes share are copied, about the graph's size in memory.
-#: The département set has 44,000 nodes, 10,000 actors over France 76,000.
+#: The largest graph (nodes) on which the work ``beside`` the report (pickling the graph
+#: into the cache) waits for whichever process is free first: once the processes share
+#: their pages, the pickling, which touches every object of the graph, copies about the
+#: graph's size in memory. The département set has 44,000 nodes, 10,000 actors over France
+#: 76,000.
 BESIDE_MAX_NODES = 200_000
 
 
@@ -72,9 +73,9 @@ def run_report(dataset: str, graph: nx.MultiDiGraph, out_root: Path | str = "exp
     elsewhere, all in order here. The files are the same either way.
 
     ``beside`` is work the report's files do not need (:func:`spie_graph.api.report`
-    hands the writing of the data set's cache): the second lane does it when it has
-    nothing else left, on a graph of at most :data:`BESIDE_MAX_NODES` nodes; on a larger
-    graph, or in one process, it is done here first.
+    hands the writing of the data set's cache): in two lanes, on a graph of at most
+    :data:`BESIDE_MAX_NODES` nodes, the process that runs out of parts first does it;
+    on a larger graph, or in one process, it is done here first.
 
     Raises
     ------
@@ -140,10 +141,11 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part],
     blank.profiles  # noqa: B018 (read once here, shared by both lanes)
     picture = lanes.Tasks(1 if annex_part in parts else 0)
     shared = lanes.Tasks(len(side))
+    later = lanes.Tasks(1 if beside is not None else 0)
     made: dict[Part, tuple[str, Sequence[Sheet | SheetXml]]] = {}
     with writing_folder(folder) as out, lanes.Lane(out.path) as lane:
         lane.start(lambda lane: _side_lane(lane, blank, views, out, picture, side, shared,
-                                           beside))
+                                           beside, later))
         duplicates = compute_findings(blank.graph, blank.territoire, with_gaps=False,
                                       with_consortium=False, with_network=False, views=views,
                                       refs=blank.refs)
@@ -157,6 +159,8 @@ def _write_in_lanes(blank: ReportContext, folder: Path, parts: list[Part],
                 made[part] = _run_part(part, ctx, out)
         _take(ctx, out, side, shared, made)
         _write_sheets(ctx, made)  # while the second lane ends its last part
+        if beside is not None and later.take() is not None:  # the second lane is still busy
+            beside()
         for part in side:
             if part not in made:
                 made[part] = lane.get(part.__name__)
@@ -184,11 +188,13 @@ def _write_sheets(ctx: ReportContext,
 
 def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
                out: FolderWriter, picture: lanes.Tasks, side: list[Part],
-               shared: lanes.Tasks, beside: Callable[[], object] | None = None) -> None:
+               shared: lanes.Tasks, beside: Callable[[], object] | None = None,
+               later: lanes.Tasks | None = None) -> None:
     """The second lane: the findings but the duplicates; then, while any is left, the
     diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`):
     their files written, their sections and their sheets of ``rapport.xlsx`` (written
-    here: :func:`sheet_xml`) handed back."""
+    here: :func:`sheet_xml`) handed back; last, the work ``beside`` the report unless this
+    process has taken it (``later``)."""
     findings = compute_findings(blank.graph, blank.territoire, with_duplicates=False,
                                 views=views, refs=blank.refs)
     lane.put("findings", findings)
@@ -198,7 +204,7 @@ def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
     while (task := shared.take()) is not None:
         section, tables = _run_part(side[task], ctx, out)
         lane.put(side[task].__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
-    if beside is not None:
+    if beside is not None and later is not None and later.take() is not None:
         beside()
 
 
