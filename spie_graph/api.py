@@ -149,7 +149,8 @@ def _open_store(path: Path | str, store: GraphStore | None
     with cache.collector_paused():
         built = build_graph(load_dataset(path))
     embedded.add_graph(built)  # no load summary: nobody reads it here
-    return embedded, built.graph["dataset"], functools.partial(cache.write, key, "graph", built)
+    remember = None if key is None else functools.partial(cache.write, key, "graph", built)
+    return embedded, built.graph["dataset"], remember
 
 
 def load_graph(path: Path | str, store: GraphStore | None = None) -> nx.MultiDiGraph:
