@@ -50,7 +50,6 @@ only actors, the consortium, interactions and memberships.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -76,7 +75,7 @@ from spie_graph.graph.views import ActorProfile
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import SCALING, actor_marks
 from spie_graph.render.pictures import actor_layout, interaction_style
-from spie_graph.render.tables import TITLES
+from spie_graph.render.tables import TITLES, json_encoder
 from spie_graph.render.xlsx import Workbook
 
 __all__ = [
@@ -929,13 +928,13 @@ def to_json(graph: nx.MultiDiGraph) -> str:
     links = [{"source": source, "target": target, "key": key, **data}
              for source, targets in graph._succ.items() for target, keyed in targets.items()
              for key, data in keyed.items()]
-    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    encode = json_encoder()  # the C encoder made once, not once per node or link
     # One node or link per line, each by the C encoder (indent takes json's pure-Python
     # encoder: several times slower); the links are encoded once for both keys.
-    listed = ",\n".join(f"  {encode(link)}" for link in links)
+    listed = "  " + ",\n  ".join(map(encode, links)) if links else ""
     return "".join([
         '{"directed": true, "multigraph": true, "graph": ', encode(dict(graph.graph)), ',\n',
-        '"nodes": [\n', ",\n".join(f"  {encode(node)}" for node in nodes), '\n],\n',
+        '"nodes": [\n', "  " + ",\n  ".join(map(encode, nodes)) if nodes else "", '\n],\n',
         '"links": [\n', listed, '\n],\n"edges": [\n', listed, '\n]}\n'])
 
 
