@@ -178,6 +178,23 @@ def _graph_of(actors: dict[str, dict], links: list[tuple[tuple[str, str], set[st
     return result
 
 
+def _linked_graph_of(actors: dict[str, dict], links: list[tuple[tuple[str, str], set[str]]],
+                     keep: list[str]) -> nx.Graph:
+    """``_graph_of(actors, links).subgraph(keep)`` for ``keep``, the actors with a link in
+    the actors' order, as a graph of its own: Louvain reads it a third faster than the
+    view (NetworkX's views filter every node and neighbour they give).
+
+    The same graph in the same order: leaving out actors without a link changes no
+    other actor's neighbours, and the view gives the nodes in the graph's order. Except
+    when fewer than half of the actors have a link: the view then gives its nodes in the
+    order of a set (NetworkX's ``show_nodes``), which this graph could not follow; the
+    view is kept there.
+    """
+    if 2 * len(keep) < len(actors):
+        return _graph_of(actors, links).subgraph(keep)
+    return _graph_of({ident: actors[ident] for ident in keep}, links)
+
+
 def _adjacency_of(nodes: list[str], links: list[tuple[tuple[str, str], set[str]]]
                   ) -> arrays.Adjacency:
     """:func:`_adjacency` of :func:`interaction_graph`, from its sorted nodes and links,
@@ -289,12 +306,13 @@ def communities(network_graph: nx.Graph, graine: int = GRAINE) -> list[list[str]
     O(m log m) per round of label propagation.
     """
     nodes, adjacency = _adjacency(network_graph)
-    return _communities(lambda: network_graph, nodes, adjacency, graine)
+    return _communities(network_graph.subgraph, nodes, adjacency, graine)
 
 
-def _communities(network_graph: Callable[[], nx.Graph], nodes: list[str],
+def _communities(linked_graph: Callable[[list[str]], nx.Graph], nodes: list[str],
                  adjacency: arrays.Adjacency, graine: int) -> list[list[str]]:
-    """:func:`communities`; ``network_graph`` gives the NetworkX graph when Louvain needs it."""
+    """:func:`communities`; ``linked_graph`` gives the NetworkX graph of the actors that
+    interact (as ``subgraph`` of the interaction graph gives it) when Louvain needs it."""
     linked = np.flatnonzero(adjacency.degree > 0)
     if linked.size == 0:
         return []
@@ -304,8 +322,7 @@ def _communities(network_graph: Callable[[], nx.Graph], nodes: list[str],
             for group in arrays.label_propagation(adjacency, linked))
     else:
         found = nx.community.louvain_communities(
-            network_graph().subgraph([nodes[i] for i in linked.tolist()]), weight="weight",
-            seed=graine)
+            linked_graph([nodes[i] for i in linked.tolist()]), weight="weight", seed=graine)
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
 
 
@@ -360,7 +377,8 @@ def _network(graph: nx.MultiDiGraph, seuil_exact: int, k: int, graine: int, day:
     nodes = list(actors)
     adjacency = _adjacency_of(nodes, links)
     between, method = _betweenness(nodes, adjacency, seuil_exact, k, graine)
-    groups = _communities(lambda: _graph_of(actors, links), nodes, adjacency, graine)
+    groups = _communities(lambda keep: _linked_graph_of(actors, links, keep), nodes,
+                          adjacency, graine)
     position = {node: i for i, node in enumerate(nodes)}
     community = np.full(len(nodes), -1, dtype=np.int64)
     for number, group in enumerate(groups):
