@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _encode_string
+from operator import itemgetter
 
 from pydantic import BaseModel
 
@@ -315,7 +316,7 @@ def table_of(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
     to add its labels).
     """
     cols = _columns(rows, columns)
-    values = [[row.get(c) for row in rows] for c in cols]
+    values = _column_values(rows, cols)
     if not labels:
         return Table(cols, values, len(rows))
     lookups = _label_lookups(refs or referentials())
@@ -329,6 +330,18 @@ def table_of(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
             out_cols.append(label_col)
             out_values.append(_labelled(column, label))
     return Table(out_cols, out_values, len(rows))
+
+
+def _column_values(rows: Sequence[dict], cols: list[str]) -> list[list[object]]:
+    """Each column's values, None where a row lacks the column: the rows read at C speed
+    (:func:`operator.itemgetter` of every column, the tuples transposed by :func:`zip`),
+    unless a row lacks a column (then row by row)."""
+    if len(cols) > 1 and rows:
+        try:
+            return list(map(list, zip(*map(itemgetter(*cols), rows), strict=True)))
+        except KeyError:  # a row without every column: None in its empty cells
+            pass
+    return [[row.get(c) for row in rows] for c in cols]
 
 
 def _labelled(column: list[object], label: Callable[[str], str]) -> list[object]:
