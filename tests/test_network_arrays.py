@@ -108,6 +108,48 @@ def test_network_is_the_previous_answer(monkeypatch, seed, seuil_exact, seuil_lo
     assert found.intermediarite.methode == ("exacte" if seuil_exact > 90 else "echantillon")
 
 
+def louvain_cases() -> list[nx.Graph]:
+    """Graphs whose Louvain takes several levels and meets ties: sparse and dense random
+    graphs with integer weights, nodes inserted in a shuffled order (their order is the
+    algorithm's), a few loops, one of several components."""
+    cases = []
+    for seed in range(12):
+        rng = random.Random(seed)
+        n = rng.choice([30, 90, 240])
+        g = random_graph(seed, n=n, m=rng.choice([n, 2 * n, 5 * n]))
+        shuffled = nx.Graph()
+        names = list(g)
+        rng.shuffle(names)
+        shuffled.add_nodes_from(names)
+        edges = list(g.edges(data=True))
+        rng.shuffle(edges)
+        shuffled.add_edges_from(edges)
+        if seed % 3 == 0:
+            shuffled.add_edges_from((v, v, {"weight": rng.randint(1, 2)})
+                                    for v in rng.sample(names, 5))
+        cases.append(shuffled.subgraph([v for v in shuffled if shuffled.degree(v)]).copy())
+    cases += [nx.relabel_nodes(nx.karate_club_graph(), str), nx.complete_graph(5),
+              nx.path_graph(9), nx.barbell_graph(6, 2)]
+    return cases
+
+
+@pytest.mark.parametrize("seed", [1, 42])
+def test_louvain_is_networkx(seed):
+    levels = 0
+    for g in louvain_cases():
+        for _, _, data in g.edges(data=True):
+            data.setdefault("weight", 1)
+        nodes = list(g)
+        position = {v: i for i, v in enumerate(nodes)}
+        edges = [(position[a], position[b], w) for a, b, w in g.edges(data="weight", default=1)]
+        expected = nx.community.louvain_communities(g, weight="weight", seed=seed)
+        found = arrays.louvain(len(nodes), edges, seed)
+        assert sorted(sorted(nodes[i] for i in c) for c in found) == sorted(
+            sorted(c) for c in expected)
+        levels += len(list(nx.community.louvain_partitions(g, weight="weight", seed=seed)))
+    assert levels > 2 * len(louvain_cases())  # several levels, not one pass alone
+
+
 def test_triangles_are_networkx(graph):
     dense = random_graph(9, n=60, m=400)
     for g in (graph, dense, nx.complete_graph(6), nx.empty_graph(3)):

@@ -13,6 +13,8 @@ colour class, at a time:
   (Cordasco and Gargano's semi-synchronous method, Prec-Max ties, greedy
   largest-first colouring);
 - :func:`modularity`: ``networkx.community.modularity`` with weights;
+- :func:`louvain`: ``networkx.community.louvain_communities`` (the same moves in the same
+  order, hence the same communities), on lists of node numbers instead of graphs;
 - :func:`triangles`: ``networkx.triangles``;
 - :func:`articulation_points`: ``networkx.articulation_points`` (as a set).
 
@@ -24,13 +26,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Adjacency", "articulation_points", "betweenness", "label_propagation", "modularity",
-           "sample_sources", "triangles"]
+__all__ = ["Adjacency", "articulation_points", "betweenness", "label_propagation", "louvain",
+           "modularity", "sample_sources", "triangles"]
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,162 @@ def modularity(graph: Adjacency, community: np.ndarray) -> float:
     member = community >= 0
     sums = np.bincount(community[member], weights=strength[member])
     return links / m - float((sums ** 2).sum()) / total ** 2
+
+
+Edge = tuple[int, int, int]
+
+
+def louvain(n: int, edges: Sequence[Edge], seed: int,
+            threshold: float = 0.0000001) -> list[set[int]]:
+    """``networkx.community.louvain_communities(G, weight="weight", seed=seed)`` of the graph
+    ``G`` on nodes ``0..n-1`` whose ``G.edges(data="weight", default=1)`` are ``edges``, in
+    that order, with integer weights: the same communities (NetworkX 3.x's method, resolution 1).
+
+    NetworkX's Louvain, step for step: the same random order of the nodes at each level,
+    the same order of the neighbouring communities (ties go to the first), the same
+    floating-point gains, the same levels (each graph of communities made as
+    ``_gen_graph`` makes it, its edges in the same order) and the same stop (the
+    modularity gained below ``threshold``). Nodes are numbers and graphs lists of dicts
+    (node → {neighbour: weight}, in NetworkX's insertion order): about twice as fast
+    as on NetworkX's graphs. Integer weights make every sum exact, whatever its order
+    (NetworkX sums a community's links in the order of a set).
+
+    Notes
+    -----
+    About O(m) per pass, a few passes per level, a few levels.
+    """
+    if not edges:
+        return [{u} for u in range(n)]
+    rng = random.Random(seed)
+    partition = [{u} for u in range(n)]
+    graph = _inserted(n, edges)
+    mod = _louvain_modularity(graph, partition)
+    m = sum(_degrees(graph)) / 2  # graph.size(weight="weight")
+    members = [{u} for u in range(n)]
+    partition, inner, improvement = _one_level(graph, members, m, partition, rng)
+    improvement = True
+    found = partition
+    while improvement:
+        found = [c.copy() for c in partition]
+        new_mod = _louvain_modularity(graph, inner)
+        if new_mod - mod <= threshold:
+            return found
+        mod = new_mod
+        graph, members = _communities_graph(graph, members, inner)
+        partition, inner, improvement = _one_level(graph, members, m, partition, rng)
+    return found
+
+
+def _inserted(n: int, edges: Iterable[Edge]) -> list[dict[int, int]]:
+    """The adjacency NetworkX's ``Graph.add_weighted_edges_from(edges)`` makes (a repeated
+    pair keeps its first place and its last weight)."""
+    graph: list[dict[int, int]] = [{} for _ in range(n)]
+    for u, v, w in edges:
+        graph[u][v] = w
+        graph[v][u] = w
+    return graph
+
+
+def _edges(graph: list[dict[int, int]]) -> Iterator[Edge]:
+    """``Graph.edges(data="weight")``: each edge once, from its first node met."""
+    seen: set[int] = set()
+    for u, neighbours in enumerate(graph):
+        for v, w in neighbours.items():
+            if v not in seen:
+                yield u, v, w
+        seen.add(u)
+
+
+def _degrees(graph: list[dict[int, int]]) -> list[int]:
+    """``Graph.degree(weight="weight")``: a loop counts twice."""
+    return [sum(neighbours.values()) + neighbours.get(u, 0)
+            for u, neighbours in enumerate(graph)]
+
+
+def _louvain_modularity(graph: list[dict[int, int]], communities: list[set[int]]) -> float:
+    """``networkx.community.modularity(G, communities, weight="weight")``, its terms in the
+    same order (integer weights: each community's sums are exact)."""
+    degrees = _degrees(graph)
+    deg_sum = sum(degrees)
+    m = deg_sum / 2
+    norm = 1 / deg_sum**2
+
+    def contribution(community: set[int]) -> float:
+        links = sum(w for u in community for v, w in graph[u].items()
+                    if v in community and (v > u or v == u))
+        total = sum(degrees[u] for u in community)
+        return links / m - 1 * total * total * norm
+
+    return sum(map(contribution, communities))
+
+
+def _one_level(graph: list[dict[int, int]], members: list[set[int]], m: float,
+               partition: list[set[int]], rng: random.Random
+               ) -> tuple[list[set[int]], list[set[int]], bool]:
+    """NetworkX's ``_one_level`` (undirected, resolution 1): ``partition`` holds the input
+    graph's nodes of each node of ``graph`` (``members``) and is changed in place."""
+    node2com = list(range(len(graph)))
+    inner = [{u} for u in range(len(graph))]
+    degrees = _degrees(graph)
+    total = degrees.copy()  # Stot
+    neighbours = [{v: w for v, w in adjacent.items() if v != u}
+                  for u, adjacent in enumerate(graph)]
+    order = list(range(len(graph)))
+    rng.shuffle(order)
+    twice_m2 = 2 * m**2
+    moves = 1
+    improvement = False
+    while moves > 0:
+        moves = 0
+        for u in order:
+            best_mod: float = 0
+            best_com = own = node2com[u]
+            weights: dict[int, float] = {}  # neighbouring community → weight, met first first
+            for v, w in neighbours[u].items():
+                c = node2com[v]
+                weights[c] = weights.get(c, 0.0) + w
+            if own not in weights:  # NetworkX's defaultdict reads it: it comes last
+                weights[own] = 0.0
+            degree = degrees[u]
+            total[own] -= degree
+            remove_cost = -weights[own] / m + 1 * (total[own] * degree) / twice_m2
+            for com, weight in weights.items():
+                gain = remove_cost + weight / m - 1 * (total[com] * degree) / twice_m2
+                if gain > best_mod:
+                    best_mod = gain
+                    best_com = com
+            total[best_com] += degree
+            if best_com != own:
+                partition[own].difference_update(members[u])
+                inner[own].remove(u)
+                partition[best_com].update(members[u])
+                inner[best_com].add(u)
+                improvement = True
+                moves += 1
+                node2com[u] = best_com
+    return [c for c in partition if c], [c for c in inner if c], improvement
+
+
+def _communities_graph(graph: list[dict[int, int]], members: list[set[int]],
+                       communities: list[set[int]]
+                       ) -> tuple[list[dict[int, int]], list[set[int]]]:
+    """NetworkX's ``_gen_graph``: a node per community, holding its members' input nodes;
+    the weights of the links between communities summed, in the order of the edges."""
+    node2com = {}
+    held: list[set[int]] = []
+    for i, community in enumerate(communities):
+        nodes: set[int] = set()
+        for u in community:
+            node2com[u] = i
+            nodes.update(members[u])
+        held.append(nodes)
+    made: list[dict[int, int]] = [{} for _ in communities]
+    for u, v, w in _edges(graph):
+        a, b = node2com[u], node2com[v]
+        weight = w + made[a].get(b, 0)
+        made[a][b] = weight
+        made[b][a] = weight
+    return made, held
 
 
 def articulation_points(graph: Adjacency) -> np.ndarray:

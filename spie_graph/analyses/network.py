@@ -321,9 +321,22 @@ def _communities(linked_graph: Callable[[list[str]], nx.Graph], nodes: list[str]
             [nodes[i] for i in group.tolist()]
             for group in arrays.label_propagation(adjacency, linked))
     else:
-        found = nx.community.louvain_communities(
-            linked_graph([nodes[i] for i in linked.tolist()]), weight="weight", seed=graine)
+        found = _louvain(linked_graph([nodes[i] for i in linked.tolist()]), graine)
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
+
+
+def _louvain(linked: nx.Graph, graine: int) -> list[set[str]]:
+    """``networkx.community.louvain_communities(linked, weight="weight", seed=graine)``, by
+    :func:`._network_arrays.louvain` when the weights are integers (the interaction
+    graph's: its numbers of kinds of interaction), else by NetworkX."""
+    nodes = list(linked)
+    position = {node: i for i, node in enumerate(nodes)}
+    edges = [(position[a], position[b], w)
+             for a, b, w in linked.edges(data="weight", default=1)]
+    if not all(w.__class__ is int for _, _, w in edges):
+        return nx.community.louvain_communities(linked, weight="weight", seed=graine)
+    return [{nodes[i] for i in community}
+            for community in arrays.louvain(len(nodes), edges, graine)]
 
 
 def _modularity(adjacency: arrays.Adjacency, community: np.ndarray) -> float:
