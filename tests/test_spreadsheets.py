@@ -323,7 +323,7 @@ def test_sheet_columns_written_at_once_are_those_written_cell_by_cell(monkeypatc
         book = xlsx.Workbook()
         book.add_columns("Feuille", header, columns, size)
         book.add_sheet("Lignes", header[:3], [[1, "a"], ["b", None, 2.5, "de trop"], []])
-        return "".join(xml for _, xml, _ in book._sheets)
+        return b"".join(xml for _, xml, _ in book._sheets).decode()  # type: ignore[misc]
 
     fast = sheet()
     monkeypatch.setattr(xlsx, "_column_cells", xlsx._cells_one_by_one)

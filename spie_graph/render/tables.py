@@ -642,12 +642,12 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 @dataclass(frozen=True)
 class SheetXml:
-    """A sheet of a workbook already written (:func:`sheet_xml`): its title, its XML and
-    its filter range. A process that made a table may write its sheet and hand over
-    the text, which :func:`to_xlsx` puts in the workbook as it is."""
+    """A sheet of a workbook already written (:func:`sheet_xml`): its title, its XML (in
+    UTF-8) and its filter range. A process that made a table may write its sheet and hand
+    over the bytes, which :func:`to_xlsx` puts in the workbook as they are."""
 
     title: str
-    xml: str
+    xml: bytes
     filtered: str | None
 
 
