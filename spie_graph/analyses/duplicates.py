@@ -678,6 +678,7 @@ class _Described:
         self.refs = refs
         self.places: dict[bytes, tuple[list[str], str, str]] = {}
         self.needs: dict[tuple[tuple[str, ...], ...], str] = {}
+        self.part_needs: dict[tuple, tuple[list[str], list[str], list[str], str]] = {}
         self.populations: dict[frozenset[int], int] = {}
         # Each service's area as the number of its distinct tuple of codes: a finding's
         # union of areas is a set of a few numbers, not of its services' codes.
@@ -716,6 +717,25 @@ class _Described:
             found = self.places[part.key] = (codes, name, where)
         return found
 
+    def need_of(self, part: _Part) -> tuple[list[str], list[str], list[str], str]:
+        """A part's thématiques and publics sorted, its moments in the parcours' order, and
+        their words (:meth:`need`), worked out once for each distinct need of a part of one
+        overlap (tuples; a merged part's sets are worked out each time)."""
+        key = (part.thematiques, part.moments, part.publics)
+        cached = True
+        try:
+            found = self.part_needs.get(key)
+        except TypeError:  # sets: a part of several overlaps
+            found, cached = None, False
+        if found is None:
+            thematiques = sorted(part.thematiques)
+            moments = [m for m in self.refs.moments if m in part.moments]
+            publics = sorted(part.publics)
+            found = (thematiques, moments, publics, self.need(thematiques, moments, publics))
+            if cached:
+                self.part_needs[key] = found
+        return found
+
     def need(self, thematiques: list[str], moments: list[str], publics: list[str]) -> str:
         """« Mobilité (accès à l'emploi), pour jeunes » : the words of a need, each
         distinct one made once."""
@@ -736,16 +756,12 @@ def _overlap(part: _Part, refs: Referentials,
     """A part as an :class:`Overlap`, and its words: what need, and where."""
     found = described.places.get(part.key)
     codes, name, where = found if found is not None else described.place(part)
-    thematiques = sorted(part.thematiques)
-    moments = [m for m in refs.moments if m in part.moments]
-    publics = sorted(part.publics)
-    what = described.needs.get((tuple(thematiques), tuple(moments), tuple(publics)))
+    thematiques, moments, publics, what = described.need_of(part)
     return checked(Overlap, dict(acteurs=part.acteurs, services=sorted(part.services),
-                                 thematiques=thematiques, moments=moments, publics=publics,
-                                 territoire=list(codes), nom_territoire=name,
-                                 nb_communes=int(part.communes.size),
-                                 population=part.population)), \
-        what or described.need(thematiques, moments, publics), where
+                                 thematiques=list(thematiques), moments=list(moments),
+                                 publics=list(publics), territoire=list(codes),
+                                 nom_territoire=name, nb_communes=int(part.communes.size),
+                                 population=part.population)), what, where
 
 
 def _and(items: list[str]) -> str:
@@ -757,16 +773,17 @@ def _explain(parts: list[tuple[Overlap, str, str]], actor_names: dict[str, str])
 
     ``parts``: each part with the words of its need and place (:func:`_overlap`).
     """
-    def who(ids: Iterable[str]) -> str:
-        return _and([actor_names.get(a, a) for a in ids])
-
+    name = actor_names.get
     first, what, where = parts[0]
-    text = f"{who(first.acteurs)} proposent le même accompagnement : {what}, {where}."
+    text = (f"{_and(list(map(name, first.acteurs, first.acteurs)))} proposent le même "
+            f"accompagnement : {what}, {where}.")
+    if len(parts) == 1:  # most findings
+        return text
     seen = set(first.acteurs)
     for part, what, where in parts[1:]:
         joining = [a for a in part.acteurs if a not in seen]
-        text += (f" {who(joining)} s'y ajoute{'nt' if len(joining) > 1 else ''} "
-                 f"{where} : {what}.")
+        text += (f" {_and(list(map(name, joining, joining)))} "
+                 f"s'y ajoute{'nt' if len(joining) > 1 else ''} {where} : {what}.")
     return text
 
 
