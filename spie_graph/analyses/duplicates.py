@@ -520,10 +520,10 @@ def _parts(found: list[_Elementary], index: CommuneIndex) -> list[_Part]:
     _bits(parts)
     roots: list[_Part] = []
     by_set = _Roots(grouped)
-    number = by_set.numbers
+    number = by_set.numbers.__getitem__
     ordered = sorted(parts, key=lambda p: (len(p.actors), -p.population, p.acteurs))
     for part in ordered:
-        numbers = [number[actor] for actor in part.actors]
+        numbers = list(map(number, part.actors))  # at C speed, as the XOR
         signature = reduce(xor, numbers, 0)
         home = by_set.home(part, numbers, signature) if len(numbers) > 2 else None
         if home is not None:
@@ -582,7 +582,7 @@ class _Roots:
         get = self.by_signature.get
         for size in range(k - 1, 1, -1) if k <= 4 else [k - 1]:
             if size == k - 1:  # one actor left out: the signature less its number
-                found = [roots for n in numbers if (roots := get(whole ^ n))]
+                found = list(filter(None, map(get, map(whole.__xor__, numbers))))
             else:
                 found = [roots for left_out in combinations(numbers, k - size)
                          if (roots := get(reduce(xor, left_out, whole)))]
