@@ -305,6 +305,9 @@ def _columns_of_one_kind() -> dict[str, list[object]]:
         "listes": [["a", "b"], [], None, ("c",), ["d"]],
         "listes_de_nombres": [[1, 2], ["a"], None],
         "listes_odd": [["a", "<b>"], [" x"]], "melange": ["a", 1, 2.5, True, None, ["b"]],
+        # without an empty cell (written by a map)
+        "entiers_pleins": [0, 7, -3, 10**12], "decimaux_pleins": [0.5, -2.25, 1e-7, -0.0, 0.0],
+        "listes_pleines": [["a", "b"], [], ("c",)],
     }
     columns.update({f"odd_{i}": [*plain, odd, *plain] for i, odd in enumerate(ODD)})
     return columns

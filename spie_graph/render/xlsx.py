@@ -164,8 +164,10 @@ def _column_cells(letter: str, column: list[object], numbers: list[str]) -> tupl
     elif kinds <= {int, float}:
         # repr(int(v)) and repr(float(v)) of _cell (the types are exact); NaN and infinities
         # empty
-        shown = [None if v is None or not math.isfinite(v) else repr(v)  # type: ignore[arg-type]
-                 for v in column]
+        shown = (list(map(repr, column)) if kinds == types and (  # no empty cell, all finite
+                    kinds == {int} or all(map(math.isfinite, column)))  # type: ignore[arg-type]
+                 else [None if v is None or not math.isfinite(v)  # type: ignore[arg-type]
+                       else repr(v) for v in column])
         cells = [f'<c r="{letter}{n}"><v>{v}</v></c>' if v is not None else ""
                  for v, n in zip(shown, numbers, strict=False)]
         return cells, max((len(v) for v in shown if v is not None), default=0)
