@@ -325,6 +325,8 @@ def test_sheet_columns_written_at_once_are_those_written_cell_by_cell(monkeypatc
     def sheet() -> str:
         book = xlsx.Workbook()
         book.add_columns("Feuille", header, columns, size)
+        for column in columns:  # alone, each fills its sheet (every cell written)
+            book.add_columns("Colonne", ["c"], [column], len(column))
         book.add_sheet("Lignes", header[:3], [[1, "a"], ["b", None, 2.5, "de trop"], []])
         return b"".join(xml for _, xml, _ in book._sheets).decode()  # type: ignore[misc]
 

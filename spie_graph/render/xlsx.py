@@ -135,10 +135,18 @@ def _cell(ref: str, value: object) -> tuple[str, int]:
 
 
 
-def _column_cells(letter: str, column: list[object], numbers: list[str]) -> tuple[list[str], int]:
-    """A column's cells (``""`` for an empty one; ``numbers``: the rows' numbers) and its
-    width, each cell what :func:`_cell` writes: a column of one usual type at once, any
-    other cell by cell."""
+Column = tuple[str, list[list[str]], int]
+"""A column as :func:`sheet_xml` writes it in its rows: its piece of the rows' template
+(a ``%s`` for each text it takes), the lists of those texts (one per ``%s``, a text per
+row) and its width. A column whose every cell is written takes its rows' numbers and
+values (``<c r="B%s"><v>%s</v></c>``); any other, its cells made whole (``%s``, ``""`` for
+an empty cell)."""
+
+
+def _column_cells(letter: str, column: list[object], numbers: list[str]) -> Column:
+    """A column's cells (``numbers``: the rows' numbers), each cell what :func:`_cell`
+    writes: a column of one usual type at once, any other cell by cell
+    (:func:`_cells_one_by_one`)."""
     types = set(map(type, column))
     kinds = types - {type(None)}
     if kinds and kinds <= {list, tuple}:
@@ -159,8 +167,12 @@ def _column_cells(letter: str, column: list[object], numbers: list[str]) -> tupl
         longest = max(map(len, texts), default=0)
         if (longest <= MAX_TEXT and all(map(operator.is_, texts, map(str.strip, texts)))
                 and XML_TEXT_SPECIAL.search("\n".join(texts)) is None):
-            return ([f'<c r="{letter}{n}" t="inlineStr"><is><t>{v}</t></is></c>' if v else ""
-                     for v, n in zip(column, numbers, strict=False)], min(longest, 80))
+            if len(texts) == len(column) == len(numbers):  # every cell written
+                return (f'<c r="{letter}%s" t="inlineStr"><is><t>%s</t></is></c>',
+                        [numbers, texts], min(longest, 80))
+            return ("%s", [[f'<c r="{letter}{n}" t="inlineStr"><is><t>{v}</t></is></c>'
+                            if v else "" for v, n in zip(column, numbers, strict=False)]],
+                    min(longest, 80))
     elif kinds <= {int, float}:
         # repr(int(v)) and repr(float(v)) of _cell (the types are exact); NaN and infinities
         # empty
@@ -168,17 +180,19 @@ def _column_cells(letter: str, column: list[object], numbers: list[str]) -> tupl
                     kinds == {int} or all(map(math.isfinite, column)))  # type: ignore[arg-type]
                  else [None if v is None or not math.isfinite(v)  # type: ignore[arg-type]
                        else repr(v) for v in column])
+        width = max((len(v) for v in shown if v is not None), default=0)
+        if kinds == types and len(shown) == len(numbers) and None not in shown:
+            return f'<c r="{letter}%s"><v>%s</v></c>', [numbers, shown], width  # type: ignore[list-item]
         cells = [f'<c r="{letter}{n}"><v>{v}</v></c>' if v is not None else ""
                  for v, n in zip(shown, numbers, strict=False)]
-        return cells, max((len(v) for v in shown if v is not None), default=0)
+        return "%s", [cells], width
     return _cells_one_by_one(letter, column, numbers)
 
 
-def _cells_one_by_one(letter: str, column: list[object],
-                      numbers: list[str]) -> tuple[list[str], int]:
+def _cells_one_by_one(letter: str, column: list[object], numbers: list[str]) -> Column:
     """:func:`_column_cells` for any column: :func:`_cell` for each cell."""
     made = [_cell(f"{letter}{n}", v) for v, n in zip(column, numbers, strict=False)]
-    return [cell for cell, _ in made], max((width for _, width in made), default=0)
+    return "%s", [[cell for cell, _ in made]], max((width for _, width in made), default=0)
 
 
 class Workbook:
@@ -323,15 +337,17 @@ def sheet_xml(header: Sequence[str], columns: Sequence[list[object]],
     letters = [column_letter(i) for i in range(count)]
     widths = [len(str(h)) for h in header] + [0] * (count - len(header))
     numbers = [str(n) for n in range(2, size + 2)]
-    made: list[list[str]] = []
+    # Each row is its template filled in at C speed: one formatting a row, not a text a cell.
+    pieces: list[str] = []
+    texts: list[list[str]] = [numbers]
     for index, column in enumerate(columns):
-        cells, width = _column_cells(letters[index], column, numbers)
+        piece, taken, width = _column_cells(letters[index], column, numbers)
         widths[index] = max(widths[index], width)
-        made.append(cells)
-    if not made:
-        made = [[""] * size]
-    body = [f'<row r="{n}">{"".join(cells)}</row>'
-            for n, cells in zip(numbers, zip_longest(*made, fillvalue=""), strict=True)]
+        pieces.append(piece)
+        texts += [found if len(found) == size else [*found, *[""] * (size - len(found))]
+                  for found in taken]  # a shorter column's missing cells are empty
+    template = '<row r="%s">' + "".join(pieces) + "</row>"
+    body = [template % row for row in zip(*texts, strict=True)]
     last = f"{letters[-1]}{size + 1}" if letters else "A1"
     parts = [_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
              f'<dimension ref="A1:{last}"/>' if letters else '<dimension ref="A1"/>',
