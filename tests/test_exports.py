@@ -569,3 +569,13 @@ def test_graphml_ids_made_at_once_are_those_made_one_by_one():
         one_by_one = _Tokens()
         assert _tokens(list(texts)) == [one_by_one(text) for text in texts]
     assert _tokens(cases[0]) is cases[0]
+
+
+@pytest.mark.parametrize("count", [0, 1, 1023, 1024, 1025, 3000])
+def test_utf8_is_the_joined_text_encoded(count):
+    """files.utf8 encodes its texts a thousand at a time: the bytes of the whole text, for
+    texts of one, two and four bytes a character across the pieces' bounds."""
+    from spie_graph.files import utf8
+
+    texts = [["a", "é", "’", "😀", ""][i % 5] * (i % 7) for i in range(count)]
+    assert utf8(texts) == "".join(texts).encode("utf-8")

@@ -67,6 +67,7 @@ from spie_graph.files import (
     XML_ATTRIBUTE_SPECIAL,
     XML_TEXT_ESCAPES,
     XML_TEXT_SPECIAL,
+    utf8,
     xml_text,
 )
 from spie_graph.graph.build import SharedAttributes
@@ -820,7 +821,7 @@ def to_graphml(graph: nx.MultiDiGraph, refs: Referentials | None = None,
         parts.append(f'    <edge id="{ident}" source="{ids[source]}" target="{ids[target]}">\n')
         parts.append(found.edge_text(data, edge_data, written))
     parts.append('  </graph>\n</graphml>\n')
-    return "".join(parts).encode("utf-8")
+    return utf8(parts)  # encoded a thousand texts at a time
 
 
 def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
@@ -912,7 +913,7 @@ def to_gexf(graph: nx.MultiDiGraph, refs: Referentials | None = None,
                      f'target="{ident_of(target)}" kind="{ident_of(key)}" label="')
         parts.append(found.edge_text(data, edge_rest, written))
     parts.append('    </edges>\n  </graph>\n</gexf>\n')
-    return "".join(parts).encode("utf-8")
+    return utf8(parts)  # encoded a thousand texts at a time
 
 
 def to_json(graph: nx.MultiDiGraph) -> str:

@@ -34,6 +34,7 @@ from spie_graph.files import (
     XML_ATTRIBUTE_ESCAPES,
     XML_TEXT_ESCAPES,
     XML_TEXT_SPECIAL,
+    utf8,
     xml_text,
 )
 from spie_graph.french import yes_no
@@ -331,7 +332,9 @@ def sheet_xml(header: Sequence[str], columns: Sequence[list[object]],
     Each column is written at once when its values are of one usual type and its
     texts hold nothing to clean, escape or cut (:func:`_column_cells`), else
     cell by cell (:func:`_cell`): the same XML as :func:`_cell` for every cell.
-    The rows are encoded :data:`_ROWS_ENCODED` at a time (:func:`_utf8`).
+    The rows are encoded a thousand at a time (:func:`spie_graph.files.utf8`): the XML goes
+    to the package, or to the process writing it, as these bytes (a text would be
+    encoded to be sent, decoded, and encoded again).
     """
     count = max(len(header), len(columns))
     letters = [column_letter(i) for i in range(count)]
@@ -370,22 +373,7 @@ def sheet_xml(header: Sequence[str], columns: Sequence[list[object]],
     if filtered:
         parts.append(f'<autoFilter ref="{filtered}"/>')
     parts.append("</worksheet>")
-    return _utf8(parts), filtered
-
-
-_ROWS_ENCODED = 1024
-"""Rows of a sheet joined and encoded at once by :func:`_utf8`."""
-
-
-def _utf8(texts: list[str]) -> bytes:
-    """``"".join(texts).encode("utf-8")``, :data:`_ROWS_ENCODED` texts at a time: a sheet's
-    rows joined in one text of tens of megabytes were widened to two or four bytes a
-    character (one « ’ » in the sheet is enough) and read again to be encoded; in small
-    pieces, each stays in the processor's cache (a département's Doublons sheet: 0.05 s
-    instead of 0.08 s). The XML goes to the package, or to the process writing it, as
-    these bytes: a text would be encoded to be sent, decoded, and encoded again."""
-    return b"".join(["".join(texts[i:i + _ROWS_ENCODED]).encode("utf-8")
-                     for i in range(0, len(texts), _ROWS_ENCODED)])
+    return utf8(parts), filtered
 
 
 def _empty_sheet() -> str:
