@@ -312,11 +312,11 @@ def test_doublons_csv_and_sheet_hold_every_field_of_the_findings_but_their_parts
         assert groups
         rows = model_rows(groups, exclude={"recouvrements"})
         made = duplicates_part(ctx)
-        assert made.files["doublons.csv"] == to_csv(rows, refs=ctx.refs)
+        assert made.files["doublons.csv"] == to_csv(rows, refs=ctx.refs).encode("utf-8")
         (sheet,) = made.tables
         assert sheet_xml(sheet) == sheet_xml(Sheet("Doublons", rows), refs=ctx.refs)
     empty = dataclasses.replace(ctx, findings=ctx.findings.model_copy(update={"duplicates": []}))
-    assert duplicates_part(empty).files["doublons.csv"] == to_csv([], refs=ctx.refs)
+    assert duplicates_part(empty).files["doublons.csv"] == to_csv([], refs=ctx.refs).encode()
 
 
 @pytest.mark.parametrize("error", [ValueError("panne"), KeyboardInterrupt()])

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from spie_graph.cli import main
 from spie_graph.graph.build import build_graph
-from spie_graph.render.tables import BOM, to_csv
+from spie_graph.render.tables import BOM, csv_bytes, table_of, to_csv
 from spie_graph.report.run import run_report
 from spie_graph.sources.validation import load_dataset
 from tests.clients import CSV_FRENCH, soffice_convert
@@ -345,7 +345,11 @@ def test_csv_columns_of_one_kind_are_those_the_csv_writer_writes():
     rows = [{name: values[i] if i < len(values) else None for name, values in columns.items()}
             for i in range(size)]
     for names in (list(columns), ["decimaux"], ["odd_0", "listes"]):
-        assert to_csv(rows, names, labels=False) == csv_cell_by_cell(rows, names)
+        expected = csv_cell_by_cell(rows, names)
+        assert to_csv(rows, names, labels=False) == expected
+        # the report's files: the same text in UTF-8, encoded a thousand lines at a time
+        table = table_of(rows * 300, names, labels=False)
+        assert csv_bytes(table) == csv_cell_by_cell(rows * 300, names).encode("utf-8")
 
 
 def test_a_table_is_labelled_as_with_labels_labels_rows(demo_graph):

@@ -23,7 +23,8 @@ and consortium check.
   (:attr:`ReportPart.tables`), the same rows as their CSV files.
 
 The CSV files are for French Excel (``;``, UTF-8 with BOM, decimal comma,
-oui/non, a label beside each code: :func:`spie_graph.render.tables.to_csv`); the
+oui/non, a label beside each code: :func:`spie_graph.render.tables.to_csv`, written in
+UTF-8 by :func:`~spie_graph.render.tables.csv_bytes`); the
 JSON files are the machine format.
 """
 
@@ -77,10 +78,10 @@ from spie_graph.render.map import build_map, gap_groups
 from spie_graph.render.tables import (
     Sheet,
     SheetXml,
+    csv_bytes,
     model_rows,
     models_json,
     table_of,
-    to_csv,
     to_json,
     to_xlsx,
 )
@@ -167,7 +168,8 @@ def stats_part(ctx: ReportContext) -> ReportPart:
              **{k: v for k, v in row.items() if k != "rubrique"}}
             for row in stats_rows(stats, ctx.refs)]
     table = table_of(rows, refs=ctx.refs)
-    return ReportPart({"statistiques.json": to_json(stats), "statistiques.csv": to_csv(table)},
+    return ReportPart({"statistiques.json": to_json(stats),
+                       "statistiques.csv": csv_bytes(table)},
                       section, [Sheet("Chiffres clés", table)])
 
 
@@ -209,7 +211,7 @@ def coverage_part(ctx: ReportContext) -> ReportPart:
         *table,
     ])
     cells = table_of(rows, refs=ctx.refs)  # labelled once for the CSV file and the sheet
-    return ReportPart({"couverture.csv": to_csv(cells), "couverture.json": to_json(rows)},
+    return ReportPart({"couverture.csv": csv_bytes(cells), "couverture.json": to_json(rows)},
                       section, [Sheet("Couverture", cells)])
 
 
@@ -285,14 +287,14 @@ def gaps_part(ctx: ReportContext) -> ReportPart:
                   f"{french.number(sum(x.population for x in g))} habitants"
                   for m, g in by_moment.items() if g]
     table = table_of(rows, refs=ctx.refs)
-    files: dict[str, str | bytes] = {"lacunes.csv": to_csv(table),
+    files: dict[str, str | bytes] = {"lacunes.csv": csv_bytes(table),
                                      "lacunes.json": to_json(result.model_dump())}
     density = ctx.findings.density
     density_table = None
     if density is not None and density.epci:
         density_table = table_of([r.model_dump() for r in density.epci + density.communes],
                                  refs=ctx.refs)
-        files["densite_services.csv"] = to_csv(density_table)
+        files["densite_services.csv"] = csv_bytes(density_table)
         lines += _density_lines(density, label)
     if ctx.provenance:
         lines += ["", "Ces lacunes se lisent avec ce que l'import a laissé de côté "
@@ -367,7 +369,7 @@ def duplicates_part(ctx: ReportContext) -> ReportPart:
     columns = [name for name in DuplicateGroup.model_fields if name != "recouvrements"]
     labelled = table_of([g.__dict__ for g in groups], columns if groups else None,
                         refs=ctx.refs)
-    return _part({"doublons.csv": to_csv(labelled), "doublons.json": models_json(groups)},
+    return _part({"doublons.csv": csv_bytes(labelled), "doublons.json": models_json(groups)},
                  lines, [Sheet("Doublons", labelled)])
 
 
@@ -440,7 +442,7 @@ def network_part(ctx: ReportContext) -> ReportPart:
     dumped = result.model_dump(exclude={"acteurs"})
     data = {k: rows if k == "acteurs" else dumped[k] for k in result.__dict__}
     table = table_of(rows, refs=ctx.refs)
-    return _part({"reseau.json": to_json(data), "reseau.csv": to_csv(table)}, lines,
+    return _part({"reseau.json": to_json(data), "reseau.csv": csv_bytes(table)}, lines,
                  [Sheet("Réseau", table)])
 
 
