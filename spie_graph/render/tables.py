@@ -420,6 +420,7 @@ def _csv_plain(value: object) -> str:
 
 # A line is written as it is when none of its cells holds a character XML cannot hold, a
 # quote or a line break (this search), nor a ``;``, nor starts like a formula.
+_NOT_XML = re.compile(f"[{NOT_XML_CHARS}]")
 _CSV_LINE_SPECIAL = re.compile(f'[{NOT_XML_CHARS}"\r\n]')
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A column's cells joined by line feeds (:func:`_rows_to_quote`): a cell to quote or clean
@@ -508,7 +509,13 @@ def _csv_pieces(table: Table) -> list[str]:
         written = _Lines()
         row_writer = csv.writer(written, delimiter=";", lineterminator="\r\n")
         for row in quoted:
-            row_writer.writerow([_csv_cell(column[row]) for column in table.values])
+            # A cell with nothing to clean or neutralise is its text (what _csv_cell makes
+            # of its value), the writer quoting it if need be; the others, _csv_cell's.
+            row_writer.writerow([
+                text if _NOT_XML.search(text) is None and not text.startswith(_FORMULA_START)
+                else _csv_cell(column[row])
+                for text, column in zip([cells[row] for cells in texts], table.values,
+                                        strict=True)])
             out[start + 2 * row] = written.pop()
             out[start + 2 * row + 1] = ""
     return out
