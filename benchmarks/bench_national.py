@@ -127,14 +127,15 @@ def run_step(step: str, folder: Path) -> dict:
     elif step == "report":
         # On two cores the report forks a second lane of work (spie_graph.report.lanes):
         # its CPU time is the children's, added here; its peak memory is reported apart.
+        # Timed up to the report's return: not the removal of its folder afterwards.
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with tempfile.TemporaryDirectory() as out:
             written = api.report(folder, out)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            result = {"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall}
             found = f"{sum(1 for p in written.rglob('*') if p.is_file())} fichiers"
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         lane = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-        result = {"cpu": time.process_time() - cpu + lane, "wall": time.perf_counter() - wall,
-                  "found": found}
+        result = {"cpu": result["cpu"] + lane, "wall": result["wall"], "found": found}
         if lane:
             result["found"] += (f", dont {lane:.1f} s CPU (pointe {after.ru_maxrss / 1024:.0f}"
                                 " Mio) dans le second processus").replace(".", ",")
