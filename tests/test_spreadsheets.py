@@ -185,6 +185,9 @@ def test_rapport_xlsx_has_a_sheet_per_analysis(report_folder, workbooks_in_libre
         mine = list(sheet.iter_rows(values_only=True))
         theirs = list(seen[name].iter_rows(values_only=True))
         assert theirs == mine, name
+        # Each column has a French title, not a field's code (« explication » was one).
+        untitled = [c for c in mine[0] if not (isinstance(c, str) and c[:1].isupper())]
+        assert not untitled, (name, untitled)
     lacunes = seen["Lacunes"]
     header = [c.value for c in lacunes[1]]
     assert header[:4] == ["Territoire", "Nom du territoire", "Thématique (code)", "Thématique"]

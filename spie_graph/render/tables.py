@@ -91,7 +91,7 @@ TITLES = {
     "pour_10000": "Services pour 10 000 habitants", "frais": "Frais",
     "modes_mobilisation": "Modes de mobilisation", "mobilisable_par": "Mobilisable par",
     "conditions_acces": "Conditions d'accès", "score_qualite": "Score de qualité",
-    "date_maj": "Mise à jour",
+    "date_maj": "Mise à jour", "explication": "Explication",
 }
 """French column titles of the workbooks (rapport.xlsx, kumu.xlsx) and of Gephi's columns."""
 
