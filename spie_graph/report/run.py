@@ -182,14 +182,18 @@ def _write_sheets(ctx: ReportContext,
     """Write here the sheets of ``rapport.xlsx`` of the parts run here (the second lane
     writes those of its parts: :func:`_side_lane`)."""
     for part, (section, tables) in made.items():
-        made[part] = (section, [sheet_xml(t, refs=ctx.refs) if isinstance(t, Sheet) else t
-                                for t in tables])
+        made[part] = (section, _sheets_written(tables, ctx))
+
+
+def _sheets_written(tables: Sequence[Sheet | SheetXml], ctx: ReportContext) -> list[SheetXml]:
+    """The sheets of ``rapport.xlsx`` of a part's tables, written (:func:`sheet_xml`)."""
+    return [sheet_xml(t, refs=ctx.refs) if isinstance(t, Sheet) else t for t in tables]
 
 
 def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
                out: FolderWriter, picture: lanes.Tasks, side: list[Part],
-               shared: lanes.Tasks, beside: Callable[[], object] | None = None,
-               later: lanes.Tasks | None = None) -> None:
+               shared: lanes.Tasks, beside: Callable[[], object] | None,
+               later: lanes.Tasks) -> None:
     """The second lane: the findings but the duplicates; then, while any is left, the
     diagnostic's picture and the parts of ``side`` (:class:`~spie_graph.report.lanes.Tasks`):
     their files written, their sections and their sheets of ``rapport.xlsx`` (written
@@ -203,8 +207,8 @@ def _side_lane(lane: lanes.Lane, blank: ReportContext, views: list[ServiceView],
         lane.put("picture", ctx.picture)
     while (task := shared.take()) is not None:
         section, tables = _run_part(side[task], ctx, out)
-        lane.put(side[task].__name__, (section, [sheet_xml(t, refs=ctx.refs) for t in tables]))
-    if beside is not None and later is not None and later.take() is not None:
+        lane.put(side[task].__name__, (section, _sheets_written(tables, ctx)))
+    if beside is not None and later.take() is not None:
         beside()
 
 
