@@ -33,17 +33,19 @@ from typing import BinaryIO
 
 from spie_graph.errors import ArgumentError, ExportError
 
-__all__ = ["NOT_XML_CHARS", "XML_ATTRIBUTE_ESCAPES", "XML_ATTRIBUTE_SPECIAL",
-           "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "FolderWriter", "atomic_file",
-           "check_new_folder", "markdown_text", "neutralize", "utf8", "write_atomic",
-           "write_folder", "uninterrupted", "writing_folder", "xml_text"]
+__all__ = ["FORMULA_START", "NOT_XML", "NOT_XML_CHARS", "XML_ATTRIBUTE_ESCAPES",
+           "XML_ATTRIBUTE_SPECIAL", "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "FolderWriter",
+           "atomic_file", "check_new_folder", "markdown_text", "neutralize", "utf8",
+           "write_atomic", "write_folder", "uninterrupted", "writing_folder", "xml_text"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""How a spreadsheet formula may start: :func:`neutralize` quotes such a text."""
 # What XML 1.0 forbids (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF),
 # and the discouraged C1 controls, which Word and Excel refuse.
 NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff"
 """The characters :func:`xml_text` drops, as the inside of a regular expression's ``[...]``."""
-_NOT_XML = re.compile(f"[{NOT_XML_CHARS}]")
+NOT_XML = re.compile(f"[{NOT_XML_CHARS}]")
+"""A character of :data:`NOT_XML_CHARS`."""
 
 
 UTF8_PIECES = 1024
@@ -64,7 +66,7 @@ def utf8(texts: list[str]) -> bytes:
 
 def xml_text(value: str) -> str:
     """``value`` without the characters an XML document (GraphML, XLSX, DOCX…) cannot hold."""
-    return _NOT_XML.sub("", value)
+    return NOT_XML.sub("", value)
 
 
 # What the XML writers (GraphML, GEXF, XLSX) escape, as ``str.translate`` tables, applied
@@ -103,7 +105,7 @@ def check_new_folder(output: Path, force: bool) -> None:
 
 def neutralize(value: str) -> str:
     """Keep a spreadsheet from running a cell as a formula (``=cmd|...``)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _bytes(content: str | bytes, encoding: str) -> bytes:

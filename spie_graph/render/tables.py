@@ -35,7 +35,7 @@ from operator import itemgetter
 from pydantic import BaseModel
 
 from spie_graph import french
-from spie_graph.files import NOT_XML_CHARS, neutralize, utf8, xml_text
+from spie_graph.files import FORMULA_START, NOT_XML, NOT_XML_CHARS, neutralize, utf8, xml_text
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render import xlsx
@@ -420,9 +420,7 @@ def _csv_plain(value: object) -> str:
 
 # A line is written as it is when none of its cells holds a character XML cannot hold, a
 # quote or a line break (this search), nor a ``;``, nor starts like a formula.
-_NOT_XML = re.compile(f"[{NOT_XML_CHARS}]")
 _CSV_LINE_SPECIAL = re.compile(f'[{NOT_XML_CHARS}"\r\n]')
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A column's cells joined by line feeds (:func:`_rows_to_quote`): a cell to quote or clean
 # (but for a line feed, counted), and a cell after the first that starts like a formula.
 _CSV_CELL_SPECIAL = re.compile(f'[{NOT_XML_CHARS}";\r]')
@@ -512,7 +510,7 @@ def _csv_pieces(table: Table) -> list[str]:
             # A cell with nothing to clean or neutralise is its text (what _csv_cell makes
             # of its value), the writer quoting it if need be; the others, _csv_cell's.
             row_writer.writerow([
-                text if _NOT_XML.search(text) is None and not text.startswith(_FORMULA_START)
+                text if NOT_XML.search(text) is None and not text.startswith(FORMULA_START)
                 else _csv_cell(column[row])
                 for text, column in zip([cells[row] for cells in texts], table.values,
                                         strict=True)])
@@ -536,11 +534,11 @@ def _rows_to_quote(texts: list[list[str]]) -> set[int]:
         if joined.count("\n") != len(column) - 1:  # a cell holds a line feed
             found.update(row for row, text in enumerate(column)
                          if _CSV_CELL_SPECIAL.search(text) is not None or "\n" in text
-                         or text.startswith(_FORMULA_START))
+                         or text.startswith(FORMULA_START))
             continue
         at = [m.start() for m in _CSV_CELL_SPECIAL.finditer(joined)]
         at += [m.start() + 1 for m in _CSV_CELL_START.finditer(joined)]
-        if joined.startswith(_FORMULA_START):
+        if joined.startswith(FORMULA_START):
             at.append(0)
         if at:
             starts = list(accumulate([len(text) + 1 for text in column]))
