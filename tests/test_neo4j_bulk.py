@@ -6,7 +6,7 @@ it gets a server of its own (port, data folder), not the session's.
 
 from __future__ import annotations
 
-import threading
+import time
 
 import pytest
 
@@ -199,24 +199,22 @@ def test_a_first_load_cut_short_leaves_nothing(store, demo_dataset, monkeypatch,
 @pytest.mark.parametrize("error", [StoreError, KeyboardInterrupt])
 def test_a_first_load_failing_while_its_graph_is_built_leaves_nothing(
         store, demo_dataset, monkeypatch, error):
-    """The territories a first load writes while the graph is built are deleted when the
-    build fails or is interrupted."""
+    """A first load writes the nodes of each stage of the build while the next stages are
+    built: what it wrote is deleted when a later stage fails or is interrupted."""
     data = demo_dataset.model_copy(update={"nom": f"construction-{error.__name__}"})
-    written = threading.Event()
-    write_territories = Neo4jStore._write_territories
+    stages = neo4j_store.build_stages
 
-    def write(self, dataset, stop):
-        result = write_territories(self, dataset, stop)
-        written.set()
-        return result
-
-    def build(dataset):
-        assert written.wait(120)
-        assert store.counts(data.nom)["node"]["Territoire"] > 0  # already in the database
+    def failing(dataset):
+        built = stages(dataset)
+        yield next(built)  # the territories
+        yield next(built)  # the actors
+        deadline = time.monotonic() + 120
+        while not store.counts(data.nom)["node"].get("Territoire"):
+            assert time.monotonic() < deadline, "nothing written while the graph was built"
+            time.sleep(0.05)
         raise error("coupure simulée")
 
-    monkeypatch.setattr(Neo4jStore, "_write_territories", write)
-    monkeypatch.setattr(neo4j_store, "build_graph", build)
+    monkeypatch.setattr(neo4j_store, "build_stages", failing)
     with pytest.raises(error, match="coupure simulée"):
         store.load(data)
     monkeypatch.undo()

@@ -9,7 +9,7 @@ import pytest
 
 from spie_graph.cli import main
 from spie_graph.errors import DatasetError, QueryError, StoreError, StoreUnavailable
-from spie_graph.graph.build import build_graph, territory_graph
+from spie_graph.graph.build import build_graph, build_stages
 from spie_graph.graph.coverage import who_covers
 from spie_graph.sources.validation import load_dataset
 from spie_graph.store.connection import Neo4jConnection
@@ -52,18 +52,20 @@ def test_demo_round_trip_is_exact_and_loading_twice_changes_nothing(store, demo_
     assert same_graph(store.graph("morbihan"), expected)
 
 
-def test_the_territories_written_early_are_the_graphs(demo_dataset):
-    """A first load writes the territories while the graph is built: they are the
-    graph's own (nodes and FAIT_PARTIE_DE), and a difference stops the load."""
-    graph, territories = build_graph(demo_dataset), territory_graph(demo_dataset)
-    assert dict(territories.nodes(data=True)) == {
-        key: data for key, data in graph.nodes(data=True) if data["label"] == "Territoire"}
-    assert edges(territories) == [edge for edge in edges(graph) if edge[2] == "FAIT_PARTIE_DE"]
-    Neo4jStore._check_early(graph, territories)
-    key = next(iter(territories))
-    territories.nodes[key]["nom"] = "Ailleurs"
-    with pytest.raises(StoreError, match="écrit pendant la construction du graphe"):
-        Neo4jStore._check_early(graph, territories)
+def test_the_build_stages_only_add_nodes_after_those_written(demo_dataset):
+    """A first load writes the nodes of each stage of the build while the next stages are
+    built: no later stage changes them, and the last stage is build_graph's graph."""
+    seen: list[tuple[str, dict]] = []
+    stages = 0
+    for graph in build_stages(demo_dataset):
+        stages += 1
+        nodes = list(graph.nodes(data=True))
+        assert nodes[:len(seen)] == seen  # the same nodes, the same data, in the same order
+        seen = [(key, dict(data)) for key, data in nodes]
+    assert stages == 5 and len(seen) == graph.number_of_nodes()
+    whole = build_graph(demo_dataset)
+    assert list(whole.nodes(data=True)) == list(graph.nodes(data=True))
+    assert edges(whole) == edges(graph)
 
 
 def recorded(store, monkeypatch) -> list[str]:

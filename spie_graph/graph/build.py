@@ -41,7 +41,7 @@ from spie_graph.graph.keys import actor_edges, collector_paused, node_key
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.sources.model import Dataset
 
-__all__ = ["build_graph", "territory_graph", "collector_paused", "default_territory",
+__all__ = ["build_graph", "build_stages", "collector_paused", "default_territory",
            "node_key", "NODE_LABELS", "REL_TYPES", "SharedAttributes", "clean_properties"]
 
 NODE_LABELS = ("Acteur", "Service", "Territoire", "Thematique", "Public", "Consortium")
@@ -228,8 +228,8 @@ def _add_actors(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials) ->
     return keys
 
 
-def _add_services(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials,
-                  actor_keys: dict[str, str]) -> None:
+def _add_service_nodes(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials) -> None:
+    """The thématiques and publics the services name, then the services."""
     themes: set[str] = set()
     for service in dataset.services:
         themes.update(service.thematiques)
@@ -243,6 +243,10 @@ def _add_services(graph: nx.MultiDiGraph, dataset: Dataset, refs: Referentials,
     _insert_nodes(graph, ((node_key("Service", service.id), {"label": "Service",
                                                             **_fields(service)})
                           for service in dataset.services))
+
+
+def _add_service_edges(graph: nx.MultiDiGraph, dataset: Dataset,
+                       actor_keys: dict[str, str]) -> None:
     # One string per node key, shared by all the edges that reach it.
     keys: dict[str, str] = {key: key for key in graph._node}
     # Made as they are inserted: a list would hold 1.6 million tuples at 100,000 actors.
@@ -308,23 +312,31 @@ def build_graph(dataset: Dataset, refs: Referentials | None = None) -> nx.MultiD
     Linear in the number of actors, services and interactions, plus the communes
     of the territories named (35,000 when a service covers ``france``).
     """
+    *_, graph = build_stages(dataset, refs)  # the same graph, complete at its last stage
+    return graph
+
+
+def build_stages(dataset: Dataset, refs: Referentials | None = None
+                 ) -> Iterator[nx.MultiDiGraph]:
+    """The graph of :func:`build_graph`, yielded after each stage of its build: the
+    territories, the actors, the services' nodes (with the thématiques and publics
+    they name), the services' relationships, then the interactions and the
+    consortium. A stage only adds nodes and relationships after those already there,
+    and never changes them: a store can write the nodes of a stage while the next
+    stages are built. The last graph yielded is the complete one."""
     refs = refs or referentials()
     graph = nx.MultiDiGraph(dataset=dataset.nom)
     with collector_paused():
         _add_territories(graph, _territory_codes(dataset), refs)
+        yield graph
         actor_keys = _add_actors(graph, dataset, refs)
-        _add_services(graph, dataset, refs, actor_keys)
+        yield graph
+        _add_service_nodes(graph, dataset, refs)
+        yield graph
+        _add_service_edges(graph, dataset, actor_keys)
+        yield graph
         _add_links(graph, dataset, actor_keys)
-    return graph
-
-
-def territory_graph(dataset: Dataset, refs: Referentials | None = None) -> nx.MultiDiGraph:
-    """The territories of a data set's graph and their ``FAIT_PARTIE_DE``, as
-    :func:`build_graph` adds them (first, by the same code): a store can write them
-    while the rest of the graph is built."""
-    graph = nx.MultiDiGraph(dataset=dataset.nom)
-    _add_territories(graph, _territory_codes(dataset), refs or referentials())
-    return graph
+        yield graph
 
 
 def default_territory(graph: nx.MultiDiGraph) -> str:

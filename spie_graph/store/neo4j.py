@@ -8,7 +8,9 @@ its two nodes, its type and its key, which is its type unless it carries the
 property ``rkey`` (most relationships hold no property at all). A data set the
 database does not hold is written with CREATE, in batches of one label or type,
 two transactions at a time: nodes first, each batch returning their element
-ids, then relationships between those ids (no index lookup); into a database
+ids (when the store reads the data set, the nodes of each stage of the build
+while the next stages are built), then relationships between those ids (no
+index lookup); into a database
 without the schema (a new one), constraints and indexes are created once the
 nodes are written, and filled while the relationships are, which costs far less
 than keeping them up to date row by row; the uniqueness constraint on ``uid``
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -49,7 +52,7 @@ from neo4j import GraphDatabase, NotificationMinimumSeverity, RoutingControl, Su
 from neo4j import exceptions as neo4j_errors
 
 from spie_graph.errors import QueryError, ServerError, StoreError, StoreUnavailable
-from spie_graph.graph.build import build_graph, territory_graph
+from spie_graph.graph.build import build_graph, build_stages
 from spie_graph.graph.coverage import CoverageQuery, CoverageRow, coverage_parameters, finish_rows
 from spie_graph.graph.keys import collector_paused
 from spie_graph.sources.model import Dataset
@@ -95,9 +98,10 @@ def _operators(plan: dict) -> set[str]:
 
 
 class _Counter:
-    """Rows written, created and updated so far; tells ``progress`` as they go."""
+    """Rows written, created and updated so far; tells ``progress`` as they go, once the
+    total is known (a first load learns it when its graph is built)."""
 
-    def __init__(self, total: int, progress: Progress | None) -> None:
+    def __init__(self, total: int | None, progress: Progress | None) -> None:
         self.total, self.progress = total, progress
         self.done = self.created = self.updated = 0
 
@@ -105,7 +109,15 @@ class _Counter:
         self.done += rows
         self.created += created
         self.updated += updated
-        if self.progress is not None:
+        self._tell()
+
+    def known(self, total: int) -> None:
+        """The total, learnt after rows were counted."""
+        self.total = total
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.progress is not None and self.total is not None:
             self.progress(self.done, self.total)
 
 
@@ -181,6 +193,57 @@ def _until_failed(items: Iterable[_T], aside: Future) -> Iterator[_T]:
         if aside.done():
             aside.result()
         yield item
+
+
+class _StagedBuild:
+    """The graph of a data set built in a thread of its own, stage by stage
+    (:func:`~spie_graph.graph.build.build_stages`), the nodes of each stage handed over
+    as soon as it is built: a first load writes them while the next stages are built.
+    The data set is freed once the graph is built."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.graph: nx.MultiDiGraph | None = None  # once built
+        self._stages: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._aside = _Aside(self._build, dataset)
+
+    def _build(self, dataset: Dataset, stop: threading.Event) -> None:
+        stages = build_stages(dataset)
+        del dataset
+        seen = 0
+        try:
+            for graph in stages:
+                if stop.is_set():
+                    raise _Abandoned
+                nodes = list(islice(graph._node.items(), seen, None))
+                seen += len(nodes)
+                self._stages.put(("nodes", nodes))
+        except BaseException:
+            self._stages.put(("failed", None))
+            raise
+        self._stages.put(("built", graph))
+
+    def nodes(self) -> Iterator[tuple[str, dict]]:
+        """``(key, data)`` of every node, in the graph's order, as its stages are built;
+        then :attr:`graph` is the complete graph. The build's error is raised here."""
+        while True:
+            kind, value = self._stages.get()
+            if kind == "nodes":
+                yield from value
+            elif kind == "built":
+                self.graph = value
+                return
+            else:
+                self._aside.result()  # raises what stopped the build
+
+    def complete(self) -> nx.MultiDiGraph:
+        """The complete graph, once :meth:`nodes` has given every node."""
+        if self.graph is None:
+            raise RuntimeError("graph read before it was built")
+        return self.graph
+
+    def abandon(self) -> None:
+        """Stop the build (at its next stage) and wait until it has stopped."""
+        self._aside.abandon()
 
 
 def _edge_count(graph: nx.MultiDiGraph) -> int:
@@ -329,11 +392,15 @@ class Neo4jStore(GraphStore):
         for cypher in statements("schema"):
             self.run(cypher)
 
-    @staticmethod
-    def node_rows(graph: nx.MultiDiGraph) -> Iterator[dict]:
+    @classmethod
+    def node_rows(cls, graph: nx.MultiDiGraph) -> Iterator[dict]:
         """The node rows of a canonical graph, one at a time, as ``load/nodes`` takes them."""
-        dataset = graph.graph["dataset"]
-        for key, data in graph.nodes(data=True):
+        return cls._rows_of_nodes(graph.graph["dataset"], graph.nodes(data=True))
+
+    @staticmethod
+    def _rows_of_nodes(dataset: str, nodes: Iterable[tuple[str, dict]]) -> Iterator[dict]:
+        """The rows of ``(key, data)`` nodes of the data set ``dataset``."""
+        for key, data in nodes:
             props = {k: v for k, v in data.items() if k != "label"}
             props.update(uid=_uid(dataset, key), dataset=dataset)
             yield {"uid": props["uid"], "label": data["label"], "props": props}
@@ -373,12 +440,19 @@ class Neo4jStore(GraphStore):
     def _hashed(items: Iterable[_T], digest: Any) -> Iterator[_T]:
         """``items`` unchanged, also fed to ``digest`` by chunks of a fixed size, in their
         order (see :meth:`content_hash`)."""
-        iterator = iter(items)
-        while chunk := list(islice(iterator, _HASH_CHUNK)):
-            # repr, not JSON: the rows hold only text, numbers, booleans and lists of them,
-            # in the graph's order, and repr costs a third of json.dumps.
+        # Each item is passed on as it comes (a first load's nodes come as its graph is
+        # built), hashed once its chunk is whole. repr, not JSON: the rows hold only text,
+        # numbers, booleans and lists of them, in the graph's order, and repr costs a
+        # third of json.dumps.
+        chunk: list[_T] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == _HASH_CHUNK:
+                digest.update(repr(chunk).encode())
+                chunk = []
+            yield item
+        if chunk:
             digest.update(repr(chunk).encode())
-            yield from chunk
 
     @classmethod
     def content_hash(cls, graph: nx.MultiDiGraph) -> str:
@@ -436,31 +510,37 @@ class Neo4jStore(GraphStore):
         :meth:`load_graph`; ``source`` is the key of the files the data set was read
         from (:meth:`unchanged`).
 
-        A data set the database does not hold: its territories (France's 36,000
-        communes for a national data set) are written while the rest of its graph
-        is built, by a transaction aside; if the build fails or is interrupted,
-        they are deleted. The data set is freed once its graph is built.
+        A data set the database does not hold (a first load: nothing to compare) is
+        written while its graph is built: the nodes of each stage of the build (the
+        territories, the actors, the services…) are sent while the next stages are
+        built, by a thread of its own; if the build fails or is interrupted, what was
+        written is deleted. The data set is freed once its graph is built.
         """
         with collector_paused():
             dataset = read()
         name = dataset.nom
         params = {"dataset": name}
         [state] = self.run(statement("load/dataset_state"), params, write=False)
-        schema, early = None, None
-        if not state["present"] and state["hash"] is None:  # nothing to compare: a first load
-            schema = self._prepare(params, state)
-            early = _Aside(self._write_territories, dataset)
-        try:
+        if state["present"] or state["hash"] is not None:
             with collector_paused():
                 graph = build_graph(dataset)
             del dataset
-        except BaseException:
-            if early is not None:
-                early.abandon()
+            return self._load(graph, replace=replace, progress=progress, source=source,
+                              state=state)
+        schema = self._prepare(params, state)
+        counter = _Counter(None, progress)
+        hasher = hashlib.sha256()
+        with collector_paused():
+            built = _StagedBuild(dataset)
+            del dataset
+            try:
+                written = self._create(name, built.nodes(), built.complete, hasher,
+                                       counter, schema=not schema["present"])
+            except BaseException:
+                built.abandon()
                 self._delete_dataset(name)
-            raise
-        return self._load(graph, replace=replace, progress=progress, source=source,
-                          state=state, schema=schema, early=early)
+                raise
+        return self._written(name, hasher, counter, source, written)
 
     def load_graph(self, graph: nx.MultiDiGraph, *, replace: bool = False,
                    progress: Progress | None = None, source: str | None = None) -> LoadSummary:
@@ -478,11 +558,8 @@ class Neo4jStore(GraphStore):
         return self._load(graph, replace=replace, progress=progress, source=source)
 
     def _load(self, graph: nx.MultiDiGraph, *, replace: bool, progress: Progress | None,
-              source: str | None, state: dict | None = None, schema: dict | None = None,
-              early: _Aside | None = None) -> LoadSummary:
-        """:meth:`load_graph`, given what :meth:`load_from` did before the graph was
-        built: the data set's ``state`` read, the ``schema`` prepared and its
-        territories being written ``early``."""
+              source: str | None, state: dict | None = None) -> LoadSummary:
+        """:meth:`load_graph`, given the data set's ``state`` when already read."""
         name = graph.graph["dataset"]
         params = {"dataset": name}
         total = graph.number_of_nodes() + _edge_count(graph)
@@ -498,27 +575,23 @@ class Neo4jStore(GraphStore):
                     counts = self.mark_complete(name, digest, source, json.loads(
                         counts) if counts is not None else None)
                 return self._summary(name, counts)
-        if schema is None:
-            schema = self._prepare(params, state)
+        schema = self._prepare(params, state)
         hasher = hashlib.sha256()
         counter = _Counter(total, progress)
         # The rows sent are many small objects: the collector would walk the whole graph
         # again and again while they are made (2 s of a national load).
-        written: tuple[Counter[str], Counter[str]] | None = None
         with collector_paused():
             if not state["present"]:
                 try:
-                    written = self._create(graph, hasher, counter, schema=not schema["present"],
-                                           early=early)
+                    written = self._create(name, graph.nodes(data=True), lambda: graph,
+                                           hasher, counter, schema=not schema["present"])
                 except BaseException:
-                    if early is not None:
-                        early.abandon()
                     self._delete_dataset(name)
                     raise
-            else:
-                self._merge(graph, hasher, counter)
+                return self._written(name, hasher, counter, source, written)
+            self._merge(graph, hasher, counter)
         removed = 0
-        if replace and state["present"]:
+        if replace:
             keys = [f"{row['source']}|{row['key']}|{row['target']}"
                     for row in self.relationship_rows(graph)]
             [gone] = self.run(statement("load/remove_stale_relationships"),
@@ -526,13 +599,17 @@ class Neo4jStore(GraphStore):
             uids = [row["uid"] for row in self.node_rows(graph)]
             [stale] = self.run(statement("load/remove_stale_nodes"), {**params, "uids": uids})
             removed = gone["removed"] + stale["removed"]
-        # A first load: the data set holds what it wrote, each batch checked whole
-        # (counting it again on the server would read every relationship).
-        held = None if written is None else {"node": dict(written[0]),
-                                             "relationship": dict(written[1])}
-        counts = self.mark_complete(name, hasher.hexdigest(), source, held)
+        counts = self.mark_complete(name, hasher.hexdigest(), source, None)
         return self._summary(name, counts, created=counter.created, updated=counter.updated,
                              removed=removed)
+
+    def _written(self, name: str, hasher: Any, counter: _Counter, source: str | None,
+                 written: tuple[Counter[str], Counter[str]]) -> LoadSummary:
+        """The end of a first load: the data set holds what it wrote, each batch checked
+        whole (counting it again on the server would read every relationship)."""
+        counts = self.mark_complete(name, hasher.hexdigest(), source, {
+            "node": dict(written[0]), "relationship": dict(written[1])})
+        return self._summary(name, counts, created=counter.created, updated=counter.updated)
 
     def _prepare(self, params: dict, state: dict) -> dict:
         """Before writing: the schema kept up to date when the database has it (or holds
@@ -547,44 +624,35 @@ class Neo4jStore(GraphStore):
         self.run(statement("load/clear_dataset_hash"), params)
         return schema
 
-    def _create(self, graph: nx.MultiDiGraph, hasher: Any, counter: _Counter, *,
-                schema: bool = False,
-                early: _Aside | None = None) -> tuple[Counter[str], Counter[str]]:
+    def _create(self, name: str, nodes: Iterable[tuple[str, dict]],
+                graph: Callable[[], nx.MultiDiGraph], hasher: Any, counter: _Counter, *,
+                schema: bool = False) -> tuple[Counter[str], Counter[str]]:
         """Write a data set the database does not hold: CREATE, batches of one label or
-        type. Nodes first (``node_batch_size`` rows a batch): each batch returns its
-        nodes' element ids, by which relationships are then created (``batch_size`` a
-        batch, two lists of ids and, when any has one, their properties), without any
-        index lookup.
+        type. Nodes first (``node_batch_size`` rows a batch), as ``nodes`` gives them
+        (``(key, data)``, in the graph's order, possibly while the graph is built): each
+        batch returns its nodes' element ids, by which relationships are then created
+        (``batch_size`` a batch, two lists of ids and, when any has one, their
+        properties), without any index lookup, from the complete ``graph()``.
 
         ``schema``: the database has no schema; it is created once the nodes are
         written, while the relationships are (they touch no indexed property), so that
         the server fills the indexes and checks that every uid is unique during the
         writes rather than after them; the load ends once the indexes are online. A
-        clash of uids stops the writes at the next batch. ``early``: the territories
-        written while the graph was built (:meth:`_write_territories`), waited for
-        here; they are not written again. Returns the nodes written by label and the
-        relationships by type.
+        clash of uids stops the writes at the next batch. Returns the nodes written by
+        label and the relationships by type.
         """
         labels: Counter[str] = Counter()
         types: Counter[str] = Counter()
         ids: dict[str, str] = {}  # node key -> element id, for the relationships
-        prefix = len(graph.graph["dataset"]) + 1  # uid = "<dataset>/<node key>"
-        rows = self._hashed(self.node_rows(graph), hasher)
-        records = self._hashed(self.relationship_records(graph), hasher)
-        if early is not None:
-            territories, ids = early.result()
-            self._check_early(graph, territories)
-            labels.update(label for _, label in territories.nodes(data="label"))
-            types.update(kind for _, _, kind in territories.edges(data="type"))
-            done = territories.number_of_nodes() + territories.number_of_edges()
-            counter.add(done, done, 0)
-            # The hash still covers every row, in the graph's order.
-            rows = (row for row in rows if row["uid"][prefix:] not in ids)
-            records = (record for record in records
-                       if record[2] != "FAIT_PARTIE_DE" or record[0] not in ids)
+        prefix = len(name) + 1  # uid = "<dataset>/<node key>"
+        rows = self._hashed(self._rows_of_nodes(name, nodes), hasher)
         node_batches = _grouped(rows, "label", self.node_batch_size)
         self._pool(((self._create_nodes, (label, batch, ids, prefix))
                     for label, batch in _counted(node_batches, labels)), counter)
+        whole = graph()
+        counter.known(whole.number_of_nodes() + _edge_count(whole))
+        # The hash covers every row, nodes then relationships, in the graph's order.
+        records = self._hashed(self.relationship_records(whole), hasher)
         jobs = ((self._create_relationships, batch) for batch in _counted(
             _by_type(records, ids, self.batch_size), types))
         if not schema:
@@ -622,39 +690,6 @@ class Neo4jStore(GraphStore):
         if counters.relationships_created != len(sources):
             raise self._short(counters.relationships_created, len(sources), kind)
         return len(sources), len(sources), 0
-
-    def _write_territories(self, dataset: Dataset,
-                           stop: threading.Event) -> tuple[nx.MultiDiGraph, dict[str, str]]:
-        """Write the territories of a data set's graph and their ``FAIT_PARTIE_DE``
-        (:func:`~spie_graph.graph.build.territory_graph`), one transaction at a time,
-        until ``stop`` is set; return them and the element id of each territory."""
-        territories = territory_graph(dataset)
-        prefix = len(dataset.nom) + 1
-        del dataset
-        ids: dict[str, str] = {}
-        for label, rows in _grouped(self.node_rows(territories), "label",
-                                    self.node_batch_size):
-            if stop.is_set():
-                raise _Abandoned
-            self._create_nodes(label, rows, ids, prefix)
-        for batch in _by_type(self.relationship_records(territories), ids, self.batch_size):
-            if stop.is_set():
-                raise _Abandoned
-            self._create_relationships(*batch)
-        return territories, ids
-
-    @staticmethod
-    def _check_early(graph: nx.MultiDiGraph, territories: nx.MultiDiGraph) -> None:
-        """Every node and relationship written early is in the graph, the same."""
-        nodes, successors = graph.nodes, graph.adj
-        for key, data in territories.nodes(data=True):
-            if nodes.get(key) != data or {
-                    (target, k): edge for target, keyed in successors[key].items()
-                    for k, edge in keyed.items() if edge["type"] == "FAIT_PARTIE_DE"} != {
-                    (target, k): edge for target, keyed in territories.adj[key].items()
-                    for k, edge in keyed.items()}:
-                raise StoreError(f"le territoire {key} écrit pendant la construction du graphe "
-                                 "n'est pas celui du graphe : le chargement est annulé")
 
     @staticmethod
     def _short(made: int, expected: int, what: str) -> StoreError:
