@@ -3,8 +3,10 @@
 import gzip
 import json
 
+import numpy as np
 import pytest
 
+from spie_graph.reference import data_file
 from spie_graph.reference.territories import CommuneIndex, Territories, territories
 from tests.conftest import REFERENCE
 
@@ -91,6 +93,46 @@ def test_commune_index_of_every_territory_is_its_communes():
         found = index.of(code)
         assert found.tolist() == expected, code
         assert not found.flags.writeable
+
+
+def test_commune_index_columns_are_each_communes_figures_and_parents():
+    """The index's columns, read from the communes' rows at once, are what the COG says of
+    each commune one by one: its population, EPCI (−1 for none), département and région."""
+    terr = territories()
+    index = CommuneIndex(terr)
+    assert index.codes == sorted(terr.communes("france"))
+    assert index.position == {code: i for i, code in enumerate(index.codes)}
+    number = {code: i for group in (index.epcis, index.departements, index.regions)
+              for i, code in enumerate(group)}
+    for array in (index.population, index.epci, index.departement, index.region):
+        assert array.dtype == np.int64 and array.size == len(index.codes)
+    assert index.population.tolist() == [terr.population(c) for c in index.codes]
+    assert index.epci.tolist() == [number.get(terr.epci_of(c) or "", -1) for c in index.codes]
+    assert index.departement.tolist() == [number[terr.departement_of(c)] for c in index.codes]
+    assert index.region.tolist() == [number.get(next((p for p in terr.parents(c)
+                                                      if p.startswith("region:")), ""), -1)
+                                     for c in index.codes]
+    assert (index.epci == -1).any() and index.epci.max() == len(index.epcis) - 1
+
+
+def test_territories_tables_are_the_data_files_rows():
+    """Each commune's département, région, EPCI and population as the shipped file lists
+    them, every territory's communes the union of its rows."""
+    terr = territories()
+    with data_file("territoires.json.gz").open("rb") as raw, gzip.open(raw, "rt") as text:
+        data = json.load(text)
+    epci_of = {member: row[0] for row in data["epci"] for member in row[3]}
+    by_dep: dict[str, set[str]] = {}
+    by_reg: dict[str, set[str]] = {}
+    for code, _, dep, reg, people, _ in data["communes"]:
+        assert terr.departement_of(code) == dep and terr.population(code) == people
+        assert terr.epci_of(code) == epci_of.get(code)
+        by_dep.setdefault(dep, set()).add(code)
+        by_reg.setdefault(f"region:{reg}", set()).add(code)
+    assert {code: set(terr.communes(code)) for code in by_dep} == by_dep
+    assert {code: set(terr.communes(code)) for code in by_reg} == by_reg
+    assert all(terr.communes(row[0]) == frozenset(row[3]) for row in data["epci"])
+    assert terr.communes("france") == frozenset(row[0] for row in data["communes"])
 
 
 def test_commune_index_meeting_is_the_communes_and_every_territory_above_them():

@@ -16,9 +16,12 @@ import gzip
 import json
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache, cached_property
+from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -64,27 +67,30 @@ class Territories:
     """The COG: codes, names, populations, hierarchy and commune sets."""
 
     def __init__(self, data: dict):
+        # Every table at C speed (zip, map, itemgetter), each commune's row read once: every
+        # command loads the COG, and a report's two processes start from it.
         self.source: str = data["source"]
-        self._communes = {c[0]: c for c in data["communes"]}
+        rows = data["communes"]
+        codes = list(map(itemgetter(0), rows))
+        self._communes = dict(zip(codes, rows, strict=True))
         self._regions = {f"region:{r[0]}": r[1] for r in data["regions"]}
         self._departements = {d[0]: (d[1], d[2]) for d in data["departements"]}
         self._epci = {e[0]: (e[1], e[2], frozenset(e[3])) for e in data["epci"]}
         self._former = {a[0]: (a[1], a[2], a[3]) for a in data["anciens"]}
-        self._epci_of: dict[str, str] = {}
-        for code, (_, _, members) in self._epci.items():
-            for member in members:
-                self._epci_of[member] = code
+        self._epci_of: dict[str, str] = {member: code for code, (_, _, members)
+                                         in self._epci.items() for member in members}
         self._members: dict[str, frozenset[str]] = {"france": frozenset(self._communes)}
-        by_dep: dict[str, set[str]] = {}
-        by_reg: dict[str, set[str]] = {}
-        for code, row in self._communes.items():
-            dep, reg = row[2], row[3]
-            by_dep.setdefault(dep, set()).add(code)
-            by_reg.setdefault(f"region:{reg}", set()).add(code)
-        self._members.update({k: frozenset(v) for k, v in by_dep.items()})
-        self._members.update({k: frozenset(v) for k, v in by_reg.items()})
+        by_dep: dict[str, list[str]] = defaultdict(list)
+        by_reg: dict[str, list[str]] = defaultdict(list)
+        for code, dep, reg in zip(codes, map(itemgetter(2), rows), map(itemgetter(3), rows),
+                                  strict=True):
+            by_dep[dep].append(code)
+            by_reg[reg].append(code)
+        self._members.update(zip(by_dep, map(frozenset, by_dep.values()), strict=True))
+        self._members.update(zip([f"region:{reg}" for reg in by_reg],
+                                 map(frozenset, by_reg.values()), strict=True))
         self._members.update({k: v[2] for k, v in self._epci.items()})
-        self._people = {code: int(row[4]) for code, row in self._communes.items()}
+        self._people = dict(zip(codes, map(int, map(itemgetter(4), rows)), strict=True))
         self._people_memo: dict[str, int] = {}
         self._index: list[tuple[str, str, str]] | None = None  # (key, kind, code), lazily
 
@@ -371,20 +377,28 @@ class CommuneIndex:
     """
 
     def __init__(self, terr: Territories):
-        self.codes: list[str] = sorted(terr.communes("france"))
-        self.position: dict[str, int] = {code: i for i, code in enumerate(self.codes)}
-        self.population = np.array([terr.population(c) for c in self.codes], dtype=np.int64)
+        # Each column read from the communes' rows at C speed (map, itemgetter): both
+        # processes of a report build the index.
+        self.codes: list[str] = sorted(terr._communes)
+        self.position: dict[str, int] = dict(zip(self.codes, range(len(self.codes)), strict=True))
+        rows = list(map(terr._communes.__getitem__, self.codes))
+        size = len(rows)
+        self.population = np.fromiter(map(terr._people.__getitem__, self.codes),
+                                      dtype=np.int64, count=size)
         self.epcis: list[str] = sorted(terr._epci)
         self.departements: list[str] = sorted(terr._departements)
         self.regions: list[str] = sorted(terr._regions)
-        number = {code: i for group in (self.epcis, self.departements, self.regions)
-                  for i, code in enumerate(group)}
-        self.epci = np.array([number.get(terr.epci_of(c) or "", -1) for c in self.codes],
-                             dtype=np.int64)
-        self.departement = np.array([number[terr.departement_of(c)] for c in self.codes],
-                                    dtype=np.int64)
-        self.region = np.array([number.get(f"region:{terr._communes[c][3]}", -1)
-                                for c in self.codes], dtype=np.int64)
+        epci_number = dict(zip(self.epcis, range(len(self.epcis)), strict=True))
+        of_commune = {commune: epci_number[epci] for commune, epci in terr._epci_of.items()}
+        self.epci = np.fromiter(map(of_commune.get, self.codes, repeat(-1)), dtype=np.int64,
+                                count=size)
+        departement_number = dict(zip(self.departements, range(len(self.departements)),
+                                      strict=True))
+        self.departement = np.fromiter(map(departement_number.__getitem__,
+                                           map(itemgetter(2), rows)), dtype=np.int64, count=size)
+        region_number = {code.removeprefix("region:"): i for i, code in enumerate(self.regions)}
+        self.region = np.fromiter(map(region_number.get, map(itemgetter(3), rows), repeat(-1)),
+                                  dtype=np.int64, count=size)
         self._terr = terr
         self._memo: dict[str, np.ndarray] = {}
 
