@@ -425,3 +425,42 @@ def test_workbook_packages_are_those_zipfile_writes(monkeypatch):
     assert xlsx.package(members, when=stamp) == expected
     assert xlsx.package(members[:3], zlib_deflate, stamp) == _zipfile_package(members[:3],
                                                                               stamp)
+
+
+@pytest.mark.parametrize("also", [b"", b"&<>\r", b'";\r', b'&<>"\n\r\t', b"\n"])
+def test_holds_none_answers_as_the_regular_expression(also):
+    """xlsx.holds_none reads encoded bytes instead of running a regular expression: the same
+    answer on texts of every kind (ASCII, Latin-1, two- and four-byte characters) holding
+    each character XML cannot hold, its neighbours that it can, and the ASCII ones asked."""
+    import random
+    import re
+
+    from spie_graph.files import NOT_XML_CHARS
+    from spie_graph.render.xlsx import holds_none
+
+    pattern = re.compile(f"[{NOT_XML_CHARS}{re.escape(also.decode())}]")
+    odd = [*map(chr, [*range(0x00, 0x21), *range(0x7E, 0xA1)]), "\xab", "\xbb", "é", "’",
+           "\u202f", "\ud7ff", "\ud800", "\udbff", "\udc00", "\udfff", "\ue000", "\ufffd",
+           "\ufffe", "\uffff", "\U00010000", "\U0010ffff", "&", "<", ">", '"', ";", "|"]
+    bases = ["texte simple", "é à « ’ »", "ascii ; et |", "\U0001f600 emoji", ""]
+    draw = random.Random(15)
+    for base in bases:
+        assert holds_none(base, also) is (pattern.search(base) is None), (base, also)
+        for char in odd:
+            for text in (char, base + char, char + base, base[:3] + char + base[3:]):
+                assert holds_none(text, also) is (pattern.search(text) is None), (text, also)
+    for _ in range(2000):
+        text = "".join(draw.choice([*odd, "a", "é", " "]) for _ in range(draw.randrange(1, 6)))
+        assert holds_none(text, also) is (pattern.search(text) is None), (text, also)
+
+
+def test_holds_none_knows_what_each_xml_search_finds():
+    """XML_TEXT_ALSO and XML_ATTRIBUTE_ALSO with holds_none find, on every code point, what
+    the writers' regular expressions XML_TEXT_SPECIAL and XML_ATTRIBUTE_SPECIAL find."""
+    from spie_graph.files import XML_ATTRIBUTE_SPECIAL, XML_TEXT_SPECIAL
+    from spie_graph.render.xlsx import XML_ATTRIBUTE_ALSO, XML_TEXT_ALSO, holds_none
+
+    for pattern, also in ((XML_TEXT_SPECIAL, XML_TEXT_ALSO),
+                          (XML_ATTRIBUTE_SPECIAL, XML_ATTRIBUTE_ALSO)):
+        found = [code for code in range(0x110000) if pattern.search(chr(code)) is not None]
+        assert [code for code in range(0x110000) if not holds_none(chr(code), also)] == found

@@ -77,7 +77,7 @@ from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render.map import SCALING, actor_marks
 from spie_graph.render.pictures import actor_layout, interaction_style
 from spie_graph.render.tables import TITLES, json_encoder
-from spie_graph.render.xlsx import Workbook
+from spie_graph.render.xlsx import XML_ATTRIBUTE_ALSO, XML_TEXT_ALSO, Workbook, holds_none
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -339,20 +339,22 @@ class GephiElements:
     @cached_property
     def plain_text(self) -> Plain:
         """What GraphML's texts may write as it is (:class:`Plain`)."""
-        return self._plain(XML_TEXT_SPECIAL)
+        return self._plain(XML_TEXT_ALSO)
 
     @cached_property
     def plain_attribute(self) -> Plain:
         """What GEXF's attributes may write as it is (:class:`Plain`)."""
-        return self._plain(XML_ATTRIBUTE_SPECIAL)
+        return self._plain(XML_ATTRIBUTE_ALSO)
 
-    def _plain(self, special: re.Pattern[str]) -> Plain:
+    def _plain(self, also: bytes) -> Plain:
+        """``also``: the ASCII characters the format escapes, besides those XML cannot hold
+        (:func:`~spie_graph.render.xlsx.holds_none`)."""
         def columns(texts: dict[str, list[str]]) -> frozenset[str]:
             return frozenset(name for name, found in texts.items()
-                             if special.search(" ".join(found)) is None)
+                             if holds_none(" ".join(found), also))
 
         return Plain(columns(self._node_scan[1]), columns(self._edge_scan[1]),
-                     special.search(self._keys) is None)
+                     holds_none(self._keys, also))
 
     @cached_property
     def _keys(self) -> str:

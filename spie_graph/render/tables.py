@@ -39,7 +39,7 @@ from spie_graph.files import FORMULA_START, NOT_XML, NOT_XML_CHARS, neutralize, 
 from spie_graph.french import sheet_number, yes_no
 from spie_graph.reference.referentials import Referentials, referentials
 from spie_graph.render import xlsx
-from spie_graph.render.xlsx import MAX_ROWS, Workbook
+from spie_graph.render.xlsx import MAX_ROWS, Workbook, holds_none
 
 __all__ = ["BOM", "FORMATS", "MAX_LINES", "TITLES", "Sheet", "SheetXml", "csv_bytes",
            "json_encoder", "model_rows", "models_json", "render", "sheet_xml", "Table", "table_of",
@@ -526,7 +526,9 @@ def _rows_to_quote(texts: list[list[str]]) -> set[int]:
 
     A column's cells are searched at once, joined by line feeds: two searches in the
     joined text, whose finds are mapped back to their rows; a column with a line feed
-    in a cell is looked at cell by cell.
+    in a cell is looked at cell by cell. When the text holds no character to clean,
+    quote or CR (:func:`~spie_graph.render.xlsx.holds_none`, most columns), its « ; » are
+    found by :meth:`str.find` rather than by the regular expression.
     """
     found: set[int] = set()
     for column in texts:
@@ -536,7 +538,14 @@ def _rows_to_quote(texts: list[list[str]]) -> set[int]:
                          if _CSV_CELL_SPECIAL.search(text) is not None or "\n" in text
                          or text.startswith(FORMULA_START))
             continue
-        at = [m.start() for m in _CSV_CELL_SPECIAL.finditer(joined)]
+        if holds_none(joined, b'"\r'):  # then only a « ; » can be found: looked for alone
+            at = []
+            semicolon = joined.find(";")
+            while semicolon >= 0:
+                at.append(semicolon)
+                semicolon = joined.find(";", semicolon + 1)
+        else:
+            at = [m.start() for m in _CSV_CELL_SPECIAL.finditer(joined)]
         at += [m.start() + 1 for m in _CSV_CELL_START.finditer(joined)]
         if joined.startswith(FORMULA_START):
             at.append(0)
