@@ -26,12 +26,13 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import zip_longest
+from itertools import islice, zip_longest
 from typing import Any
 
 from isal import isal_zlib
 
 from spie_graph.files import (
+    UTF8_PIECES,
     XML_ATTRIBUTE_ESCAPES,
     XML_TEXT_ESCAPES,
     XML_TEXT_SPECIAL,
@@ -387,7 +388,6 @@ def sheet_xml(header: Sequence[str], columns: Sequence[list[object]],
         texts += [found if len(found) == size else [*found, *[""] * (size - len(found))]
                   for found in taken]  # a shorter column's missing cells are empty
     template = '<row r="%s">' + "".join(pieces) + "</row>"
-    body = [template % row for row in zip(*texts, strict=True)]
     last = f"{letters[-1]}{size + 1}" if letters else "A1"
     parts = [_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
              f'<dimension ref="A1:{last}"/>' if letters else '<dimension ref="A1"/>',
@@ -404,13 +404,17 @@ def sheet_xml(header: Sequence[str], columns: Sequence[list[object]],
         parts.append('<row r="1">' + "".join(
             _string_cell(f"{letters[i]}1", xml_text(str(h)), f' s="{_BOLD}"')
             for i, h in enumerate(header)) + "</row>")
-    parts += body
-    parts.append("</sheetData>")
     filtered = f"A1:{last}" if header else None
-    if filtered:
-        parts.append(f'<autoFilter ref="{filtered}"/>')
-    parts.append("</worksheet>")
-    return utf8(parts), filtered
+    tail = ["</sheetData>", f'<autoFilter ref="{filtered}"/>' if filtered else "", "</worksheet>"]
+    # The rows made and encoded UTF8_PIECES at a time (files.utf8), each piece's texts
+    # dropped once encoded: the rows of a large sheet are never all held as texts (tens of
+    # megabytes of memory the system would hand over again, page by page).
+    encoded = [utf8(parts)]
+    rows = zip(*texts, strict=True)
+    while made := [template % row for row in islice(rows, UTF8_PIECES)]:
+        encoded.append("".join(made).encode("utf-8"))
+    encoded.append(utf8(tail))
+    return b"".join(encoded), filtered
 
 
 def _empty_sheet() -> str:
