@@ -127,7 +127,7 @@ class _Part:
     parts of larger sets of actors merged into it (``merged``, when a root)."""
 
     __slots__ = ("actors", "services", "thematiques", "moments", "publics", "communes",
-                 "key", "population", "acteurs", "merged", "bits")
+                 "key", "population", "acteurs", "merged", "bits", "universe")
 
     def __init__(self, actors: frozenset[str], services: Collection[str],
                  thematiques: Collection[str], moments: Collection[str],
@@ -143,6 +143,7 @@ class _Part:
         self.acteurs = sorted(actors)
         self.merged: list[_Part] = []
         self.bits: int | None = None  # the communes as a bit set, when they are few (_bits)
+        self.universe: np.ndarray | None = None  # the communes of bit 0, 1… (_bits)
 
     def within(self, other: _Part) -> bool:
         """Whether this part's communes are all in the other's."""
@@ -621,6 +622,7 @@ def _bits(parts: list[_Part]) -> None:
         mark[where] = False
     for part in parts:
         part.bits = bits[part.key]
+        part.universe = universe
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:
@@ -680,6 +682,9 @@ class _Described:
         self.needs: dict[tuple[tuple[str, ...], ...], str] = {}
         self.part_needs: dict[tuple, tuple[list[str], list[str], list[str], str]] = {}
         self.populations: dict[frozenset[int], int] = {}
+        # by id of a universe of bits (_bits): its whole territories, its codes (and the
+        # universe itself, kept alive so that its id stays its own)
+        self.wholes: dict[int, tuple[list[tuple[str, int]], list[str], np.ndarray]] = {}
         # Each service's area as the number of its distinct tuple of codes: a finding's
         # union of areas is a set of a few numbers, not of its services' codes.
         numbers: dict[tuple[str, ...], int] = {}
@@ -706,7 +711,8 @@ class _Described:
         found = self.places.get(part.key)
         if found is None:
             refs = self.refs
-            codes = describe_indices(part.communes, refs)
+            codes = (describe_indices(part.communes, refs) if part.bits is None
+                     or part.universe is None else self._described_bits(part.bits, part.universe))
             name = names(codes, refs)
             place = f"sur {name}"
             if len(codes) == 1:
@@ -716,6 +722,45 @@ class _Described:
                      f"{number(part.population)} habitants)")
             found = self.places[part.key] = (codes, name, where)
         return found
+
+    def _described_bits(self, bits: int, universe: np.ndarray) -> list[str]:
+        """:func:`describe_indices` of the communes of a bit set (:func:`_bits`): the
+        départements, then the EPCIs, whose communes all are in it, in the order of their
+        codes, then its other communes (bits of the whole départements and EPCIs of the
+        universe made once): a few operations on small integers instead of array work."""
+        wholes, codes = self._wholes(universe)
+        if bits.bit_count() == len(self.refs.territoires.index):
+            return ["france"]
+        kept = []
+        for code, members in wholes:
+            if bits & members == members:
+                kept.append(code)
+                bits ^= members
+        return kept + list(map(codes.__getitem__, _positions(bits)))
+
+    def _wholes(self, universe: np.ndarray) -> tuple[list[tuple[str, int]], list[str]]:
+        """The départements, then the EPCIs, whose communes all are in the universe, each
+        with its communes as a bit set (in the order of their codes), and the universe's
+        communes' codes."""
+        found = self.wholes.get(id(universe))
+        if found is None:
+            index = self.refs.territoires.index
+            wholes: list[tuple[str, int]] = []
+            mark = np.zeros(universe.size, dtype=bool)
+            for parent, names in ((index.departement, index.departements),
+                                  (index.epci, index.epcis)):
+                for number in np.unique(parent[universe]).tolist():
+                    if number < 0:
+                        continue
+                    members = index.of(names[number])
+                    where = np.searchsorted(universe, members).clip(max=universe.size - 1)
+                    if (universe[where] == members).all():  # all of them in the universe
+                        mark[where] = True
+                        wholes.append((names[number], int.from_bytes(
+                            np.packbits(mark, bitorder="little").tobytes(), "little")))
+                        mark[where] = False
+            found = self.wholes[id(universe)] = (wholes, index.to_codes(universe), universe)
+        return found[0], found[1]
 
     def need_of(self, part: _Part) -> tuple[list[str], list[str], list[str], str]:
         """A part's thématiques and publics sorted, its moments in the parcours' order, and
