@@ -74,6 +74,7 @@ class Territories:
         codes = list(map(itemgetter(0), rows))
         self._communes = dict(zip(codes, rows, strict=True))
         self._regions = {f"region:{r[0]}": r[1] for r in data["regions"]}
+        self._region_keys = {key.removeprefix("region:"): key for key in self._regions}
         self._departements = {d[0]: (d[1], d[2]) for d in data["departements"]}
         self._epci = {e[0]: (e[1], e[2], frozenset(e[3])) for e in data["epci"]}
         self._former = {a[0]: (a[1], a[2], a[3]) for a in data["anciens"]}
@@ -156,6 +157,9 @@ class Territories:
 
     def name(self, code: str) -> str:
         """The French name of a valid code."""
+        row = self._communes.get(code)  # a commune, most often (a graph names thousands)
+        if row is not None:
+            return row[1]
         kind = self.kind(code)
         if kind == "france":
             return "France"
@@ -212,11 +216,12 @@ class Territories:
 
     def parents(self, commune: str) -> list[str]:
         """The territories a commune belongs to: its EPCI (if any), département, région, France."""
-        dep, reg = self._communes[commune][2], self._communes[commune][3]
-        result = [self._epci_of[commune]] if commune in self._epci_of else []
-        result.append(dep)
-        if f"region:{reg}" in self._regions:
-            result.append(f"region:{reg}")
+        row = self._communes[commune]
+        epci = self._epci_of.get(commune)
+        result = [row[2]] if epci is None else [epci, row[2]]
+        region = self._region_keys.get(row[3])
+        if region is not None:
+            result.append(region)
         result.append("france")
         return result
 
