@@ -311,6 +311,9 @@ def _columns_of_one_kind() -> dict[str, list[object]]:
         # without an empty cell (written by a map)
         "entiers_pleins": [0, 7, -3, 10**12], "decimaux_pleins": [0.5, -2.25, 1e-7, -0.0, 0.0],
         "listes_pleines": [["a", "b"], [], ("c",)],
+        # every cell empty (nothing in the rows' template)
+        "vides": [None, None, None], "textes_vides_seuls": ["", None, ""],
+        "listes_vides": [[], [], ()],
     }
     columns.update({f"odd_{i}": [*plain, odd, *plain] for i, odd in enumerate(ODD)})
     return columns

@@ -203,6 +203,8 @@ def _column_cells(letter: str, column: list[object], numbers: list[str]) -> Colu
         # joined by a line break, which XML_TEXT_SPECIAL does not look for), none starts or
         # ends with a space (str.strip gives the text itself back), none is too long.
         texts: list[str] = list(filter(None, column))  # type: ignore[arg-type]  # no None, no ""
+        if not texts:  # every cell empty: nothing in the rows' template
+            return "", [], 0
         longest = max(map(len, texts), default=0)
         if (longest <= MAX_TEXT and all(map(operator.is_, texts, map(str.strip, texts)))
                 and holds_none("\n".join(texts), XML_TEXT_ALSO)):
