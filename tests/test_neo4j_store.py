@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import networkx as nx
 import pytest
@@ -12,6 +13,7 @@ from spie_graph.errors import DatasetError, QueryError, StoreError, StoreUnavail
 from spie_graph.graph.build import build_graph, build_stages
 from spie_graph.graph.coverage import who_covers
 from spie_graph.sources.validation import load_dataset
+from spie_graph.store import neo4j as neo4j_store
 from spie_graph.store.connection import Neo4jConnection
 from spie_graph.store.cypher import statement
 from spie_graph.store.neo4j import Neo4jStore
@@ -79,6 +81,46 @@ def recorded(store, monkeypatch) -> list[str]:
 
     monkeypatch.setattr(store, "execute", recording)
     return sent
+
+
+def test_the_server_warms_up_while_a_long_read_goes_on_and_keeps_nothing(
+        store, demo_dataset, monkeypatch):
+    """A first load whose reading lasts: meanwhile the server runs the load's statements
+    on made-up rows (seen in SHOW TRANSACTIONS), rolled back: the load gives the same
+    graph and the database holds nothing of them."""
+    monkeypatch.setattr(neo4j_store, "WARM_UP_AFTER", 0.0)
+    data = demo_dataset.model_copy(update={"nom": "echauffement"})
+    seen: list[str] = []
+
+    def slow_read():
+        deadline = time.monotonic() + 60
+        while not seen and time.monotonic() < deadline:
+            seen.extend(row["currentQuery"] for row in store.run(
+                "SHOW TRANSACTIONS YIELD currentQuery", write=False)
+                if "CREATE (n:Spie:$($label))" in row["currentQuery"])
+            time.sleep(0.02)
+        return data
+
+    store.load_from(slow_read)
+    assert seen, "the server was not warmed up while the data set was read"
+    assert same_graph(store.graph(data.nom), build_graph(data))
+    [left] = store.run("MATCH (n:Spie) WHERE n.dataset STARTS WITH 'spie-graph/' "
+                       "RETURN count(n) AS n", write=False)
+    assert left["n"] == 0
+    assert "spie-graph/échauffement" not in store.datasets()
+
+
+def test_a_short_read_does_not_warm_the_server_up(store, demo_dataset, monkeypatch):
+    warmed: list[bool] = []
+    warm_up = Neo4jStore._warm_up
+
+    def spy(self, stop):
+        warmed.append(not stop.wait(neo4j_store.WARM_UP_AFTER))
+        return warm_up(self, stop)
+
+    monkeypatch.setattr(Neo4jStore, "_warm_up", spy)
+    store.load(demo_dataset.model_copy(update={"nom": "sans-echauffement"}))
+    assert warmed == [False]
 
 
 def test_an_unchanged_reload_compares_before_writing(store, demo_dataset, monkeypatch):

@@ -68,6 +68,9 @@ __all__ = ["Neo4jStore", "BATCH_SIZE", "NODE_BATCH_SIZE", "WORKERS"]
 BATCH_SIZE = 10_000
 NODE_BATCH_SIZE = 2_000
 WORKERS = 2
+#: A first load's reading lasting longer than this (seconds), the server warms up
+#: meanwhile (:meth:`Neo4jStore._warm_up`).
+WARM_UP_AFTER = 0.5
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 TECHNICAL = ("uid", "dataset", "rkey")
 # Plan operators that do more than read the graph, though their query type is "r":
@@ -79,6 +82,7 @@ _NOT_READING = ("LoadCSV", "Show", "Terminate", "AdministrationCommand", "Transa
 _T = TypeVar("_T")
 _HASH_CHUNK = 4_096  # rows hashed at once: a constant, so that the hash never depends on batches
 _NO_PROPERTIES: dict = {}
+_WARM_UP = "spie-graph/échauffement"  # the data set of the made-up rows of _warm_up
 
 
 def _uid(dataset: str, key: str) -> str:
@@ -516,8 +520,12 @@ class Neo4jStore(GraphStore):
         built, by a thread of its own; if the build fails or is interrupted, what was
         written is deleted. The data set is freed once its graph is built.
         """
-        with collector_paused():
-            dataset = read()
+        warm = _Aside(self._warm_up)
+        try:
+            with collector_paused():
+                dataset = read()
+        finally:
+            warm.abandon()
         name = dataset.nom
         params = {"dataset": name}
         [state] = self.run(statement("load/dataset_state"), params, write=False)
@@ -541,6 +549,43 @@ class Neo4jStore(GraphStore):
                 self._delete_dataset(name)
                 raise
         return self._written(name, hasher, counter, source, written)
+
+    def _warm_up(self, stop: threading.Event) -> None:
+        """While a data set is read, if that takes more than :data:`WARM_UP_AFTER`
+        seconds, until ``stop`` is set: the statements of a first load run on made-up
+        nodes and relationships, in transactions that are rolled back (nothing is
+        written). A server just started runs them slowly at first, until the JVM has
+        compiled their code; that is done here, on the core the reading leaves idle,
+        rather than during the writes. Whatever goes wrong is left to the load."""
+        if stop.wait(WARM_UP_AFTER):
+            return
+        services = [{"uid": f"{_WARM_UP}/Service:{i}", "dataset": _WARM_UP, "id": str(i),
+                     "acteur": "a", "nom": f"Service {i}", "thematiques": ["mobilite"],
+                     "publics": [], "moments": ["entree", "suivi"],
+                     "moments_deduits": False, "territoire": ["56"]}
+                    for i in range(self.node_batch_size)]
+        territories = [{"uid": f"{_WARM_UP}/Territoire:{i}", "dataset": _WARM_UP,
+                        "code": str(i), "nom": f"Commune {i}", "niveau": "commune",
+                        "population": i} for i in range(self.node_batch_size)]
+        try:
+            with self._driver.session(database=self.connection.database) as session:
+                while not stop.is_set():
+                    with session.begin_transaction() as tx:
+                        made = [tx.run(statement("load/create_nodes"), {
+                            "label": label, "rows": rows}).single(strict=True)["ids"]
+                            for label, rows in (("Service", services),
+                                                ("Territoire", territories))]
+                        tx.run(statement("load/create_bare_relationships"), {
+                            "type": "COUVRE", "sources": made[0], "targets": made[1]}
+                        ).consume()
+                        tx.run(statement("load/create_relationships"), {
+                            "type": "INTERAGIT", "sources": made[0][1:],
+                            "targets": made[0][:-1],
+                            "props": [{"interaction": "orientation"}] * (len(made[0]) - 1)}
+                        ).consume()
+                        tx.rollback()
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError):
+            return
 
     def load_graph(self, graph: nx.MultiDiGraph, *, replace: bool = False,
                    progress: Progress | None = None, source: str | None = None) -> LoadSummary:
