@@ -518,7 +518,8 @@ class Neo4jStore(GraphStore):
         written while its graph is built: the nodes of each stage of the build (the
         territories, the actors, the services…) are sent while the next stages are
         built, by a thread of its own; if the build fails or is interrupted, what was
-        written is deleted. The data set is freed once its graph is built.
+        written is deleted. The data set is freed once its graph is built. While it is
+        read, the server warms up (:meth:`_warm_up`).
         """
         warm = _Aside(self._warm_up)
         try:
