@@ -665,10 +665,11 @@ def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = F
     done = None if replace else neo4j.unchanged(dataset_name(path), source)
     if done is not None:
         return done
-    # Read, validated and built by the store, which writes the territories meanwhile (a
-    # first load); the data set is freed once built.
+    # Read, validated and built by the store: on a first load, the server warms up while
+    # the files are read, and nodes are written while the graph is built; the data set is
+    # freed once built.
     return neo4j.load_from(lambda: load_dataset(path), replace=replace, progress=progress,
-                           source=source)
+                           source=source, name=dataset_name(path))
 
 
 def bulk_load(path: Path | str, connection: Neo4jConnection | None = None, *,

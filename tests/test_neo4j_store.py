@@ -110,6 +110,26 @@ def test_the_server_warms_up_while_a_long_read_goes_on_and_keeps_nothing(
     assert "spie-graph/échauffement" not in store.datasets()
 
 
+def test_a_data_set_the_database_holds_does_not_warm_the_server_up(store, demo_dataset,
+                                                                   monkeypatch):
+    """Reloading a data set the database holds creates nothing: however long its files take
+    to read, the server does not warm up when the data set's name is known beforehand."""
+    data = demo_dataset.model_copy(update={"nom": "deja-la"})
+    store.load(data)
+    calls: list[bool] = []
+    monkeypatch.setattr(neo4j_store, "WARM_UP_AFTER", 0.0)
+    monkeypatch.setattr(Neo4jStore, "_warm_up", lambda self, stop: calls.append(True))
+
+    def slow_read():
+        time.sleep(0.3)
+        return data
+
+    again = store.load_from(slow_read, name=data.nom)
+    assert (again.created, again.updated) == (0, 0) and calls == []
+    store.load_from(slow_read, name="pas-encore-la")  # unknown name: it warms up
+    assert calls == [True]
+
+
 def test_a_short_read_does_not_warm_the_server_up(store, demo_dataset, monkeypatch):
     warmed: list[bool] = []
     warm_up = Neo4jStore._warm_up

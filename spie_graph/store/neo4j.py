@@ -509,7 +509,8 @@ class Neo4jStore(GraphStore):
                               source=source)
 
     def load_from(self, read: Callable[[], Dataset], *, replace: bool = False,
-                  progress: Progress | None = None, source: str | None = None) -> LoadSummary:
+                  progress: Progress | None = None, source: str | None = None,
+                  name: str | None = None) -> LoadSummary:
         """Write the data set ``read`` returns (validated), once its graph is built: see
         :meth:`load_graph`; ``source`` is the key of the files the data set was read
         from (:meth:`unchanged`).
@@ -519,14 +520,19 @@ class Neo4jStore(GraphStore):
         territories, the actors, the services…) are sent while the next stages are
         built, by a thread of its own; if the build fails or is interrupted, what was
         written is deleted. The data set is freed once its graph is built. While it is
-        read, the server warms up (:meth:`_warm_up`).
+        read, the server warms up (:meth:`_warm_up`), unless the data set's ``name``,
+        given when known before reading, is one the database holds (nothing is created
+        then).
         """
-        warm = _Aside(self._warm_up)
+        warm = None
+        if name is None or self._holds_nothing_of(name):
+            warm = _Aside(self._warm_up)
         try:
             with collector_paused():
                 dataset = read()
         finally:
-            warm.abandon()
+            if warm is not None:
+                warm.abandon()
         name = dataset.nom
         params = {"dataset": name}
         [state] = self.run(statement("load/dataset_state"), params, write=False)
@@ -550,6 +556,12 @@ class Neo4jStore(GraphStore):
                 self._delete_dataset(name)
                 raise
         return self._written(name, hasher, counter, source, written)
+
+    def _holds_nothing_of(self, dataset: str) -> bool:
+        """Whether the database holds nothing of ``dataset``, not even a hash (its load
+        would be a first load)."""
+        [state] = self.run(statement("load/dataset_state"), {"dataset": dataset}, write=False)
+        return not state["present"] and state["hash"] is None
 
     def _warm_up(self, stop: threading.Event) -> None:
         """While a data set is read, if that takes more than :data:`WARM_UP_AFTER`
