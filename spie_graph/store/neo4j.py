@@ -477,7 +477,7 @@ class Neo4jStore(GraphStore):
         """
         if source is None:
             return None
-        [state] = self.run(statement("load/dataset_state"), {"dataset": dataset}, write=False)
+        state = self._state(dataset)
         if state["source"] != source or state["hash"] is None:
             return None
         return self._summary(dataset, state["counts"])
@@ -525,7 +525,7 @@ class Neo4jStore(GraphStore):
         then).
         """
         warm = None
-        if name is None or self._holds_nothing_of(name):
+        if name is None or self._holds_nothing(self._state(name)):
             warm = _Aside(self._warm_up)
         try:
             with collector_paused():
@@ -535,8 +535,8 @@ class Neo4jStore(GraphStore):
                 warm.abandon()
         name = dataset.nom
         params = {"dataset": name}
-        [state] = self.run(statement("load/dataset_state"), params, write=False)
-        if state["present"] or state["hash"] is not None:
+        state = self._state(name)
+        if not self._holds_nothing(state):
             with collector_paused():
                 graph = build_graph(dataset)
             del dataset
@@ -557,10 +557,17 @@ class Neo4jStore(GraphStore):
                 raise
         return self._written(name, hasher, counter, source, written)
 
-    def _holds_nothing_of(self, dataset: str) -> bool:
-        """Whether the database holds nothing of ``dataset``, not even a hash (its load
-        would be a first load)."""
+    def _state(self, dataset: str) -> dict:
+        """What the database holds of ``dataset`` (``load/dataset_state``): whether any of
+        its nodes is there (``present``), the ``hash``, ``source`` and ``counts`` of its
+        last complete load."""
         [state] = self.run(statement("load/dataset_state"), {"dataset": dataset}, write=False)
+        return state
+
+    @staticmethod
+    def _holds_nothing(state: dict) -> bool:
+        """Whether a data set's ``state`` (:meth:`_state`) is that of a data set the
+        database holds nothing of, not even a hash: its load is a first load."""
         return not state["present"] and state["hash"] is None
 
     def _warm_up(self, stop: threading.Event) -> None:
@@ -622,7 +629,7 @@ class Neo4jStore(GraphStore):
         params = {"dataset": name}
         total = graph.number_of_nodes() + _edge_count(graph)
         if state is None:
-            [state] = self.run(statement("load/dataset_state"), params, write=False)
+            state = self._state(name)
         if not replace and state["hash"] is not None:
             digest = self.content_hash(graph)
             if state["hash"] == digest:
