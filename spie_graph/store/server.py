@@ -97,10 +97,10 @@ JVM_FLAGS = (
 )
 #: The server's compiler and collector, measured on a first national load (100,000
 #: actors, 2.26 million nodes and relationships, benchmarks/bench_neo4j.py). A server
-#: just started spends more CPU compiling Neo4j's code than writing with it: with the
-#: JVM's default tiered compilation, its C1 and C2 threads took 30 to 38 s of the
-#: server's 95 to 118 s of CPU; compiling only the code that stays hot, with C2 alone
-#: (-TieredCompilation), 10 to 13 s of 64 to 83 s. The parallel collector's cheaper
+#: just started spends about a third of its CPU compiling Neo4j's code: with the JVM's
+#: default tiered compilation, its C1 and C2 threads took 24 to 39 s of the server's 84
+#: to 118 s of CPU; compiling only the code that stays hot, with C2 alone
+#: (-TieredCompilation), 5 to 13 s of 54 to 83 s. The parallel collector's cheaper
 #: write barriers cut the Bolt workers' own time a little more than G1 did; its pauses
 #: are short on the heaps a local server gets (1 to a few GB).
 SERVER_JVM_FLAGS = (*JVM_FLAGS, "-XX:+UseParallelGC", "-XX:-TieredCompilation")
