@@ -34,7 +34,8 @@ from typing import BinaryIO
 from spie_graph.errors import ArgumentError, ExportError
 
 __all__ = ["FORMULA_START", "NOT_XML", "NOT_XML_CHARS", "XML_ATTRIBUTE_ESCAPES",
-           "XML_ATTRIBUTE_SPECIAL", "XML_TEXT_ESCAPES", "XML_TEXT_SPECIAL", "FolderWriter",
+           "XML_ATTRIBUTE_MARKUP", "XML_ATTRIBUTE_SPECIAL", "XML_TEXT_ESCAPES",
+           "XML_TEXT_MARKUP", "XML_TEXT_SPECIAL", "FolderWriter",
            "atomic_file", "check_new_folder", "markdown_text", "neutralize", "utf8",
            "write_atomic", "write_folder", "uninterrupted", "writing_folder", "xml_text"]
 
@@ -72,13 +73,18 @@ def xml_text(value: str) -> str:
 # What the XML writers (GraphML, GEXF, XLSX) escape, as ``str.translate`` tables, applied
 # after :func:`xml_text`: markup characters, and in attributes the white space a parser
 # would otherwise normalise; a carriage return is kept as such in text too.
-XML_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-XML_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                                       "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_ATTRIBUTE_ESCAPES = {**_TEXT_ESCAPES, '"': "&quot;", "\n": "&#10;", "\t": "&#9;"}
+XML_TEXT_ESCAPES = str.maketrans(_TEXT_ESCAPES)
+XML_ATTRIBUTE_ESCAPES = str.maketrans(_ATTRIBUTE_ESCAPES)
+XML_TEXT_MARKUP = "".join(_TEXT_ESCAPES)
+"""The characters XML texts escape (``&<>\\r``)."""
+XML_ATTRIBUTE_MARKUP = "".join(_ATTRIBUTE_ESCAPES)
+"""The characters XML attributes escape (``&<>\\r"\\n\\t``)."""
 # A text none of these finds is written as it is: no xml_text, no escaping (most texts;
 # one search instead of a substitution and a translation, several times faster).
-XML_TEXT_SPECIAL = re.compile(f"[{NOT_XML_CHARS}&<>\r]")
-XML_ATTRIBUTE_SPECIAL = re.compile(f'[{NOT_XML_CHARS}&<>"\n\r\t]')
+XML_TEXT_SPECIAL = re.compile(f"[{NOT_XML_CHARS}{XML_TEXT_MARKUP}]")
+XML_ATTRIBUTE_SPECIAL = re.compile(f"[{NOT_XML_CHARS}{XML_ATTRIBUTE_MARKUP}]")
 
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|&~#])")

@@ -32,9 +32,12 @@ from typing import Any
 from isal import isal_zlib
 
 from spie_graph.files import (
+    NOT_XML,
     UTF8_PIECES,
     XML_ATTRIBUTE_ESCAPES,
+    XML_ATTRIBUTE_MARKUP,
     XML_TEXT_ESCAPES,
+    XML_TEXT_MARKUP,
     XML_TEXT_SPECIAL,
     utf8,
     xml_text,
@@ -47,12 +50,12 @@ __all__ = ["MAX_ROWS", "MAX_TEXT", "XML_ATTRIBUTE_ALSO", "XML_TEXT_ALSO", "Workb
 # NOT_XML_CHARS (spie_graph.files) as bytes: its ASCII characters, to delete, and its
 # characters past ASCII but for the surrogates, which UTF-8 cannot encode: the C1 controls
 # but U+0085, U+FFFE and U+FFFF.
-_NOT_XML_ASCII = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_NOT_XML_ASCII = bytes(code for code in range(0x80) if NOT_XML.match(chr(code)))
 _NOT_XML_WIDE = re.compile(rb"\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]")
-XML_TEXT_ALSO = b"&<>\r"
+XML_TEXT_ALSO = XML_TEXT_MARKUP.encode("ascii")
 """What :data:`~spie_graph.files.XML_TEXT_SPECIAL` finds besides NOT_XML_CHARS, for
 :func:`holds_none`."""
-XML_ATTRIBUTE_ALSO = b'&<>"\n\r\t'
+XML_ATTRIBUTE_ALSO = XML_ATTRIBUTE_MARKUP.encode("ascii")
 """What :data:`~spie_graph.files.XML_ATTRIBUTE_SPECIAL` finds besides NOT_XML_CHARS."""
 
 
