@@ -326,3 +326,45 @@ def test_a_first_load_whose_uids_clash_with_the_database_fails_and_leaves_nothin
         store.run("MATCH (n:Spie {dataset: 'intrus'}) DELETE n")
         store.load(demo_dataset)  # once the clash is gone, it loads whole
         assert same_graph(store.graph("morbihan"), build_graph(demo_dataset))
+
+
+_WARM_UP = "spie-graph/échauffement"
+
+
+def _warm_up_nodes(store: Neo4jStore) -> set[str]:
+    """The uids of warm-up nodes another transaction sees (committed ones only)."""
+    return {row["uid"] for row in store.run(
+        "MATCH (n:Spie {dataset: $dataset}) RETURN n.uid AS uid", {"dataset": _WARM_UP},
+        write=False)}
+
+
+def test_into_an_empty_database_the_warm_up_commits_then_deletes_its_rows(
+        bulk_connection, demo_dataset, monkeypatch):
+    """A database that holds nothing: the warm-up commits its made-up rows (the commit's
+    code is compiled too), which another transaction sees, and deletes them; it first
+    deletes what a warm-up cut short left. The load is the same and nothing is left."""
+    monkeypatch.setattr(neo4j_store, "WARM_UP_AFTER", 0.0)
+    leftover = f"{_WARM_UP}/Service:reste"
+    with Neo4jStore(bulk_connection, batch_size=300) as store:
+        store.run("CREATE (:Spie:Service {uid: $uid, dataset: $dataset})",
+                  {"uid": leftover, "dataset": _WARM_UP})
+        seen: set[str] = set()
+
+        def slow_read():
+            deadline = time.monotonic() + 60
+            while not seen - {leftover} and time.monotonic() < deadline:
+                seen.update(_warm_up_nodes(store))
+                time.sleep(0.002)
+            return demo_dataset
+
+        asked: list[str] = []
+        monkeypatch.setattr(neo4j_store, "statement",
+                            lambda name: asked.append(name) or statement(name))
+        store.load_from(slow_read)
+        assert seen - {leftover}, "the warm-up committed nothing into an empty database"
+        assert "load/delete_nodes" in asked
+        assert _warm_up_nodes(store) == set()
+        assert store.datasets() == ["morbihan"]
+        assert same_graph(store.graph("morbihan"), build_graph(demo_dataset))
+        held = store.counts("morbihan")
+        assert sum(held["node"].values()) == build_graph(demo_dataset).number_of_nodes()
