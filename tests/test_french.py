@@ -1,4 +1,8 @@
-"""The one French formatting helper: numbers, plurals, typography and articles."""
+"""The one French formatting helper: numbers, plurals, typography and articles; no
+English message of a library printed raw among a command's output."""
+
+import subprocess
+import sys
 
 from spie_graph.french import (
     NBSP,
@@ -62,3 +66,17 @@ def test_sheet_number_is_what_french_spreadsheets_read():
     assert sheet_number(1 / 3) == "0,333333"
     assert sheet_number(2.0) == "2"
     assert sheet_number(float("nan")) == ""
+
+
+
+def test_the_driver_s_retries_are_not_printed_raw():
+    """A batch the driver runs again after a deadlock succeeds: its English warning is
+    not printed among a command's output, in a process where logging is not set up (as
+    the CLI's)."""
+    code = ("import logging, spie_graph.store.neo4j\n"
+            "logging.getLogger('neo4j.pool').warning("
+            "'Transaction failed and will be retried in %ss (%s)', 1.07, 'DeadlockDetected')\n"
+            "logging.getLogger('autre').warning('visible')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stderr == "visible\n"  # Python's last resort still prints the others

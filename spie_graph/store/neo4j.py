@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import queue
 import threading
 from collections import Counter, deque
@@ -78,6 +79,12 @@ TECHNICAL = ("uid", "dataset", "rkey")
 # and transactions of their own (CALL { … } IN TRANSACTIONS).
 _NOT_READING = ("LoadCSV", "Show", "Terminate", "AdministrationCommand", "Transaction")
 
+
+# The driver logs, as warnings, a transaction it runs again after a transient error (two
+# batches of relationships that deadlock on a dense node: one is retried, and succeeds). With
+# no logging set up, Python would print them raw, in English, among a command's output; an
+# application that sets logging up still gets them.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 _T = TypeVar("_T")
 _HASH_CHUNK = 4_096  # rows hashed at once: a constant, so that the hash never depends on batches
