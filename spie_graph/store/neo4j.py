@@ -580,12 +580,10 @@ class Neo4jStore(GraphStore):
     def _warm_up(self, stop: threading.Event) -> None:
         """While a data set is read, if that takes more than :data:`WARM_UP_AFTER`
         seconds, until ``stop`` is set: the statements of a first load run on made-up
-        nodes and relationships. A server just started runs them slowly at first, until
-        the JVM has compiled their code; that is done here, on the core the reading
-        leaves idle, rather than during the writes. Into a database that holds nothing
-        else, each round is committed, which compiles the commit's code too, then
-        deleted (what a round cut short would leave, the next warm-up deletes first);
-        into any other, it is rolled back. Whatever goes wrong is left to the load."""
+        nodes and relationships, in transactions that are rolled back (nothing is
+        written). A server just started runs them slowly at first, until the JVM has
+        compiled their code; that is done here, on the core the reading leaves idle,
+        rather than during the writes. Whatever goes wrong is left to the load."""
         if stop.wait(WARM_UP_AFTER):
             return
         services = [{"uid": f"{_WARM_UP}/Service:{i}", "dataset": _WARM_UP, "id": str(i),
@@ -596,37 +594,23 @@ class Neo4jStore(GraphStore):
         territories = [{"uid": f"{_WARM_UP}/Territoire:{i}", "dataset": _WARM_UP,
                         "code": str(i), "nom": f"Commune {i}", "niveau": "commune",
                         "population": i} for i in range(self.node_batch_size)]
-        rows = (("Service", services), ("Territoire", territories))
         try:
             with self._driver.session(database=self.connection.database) as session:
-                commit = session.run(statement("load/warm_up_may_commit"), {
-                    "dataset": _WARM_UP}).single(strict=True)["may"]
-                if commit:
-                    session.run(statement("load/delete_dataset"),
-                                {"dataset": _WARM_UP}).consume()
                 while not stop.is_set():
-                    made: list[list[str]] = []
-                    try:
-                        with session.begin_transaction() as tx:
-                            made = [tx.run(statement("load/create_nodes"), {
-                                "label": label, "rows": batch}).single(strict=True)["ids"]
-                                for label, batch in rows]
-                            tx.run(statement("load/create_bare_relationships"), {
-                                "type": "COUVRE", "sources": made[0], "targets": made[1]}
-                            ).consume()
-                            tx.run(statement("load/create_relationships"), {
-                                "type": "INTERAGIT", "sources": made[0][1:],
-                                "targets": made[0][:-1],
-                                "props": [{"interaction": "orientation"}] * (len(made[0]) - 1)}
-                            ).consume()
-                            if commit:
-                                tx.commit()
-                            else:
-                                tx.rollback()
-                    finally:
-                        if commit and made:
-                            session.run(statement("load/delete_nodes"),
-                                        {"ids": made[0] + made[1]}).consume()
+                    with session.begin_transaction() as tx:
+                        made = [tx.run(statement("load/create_nodes"), {
+                            "label": label, "rows": rows}).single(strict=True)["ids"]
+                            for label, rows in (("Service", services),
+                                                ("Territoire", territories))]
+                        tx.run(statement("load/create_bare_relationships"), {
+                            "type": "COUVRE", "sources": made[0], "targets": made[1]}
+                        ).consume()
+                        tx.run(statement("load/create_relationships"), {
+                            "type": "INTERAGIT", "sources": made[0][1:],
+                            "targets": made[0][:-1],
+                            "props": [{"interaction": "orientation"}] * (len(made[0]) - 1)}
+                        ).consume()
+                        tx.rollback()
         except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError):
             return
 
