@@ -41,6 +41,33 @@ def test_every_help_text_is_french():
         assert result.exit_code == 0, path
         assert "Show this message" not in result.output, path
         assert "Affiche cette aide" in result.output, path
+        # click's own words: headings, usage line, defaults, metavars.
+        assert result.output.startswith("Utilisation : "), path
+        assert "Options :" in result.output, path
+        for english in ("Usage", "Options:", "Commands", "default:", "required]", "COMMAND",
+                        "[ARGS]"):
+            assert english not in result.output, (path, english)
+        assert not re.search(r"\bTEXT\b", result.output), path
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["report", "--bogus"], "Erreur : option inconnue : « --bogus »."),
+    (["reprot"], "Erreur : commande inconnue : « reprot ». "),
+    (["who-covers", "mobilite", "--format", "xml", "--dataset", "x"],
+     "Erreur : valeur invalide pour '--format' : « xml » ne fait pas partie de : "
+     "'table', 'json', 'csv'."),
+    (["report", "--dataset"], "Erreur : l'option « --dataset » attend une valeur."),
+    (["who-covers", "--dataset", "x"], "Erreur : argument manquant : 'THEMATIQUE'."),
+    (["stats", "--dataset", "x", "en-trop"], "Erreur : argument en trop : en-trop"),
+])
+def test_usage_errors_are_french(arguments, expected):
+    """click's own messages for a mistyped command line: French, exit status 2."""
+    result = click.testing.CliRunner().invoke(main, arguments, env={"SPIE_GRAPH_DATASET": None})
+    assert result.exit_code == 2, result.output
+    assert expected in result.output, result.output
+    if arguments == ["reprot"]:  # click suggests among the commands imported so far
+        assert re.search(r"Vouliez-vous dire (: )?.*'report' \?", result.output), result.output
+    assert "Error" not in result.output and "Usage" not in result.output
 
 
 def test_the_readme_keeps_the_two_setup_commands():

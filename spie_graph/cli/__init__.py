@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from spie_graph import __version__, api, french
+from spie_graph.cli import messages
 from spie_graph.cli.options import (
     UserError,
     dataset_option,
@@ -41,23 +42,9 @@ from spie_graph.store import GraphStore
 
 __all__ = ["main"]
 
+messages.install()  # click's own messages (usage, help headings, usage errors) in French
+
 SHOWN = 50  # who-covers: rows of the terminal table (a national answer has 40,000)
-
-
-def _french_help(command: click.Command) -> None:
-    """Make ``--help`` describe itself in French, for a command and its sub-commands."""
-    original = command.get_help_option
-
-    def get_help_option(ctx: click.Context) -> click.Option | None:
-        option = original(ctx)
-        if option is not None:
-            option.help = "Affiche cette aide et quitte."
-        return option
-
-    # Deliberately replaces the bound method on this instance (commands made by decorators).
-    command.get_help_option = get_help_option  # type: ignore[method-assign]
-    for sub in getattr(command, "commands", {}).values():
-        _french_help(sub)
 
 
 # Commands registered by the other modules of this package, imported on first use.
@@ -110,9 +97,9 @@ class SpieGroup(click.Group):
             raise click.exceptions.Exit(130) from None
 
 
-@click.group(cls=SpieGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="spie-graph", message="%(prog)s %(version)s",
-                      help="Affiche la version et quitte.")
+@click.group(cls=SpieGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             subcommand_metavar=messages.SUBCOMMANDS)
+@click.version_option(__version__, prog_name="spie-graph", message="%(prog)s %(version)s")
 def main() -> None:
     """Cartographie des acteurs du service public de l'insertion et de l'emploi (SPIE).
 
@@ -260,14 +247,9 @@ def referentiel(nom: str, recherche: str | None, fmt: str) -> None:
 
 
 def register_module(group: click.Group, name: str) -> None:
-    """Import ``spie_graph.cli.<name>`` and add its commands (in French) to ``group``."""
-    before = set(group.commands)
+    """Import ``spie_graph.cli.<name>`` and add its commands to ``group``."""
     importlib.import_module(f"spie_graph.cli.{name}").register(group)
-    for added in set(group.commands) - before:
-        _french_help(group.commands[added])
 
-
-_french_help(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

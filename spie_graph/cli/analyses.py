@@ -20,6 +20,7 @@ from spie_graph.analyses.duplicates import LIMITE as LIMITE_DOUBLONS
 from spie_graph.analyses.duplicates import NIVEAUX as NIVEAUX_DOUBLONS
 from spie_graph.analyses.gaps import NIVEAUX as NIVEAUX_LACUNES
 from spie_graph.analyses.network import SEUIL_EXACT
+from spie_graph.cli.messages import SUBCOMMANDS
 from spie_graph.cli.options import (
     dataset_option,
     format_option,
@@ -177,7 +178,7 @@ def _duplicates_note(found: api.NamedDuplicates) -> str:
 
 # -- consortium check -------------------------------------------------------------------
 
-@click.group("consortium")
+@click.group("consortium", subcommand_metavar=SUBCOMMANDS)
 def consortium_group() -> None:
     """Le consortium qui répond à l'AMI SPIE."""
 

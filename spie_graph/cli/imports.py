@@ -14,13 +14,14 @@ from pathlib import Path
 import click
 
 from spie_graph import api
+from spie_graph.cli.messages import SUBCOMMANDS
 from spie_graph.cli.options import ProgressBar, dataset_option
 from spie_graph.render.data_inclusion import DEFAULT_SOURCE, DI_FORMATS
 
 __all__ = ["register"]
 
 
-@click.group("import")
+@click.group("import", subcommand_metavar=SUBCOMMANDS)
 def import_group() -> None:
     """Importe des données externes en jeu de données (data·inclusion)."""
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from spie_graph import api
+from spie_graph.cli.messages import SUBCOMMANDS
 
 if TYPE_CHECKING:
     from spie_graph.store.server import ServerStatus
@@ -53,7 +54,7 @@ def _password_line(state: ServerStatus) -> str:
             "pour ce serveur)")
 
 
-@click.group(name="neo4j")
+@click.group(name="neo4j", subcommand_metavar=SUBCOMMANDS)
 def neo4j_group() -> None:
     """Serveur Neo4j local (Community, embarqué) : démarrer, arrêter, état."""
 
