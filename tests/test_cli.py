@@ -1,8 +1,13 @@
 """One test (at least) per command of the foundation, through click's runner."""
 
 import json
+import subprocess
+import sys
+
+import pytest
 
 from spie_graph.cli import main
+from tests.conftest import ROOT
 
 
 def test_validate_ok(runner, demo_path):
@@ -114,3 +119,23 @@ def test_referentiel(runner):
     assert "france-travail" in codes and len(codes) == 40
     themes = runner.invoke(main, ["referentiel", "thematiques"])
     assert "mobilite--preparer-un-permis" in themes.stdout
+
+
+@pytest.mark.parametrize("dataset, status", [("datasets/morbihan", 0), ("nulle-part", 1)])
+def test_the_program_leaves_its_memory_to_the_system_at_exit(dataset, status):
+    """``spie-graph`` (:func:`run`) freezes what is left once its command is done, ended
+    well or not: the collector does not walk and free a national graph object by object
+    as the process exits; the command's output and exit status are those of ``main``."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('gelés :', gc.get_freeze_count() > 0))\n"
+            "from spie_graph.cli import run\n"
+            "sys.argv = ['spie-graph', 'stats', '--dataset', sys.argv[1]]\n"
+            "run()\n")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / dataset)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == status, done.stderr
+    assert done.stdout.rstrip().endswith("gelés : True"), done.stdout
+    if status == 0:
+        assert "Acteurs par famille" in done.stdout
+    else:
+        assert done.stderr.startswith("Erreur : ")

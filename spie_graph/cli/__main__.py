@@ -1,5 +1,5 @@
 """``python -m spie_graph.cli``: the ``spie-graph`` command."""
 
-from spie_graph.cli import main
+from spie_graph.cli import run
 
-main()
+run()
