@@ -14,6 +14,7 @@ python-docx or openpyxl.
 
 from __future__ import annotations
 
+import difflib
 import gc
 import importlib
 import signal
@@ -66,6 +67,17 @@ class SpieGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(LAZY))
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        """click's, but a mistyped command is told the commands it resembles among all of
+        them: click suggests among those imported so far, which leaves out most of
+        :data:`LAZY` (« exprot » would get no « export »)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in self.list_commands(ctx):
+            for close in difflib.get_close_matches(name, self.list_commands(ctx)):
+                self.get_command(ctx, close)  # imports its module
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in LAZY:
