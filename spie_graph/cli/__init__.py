@@ -6,7 +6,8 @@ are caught in one place, :meth:`SpieGroup.invoke`, and printed as
 ``Erreur : message`` with exit status 1, never as a traceback.
 
 Commands of other concerns live in their own modules: :mod:`.analyses`,
-:mod:`.outputs`, :mod:`.store`, :mod:`.imports`, :mod:`.server`. A module is
+:mod:`.outputs`, :mod:`.store`, :mod:`.imports`, :mod:`.server`; click's own messages
+(usage line, help headings, usage errors) are made French by :mod:`.messages`. A module is
 imported when one of its commands is asked for (:data:`LAZY`), so that a quick
 question (``who-covers`` on a cached data set) does not pay for the renderers,
 python-docx or openpyxl.

@@ -21,7 +21,7 @@ __all__ = ["FRENCH", "FRENCH_PLURALS", "SUBCOMMANDS", "install"]
 #: What a group's usage line says of its commands (click: « COMMAND [ARGS]... »).
 SUBCOMMANDS = "COMMANDE [ARGUMENTS]..."
 
-#: click's module that take their messages from gettext.
+#: click's modules that take their messages from gettext.
 _MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "shell_completion",
             "termui", "types", "utils")
 
