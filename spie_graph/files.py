@@ -27,7 +27,8 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -53,16 +54,20 @@ UTF8_PIECES = 1024
 """Texts joined and encoded at once by :func:`utf8`."""
 
 
-def utf8(texts: list[str]) -> bytes:
+def utf8(texts: Iterable[str]) -> bytes:
     """``"".join(texts).encode("utf-8")``, :data:`UTF8_PIECES` texts at a time.
 
     A file's texts joined in one text of tens of megabytes are widened to two or four
     bytes a character (one « ’ » in the file is enough) and read again to be encoded;
     in small pieces, each stays in the processor's cache: a département's Doublons
     sheet in 0.05 s instead of 0.08 s, its GEXF file in 0.07 s instead of 0.10 s.
+    ``texts`` made as they are asked for are never all held: only their encoding is.
     """
-    return b"".join(["".join(texts[i:i + UTF8_PIECES]).encode("utf-8")
-                     for i in range(0, len(texts), UTF8_PIECES)])
+    pieces = iter(texts)
+    encoded = []
+    while chunk := list(islice(pieces, UTF8_PIECES)):
+        encoded.append("".join(chunk).encode("utf-8"))
+    return b"".join(encoded)
 
 
 def xml_text(value: str) -> str:

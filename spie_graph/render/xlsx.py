@@ -26,14 +26,13 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import islice, zip_longest
+from itertools import chain, zip_longest
 from typing import Any
 
 from isal import isal_zlib
 
 from spie_graph.files import (
     NOT_XML,
-    UTF8_PIECES,
     XML_ATTRIBUTE_ESCAPES,
     XML_ATTRIBUTE_MARKUP,
     XML_TEXT_ESCAPES,
@@ -411,15 +410,11 @@ def sheet_xml(header: Sequence[str], columns: Sequence[list[object]],
             for i, h in enumerate(header)) + "</row>")
     filtered = f"A1:{last}" if header else None
     tail = ["</sheetData>", f'<autoFilter ref="{filtered}"/>' if filtered else "", "</worksheet>"]
-    # The rows made and encoded UTF8_PIECES at a time (files.utf8), each piece's texts
-    # dropped once encoded: the rows of a large sheet are never all held as texts (tens of
-    # megabytes of memory the system would hand over again, page by page).
-    encoded = [utf8(parts)]
-    rows = zip(*texts, strict=True)
-    while made := [template % row for row in islice(rows, UTF8_PIECES)]:
-        encoded.append("".join(made).encode("utf-8"))
-    encoded.append(utf8(tail))
-    return b"".join(encoded), filtered
+    # The rows made as files.utf8 encodes them, a piece at a time: the rows of a large
+    # sheet are never all held as texts (tens of megabytes of memory the system would
+    # hand over again, page by page).
+    rows = (template % row for row in zip(*texts, strict=True))
+    return utf8(chain(parts, rows, tail)), filtered
 
 
 def _empty_sheet() -> str:
