@@ -75,8 +75,9 @@ class SpieGroup(click.Group):
         them: click suggests among those imported so far, which leaves out most of
         :data:`LAZY` (« exprot » would get no « export »)."""
         name = args[0] if args else ""
-        if name and not name.startswith("-") and name not in self.list_commands(ctx):
-            for close in difflib.get_close_matches(name, self.list_commands(ctx)):
+        known = self.list_commands(ctx)
+        if name and not name.startswith("-") and name not in known:
+            for close in difflib.get_close_matches(name, known):
                 self.get_command(ctx, close)  # imports its module
         return super().resolve_command(ctx, args)
 
