@@ -661,15 +661,16 @@ def load(path: Path | str, store: GraphStore | None = None, *, replace: bool = F
         return (store or EmbeddedStore()).load(dataset, replace=replace, progress=progress)
     neo4j = cast("Neo4jStore", store)
     # Neo4j: files unchanged since the data set's last complete load: nothing to read.
-    source = cache.dataset_key(path, dataset_name(path))
-    done = None if replace else neo4j.unchanged(dataset_name(path), source)
+    name = dataset_name(path)
+    source = cache.dataset_key(path, name)
+    done = None if replace else neo4j.unchanged(name, source)
     if done is not None:
         return done
     # Read, validated and built by the store: on a first load, the server warms up while
     # the files are read, and nodes are written while the graph is built; the data set is
     # freed once built.
     return neo4j.load_from(lambda: load_dataset(path), replace=replace, progress=progress,
-                           source=source, name=dataset_name(path))
+                           source=source, name=name)
 
 
 def bulk_load(path: Path | str, connection: Neo4jConnection | None = None, *,
